@@ -1,0 +1,1 @@
+"""Broker adapters. Only the engine thread creates or calls them."""

@@ -1,0 +1,118 @@
+"""The contract every broker adapter honours, and the errors it raises.
+
+The engine is the only caller, always from its own thread. Adapters return plain
+domain objects; they never emit Qt signals or touch the GUI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from app.domain.enums import OrderStatus
+from app.domain.events import (
+    AccountState,
+    Fill,
+    OrderRequest,
+    OrderUpdate,
+    Position,
+    Tick,
+    WorkingOrder,
+)
+from app.domain.symbols import SymbolSpec
+from app.domain.timeframes import Timeframe
+
+# numpy dtype of bar history, field-compatible with MetaTrader 5's rates arrays.
+RATES_DTYPE = np.dtype(
+    [
+        ("time", "<i8"),
+        ("open", "<f8"),
+        ("high", "<f8"),
+        ("low", "<f8"),
+        ("close", "<f8"),
+        ("tick_volume", "<u8"),
+        ("spread", "<i4"),
+        ("real_volume", "<u8"),
+    ]
+)
+
+
+class BrokerError(Exception):
+    """A broker call failed; ``str(error)`` is a sentence for the trader."""
+
+
+class TransientBrokerError(BrokerError):
+    """Worth retrying after a pause: a timeout, a requote, a lost connection."""
+
+
+class PermanentBrokerError(BrokerError):
+    """Retrying will not help: the broker refused the request for a stated reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerInfo:
+    name: str
+    account: str
+    server: str
+    currency: str
+    leverage: int
+    hedging: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionReport:
+    """The broker's answer to one request."""
+
+    status: OrderStatus
+    broker_ticket: int | None = None
+    filled_volume: float = 0.0
+    price: float | None = None
+    reason: str = ""
+    fills: tuple[Fill, ...] = ()
+
+
+@dataclass(slots=True)
+class BrokerEvents:
+    """What happened at the broker on its own since the last poll (SL/TP, triggers)."""
+
+    ticks: list[Tick] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    order_updates: list[OrderUpdate] = field(default_factory=list)
+
+
+@runtime_checkable
+class Broker(Protocol):
+    name: str
+
+    def connect(self) -> BrokerInfo: ...
+
+    def disconnect(self) -> None: ...
+
+    def symbols(self) -> Sequence[SymbolSpec]: ...
+
+    def history(self, symbol: str, timeframe: Timeframe, count: int) -> np.ndarray:
+        """The last ``count`` bars, oldest first, as an array of ``RATES_DTYPE``."""
+        ...
+
+    def last_tick(self, symbol: str) -> Tick | None:
+        """The latest quote of ``symbol``, or ``None`` if the broker has none yet."""
+        ...
+
+    def poll(self) -> BrokerEvents:
+        """New ticks (every one, in order) and trade events since the previous poll."""
+        ...
+
+    def submit(self, request: OrderRequest) -> ExecutionReport: ...
+
+    def close_position(self, ticket: int, volume: float | None, client_id: str) -> ExecutionReport: ...
+
+    def cancel_order(self, ticket: int) -> ExecutionReport: ...
+
+    def positions(self) -> Sequence[Position]: ...
+
+    def working_orders(self) -> Sequence[WorkingOrder]: ...
+
+    def account(self) -> AccountState: ...

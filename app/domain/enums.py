@@ -1,0 +1,79 @@
+"""Enumerations shared by events and commands."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy, -1 for a sell: multiplies price moves into profit."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    STOP_LIMIT = "stoplimit"
+
+    @property
+    def is_pending(self) -> bool:
+        return self is not OrderType.MARKET
+
+
+class OrderStatus(StrEnum):
+    """Life of one client order, from the command to its end."""
+
+    PENDING_NEW = "pending_new"  # accepted by the engine, not yet confirmed by the broker
+    WORKING = "working"  # a pending order resting at the broker
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_STATUSES
+
+
+_FINAL_STATUSES = frozenset(
+    {OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+)
+
+
+class OrderSource(StrEnum):
+    """Who sent a command; journaled with every order."""
+
+    TICKET = "ticket"
+    CHART = "chart"
+    TABLE = "table"
+    TELEGRAM = "telegram"
+    STRATEGY = "strategy"
+    SYSTEM = "system"
+
+
+class LogLevel(IntEnum):
+    DEBUG = 10
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+class ConnectionStatus(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"

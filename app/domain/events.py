@@ -1,0 +1,224 @@
+"""Events: immutable facts the engine publishes about the market and the account.
+
+Two kinds travel from the engine to its clients:
+
+* **Facts** that must all arrive, in order (order updates, fills, log lines,
+  connection changes). Each is its own event.
+* **State** where only the latest value matters (quotes, the forming bar,
+  positions, the account). It is conflated into one ``MarketFrame`` per UI frame,
+  so a burst of ticks can never build a backlog in the GUI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from app.domain.enums import (
+    ConnectionStatus,
+    LogLevel,
+    OrderSource,
+    OrderStatus,
+    OrderType,
+    Side,
+)
+from app.domain.timeframes import Timeframe
+
+
+def utc_from_msc(time_msc: int) -> datetime:
+    return datetime.fromtimestamp(time_msc / 1000, tz=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One quote change. ``time_msc`` is milliseconds since the epoch, UTC."""
+
+    symbol: str
+    time_msc: int
+    bid: float
+    ask: float
+    last: float = 0.0
+    volume: float = 0.0
+
+    @property
+    def time(self) -> datetime:
+        return utc_from_msc(self.time_msc)
+
+    @property
+    def spread(self) -> float:
+        return self.ask - self.bid
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One candle. ``time`` is the bar's open time in epoch seconds, UTC."""
+
+    symbol: str
+    timeframe: Timeframe
+    time: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """What a client asks the engine to send. ``client_id`` is unique per command."""
+
+    client_id: str
+    symbol: str
+    side: Side
+    volume: float
+    order_type: OrderType = OrderType.MARKET
+    price: float | None = None  # entry price of a pending order
+    stop_limit: float | None = None  # limit price of a stop-limit order
+    sl: float | None = None
+    tp: float | None = None
+    comment: str = ""
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """A change in one client order's life; every one carries the ``client_id``."""
+
+    client_id: str
+    status: OrderStatus
+    symbol: str
+    side: Side
+    volume: float
+    order_type: OrderType = OrderType.MARKET
+    filled_volume: float = 0.0
+    price: float | None = None
+    broker_ticket: int | None = None
+    reason: str = ""
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A deal: volume that changed hands at a price.
+
+    ``realized_pnl`` is non-zero only for deals that close (part of) a position.
+    """
+
+    client_id: str
+    deal_ticket: int
+    position_ticket: int
+    symbol: str
+    side: Side
+    volume: float
+    price: float
+    time_msc: int
+    closes_position: bool = False
+    realized_pnl: float = 0.0
+    reason: str = ""  # e.g. "stop loss", "take profit", "client"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    ticket: int
+    symbol: str
+    side: Side
+    volume: float
+    price_open: float
+    price_current: float
+    profit: float
+    time_msc: int
+    sl: float | None = None
+    tp: float | None = None
+    swap: float = 0.0
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingOrder:
+    """A pending order resting at the broker."""
+
+    ticket: int
+    client_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    volume: float
+    price: float
+    time_msc: int
+    sl: float | None = None
+    tp: float | None = None
+    stop_limit: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    currency: str
+    balance: float
+    equity: float
+    margin: float
+    free_margin: float
+    floating_pnl: float
+    day_pnl: float
+    leverage: int
+
+    @property
+    def margin_level(self) -> float | None:
+        """Equity as a percentage of used margin; ``None`` with no margin in use."""
+        return self.equity / self.margin * 100 if self.margin > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionState:
+    status: ConnectionStatus
+    broker: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    level: LogLevel
+    source: str
+    message: str
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BarHistory:
+    """Closed and forming bars of one symbol, oldest first, as parallel columns.
+
+    Columns are numpy arrays (time int64, open/high/low/close/volume float64);
+    typed loosely here so the domain does not depend on numpy's typing.
+    """
+
+    symbol: str
+    timeframe: Timeframe
+    time: object
+    open: object
+    high: object
+    low: object
+    close: object
+    volume: object
+
+
+@dataclass(frozen=True, slots=True)
+class MarketFrame:
+    """Everything that changed since the last frame, latest value only.
+
+    ``quotes`` and ``bars`` hold only symbols that changed; ``positions``,
+    ``orders`` and ``account`` are ``None`` when unchanged, else a full snapshot.
+    ``tick_count`` counts every tick the engine saw since the previous frame.
+    """
+
+    seq: int
+    quotes: Mapping[str, Tick]
+    bars: Mapping[str, Bar]
+    tick_count: int
+    positions: tuple[Position, ...] | None = None
+    orders: tuple[WorkingOrder, ...] | None = None
+    account: AccountState | None = None

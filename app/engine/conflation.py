@@ -1,0 +1,87 @@
+"""Conflation of market state into frames, with at most one frame in flight.
+
+The engine sees every tick; the GUI needs only the latest state once per frame.
+``FrameBuilder`` keeps the newest quote and bar per symbol (a dict, so memory is
+bounded by the number of symbols) and hands out a frame only after the previous
+one was consumed. Under overload the GUI therefore shows fewer frames, never
+older data, and no queue can grow.
+"""
+
+from __future__ import annotations
+
+from app.domain.events import AccountState, Bar, MarketFrame, Position, Tick, WorkingOrder
+
+
+class FrameBuilder:
+    """Plain Python, used from the engine thread only."""
+
+    def __init__(self) -> None:
+        self._quotes: dict[str, Tick] = {}
+        self._bars: dict[str, Bar] = {}
+        self._tick_count = 0
+        self._positions: tuple[Position, ...] | None = None
+        self._orders: tuple[WorkingOrder, ...] | None = None
+        self._account: AccountState | None = None
+        self._seq = 0
+        self._in_flight: int | None = None
+
+    def add_tick(self, tick: Tick) -> None:
+        self._quotes[tick.symbol] = tick
+        self._tick_count += 1
+
+    def add_quote(self, tick: Tick) -> None:
+        """A known quote that is not a new tick (e.g. the broker's last one at connect)."""
+        self._quotes[tick.symbol] = tick
+
+    def add_bar(self, bar: Bar) -> None:
+        self._bars[bar.symbol] = bar
+
+    def set_portfolio(
+        self,
+        account: AccountState,
+        positions: tuple[Position, ...],
+        orders: tuple[WorkingOrder, ...] | None = None,
+    ) -> None:
+        self._account = account
+        self._positions = positions
+        if orders is not None:
+            self._orders = orders
+
+    @property
+    def dirty(self) -> bool:
+        return bool(
+            self._quotes
+            or self._bars
+            or self._account is not None
+            or self._positions is not None
+            or self._orders is not None
+        )
+
+    @property
+    def in_flight(self) -> bool:
+        return self._in_flight is not None
+
+    def take(self) -> MarketFrame | None:
+        """The next frame, or ``None`` if nothing changed or a frame is still in flight."""
+        if self._in_flight is not None or not self.dirty:
+            return None
+        self._seq += 1
+        frame = MarketFrame(
+            seq=self._seq,
+            quotes=self._quotes,
+            bars=self._bars,
+            tick_count=self._tick_count,
+            positions=self._positions,
+            orders=self._orders,
+            account=self._account,
+        )
+        self._quotes, self._bars, self._tick_count = {}, {}, 0
+        self._positions = self._orders = None
+        self._account = None
+        self._in_flight = self._seq
+        return frame
+
+    def consumed(self, seq: int) -> None:
+        """The client finished frame ``seq``; the next one may go."""
+        if self._in_flight == seq:
+            self._in_flight = None

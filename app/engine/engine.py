@@ -1,0 +1,162 @@
+"""The engine thread: gives ``TradingCore`` a ``QThread``, timers and the bus.
+
+Only this thread touches the broker. The broker is created inside the thread
+(``start`` runs there) because MetaTrader 5's connection belongs to the thread
+that opened it. Commands arrive as queued signals; facts leave as bus signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+
+from app.brokers.base import Broker
+from app.domain.events import (
+    BarHistory,
+    ConnectionState,
+    Fill,
+    LogEvent,
+    OrderUpdate,
+)
+from app.domain.enums import LogLevel
+from app.domain.symbols import SymbolSpec
+from app.engine.bus import EventBus
+from app.engine.core import TradingCore
+
+log = logging.getLogger(__name__)
+
+
+class _BusPublisher:
+    """Forwards the core's facts to the bus (emitted from the engine thread)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    def order(self, update: OrderUpdate) -> None:
+        self._bus.order.emit(update)
+
+    def fill(self, fill: Fill) -> None:
+        self._bus.fill.emit(fill)
+
+    def log(self, event: LogEvent) -> None:
+        self._bus.log.emit(event)
+
+    def connection(self, state: ConnectionState) -> None:
+        self._bus.connection.emit(state)
+
+    def history(self, history: BarHistory) -> None:
+        self._bus.history.emit(history)
+
+    def symbols(self, specs: tuple[SymbolSpec, ...]) -> None:
+        self._bus.symbols.emit(specs)
+
+
+class Engine(QObject):
+    """Lives in the engine thread after ``EngineHost`` moves it there."""
+
+    stopped = Signal()
+
+    def __init__(
+        self,
+        bus: EventBus,
+        broker_factory: Callable[[], Broker],
+        *,
+        poll_interval_ms: int = 20,
+        refresh_hz: int = 60,
+    ) -> None:
+        super().__init__()
+        self._bus = bus
+        self.core = TradingCore(broker_factory, _BusPublisher(bus))
+        self._poll_interval_ms = poll_interval_ms
+        self._frame_interval_ms = max(1, round(1000 / refresh_hz))
+        self._poll_timer: QTimer | None = None
+        self._frame_timer: QTimer | None = None
+
+    @Slot()
+    def start(self) -> None:
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._poll_timer.timeout.connect(self._poll)
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._frame_timer.timeout.connect(self._publish_frame)
+        if self._guard(self.core.connect):
+            self._poll_timer.start(self._poll_interval_ms)
+            self._frame_timer.start(self._frame_interval_ms)
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop timers, close the broker and end the thread's event loop."""
+        for timer in (self._poll_timer, self._frame_timer):
+            if timer is not None:
+                timer.stop()
+        self._guard(self.core.disconnect)
+        self.stopped.emit()
+        thread = self.thread()
+        if thread is not QThread.currentThread():  # pragma: no cover - defensive
+            return
+        thread.quit()
+
+    @Slot(object)
+    def on_command(self, command: object) -> None:
+        self._guard(lambda: self.core.handle(command))  # type: ignore[arg-type]
+
+    @Slot(int)
+    def on_frame_consumed(self, seq: int) -> None:
+        self.core.frame_consumed(seq)
+
+    @Slot()
+    def _poll(self) -> None:
+        self._guard(self.core.poll)
+
+    @Slot()
+    def _publish_frame(self) -> None:
+        frame = self.core.next_frame()
+        if frame is not None:
+            self._bus.frame.emit(frame)
+
+    def _guard(self, action: Callable[[], object]) -> bool:
+        """Run ``action``; an unexpected error is reported, never kills the thread."""
+        try:
+            result = action()
+        except Exception as exc:
+            log.exception("engine error")
+            self._bus.log.emit(
+                LogEvent(LogLevel.ERROR, "engine", f"Internal error: {exc.__class__.__name__}: {exc}")
+            )
+            self._bus.engine_failed.emit("".join(traceback.format_exception(exc)))
+            return False
+        return result is not False
+
+
+class EngineHost:
+    """Starts and stops the engine thread; the GUI owns one of these."""
+
+    def __init__(self, engine: Engine, bus: EventBus) -> None:
+        self.engine = engine
+        self.thread = QThread()
+        self.thread.setObjectName("engine")
+        engine.moveToThread(self.thread)
+        self.thread.started.connect(engine.start)
+        bus.command.connect(engine.on_command, Qt.ConnectionType.QueuedConnection)
+        bus.frame_consumed.connect(engine.on_frame_consumed, Qt.ConnectionType.QueuedConnection)
+        self._bus = bus
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 5000) -> bool:
+        """Ask the engine to stop in its own thread and wait for the thread to end."""
+        if not self.thread.isRunning():
+            return True
+        from PySide6.QtCore import QMetaObject
+
+        QMetaObject.invokeMethod(self.engine, "stop", Qt.ConnectionType.QueuedConnection)
+        finished = self.thread.wait(timeout_ms)
+        if finished:
+            self._bus.command.disconnect(self.engine.on_command)
+            self._bus.frame_consumed.disconnect(self.engine.on_frame_consumed)
+        return bool(finished)

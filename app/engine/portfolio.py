@@ -1,0 +1,111 @@
+"""The engine's picture of the account: positions marked to market on every tick.
+
+The broker is the source of truth; ``Portfolio`` copies its positions, orders and
+balance at sync points (connect, after every trade event) and in between marks
+open positions to the latest quotes locally. That keeps P&L live without asking
+the broker on every tick (for MetaTrader 5 each ask is an IPC round trip).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from app.domain.events import AccountState, Fill, Position, Tick, WorkingOrder
+from app.domain.pnl import CurrencyConverter, close_price, position_profit
+from app.domain.symbols import SymbolSpec
+
+
+class Portfolio:
+    def __init__(self, specs: Mapping[str, SymbolSpec], currency: str, leverage: int) -> None:
+        self.specs = dict(specs)
+        self.currency = currency
+        self.leverage = leverage
+        self.quotes: dict[str, Tick] = {}
+        self._converter = CurrencyConverter(self.specs, self.quotes)
+        self._positions: dict[int, Position] = {}
+        self._orders: tuple[WorkingOrder, ...] = ()
+        self._balance = 0.0
+        self._margin = 0.0
+        self._realized_today = 0.0
+        self._day = datetime.now(UTC).date()
+        self.changed = True
+        self.orders_changed = True
+
+    # -- updates from the broker ----------------------------------------------------
+    def sync(
+        self, account: AccountState, positions: Iterable[Position], orders: Iterable[WorkingOrder]
+    ) -> None:
+        self._balance = account.balance
+        self._margin = account.margin
+        self._positions = {p.ticket: p for p in positions}
+        new_orders = tuple(orders)
+        if new_orders != self._orders:
+            self._orders = new_orders
+            self.orders_changed = True
+        self.changed = True
+
+    def on_tick(self, tick: Tick) -> None:
+        self.quotes[tick.symbol] = tick
+        spec = self.specs.get(tick.symbol)
+        if spec is None:
+            return
+        for ticket, p in self._positions.items():
+            if p.symbol == tick.symbol:
+                self._positions[ticket] = self._marked(p, spec, tick)
+                self.changed = True
+
+    def on_fill(self, fill: Fill) -> None:
+        self._roll_day()
+        if fill.closes_position:
+            self._realized_today += fill.realized_pnl
+        self.changed = True
+
+    # -- queries --------------------------------------------------------------------
+    def position(self, ticket: int) -> Position | None:
+        return self._positions.get(ticket)
+
+    @property
+    def positions(self) -> tuple[Position, ...]:
+        return tuple(self._positions.values())
+
+    @property
+    def orders(self) -> tuple[WorkingOrder, ...]:
+        return self._orders
+
+    def account(self) -> AccountState:
+        """Balance and margin from the last sync; equity and P&L from the latest quotes.
+
+        Today's P&L is what was realised since 00:00 UTC plus the open positions' P&L.
+        """
+        self._roll_day()
+        floating = sum(p.profit for p in self._positions.values())
+        equity = self._balance + floating
+        return AccountState(
+            currency=self.currency,
+            balance=round(self._balance, 2),
+            equity=round(equity, 2),
+            margin=round(self._margin, 2),
+            free_margin=round(equity - self._margin, 2),
+            floating_pnl=round(floating, 2),
+            day_pnl=round(self._realized_today + floating, 2),
+            leverage=self.leverage,
+        )
+
+    # -- internals ------------------------------------------------------------------
+    def _marked(self, p: Position, spec: SymbolSpec, tick: Tick) -> Position:
+        price = close_price(p.side, tick)
+        try:
+            profit = position_profit(
+                p.side, p.volume, p.price_open, price, spec, self._converter, self.currency
+            )
+        except ValueError:  # no quote yet to convert the profit currency
+            return replace(p, price_current=price)
+        return replace(p, price_current=price, profit=round(profit, 2))
+
+    def _roll_day(self) -> None:
+        today = datetime.now(UTC).date()
+        if today != self._day:
+            self._day = today
+            self._realized_today = 0.0

@@ -1,0 +1,173 @@
+"""Open positions with live P&L; close from the keyboard (Delete) or the context menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTableView, QWidget
+
+from app.domain.events import Position
+from app.domain.symbols import SymbolSpec
+from app.ui.theme import pnl_color
+
+_Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class PositionsModel(QAbstractTableModel):
+    """One row per position. A new snapshot with the same tickets updates cells in place."""
+
+    HEADERS = ("Ticket", "Symbol", "Side", "Volume", "Open", "Current", "SL", "TP", "Profit")
+    LIVE_COLUMNS = (5, 8)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[Position] = []
+        self._specs: dict[str, SymbolSpec] = {}
+
+    def set_specs(self, specs: Mapping[str, SymbolSpec]) -> None:
+        self._specs = dict(specs)
+
+    def update_positions(self, positions: Sequence[Position]) -> None:
+        same_rows = [p.ticket for p in positions] == [p.ticket for p in self._rows]
+        if same_rows and all(
+            (p.volume, p.sl, p.tp) == (q.volume, q.sl, q.tp)
+            for p, q in zip(positions, self._rows, strict=True)
+        ):
+            self._rows = list(positions)
+            if self._rows:
+                for column in self.LIVE_COLUMNS:
+                    top, bottom = self.index(0, column), self.index(len(self._rows) - 1, column)
+                    self.dataChanged.emit(top, bottom)
+            return
+        self.beginResetModel()
+        self._rows = list(positions)
+        self.endResetModel()
+
+    def position_at(self, row: int) -> Position:
+        return self._rows[row]
+
+    @property
+    def positions(self) -> list[Position]:
+        return list(self._rows)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        p = self._rows[index.row()]
+        column = index.column()
+        if role == SORT_ROLE:
+            return _sort_value(p, column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(p, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 8:
+            return pnl_color(p.profit)
+        return None
+
+    def _display(self, p: Position, column: int) -> str:
+        spec = self._specs.get(p.symbol)
+
+        def price(value: float | None) -> str:
+            if value is None:
+                return ""
+            return spec.format_price(value) if spec else f"{value:g}"
+
+        match column:
+            case 0:
+                return str(p.ticket)
+            case 1:
+                return p.symbol
+            case 2:
+                return p.side.capitalize()
+            case 3:
+                return spec.format_volume(p.volume) if spec else f"{p.volume:g}"
+            case 4:
+                return price(p.price_open)
+            case 5:
+                return price(p.price_current)
+            case 6:
+                return price(p.sl)
+            case 7:
+                return price(p.tp)
+            case _:
+                return f"{p.profit:+,.2f}"
+
+
+def _sort_value(p: Position, column: int) -> object:
+    values = (p.ticket, p.symbol, p.side, p.volume, p.price_open, p.price_current, p.sl or 0.0, p.tp or 0.0, p.profit)
+    return values[column]
+
+
+class PositionsView(QTableView):
+    """Sortable table; Delete or the context menu asks to close the selected positions."""
+
+    close_requested = Signal(list)  # list[Position]
+
+    def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source_model = model
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(SORT_ROLE)
+        self.setModel(proxy)
+        self.setSortingEnabled(True)
+        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(22)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._show_menu)
+        self.close_action = QAction("Close position", self)
+        self.close_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.close_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.close_action.triggered.connect(self.request_close_selected)
+        self.addAction(self.close_action)
+
+    def selected_positions(self) -> list[Position]:
+        proxy = self.model()
+        assert isinstance(proxy, QSortFilterProxyModel)
+        rows = {proxy.mapToSource(i).row() for i in self.selectionModel().selectedRows()}
+        current = self.currentIndex()
+        if not rows and current.isValid():
+            rows = {proxy.mapToSource(current).row()}
+        return [self.source_model.position_at(r) for r in sorted(rows)]
+
+    def request_close_selected(self) -> None:
+        positions = self.selected_positions()
+        if positions:
+            self.close_requested.emit(positions)
+
+    def _show_menu(self, pos: QPoint) -> None:
+        if not self.selected_positions():
+            return
+        menu = QMenu(self)
+        menu.addAction(self.close_action)
+        menu.exec(self.viewport().mapToGlobal(pos))
+
+
+ConfirmFn = Callable[[str, str], bool]

@@ -1,0 +1,194 @@
+"""Chart benchmark: shows that per-frame and per-update costs do not grow with history.
+
+Run offscreen from the repository root:
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py
+
+For 10k / 100k / 1M bars it renders a 1600x900 ``ChartPanel`` into a QImage and
+prints a markdown table. Update timings cover the call alone (data change plus
+the repaint *request*); the repaint itself is measured separately.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import pyqtgraph as pg
+import PySide6
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from app.domain.events import Bar, BarHistory
+from app.domain.symbols import SymbolSpec
+from app.domain.timeframes import Timeframe
+from app.ui.chart import ChartPanel
+
+SIZES = (10_000, 100_000, 1_000_000)
+WIDTH, HEIGHT = 1600, 900
+RENDER_RUNS = 7
+SET_DATA_RUNS = 3
+UPDATE_CALLS = 2_000
+SYMBOL = "EURUSD"
+TIMEFRAME = Timeframe.M1
+SPEC = SymbolSpec(
+    name=SYMBOL,
+    description="Euro vs US Dollar",
+    digits=5,
+    point=0.00001,
+    contract_size=100_000,
+    volume_min=0.01,
+    volume_max=100,
+    volume_step=0.01,
+    base_currency="EUR",
+    profit_currency="USD",
+)
+
+
+def make_history(n: int, seed: int = 7) -> BarHistory:
+    """A random walk of M1 bars, so the chart has realistic wicks and both colours."""
+    rng = np.random.default_rng(seed)
+    close = 1.08 + np.cumsum(rng.normal(0.0, 0.0002, n))
+    open_ = np.concatenate(([close[0]], close[:-1]))
+    high = np.maximum(open_, close) + rng.random(n) * 0.0002
+    low = np.minimum(open_, close) - rng.random(n) * 0.0002
+    start = TIMEFRAME.bar_open(1_700_000_000)
+    times = start + np.arange(n, dtype=np.int64) * TIMEFRAME.seconds
+    volume = rng.integers(1, 500, n).astype(np.float64)
+    return BarHistory(SYMBOL, TIMEFRAME, times, open_, high, low, close, volume)
+
+
+def ms(ns: float) -> float:
+    return ns / 1e6
+
+
+def timed_ns(fn: Callable[[], object], runs: int) -> list[int]:
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        fn()
+        samples.append(time.perf_counter_ns() - t0)
+    return samples
+
+
+def render_p50_ms(app: QApplication, panel: ChartPanel, x0: float, x1: float) -> float:
+    """Median time to render the whole panel into a 1600x900 image with this x range."""
+    panel.plot_widget.getPlotItem().getViewBox().setXRange(x0, x1, padding=0)
+    image = QImage(WIDTH, HEIGHT, QImage.Format.Format_ARGB32_Premultiplied)
+
+    def render() -> None:
+        panel.render(image)
+
+    render()  # warm-up: lets axes settle their width
+    app.processEvents()
+    return ms(float(np.median(timed_ns(render, RENDER_RUNS))))
+
+
+def percentiles_us(samples: list[int]) -> tuple[float, float]:
+    arr = np.asarray(samples, dtype=np.float64) / 1e3
+    return float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
+
+
+def bench_updates(panel: ChartPanel, history: BarHistory) -> dict[str, tuple[float, float]]:
+    """p50/p99 of live-update calls, on the item alone and through ``update_bar``."""
+    item = panel.candles
+    rng = np.random.default_rng(1)
+    prices = 1.08 + rng.normal(0, 0.0005, UPDATE_CALLS)
+    results: dict[str, tuple[float, float]] = {}
+
+    samples = []
+    for p in prices:
+        t0 = time.perf_counter_ns()
+        item.update_last(p, p + 0.0003, p - 0.0003, p, 10.0)
+        samples.append(time.perf_counter_ns() - t0)
+    results["item.update_last"] = percentiles_us(samples)
+
+    panel.set_history(history)
+    last_time = int(np.asarray(history.time)[-1])
+    samples = []
+    for p in prices:
+        bar = Bar(SYMBOL, TIMEFRAME, last_time, p, p + 0.0003, p - 0.0003, p, 10.0)
+        t0 = time.perf_counter_ns()
+        panel.update_bar(bar)
+        samples.append(time.perf_counter_ns() - t0)
+    results["panel.update_bar (same time)"] = percentiles_us(samples)
+
+    samples = []
+    t = last_time
+    for p in prices:
+        t += TIMEFRAME.seconds
+        t0 = time.perf_counter_ns()
+        item.append(t, p, p + 0.0003, p - 0.0003, p, 10.0)
+        samples.append(time.perf_counter_ns() - t0)
+    results["item.append"] = percentiles_us(samples)
+
+    panel.set_history(history)  # view follows the right edge again
+    samples = []
+    t = last_time
+    for p in prices:
+        t += TIMEFRAME.seconds
+        bar = Bar(SYMBOL, TIMEFRAME, t, p, p + 0.0003, p - 0.0003, p, 10.0)
+        t0 = time.perf_counter_ns()
+        panel.update_bar(bar)
+        samples.append(time.perf_counter_ns() - t0)
+    results["panel.update_bar (new bar, following)"] = percentiles_us(samples)
+    return results
+
+
+def bench_size(app: QApplication, n: int) -> dict[str, str]:
+    history = make_history(n)
+    panel = ChartPanel()
+    panel.resize(WIDTH, HEIGHT)
+    panel.set_symbol_spec(SPEC)
+    panel.show()
+    app.processEvents()
+
+    set_ms = ms(float(np.median(timed_ns(lambda: panel.set_history(history), SET_DATA_RUNS))))
+    row = {"bars": f"{n:,}", "set_history (ms)": f"{set_ms:.1f}"}
+    row["repaint, 100 visible (ms)"] = f"{render_p50_ms(app, panel, n - 100.5, n - 0.5):.1f}"
+    row["repaint, all visible (ms)"] = f"{render_p50_ms(app, panel, -0.5, n - 0.5):.1f}"
+    panel.set_history(history)
+    for name, (p50, p99) in bench_updates(panel, history).items():
+        row[f"{name} p50/p99 (µs)"] = f"{p50:.0f} / {p99:.0f}"
+    panel.close()
+    panel.deleteLater()
+    app.processEvents()
+    return row
+
+
+def print_table(rows: list[dict[str, str]]) -> None:
+    """Transposed: one column per size keeps the long metric names readable."""
+    metrics = list(rows[0])[1:]
+    print("| metric | " + " | ".join(r["bars"] + " bars" for r in rows) + " |")
+    print("|---|" + "---:|" * len(rows))
+    for metric in metrics:
+        print(f"| {metric} | " + " | ".join(r[metric] for r in rows) + " |")
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    started = time.perf_counter()
+    rows = [bench_size(app, n) for n in SIZES]
+    print(
+        f"Python {platform.python_version()}, PySide6 {PySide6.__version__}, "
+        f"pyqtgraph {pg.__version__}, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, QPA {os.environ['QT_QPA_PLATFORM']}, {WIDTH}x{HEIGHT}\n"
+    )
+    print_table(rows)
+    print(
+        f"\nrender = median of {RENDER_RUNS} renders of the whole panel into a QImage; "
+        f"updates = {UPDATE_CALLS} calls each; total {time.perf_counter() - started:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
