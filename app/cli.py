@@ -21,9 +21,15 @@ from app import __version__  # noqa: E402
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tradeterm", description="Tradeterm trading terminal")
-    parser.add_argument("--config", type=Path, help="a settings file (TOML) that overrides the others")
-    parser.add_argument("--smoke-test", action="store_true", help="start offscreen, trade once on paper, exit")
-    parser.add_argument("--debug", action="store_true", help="log everything, including debug messages")
+    parser.add_argument(
+        "--config", type=Path, help="a settings file (TOML) that overrides the others"
+    )
+    parser.add_argument(
+        "--smoke-test", action="store_true", help="start offscreen, trade once on paper, exit"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log everything, including debug messages"
+    )
     parser.add_argument("--version", action="version", version=f"tradeterm {__version__}")
     return parser.parse_args(argv)
 

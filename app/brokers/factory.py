@@ -46,4 +46,6 @@ def broker_factory(settings: Settings) -> Callable[[], Broker]:
             'broker.kind = "mt5": MetaTrader 5 runs on Windows only and its Python package is '
             'not installed here; use broker.kind = "sim" for paper trading'
         )
-    raise BrokerUnavailable('broker.kind = "mt5": the MetaTrader 5 adapter is not available yet; use "sim"')
+    raise BrokerUnavailable(
+        'broker.kind = "mt5": the MetaTrader 5 adapter is not available yet; use "sim"'
+    )

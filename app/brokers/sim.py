@@ -113,7 +113,9 @@ class SimBroker:
         unknown = [n for n in names if n not in DEFAULT_MARKETS]
         if unknown:
             known = ", ".join(DEFAULT_MARKETS)
-            raise ValueError(f"the paper broker has no symbol {', '.join(unknown)}; it knows {known}")
+            raise ValueError(
+                f"the paper broker has no symbol {', '.join(unknown)}; it knows {known}"
+            )
         self._markets = {n: DEFAULT_MARKETS[n] for n in names}
         self._specs = {n: m.spec for n, m in self._markets.items()}
         self._rng = np.random.default_rng(seed)
@@ -224,7 +226,9 @@ class SimBroker:
         sigma = market.annual_volatility * math.sqrt(60 / SECONDS_PER_YEAR)
         returns = self._rng.standard_normal(n) * sigma
         # Walk backwards from the start price so history ends where live ticks begin.
-        log_close = math.log(market.start_price) - np.concatenate(([0.0], np.cumsum(returns[:0:-1])))[::-1]
+        log_close = (
+            math.log(market.start_price) - np.concatenate(([0.0], np.cumsum(returns[:0:-1])))[::-1]
+        )
         close = np.exp(log_close)
         open_ = np.exp(log_close - returns)
         wick = np.abs(self._rng.standard_normal((2, n))) * sigma * 0.6
@@ -250,7 +254,8 @@ class SimBroker:
         assert quote is not None
         if request.order_type is OrderType.STOP_LIMIT:
             return ExecutionReport(
-                OrderStatus.REJECTED, reason="The paper broker does not support stop-limit orders yet"
+                OrderStatus.REJECTED,
+                reason="The paper broker does not support stop-limit orders yet",
             )
         if request.order_type.is_pending:
             return self._place_pending(request)
@@ -259,7 +264,9 @@ class SimBroker:
 
     def _margin_problem(self, symbol: str, volume: float, price: float) -> str | None:
         spec = self._specs[symbol]
-        needed = required_margin(volume, price, spec, self._converter, self._currency, self._leverage)
+        needed = required_margin(
+            volume, price, spec, self._converter, self._currency, self._leverage
+        )
         account = self.account()
         if needed > account.free_margin:
             return (
@@ -331,10 +338,15 @@ class SimBroker:
         if volume > position.volume + 1e-9:
             return ExecutionReport(
                 OrderStatus.REJECTED,
-                reason=f"Cannot close {volume:g} lots of position #{ticket}: it holds {position.volume:g}",
+                reason=(
+                    f"Cannot close {volume:g} lots of position #{ticket}: "
+                    f"it holds {position.volume:g}"
+                ),
             )
         fill = self._close(position, volume, client_id, "client")
-        return ExecutionReport(OrderStatus.FILLED, self._new_ticket(), volume, fill.price, fills=(fill,))
+        return ExecutionReport(
+            OrderStatus.FILLED, self._new_ticket(), volume, fill.price, fills=(fill,)
+        )
 
     def _close(self, position: Position, volume: float, client_id: str, reason: str) -> Fill:
         spec = self._specs[position.symbol]
@@ -342,7 +354,13 @@ class SimBroker:
         price = close_price(position.side, quote)
         pnl = round(
             position_profit(
-                position.side, volume, position.price_open, price, spec, self._converter, self._currency
+                position.side,
+                volume,
+                position.price_open,
+                price,
+                spec,
+                self._converter,
+                self._currency,
             ),
             2,
         )
@@ -351,7 +369,9 @@ class SimBroker:
         if remaining <= 1e-9:
             del self._positions[position.ticket]
         else:
-            self._positions[position.ticket] = self._marked(replace(position, volume=remaining), spec)
+            self._positions[position.ticket] = self._marked(
+                replace(position, volume=remaining), spec
+            )
         return Fill(
             client_id=client_id,
             deal_ticket=self._new_deal(),
@@ -404,7 +424,13 @@ class SimBroker:
         quote = self._quotes[position.symbol]
         price = close_price(position.side, quote)
         profit = position_profit(
-            position.side, position.volume, position.price_open, price, spec, self._converter, self._currency
+            position.side,
+            position.volume,
+            position.price_open,
+            price,
+            spec,
+            self._converter,
+            self._currency,
         )
         return replace(position, price_current=price, profit=round(profit, 2))
 
@@ -413,7 +439,9 @@ class SimBroker:
             if order.symbol == tick.symbol and _triggered(order, tick):
                 del self._orders[ticket]
                 price = order.price
-                report = self._open_position(replace(request, order_type=OrderType.MARKET), price, tick.time_msc)
+                report = self._open_position(
+                    replace(request, order_type=OrderType.MARKET), price, tick.time_msc
+                )
                 status = report.status
                 events.order_updates.append(
                     OrderUpdate(

@@ -62,5 +62,7 @@ def aggregate_rates(rates: np.ndarray, timeframe: Timeframe) -> np.ndarray:
     out["close"] = rates["close"][ends]
     for name in rates.dtype.names or ():
         if name not in ("time", "open", "high", "low", "close"):
-            out[name] = np.add.reduceat(rates[name], starts) if "volume" in name else rates[name][ends]
+            out[name] = (
+                np.add.reduceat(rates[name], starts) if "volume" in name else rates[name][ends]
+            )
     return out

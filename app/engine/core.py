@@ -197,7 +197,9 @@ class TradingCore:
             return
         except Exception as exc:
             log.exception("broker.submit failed for %s", request.client_id)
-            self._reject(request, f"internal error while sending ({exc}); check positions before retrying")
+            self._reject(
+                request, f"internal error while sending ({exc}); check positions before retrying"
+            )
             self._sync_portfolio()
             return
         self._apply(request, report)
@@ -206,7 +208,11 @@ class TradingCore:
         client_id = command.client_id or new_client_id()
         position = self.portfolio.position(command.ticket) if self.portfolio else None
         if position is None or self._broker is None:
-            self._say(LogLevel.WARNING, f"Close #{command.ticket} refused: no such open position", client_id)
+            self._say(
+                LogLevel.WARNING,
+                f"Close #{command.ticket} refused: no such open position",
+                client_id,
+            )
             return
         request = OrderRequest(
             client_id=client_id,
@@ -217,7 +223,11 @@ class TradingCore:
             source=command.source,
         )
         self._update(request, OrderStatus.PENDING_NEW)
-        self._say(LogLevel.INFO, f"Close position #{position.ticket} ({request.volume:g} lots) sent", client_id)
+        self._say(
+            LogLevel.INFO,
+            f"Close position #{position.ticket} ({request.volume:g} lots) sent",
+            client_id,
+        )
         try:
             report = self._broker.close_position(command.ticket, command.volume, client_id)
         except BrokerError as exc:
@@ -228,7 +238,9 @@ class TradingCore:
     def cancel_order(self, command: CancelOrder) -> None:
         client_id = command.client_id or new_client_id()
         if self._broker is None:
-            self._say(LogLevel.WARNING, f"Cancel #{command.ticket} refused: not connected", client_id)
+            self._say(
+                LogLevel.WARNING, f"Cancel #{command.ticket} refused: not connected", client_id
+            )
             return
         try:
             report = self._broker.cancel_order(command.ticket)
@@ -238,7 +250,9 @@ class TradingCore:
         if report.status is OrderStatus.CANCELLED:
             self._say(LogLevel.INFO, f"Order #{command.ticket} cancelled", client_id)
         else:
-            self._say(LogLevel.WARNING, f"Cancel #{command.ticket} refused: {report.reason}", client_id)
+            self._say(
+                LogLevel.WARNING, f"Cancel #{command.ticket} refused: {report.reason}", client_id
+            )
         self._sync_portfolio()
 
     def send_history(self, symbol: str, timeframe: Timeframe) -> None:
@@ -247,7 +261,9 @@ class TradingCore:
             return
         rates = self._broker.history(symbol, timeframe, HISTORY_BARS)
         time = rates["time"].astype(np.int64)
-        columns = [rates[c].astype(np.float64) for c in ("open", "high", "low", "close", "tick_volume")]
+        columns = [
+            rates[c].astype(np.float64) for c in ("open", "high", "low", "close", "tick_volume")
+        ]
         forming = self._bars.get(symbol)
         if timeframe is Timeframe.M1 and forming is not None and forming.current is not None:
             time, columns = _with_forming_bar(time, columns, forming.current)
@@ -280,7 +296,8 @@ class TradingCore:
             price = spec.format_price(report.price) if spec and report.price else "?"
             self._say(
                 LogLevel.INFO,
-                f"Order #{report.broker_ticket} {request.side} {request.order_type} placed at {price}",
+                f"Order #{report.broker_ticket} {request.side} {request.order_type} "
+                f"placed at {price}",
                 request.client_id,
             )
         for fill in report.fills:
@@ -306,7 +323,10 @@ class TradingCore:
                 f"P&L {fill.realized_pnl:+,.2f} {currency}"
             )
         else:
-            text = f"Filled: {fill.side} {volume} {fill.symbol} at {price} (position #{fill.position_ticket})"
+            text = (
+                f"Filled: {fill.side} {volume} {fill.symbol} at {price} "
+                f"(position #{fill.position_ticket})"
+            )
         self._say(LogLevel.INFO, text, fill.client_id or None)
 
     def _update(
@@ -338,7 +358,11 @@ class TradingCore:
     def _log_update(self, update: OrderUpdate) -> None:
         level = LogLevel.WARNING if update.status is OrderStatus.REJECTED else LogLevel.INFO
         ticket = f"#{update.broker_ticket} " if update.broker_ticket else ""
-        self._say(level, f"Order {ticket}{update.status.replace('_', ' ')}: {update.reason}", update.client_id)
+        self._say(
+            level,
+            f"Order {ticket}{update.status.replace('_', ' ')}: {update.reason}",
+            update.client_id,
+        )
 
     def _sync_portfolio(self) -> None:
         if self._broker is None or self.portfolio is None:
@@ -377,4 +401,6 @@ def _with_forming_bar(
         return time, columns
     if len(time) and time[-1] > bar.time:
         return time, columns
-    return np.append(time, bar.time), [np.append(c, v) for c, v in zip(columns, values, strict=True)]
+    return np.append(time, bar.time), [
+        np.append(c, v) for c, v in zip(columns, values, strict=True)
+    ]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from app.brokers.base import Broker
+from app.domain.enums import LogLevel
 from app.domain.events import (
     BarHistory,
     ConnectionState,
@@ -21,12 +22,14 @@ from app.domain.events import (
     LogEvent,
     OrderUpdate,
 )
-from app.domain.enums import LogLevel
 from app.domain.symbols import SymbolSpec
 from app.engine.bus import EventBus
 from app.engine.core import TradingCore
 
 log = logging.getLogger(__name__)
+
+BrokerFactory = Callable[[], Broker]
+"""Builds the broker; called once, inside the engine thread."""
 
 
 class _BusPublisher:
@@ -62,7 +65,7 @@ class Engine(QObject):
     def __init__(
         self,
         bus: EventBus,
-        broker_factory: Callable[[], Broker],
+        broker_factory: BrokerFactory,
         *,
         poll_interval_ms: int = 20,
         refresh_hz: int = 60,
@@ -125,7 +128,9 @@ class Engine(QObject):
         except Exception as exc:
             log.exception("engine error")
             self._bus.log.emit(
-                LogEvent(LogLevel.ERROR, "engine", f"Internal error: {exc.__class__.__name__}: {exc}")
+                LogEvent(
+                    LogLevel.ERROR, "engine", f"Internal error: {exc.__class__.__name__}: {exc}"
+                )
             )
             self._bus.engine_failed.emit("".join(traceback.format_exception(exc)))
             return False

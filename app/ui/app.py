@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
-from app.brokers.base import Broker
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
+from app.engine.engine import BrokerFactory, Engine, EngineHost
 from app.settings import Settings
 from app.ui.main_window import MainWindow
 from app.ui.smoke import SmokeTest
@@ -21,7 +19,7 @@ from app.ui.smoke import SmokeTest
 
 def run_gui(
     settings: Settings,
-    broker_factory: Callable[[], Broker],
+    broker_factory: BrokerFactory,
     *,
     state_dir: Path | None,
     started_at: float,

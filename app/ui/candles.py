@@ -54,6 +54,19 @@ def _rects(coords: FloatArray) -> list[QRectF]:
     return list(starmap(QRectF, coords.tolist()))
 
 
+def _low_high(lows: FloatArray, highs: FloatArray) -> tuple[float, float] | None:
+    """Lowest low and highest high, ignoring NaN gaps; ``None`` if nothing is left."""
+    if lows.size == 0:
+        return None
+    lo, hi = float(lows.min()), float(highs.max())
+    if math.isnan(lo) or math.isnan(hi):  # rare: pay for the NaN filtering only then
+        lows, highs = lows[~np.isnan(lows)], highs[~np.isnan(highs)]
+        if lows.size == 0 or highs.size == 0:
+            return None
+        lo, hi = float(lows.min()), float(highs.max())
+    return lo, hi
+
+
 class CandlestickItem(pg.GraphicsObject):
     """OHLC candles at x = bar index (0 … n-1), drawn from numpy column buffers.
 
@@ -133,11 +146,7 @@ class CandlestickItem(pg.GraphicsObject):
         for row, column in enumerate(columns):
             self._cols[row, :n] = column
         self._n = n
-        if n:
-            self._y_min = float(np.nanmin(columns[2]))
-            self._y_max = float(np.nanmax(columns[1]))
-        else:
-            self._y_min = self._y_max = 0.0
+        self._y_min, self._y_max = _low_high(columns[2], columns[1]) or (0.0, 0.0)
         self.prepareGeometryChange()
         self._rebuild_rect()
         self.informViewBoundsChanged()
@@ -199,11 +208,7 @@ class CandlestickItem(pg.GraphicsObject):
         if span is None:
             return None
         i0, i1 = span
-        lo = float(np.nanmin(self._cols[2, i0:i1]))
-        hi = float(np.nanmax(self._cols[1, i0:i1]))
-        if math.isnan(lo) or math.isnan(hi):
-            return None
-        return lo, hi
+        return _low_high(self._cols[2, i0:i1], self._cols[1, i0:i1])
 
     # ----------------------------------------------------------- internals
 

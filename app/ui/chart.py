@@ -36,6 +36,8 @@ INITIAL_VISIBLE_BARS = 150
 RIGHT_MARGIN_BARS = 3.0
 #: Fraction of the visible price range added above and below the visible bars.
 Y_PADDING = 0.05
+#: During live updates the y range is kept until it is this many times the fitted one.
+Y_LOOSE_LIMIT = 1.25
 #: Fraction of the visible width moved by Left/Right.
 PAN_FRACTION = 0.10
 ZOOM_IN_FACTOR = 0.8
@@ -331,7 +333,7 @@ class ChartPanel(QWidget):
                 self._shift_view(1.0)
         else:
             return
-        self._fit_y()
+        self._fit_y(strict=False)
         if self._hover is None or self._hover >= self.bar_count - 2:
             self._refresh_readout()  # the readout shows the bar that changed
 
@@ -347,11 +349,13 @@ class ChartPanel(QWidget):
 
     def scroll_to_latest(self, visible_bars: float | None = None) -> None:
         """Put the newest bar at the right edge, keeping the zoom unless told otherwise."""
+        right = self.bar_count - 1 + RIGHT_MARGIN_BARS
         if visible_bars is None:
             x0, x1 = self._view_x_range()
-            visible_bars = x1 - x0 - RIGHT_MARGIN_BARS
-        right = self.bar_count - 1 + RIGHT_MARGIN_BARS
-        self._set_x_range(right - RIGHT_MARGIN_BARS - visible_bars + 0.5, right)
+            width = x1 - x0
+        else:  # the newest bar's left edge is at n - 1.5, hence the half bar
+            width = visible_bars + RIGHT_MARGIN_BARS - 0.5
+        self._set_x_range(right - width, right)
 
     def on_mouse_moved(self, scene_pos: QPointF) -> None:
         """Move the crosshair to a scene position and show the bar under it."""
@@ -456,14 +460,25 @@ class ChartPanel(QWidget):
             centre = (x0 + x1) / 2
             self._set_x_range(centre - width / 2, centre + width / 2)
 
-    def _fit_y(self) -> None:
-        """Fit y to the visible bars only (O(visible), never the whole history)."""
+    def _fit_y(self, *, strict: bool = True) -> None:
+        """Fit y to the visible bars only (O(visible), never the whole history).
+
+        Live updates pass ``strict=False``: the range then changes only when a
+        candle leaves it or it has become clearly too loose. That keeps the
+        chart from twitching on every tick and skips pyqtgraph's range update,
+        which costs more than everything else in a live update.
+        """
         bounds = self._candles.visible_y_range(*self._view_x_range())
         if bounds is None:
             return
         low, high = bounds
         pad = (high - low) * Y_PADDING or max(abs(high) * 1e-4, 1e-9)
-        self._plot_widget.getPlotItem().getViewBox().setYRange(low - pad, high + pad, padding=0)
+        view = self._plot_widget.getPlotItem().getViewBox()
+        if not strict:
+            y0, y1 = view.viewRange()[1]
+            if y0 <= low and high <= y1 and y1 - y0 <= (high - low + 2 * pad) * Y_LOOSE_LIMIT:
+                return
+        view.setYRange(low - pad, high + pad, padding=0)
 
     def _digits(self) -> int:
         return self._spec.digits if self._spec is not None else DEFAULT_DIGITS

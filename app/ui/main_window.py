@@ -39,7 +39,13 @@ LAYOUT_VERSION = 1
 
 
 def ask_user(title: str, text: str) -> bool:
-    answer = QMessageBox.question(None, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    answer = QMessageBox.question(
+        None,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -80,21 +86,28 @@ class MainWindow(QMainWindow):
         self.log_model = EventLogModel()
         self.log_view = EventLogView(self.log_model)
 
-        self.setCentralWidget(QWidget())
-        self.centralWidget().hide()
+        placeholder = QWidget()  # every panel is a dock; the central area stays empty
+        placeholder.hide()
+        self.setCentralWidget(placeholder)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("chart", "Chart", self.chart, Qt.DockWidgetArea.TopDockWidgetArea)
         self._add_dock("ticket", "Order ticket", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("risk", "Risk", self.account, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("positions", "Positions", self.positions, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock(
+            "positions", "Positions", self.positions, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self._add_dock("log", "Event log", self.log_view, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.splitDockWidget(self.docks["chart"], self.docks["ticket"], Qt.Orientation.Horizontal)
         self.splitDockWidget(self.docks["ticket"], self.docks["risk"], Qt.Orientation.Vertical)
         self.splitDockWidget(self.docks["chart"], self.docks["positions"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["positions"], self.docks["log"])
         self.docks["positions"].raise_()
-        self.resizeDocks([self.docks["chart"], self.docks["ticket"]], [1050, 350], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["chart"], self.docks["positions"]], [600, 220], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.docks["chart"], self.docks["ticket"]], [1050, 350], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self.docks["chart"], self.docks["positions"]], [600, 220], Qt.Orientation.Vertical
+        )
 
         self._build_toolbar()
         self._build_menus()
@@ -181,8 +194,13 @@ class MainWindow(QMainWindow):
         if not positions:
             return
         if not self._one_click:
-            listing = "\n".join(f"#{p.ticket} {p.side} {p.volume:g} {p.symbol} ({p.profit:+,.2f})" for p in positions)
-            if not self._confirm("Close positions", f"Close these positions at market?\n\n{listing}"):
+            listing = "\n".join(
+                f"#{p.ticket} {p.side} {p.volume:g} {p.symbol} ({p.profit:+,.2f})"
+                for p in positions
+            )
+            if not self._confirm(
+                "Close positions", f"Close these positions at market?\n\n{listing}"
+            ):
                 return
         for p in positions:
             self.send(ClosePosition(p.ticket, source=OrderSource.TABLE))
@@ -233,7 +251,9 @@ class MainWindow(QMainWindow):
             ConnectionStatus.DISCONNECTED: LOSS,
         }
         self.connection_label.setText(state.status.capitalize())
-        self.connection_label.setStyleSheet(f"color: {colors[state.status].name()}; font-weight: bold")
+        self.connection_label.setStyleSheet(
+            f"color: {colors[state.status].name()}; font-weight: bold"
+        )
         if state.status is ConnectionStatus.CONNECTED:
             self.broker_label.setText(f"Broker: {state.broker}")
         if state.detail and state.status is ConnectionStatus.DISCONNECTED:

@@ -49,7 +49,9 @@ class OrderTicket(QWidget):
 
     symbol_changed = Signal(str)
 
-    def __init__(self, send: Callable[[Command], None], default_volume: float, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, send: Callable[[Command], None], default_volume: float, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._send = send
         self._specs: dict[str, SymbolSpec] = {}
@@ -76,8 +78,12 @@ class OrderTicket(QWidget):
         self.buy_button.setObjectName("ticket_buy")
         self.sell_button = QPushButton("Sell")
         self.sell_button.setObjectName("ticket_sell")
-        self.buy_button.setStyleSheet(f"background: {PROFIT.name()}; color: white; font-weight: bold")
-        self.sell_button.setStyleSheet(f"background: {LOSS.name()}; color: white; font-weight: bold")
+        self.buy_button.setStyleSheet(
+            f"background: {PROFIT.name()}; color: white; font-weight: bold"
+        )
+        self.sell_button.setStyleSheet(
+            f"background: {LOSS.name()}; color: white; font-weight: bold"
+        )
         self.error = QLabel()
         self.error.setObjectName("ticket_error")
         self.error.setWordWrap(True)

@@ -67,7 +67,9 @@ class PositionsModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
@@ -117,7 +119,17 @@ class PositionsModel(QAbstractTableModel):
 
 
 def _sort_value(p: Position, column: int) -> object:
-    values = (p.ticket, p.symbol, p.side, p.volume, p.price_open, p.price_current, p.sl or 0.0, p.tp or 0.0, p.profit)
+    values = (
+        p.ticket,
+        p.symbol,
+        p.side,
+        p.volume,
+        p.price_open,
+        p.price_current,
+        p.sl or 0.0,
+        p.tp or 0.0,
+        p.profit,
+    )
     return values[column]
 
 

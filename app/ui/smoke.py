@@ -65,17 +65,25 @@ class SmokeTest(QObject):
         self._bus.command.emit(SubmitOrder(request))
 
     def _on_order(self, update: OrderUpdate) -> None:
-        if update.client_id in (self._client_id, self._close_id) and update.status is OrderStatus.REJECTED:
+        if (
+            update.client_id in (self._client_id, self._close_id)
+            and update.status is OrderStatus.REJECTED
+        ):
             self._fail(f"paper order rejected: {update.reason}")
 
     def _on_fill(self, fill: Fill) -> None:
         if fill.client_id == self._client_id and not fill.closes_position:
-            self._bus.command.emit(ClosePosition(fill.position_ticket, client_id=self._close_id, source=OrderSource.SYSTEM))
+            self._bus.command.emit(
+                ClosePosition(
+                    fill.position_ticket, client_id=self._close_id, source=OrderSource.SYSTEM
+                )
+            )
         elif fill.client_id == self._close_id and fill.closes_position:
             round_trip_ms = (time.perf_counter() - self._order_sent_at) * 1000
             assert self.first_frame_s is not None
             print(
-                f"smoke test ok: first painted frame with live ticks after {self.first_frame_s * 1000:.0f} ms; "
+                "smoke test ok: first painted frame with live ticks after "
+                f"{self.first_frame_s * 1000:.0f} ms; "
                 f"paper order opened and closed in {round_trip_ms:.1f} ms",
                 flush=True,
             )

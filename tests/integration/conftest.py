@@ -48,7 +48,9 @@ class RunningEngine:
 @pytest.fixture
 def running_engine(qtbot: QtBot) -> Iterator[RunningEngine]:
     bus = EventBus()
-    engine = Engine(bus, lambda: SimBroker(seed=11, ticks_per_second=40, history_bars=500), refresh_hz=60)
+    engine = Engine(
+        bus, lambda: SimBroker(seed=11, ticks_per_second=40, history_bars=500), refresh_hz=60
+    )
     host = EngineHost(engine, bus)
     seen = Recorder()
     bus.order.connect(seen.orders.append)

@@ -12,11 +12,15 @@ from app.domain.events import BarHistory, OrderRequest
 from tests.integration.conftest import RunningEngine
 
 
-def _order(symbol: str = "EURUSD", side: Side = Side.BUY, volume: float = 0.5, **kw: object) -> OrderRequest:
+def _order(
+    symbol: str = "EURUSD", side: Side = Side.BUY, volume: float = 0.5, **kw: object
+) -> OrderRequest:
     return OrderRequest(new_client_id(), symbol, side, volume, **kw)  # type: ignore[arg-type]
 
 
-def test_market_order_fills_and_position_and_equity_follow(qtbot: QtBot, running_engine: RunningEngine) -> None:
+def test_market_order_fills_and_position_and_equity_follow(
+    qtbot: QtBot, running_engine: RunningEngine
+) -> None:
     bus, seen = running_engine.bus, running_engine.seen
     qtbot.waitUntil(lambda: any(f.tick_count for f in seen.frames), timeout=5000)
     request = _order()
@@ -76,7 +80,9 @@ def test_invalid_order_is_rejected_with_a_reason_and_changes_nothing(
     unknown = _order(symbol="NOPE")
     for request in (bad_volume, unknown):
         bus.command.emit(SubmitOrder(request))
-    qtbot.waitUntil(lambda: sum(u.status is OrderStatus.REJECTED for u in seen.orders) == 2, timeout=5000)
+    qtbot.waitUntil(
+        lambda: sum(u.status is OrderStatus.REJECTED for u in seen.orders) == 2, timeout=5000
+    )
     reasons = {u.client_id: u.reason for u in seen.orders if u.status is OrderStatus.REJECTED}
     assert "step" in reasons[bad_volume.client_id]
     assert "Unknown symbol NOPE" in reasons[unknown.client_id]
@@ -84,7 +90,9 @@ def test_invalid_order_is_rejected_with_a_reason_and_changes_nothing(
     assert seen.latest_positions() == ()
 
 
-def test_every_order_event_carries_its_client_id_in_the_log(qtbot: QtBot, running_engine: RunningEngine) -> None:
+def test_every_order_event_carries_its_client_id_in_the_log(
+    qtbot: QtBot, running_engine: RunningEngine
+) -> None:
     bus, seen = running_engine.bus, running_engine.seen
     qtbot.waitUntil(lambda: any(f.tick_count for f in seen.frames), timeout=5000)
     request = _order(symbol="XAUUSD", volume=0.1)
@@ -95,7 +103,9 @@ def test_every_order_event_carries_its_client_id_in_the_log(qtbot: QtBot, runnin
     assert story[-1].startswith("Filled: buy 0.10 XAUUSD at ")
 
 
-def test_frames_are_conflated_and_never_pile_up(qtbot: QtBot, running_engine: RunningEngine) -> None:
+def test_frames_are_conflated_and_never_pile_up(
+    qtbot: QtBot, running_engine: RunningEngine
+) -> None:
     """While the GUI does not acknowledge a frame, the engine sends no other."""
     bus, seen = running_engine.bus, running_engine.seen
     qtbot.waitUntil(lambda: len(seen.frames) > 3, timeout=5000)

@@ -27,9 +27,13 @@ class Terminal:
 def make_terminal(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
     started: list[Terminal] = []
 
-    def make(*, confirm_answer: bool = True, state_file: Path | None = None, one_click: bool = False) -> Terminal:
+    def make(
+        *, confirm_answer: bool = True, state_file: Path | None = None, one_click: bool = False
+    ) -> Terminal:
         bus = EventBus()
-        host = EngineHost(Engine(bus, lambda: SimBroker(seed=5, ticks_per_second=30, history_bars=800)), bus)
+        host = EngineHost(
+            Engine(bus, lambda: SimBroker(seed=5, ticks_per_second=30, history_bars=800)), bus
+        )
         asked: list[str] = []
 
         def confirm(title: str, text: str) -> bool:

@@ -21,7 +21,9 @@ def _type(qtbot: QtBot, text: str) -> None:
     qtbot.keyClicks(_focused(), text)
 
 
-def _key(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def _key(
+    qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
     qtbot.keyClick(_focused(), key, modifier)
 
 
@@ -39,18 +41,25 @@ def test_keyboard_only_order_fills_and_shows_everywhere(
     qtbot.waitUntil(lambda: w.positions_model.rowCount() == 1, timeout=5000)
     position = w.positions_model.position_at(0)
     assert (position.symbol, position.side, position.volume) == ("EURUSD", "buy", 0.3)
-    qtbot.waitUntil(lambda: any(m.startswith("Filled: buy 0.30 EURUSD") for m in w.log_model.messages()), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(m.startswith("Filled: buy 0.30 EURUSD") for m in w.log_model.messages()),
+        timeout=5000,
+    )
     assert w.ticket.status.text().startswith("Filled: buy 0.3 EURUSD at")
     assert w.ticket.error.text() == ""
 
     # Profit updates live as ticks arrive; the risk panel shows the money.
     first = w.positions_model.data(w.positions_model.index(0, 5))
-    qtbot.waitUntil(lambda: w.positions_model.data(w.positions_model.index(0, 5)) != first, timeout=5000)
+    qtbot.waitUntil(
+        lambda: w.positions_model.data(w.positions_model.index(0, 5)) != first, timeout=5000
+    )
     assert w.account.values["margin"].text() != "0.00 USD"
     assert "USD" in w.account.values["equity"].text()
 
 
-def test_tab_through_fields_and_sell_with_stops(qtbot: QtBot, make_terminal: Callable[..., Terminal]) -> None:
+def test_tab_through_fields_and_sell_with_stops(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
     t = make_terminal()
     w = t.window
     qtbot.keyClick(w, Qt.Key.Key_F9)
@@ -78,7 +87,9 @@ def test_tab_through_fields_and_sell_with_stops(qtbot: QtBot, make_terminal: Cal
     assert p.tp is not None and abs(p.tp - (bid - 0.005)) < 1e-9
 
 
-def test_typo_shows_why_and_sends_nothing(qtbot: QtBot, make_terminal: Callable[..., Terminal]) -> None:
+def test_typo_shows_why_and_sends_nothing(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
     t = make_terminal()
     w = t.window
     sent: list[object] = []
@@ -106,7 +117,9 @@ def test_typo_shows_why_and_sends_nothing(qtbot: QtBot, make_terminal: Callable[
     assert w.positions_model.rowCount() == 0
 
 
-def test_close_position_from_the_keyboard_asks_first(qtbot: QtBot, make_terminal: Callable[..., Terminal]) -> None:
+def test_close_position_from_the_keyboard_asks_first(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
     t = make_terminal(confirm_answer=False)
     w = t.window
     w.ticket.submit()
@@ -127,7 +140,9 @@ def test_close_position_from_the_keyboard_asks_first(qtbot: QtBot, make_terminal
     assert any(m.startswith("Closed: position #") for m in w.log_model.messages())
 
 
-def test_status_bar_shows_broker_connection_and_tick_rate(qtbot: QtBot, make_terminal: Callable[..., Terminal]) -> None:
+def test_status_bar_shows_broker_connection_and_tick_rate(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
     w = make_terminal().window
     assert w.connection_label.text() == "Connected"
     assert w.broker_label.text() == "Broker: Paper trading"
@@ -135,7 +150,9 @@ def test_status_bar_shows_broker_connection_and_tick_rate(qtbot: QtBot, make_ter
     assert w.rate_label.text().endswith("ticks/s")
 
 
-def test_dock_layout_is_restored_on_next_start(qtbot: QtBot, make_terminal: Callable[..., Terminal], tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_dock_layout_is_restored_on_next_start(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     state = tmp_path / "layout.ini"
     first = make_terminal(state_file=state).window
     first.docks["log"].setFloating(True)
@@ -148,7 +165,9 @@ def test_dock_layout_is_restored_on_next_start(qtbot: QtBot, make_terminal: Call
     assert not second.docks["risk"].isVisible()
 
 
-def test_chart_follows_the_ticket_symbol(qtbot: QtBot, make_terminal: Callable[..., Terminal]) -> None:
+def test_chart_follows_the_ticket_symbol(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
     w = make_terminal().window
     assert w.chart.symbol == "EURUSD"
     w.ticket.symbol.setCurrentText("XAUUSD")

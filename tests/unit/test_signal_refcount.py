@@ -50,6 +50,7 @@ def test_emit_does_not_change_refcount_of_true(qcore: QCoreApplication, signal_n
     assert len(received) == EMITS + 50
     # A leak of one reference per emit would show as a drop of about EMITS.
     assert abs(after - before) < EMITS // 10, (
-        f"{signal_name}.emit() changed sys.getrefcount(True) by {after - before} over {EMITS} emits: "
+        f"{signal_name}.emit() changed sys.getrefcount(True) by {after - before} "
+        f"over {EMITS} emits: "
         "this PySide6 build leaks references to True (PySide6 6.12.0 did) and will crash"
     )

@@ -1,0 +1,278 @@
+"""What a user sees on the chart: the right candles, live updates, quote lines, crosshair."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from app.domain.events import Bar, BarHistory, Tick
+from app.domain.symbols import SymbolSpec
+from app.domain.timeframes import Timeframe
+from app.ui.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
+from app.ui.chart import INITIAL_VISIBLE_BARS, ChartPanel
+
+TF = Timeframe.M5
+START = TF.bar_open(1_700_000_000)
+
+
+def spec(name: str = "EURUSD", digits: int = 5) -> SymbolSpec:
+    return SymbolSpec(
+        name=name,
+        description=name,
+        digits=digits,
+        point=10.0**-digits,
+        contract_size=100_000,
+        volume_min=0.01,
+        volume_max=100,
+        volume_step=0.01,
+        base_currency=name[:3],
+        profit_currency=name[3:],
+    )
+
+
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def columns(n: int, base: float = 1.08, seed: int = 3) -> Columns:
+    """Time, open, high, low, close, volume of a random walk with unrounded prices,
+    so formatting to the symbol's digits is visible."""
+    rng = np.random.default_rng(seed)
+    step = base * 3e-4
+    close = base + np.cumsum(rng.normal(0, step, n))
+    open_ = np.concatenate(([close[0]], close[:-1]))
+    high = np.maximum(open_, close) + rng.random(n) * step
+    low = np.minimum(open_, close) - rng.random(n) * step
+    times = START + np.arange(n, dtype=np.int64) * TF.seconds
+    volume = rng.integers(1, 100, n).astype(np.float64)
+    return times, open_, high, low, close, volume
+
+
+def history(n: int, symbol: str = "EURUSD", base: float = 1.08) -> BarHistory:
+    return BarHistory(symbol, TF, *columns(n, base))
+
+
+@pytest.fixture
+def panel(qtbot: QtBot) -> ChartPanel:
+    chart = ChartPanel()
+    qtbot.addWidget(chart)
+    chart.resize(900, 500)
+    chart.set_symbol_spec(spec())
+    chart.set_history(history(500))
+    return chart
+
+
+def x_range(panel: ChartPanel) -> tuple[float, float]:
+    x0, x1 = panel.plot_widget.getPlotItem().getViewBox().viewRange()[0]
+    return x0, x1
+
+
+def y_range(panel: ChartPanel) -> tuple[float, float]:
+    y0, y1 = panel.plot_widget.getPlotItem().getViewBox().viewRange()[1]
+    return y0, y1
+
+
+def colour_pixels(image: QImage, colour: str) -> int:
+    """How many pixels of the image have exactly this colour."""
+    pixels = pg.imageToArray(image.convertToFormat(QImage.Format.Format_ARGB32), copy=True)
+    target = pg.mkColor(colour)
+    bgr = (target.blue(), target.green(), target.red())
+    return int(np.all(pixels[..., :3] == bgr, axis=-1).sum())
+
+
+def shown(qtbot: QtBot, panel: ChartPanel) -> ChartPanel:
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+# ----------------------------------------------------------------- history
+
+
+def test_history_shows_every_bar_and_the_newest_last(panel: ChartPanel) -> None:
+    t, *prices = columns(500)
+    assert panel.symbol == "EURUSD"
+    assert panel.bar_count == 500
+    assert panel.last_bar() == (int(t[-1]), *(float(c[-1]) for c in prices))
+
+
+def test_history_opens_on_the_newest_bars(panel: ChartPanel) -> None:
+    x0, x1 = x_range(panel)
+    assert x0 <= 499 - INITIAL_VISIBLE_BARS + 1 < 499 <= x1
+    assert x1 - x0 < INITIAL_VISIBLE_BARS + 10
+
+
+def test_y_range_fits_the_visible_bars_with_padding(panel: ChartPanel) -> None:
+    x0, x1 = x_range(panel)
+    visible = slice(max(0, int(np.ceil(x0))), int(np.floor(x1)) + 1)
+    low = panel.candles.low[visible].min()
+    high = panel.candles.high[visible].max()
+    y0, y1 = y_range(panel)
+    assert y0 < low and high < y1
+    assert (y1 - y0) <= (high - low) * 1.2  # padded, not fitted to the whole history
+
+
+# ----------------------------------------------------------------- live bars
+
+
+def test_same_time_bar_replaces_only_the_newest_candle(panel: ChartPanel) -> None:
+    before = panel.candles.bar_at(498)
+    t = panel.last_bar()[0]  # type: ignore[index]
+    panel.update_bar(Bar("EURUSD", TF, t, 1.1, 1.2, 1.0, 1.15, 42.0))
+    assert panel.bar_count == 500
+    assert panel.last_bar() == (t, 1.1, 1.2, 1.0, 1.15, 42.0)
+    assert panel.candles.bar_at(498) == before
+
+
+def test_newer_bar_appends_one_candle_and_the_view_follows(panel: ChartPanel) -> None:
+    t = panel.last_bar()[0]  # type: ignore[index]
+    x0, x1 = x_range(panel)
+    panel.update_bar(Bar("EURUSD", TF, t + TF.seconds, 1.1, 1.2, 1.0, 1.15, 1.0))
+    assert panel.bar_count == 501
+    assert panel.last_bar() == (t + TF.seconds, 1.1, 1.2, 1.0, 1.15, 1.0)
+    nx0, nx1 = x_range(panel)
+    assert (nx0, nx1) == pytest.approx((x0 + 1, x1 + 1))
+    assert nx0 < 500 < nx1
+    y0, y1 = y_range(panel)
+    assert y0 < 1.0 and y1 > 1.2  # the new candle is in view vertically too
+
+
+def test_newer_bar_does_not_scroll_a_view_looking_at_the_past(
+    qtbot: QtBot, panel: ChartPanel
+) -> None:
+    for _ in range(15):
+        qtbot.keyClick(panel, Qt.Key.Key_Left)
+    before = x_range(panel)
+    assert before[1] < 499
+    t = panel.last_bar()[0]  # type: ignore[index]
+    panel.update_bar(Bar("EURUSD", TF, t + TF.seconds, 1.1, 1.2, 1.0, 1.15, 1.0))
+    assert panel.bar_count == 501
+    assert x_range(panel) == pytest.approx(before)
+
+
+def test_older_or_foreign_bars_are_ignored(panel: ChartPanel) -> None:
+    last = panel.last_bar()
+    assert last is not None
+    panel.update_bar(Bar("EURUSD", TF, last[0] - TF.seconds, 9.0, 9.0, 9.0, 9.0, 9.0))
+    panel.update_bar(Bar("GBPUSD", TF, last[0] + TF.seconds, 9.0, 9.0, 9.0, 9.0, 9.0))
+    panel.update_bar(Bar("EURUSD", Timeframe.H1, last[0] + 3600, 9.0, 9.0, 9.0, 9.0, 9.0))
+    assert panel.bar_count == 500
+    assert panel.last_bar() == last
+
+
+def test_switching_symbol_drops_the_old_bars(panel: ChartPanel) -> None:
+    panel.set_symbol_spec(spec("USDJPY", 3))
+    assert panel.symbol == "USDJPY"
+    assert panel.bar_count == 0
+    panel.set_history(history(50, "USDJPY", base=150.0))
+    assert panel.bar_count == 50
+
+
+# ----------------------------------------------------------------- quotes
+
+
+def test_quote_moves_bid_and_ask_lines_with_formatted_labels(panel: ChartPanel) -> None:
+    bid_line, ask_line = panel.quote_lines
+    assert not bid_line.isVisible()
+    panel.set_quote(Tick("EURUSD", 0, bid=1.0812345, ask=1.0813456))
+    assert bid_line.isVisible() and ask_line.isVisible()
+    assert bid_line.value() == pytest.approx(1.0812345)
+    assert ask_line.value() == pytest.approx(1.0813456)
+    assert bid_line.label.toPlainText() == "1.08123"
+    assert ask_line.label.toPlainText() == "1.08135"
+    panel.set_quote(Tick("GBPUSD", 0, bid=1.3, ask=1.31))
+    assert bid_line.value() == pytest.approx(1.0812345)
+
+
+# ----------------------------------------------------------------- painting
+
+
+def test_grab_paints_up_and_down_candles(qtbot: QtBot, panel: ChartPanel) -> None:
+    with qtbot.waitSignal(panel.painted, timeout=2000):
+        shown(qtbot, panel)
+    image = panel.grab().toImage()
+    assert colour_pixels(image, UP_COLOR) > 200
+    assert colour_pixels(image, DOWN_COLOR) > 200
+
+
+def test_zoomed_out_history_paints_an_envelope(qtbot: QtBot, panel: ChartPanel) -> None:
+    panel.set_history(history(200_000))
+    shown(qtbot, panel)
+    panel.plot_widget.getPlotItem().getViewBox().setXRange(0, 200_000, padding=0)
+    image = panel.grab().toImage()
+    assert colour_pixels(image, UP_COLOR) + colour_pixels(image, DOWN_COLOR) > 500
+
+
+# ----------------------------------------------------------------- crosshair and keys
+
+
+def test_crosshair_readout_shows_the_bar_in_symbol_digits(qtbot: QtBot, panel: ChartPanel) -> None:
+    panel.set_symbol_spec(spec("USDJPY", 3))
+    panel.set_history(history(300, "USDJPY", base=150.0))
+    shown(qtbot, panel)
+    index = 280
+    _, o, h, low, c, _ = panel.candles.bar_at(index)  # type: ignore[misc]
+    view = panel.plot_widget.getPlotItem().getViewBox()
+    panel.on_mouse_moved(view.mapViewToScene(QPointF(index + 0.2, (low + h) / 2)))
+    text = panel.readout_text
+    assert text.startswith("USDJPY · M5")
+    assert f"O {o:.3f}  H {h:.3f}  L {low:.3f}  C {c:.3f}" in text
+    assert "2023-11-" in text
+    panel.on_mouse_moved(QPointF(-50, -50))  # off the plot: back to the newest bar
+    assert f"C {panel.last_bar()[4]:.3f}" in panel.readout_text  # type: ignore[index]
+
+
+def test_arrow_keys_pan_plus_minus_zoom_and_home_returns(qtbot: QtBot, panel: ChartPanel) -> None:
+    x0, x1 = x_range(panel)
+    width = x1 - x0
+    qtbot.keyClick(panel, Qt.Key.Key_Left)
+    assert x_range(panel) == pytest.approx((x0 - width * 0.1, x1 - width * 0.1))
+    qtbot.keyClick(panel, Qt.Key.Key_Plus)
+    zoomed = x_range(panel)
+    assert zoomed[1] - zoomed[0] == pytest.approx(width * 0.8)
+    qtbot.keyClick(panel, Qt.Key.Key_Minus)
+    qtbot.keyClick(panel, Qt.Key.Key_Minus)
+    wider = x_range(panel)
+    assert wider[1] - wider[0] > width
+    qtbot.keyClick(panel, Qt.Key.Key_Home)
+    home = x_range(panel)
+    assert home[0] < 499 < home[1]
+    assert home[1] - home[0] == pytest.approx(wider[1] - wider[0])
+
+
+def test_time_axis_labels_round_times(panel: ChartPanel) -> None:
+    axis = panel.plot_widget.getPlotItem().getAxis("bottom")
+    (spacing, values), *_ = axis.tickValues(350, 499, 900)
+    labels = axis.tickStrings(values, 1.0, spacing)
+    assert values and all(label.endswith(("00", "30")) for label in labels)
+
+
+# ----------------------------------------------------------------- the item itself
+
+
+def test_item_append_grows_past_its_capacity_keeping_every_bar() -> None:
+    item = CandlestickItem()
+    t, *prices = columns(10)
+    item.set_data(t, *prices)
+    extra = item._time.size + 5  # more than the spare capacity
+    for i in range(extra):
+        item.append(int(t[-1]) + (i + 1) * TF.seconds, 1.0, 2.0 + i, 0.5, 1.5, 1.0)
+    assert len(item) == 10 + extra
+    assert item.bar_at(0) == (START, *(float(c[0]) for c in prices))
+    assert item.last_bar() == (int(t[-1]) + extra * TF.seconds, 1.0, 1.0 + extra, 0.5, 1.5, 1.0)
+    assert item.boundingRect().top() <= 0.5
+    assert item.boundingRect().bottom() >= 1.0 + extra
+    assert item.visible_y_range(12, 13) == (0.5, 5.0)
+    assert item.visible_y_range(-10, -1) is None
+
+
+def test_item_rejects_columns_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        CandlestickItem().set_data([1, 2], [1.0], [1.0], [1.0], [1.0], [1.0])
