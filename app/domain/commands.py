@@ -52,4 +52,45 @@ class RequestHistory:
     timeframe: Timeframe = Timeframe.M1
 
 
-Command = SubmitOrder | ClosePosition | CancelOrder | RequestHistory
+@dataclass(frozen=True, slots=True)
+class CloseAll:
+    """Close every open position (``symbol=None``) or those of one symbol, at market."""
+
+    symbol: str | None = None
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAll:
+    """Cancel every working order (or those of one symbol)."""
+
+    symbol: str | None = None
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class Halt:
+    """The kill switch: move to HALTED at once; optionally flatten everything too."""
+
+    reason: str
+    flatten: bool = False
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Leave HALTED/REDUCING for ACTIVE. Always an explicit, logged act."""
+
+    source: OrderSource = OrderSource.TICKET
+
+
+Command = (
+    SubmitOrder
+    | ClosePosition
+    | CancelOrder
+    | RequestHistory
+    | CloseAll
+    | CancelAll
+    | Halt
+    | Resume
+)

@@ -73,6 +73,18 @@ class LogLevel(IntEnum):
         return self.name.capitalize()
 
 
+class TradingState(StrEnum):
+    """What the risk gate lets through (NautilusTrader's model).
+
+    ACTIVE: everything that passes the rules. REDUCING: only orders that reduce
+    exposure. HALTED: only closes and cancels. Leaving HALTED is always explicit.
+    """
+
+    ACTIVE = "active"
+    REDUCING = "reducing"
+    HALTED = "halted"
+
+
 class ConnectionStatus(StrEnum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
