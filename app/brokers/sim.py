@@ -127,6 +127,7 @@ class SimBroker:
         self._balance = balance
         self._quotes: dict[str, Tick] = {}
         self._true_bid: dict[str, float] = {}
+        self._last_tick_at: dict[str, float] = {}
         self._converter = CurrencyConverter(self._specs, self._quotes)
         self._base_history: dict[str, np.ndarray] = {}
         self._positions: dict[int, Position] = {}
@@ -146,6 +147,7 @@ class SimBroker:
             self._base_history[name] = history
             last = float(history["close"][-1]) if len(history) else market.start_price
             self._true_bid[name] = last
+            self._last_tick_at[name] = now
             self._quotes[name] = self._make_tick(name, last, int(now * 1000))
         self._last_poll = now
         self._connected = True
@@ -190,10 +192,10 @@ class SimBroker:
                 times = np.sort(self._rng.uniform(start, now, n))
                 arrivals.extend((float(t), name) for t in times)
         arrivals.sort()
-        last_time = {name: start for name in self._markets}
         for t, name in arrivals:
-            tick = self._step(name, t - last_time[name], int(t * 1000))
-            last_time[name] = t
+            # The walk's variance follows the time since this symbol's previous tick.
+            tick = self._step(name, t - self._last_tick_at[name], int(t * 1000))
+            self._last_tick_at[name] = t
             events.ticks.append(tick)
             self._on_tick(tick, events)
         return events

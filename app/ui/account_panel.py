@@ -17,8 +17,8 @@ class AccountPanel(QWidget):
         ("margin", "Margin"),
         ("free_margin", "Free margin"),
         ("margin_level", "Margin level"),
-        ("floating_pnl", "Floating P&L"),
-        ("day_pnl", "Today's P&L"),
+        ("floating_pnl", "Floating P&&L"),  # && : a literal ampersand in a Qt label
+        ("day_pnl", "Today's P&&L"),
     )
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -65,6 +65,8 @@ def run_gui(
     if smoke_test:
         SmokeTest(window, bus, started_at, finish).start()
     window.show()
+    window.raise_()
+    window.activateWindow()  # keyboard focus from the first keystroke, even without a window manager
     host.start()
     with loop:
         loop.run_until_complete(finished.wait())
