@@ -14,6 +14,7 @@ from app.engine.bus import EventBus
 from app.engine.engine import BrokerFactory, Engine, EngineHost
 from app.settings import Settings
 from app.ui.main_window import MainWindow
+from app.ui.qt_messages import route_qt_messages_to_logging
 from app.ui.smoke import SmokeTest
 
 
@@ -30,6 +31,7 @@ def run_gui(
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
 
+    route_qt_messages_to_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Tradeterm")

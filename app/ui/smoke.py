@@ -57,6 +57,7 @@ class SmokeTest(QObject):
         if not self._live or self.first_frame_s is not None:
             return
         self.first_frame_s = time.perf_counter() - self._started_at
+        _say(f"first painted frame with live ticks after {self.first_frame_s * 1000:.0f} ms")
         symbol = self._window.chart.symbol or ""
         spec = self._window.ticket._specs.get(symbol)
         volume = spec.volume_min if spec else 0.01
@@ -81,20 +82,26 @@ class SmokeTest(QObject):
         elif fill.client_id == self._close_id and fill.closes_position:
             round_trip_ms = (time.perf_counter() - self._order_sent_at) * 1000
             assert self.first_frame_s is not None
-            print(
+            _say(
                 "smoke test ok: first painted frame with live ticks after "
                 f"{self.first_frame_s * 1000:.0f} ms; "
-                f"paper order opened and closed in {round_trip_ms:.1f} ms",
-                flush=True,
+                f"paper order opened and closed in {round_trip_ms:.1f} ms"
             )
             self._end(0)
 
     def _fail(self, reason: str) -> None:
         if not self._done:
-            print(f"smoke test FAILED: {reason}", file=sys.stderr, flush=True)
+            _say(f"smoke test FAILED: {reason}", error=True)
             self._end(1)
 
     def _end(self, code: int) -> None:
         if not self._done:
             self._done = True
             self._finish(code)
+
+
+def _say(line: str, *, error: bool = False) -> None:
+    """Print a progress line; a windowed Windows build has no console (stdout is None)."""
+    stream = sys.stderr if error else sys.stdout
+    if stream is not None:
+        print(line, file=stream, flush=True)
