@@ -26,7 +26,9 @@ def measure(command: list[str]) -> tuple[float, float, float]:
     """(seconds to first frame, seconds to exit, peak RSS in MB) of one smoke run."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRADETERM_HOME": tempfile.mkdtemp()}
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT
+    )
     assert proc.stdout is not None
     first_frame = float("nan")
     for line in proc.stdout:
@@ -52,7 +54,9 @@ def main() -> None:
     targets = {"from source": [sys.executable, "-m", "app", "--smoke-test"]}
     if BUNDLE.exists():
         targets["from the bundle"] = [str(BUNDLE), "--smoke-test"]
-    print("| launch | runs | first painted frame, median (s) | min (s) | whole smoke run (s) | peak RSS (MB) |")
+    print(
+        "| launch | runs | first painted frame, median (s) | min (s) | whole smoke run (s) | peak RSS (MB) |"
+    )
     print("|---|---|---|---|---|---|")
     for name, command in targets.items():
         measure(command)  # warm the file cache once
@@ -63,7 +67,9 @@ def main() -> None:
             f"{statistics.median(r[1] for r in results):.2f} | {max(r[2] for r in results):.0f} |"
         )
     if BUNDLE.exists():
-        size = sum(f.stat().st_size for f in BUNDLE.parent.rglob("*") if f.is_file() and not f.is_symlink())
+        size = sum(
+            f.stat().st_size for f in BUNDLE.parent.rglob("*") if f.is_file() and not f.is_symlink()
+        )
         print(f"\nbundle size: {size / 1e6:.0f} MB ({BUNDLE.parent.relative_to(ROOT)})")
 
 
