@@ -1,0 +1,177 @@
+"""The risk gate inside the real engine thread, with the paper broker.
+
+Losing money deterministically: every round trip pays the spread, so opening and
+closing positions with a tiny daily loss limit walks the account into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.brokers.sim import SimBroker
+from app.domain.commands import (
+    CloseAll,
+    ClosePosition,
+    Halt,
+    Resume,
+    SubmitOrder,
+    UpdateRiskLimits,
+    new_client_id,
+)
+from app.domain.enums import ConnectionStatus, OrderSource, OrderStatus, Side, TradingState
+from app.domain.events import MarketFrame, OrderRequest
+from app.domain.risk import RiskBreach, RiskLimits, RiskRule, RiskWarning, TradingStateChanged
+from app.engine.bus import EventBus
+from app.engine.engine import Engine, EngineHost
+from tests.integration.conftest import Recorder, RunningEngine
+
+LIMITS = RiskLimits(max_daily_loss=12.0, warning_fraction=0.5)
+
+
+class RiskRecorder(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.risk: list[object] = []
+
+    def state(self) -> TradingState | None:
+        for frame in reversed(self.frames):
+            if frame.risk is not None:
+                return frame.risk.state
+        return None
+
+
+@pytest.fixture
+def risky_engine(qtbot: QtBot) -> Iterator[RunningEngine]:
+    bus = EventBus()
+    engine = Engine(
+        bus,
+        lambda: SimBroker(seed=3, ticks_per_second=40, history_bars=200),
+        risk_limits=LIMITS,
+    )
+    host = EngineHost(engine, bus)
+    seen = RiskRecorder()
+    for signal, sink in (
+        (bus.order, seen.orders.append),
+        (bus.fill, seen.fills.append),
+        (bus.log, seen.logs.append),
+        (bus.connection, seen.connection.append),
+        (bus.risk, seen.risk.append),
+    ):
+        signal.connect(sink)
+
+    def on_frame(frame: MarketFrame) -> None:
+        seen.frames.append(frame)
+        bus.frame_consumed.emit(frame.seq)
+
+    bus.frame.connect(on_frame)
+    host.start()
+    qtbot.waitUntil(
+        lambda: any(c.status is ConnectionStatus.CONNECTED for c in seen.connection), timeout=10_000
+    )
+    qtbot.waitUntil(lambda: seen.state() is TradingState.ACTIVE, timeout=5000)
+    yield RunningEngine(bus, host, seen)
+    assert host.stop(), "engine thread did not stop"
+
+
+def _buy(volume: float = 0.5, symbol: str = "EURUSD") -> OrderRequest:
+    return OrderRequest(new_client_id(), symbol, Side.BUY, volume)
+
+
+def _final(seen: Recorder, client_id: str) -> OrderStatus | None:
+    for update in reversed(seen.orders):
+        if update.client_id == client_id and update.status.is_final:
+            return update.status
+    return None
+
+
+def test_a_losing_streak_halts_trading_and_only_closes_pass(
+    qtbot: QtBot, risky_engine: RunningEngine
+) -> None:
+    bus, seen = risky_engine.bus, risky_engine.seen
+    assert isinstance(seen, RiskRecorder)
+    keep = _buy(0.2)
+    bus.command.emit(SubmitOrder(keep))
+    qtbot.waitUntil(lambda: _final(seen, keep.client_id) is OrderStatus.FILLED, timeout=5000)
+    kept = next(f.position_ticket for f in seen.fills if f.client_id == keep.client_id)
+
+    for _ in range(20):  # each round trip pays the spread (about 4 USD for 0.5 lots)
+        if seen.state() is TradingState.HALTED:
+            break
+        trade = _buy(0.5)
+        bus.command.emit(SubmitOrder(trade))
+        qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
+        if _final(seen, trade.client_id) is not OrderStatus.FILLED:
+            break  # refused: the gate already stopped it
+        ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
+        close_id = new_client_id()
+        bus.command.emit(ClosePosition(ticket, client_id=close_id))
+        qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
+        qtbot.wait(60)
+    qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
+
+    assert sum(f.closes_position for f in seen.fills) >= 2  # a streak, not one bad trade
+    assert any(isinstance(f, RiskWarning) for f in seen.risk)  # warned at half the limit
+    breach = next(f for f in seen.risk if isinstance(f, RiskBreach) and f.halted)
+    assert breach.rule is RiskRule.DAILY_LOSS
+    assert "reached the limit of 12.00" in breach.message
+    change = next(f for f in seen.risk if isinstance(f, TradingStateChanged))
+    assert (change.new, change.source) == (TradingState.HALTED, OrderSource.SYSTEM)
+
+    refused = _buy(0.01)
+    bus.command.emit(SubmitOrder(refused))
+    qtbot.waitUntil(lambda: _final(seen, refused.client_id) is not None, timeout=5000)
+    update = next(
+        u
+        for u in seen.orders
+        if u.client_id == refused.client_id and u.status is OrderStatus.REJECTED
+    )
+    assert update.reason.startswith("Trading is HALTED (Max daily loss: loss today ")
+    assert not any(f.client_id == refused.client_id for f in seen.fills)
+
+    close_id = new_client_id()
+    bus.command.emit(ClosePosition(kept, client_id=close_id))  # closes still pass
+    qtbot.waitUntil(lambda: _final(seen, close_id) is OrderStatus.FILLED, timeout=5000)
+    qtbot.waitUntil(lambda: seen.latest_positions() == (), timeout=5000)
+
+
+def test_kill_switch_flatten_and_explicit_resume(qtbot: QtBot, risky_engine: RunningEngine) -> None:
+    bus, seen = risky_engine.bus, risky_engine.seen
+    assert isinstance(seen, RiskRecorder)
+    bus.command.emit(UpdateRiskLimits(replace(LIMITS, max_daily_loss=0), OrderSource.TICKET))
+    orders = [_buy(0.1), _buy(0.1, "GBPUSD")]
+    for request in orders:
+        bus.command.emit(SubmitOrder(request))
+    qtbot.waitUntil(lambda: len(seen.latest_positions()) == 2, timeout=5000)
+
+    bus.command.emit(Halt("kill switch", flatten=True, source=OrderSource.TELEGRAM))
+    qtbot.waitUntil(lambda: seen.latest_positions() == (), timeout=5000)
+    assert seen.state() is TradingState.HALTED
+    change = next(f for f in seen.risk if isinstance(f, TradingStateChanged))
+    assert change.source is OrderSource.TELEGRAM and change.reason == "kill switch"
+
+    # Loosening while HALTED is refused in words; tightening is fine and audited.
+    bus.command.emit(UpdateRiskLimits(replace(LIMITS, max_daily_loss=0, max_order_volume=50)))
+    bus.command.emit(UpdateRiskLimits(replace(LIMITS, max_daily_loss=0, max_order_volume=2)))
+    qtbot.waitUntil(
+        lambda: any("max_order_volume: 5 → 2" in e.message for e in seen.logs), timeout=5000
+    )
+    messages = [e.message for e in seen.logs if e.source == "risk"]
+    assert any(
+        "not changed: trading is HALTED, and this would loosen max_order_volume" in m
+        for m in messages
+    )
+    assert any("max_order_volume: 5 → 2" in m for m in messages)
+
+    bus.command.emit(Resume(OrderSource.TICKET))
+    qtbot.waitUntil(lambda: seen.state() is TradingState.ACTIVE, timeout=5000)
+    big = _buy(3.0)
+    bus.command.emit(SubmitOrder(big))
+    qtbot.waitUntil(lambda: _final(seen, big.client_id) is OrderStatus.REJECTED, timeout=5000)
+    breach = next(f for f in seen.risk if isinstance(f, RiskBreach) and f.client_id)
+    assert breach.message == "Max volume per order: 3 lots exceeds the limit of 2 lots for EURUSD"
+    bus.command.emit(CloseAll(None, OrderSource.TICKET))  # nothing open: says so, no error
+    qtbot.waitUntil(lambda: any("no open positions" in e.message for e in seen.logs), timeout=5000)
