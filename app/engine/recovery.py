@@ -1,0 +1,125 @@
+"""Crash recovery: settle every order whose outcome the journal does not know.
+
+At connect, the journal may hold intents without results (the app died between
+writing the intent and writing the outcome) and orders last seen working. Each
+is looked up at the broker by its client id; what the broker says is recorded.
+An order the broker cannot account for is marked UNKNOWN and shown to the
+user. Nothing is ever sent again from here: recovery only reads the broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.brokers.base import Broker
+from app.domain.enums import LogLevel, OrderStatus
+from app.domain.events import HistoryOrder
+
+if TYPE_CHECKING:
+    from app.storage.journal import Journal
+
+NEVER_EXECUTED = "not executed: Tradeterm stopped before the broker received it"
+
+Say = Callable[[LogLevel, str, str | None], None]
+
+
+@dataclass(slots=True)
+class Reconciliation:
+    """What recovery found, per outcome, as client ids."""
+
+    checked: int = 0
+    filled: list[str] = field(default_factory=list)
+    working: list[str] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)  # cancelled, expired or refused by the broker
+    never_executed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.checked == 0:
+            return "Journal reconciled with the broker: no unfinished orders"
+        parts = [
+            f"{len(self.filled)} filled",
+            f"{len(self.working)} working",
+            f"{len(self.ended)} cancelled or rejected",
+            f"{len(self.never_executed)} never executed",
+            f"{len(self.unknown)} unknown",
+        ]
+        orders = "order" if self.checked == 1 else "orders"
+        return (
+            f"Journal reconciled with the broker: {self.checked} unfinished {orders} checked — "
+            + ", ".join(parts)
+        )
+
+
+def reconcile(journal: Journal, broker: Broker, say: Say) -> Reconciliation:
+    """Look up each unfinished order at the broker and journal its real outcome.
+
+    ``say(level, message, client_id)`` reports each settled order; unknown ones at
+    WARNING. Raises ``StorageError`` if the journal itself fails.
+    """
+    result = Reconciliation()
+    for order in journal.unresolved_orders(include_working=True):
+        result.checked += 1
+        cid = order.client_id
+        try:
+            report = broker.order_outcome(cid)
+        except Exception as exc:  # any failure to look is "we do not know", never a resend
+            reason = f"the broker could not say what became of it ({exc})"
+            journal.mark_unknown(cid, reason)
+            result.unknown.append(cid)
+            say(LogLevel.WARNING, _unknown_message(order, reason), cid)
+            continue
+        if report is None:
+            if order.status is OrderStatus.WORKING:
+                reason = "no longer at the broker, and not in its history"
+                journal.mark_unknown(cid, reason)
+                result.unknown.append(cid)
+                say(LogLevel.WARNING, _unknown_message(order, reason), cid)
+            else:
+                journal.record_result(
+                    cid, OrderStatus.REJECTED, reason=NEVER_EXECUTED, recovered=True
+                )
+                result.never_executed.append(cid)
+                say(LogLevel.INFO, f"Recovered order {_label(order)}: {NEVER_EXECUTED}", cid)
+            continue
+        if report.status is order.status and report.status is OrderStatus.WORKING:
+            result.working.append(cid)  # still resting, nothing new to record
+            continue
+        journal.record_result(
+            cid,
+            report.status,
+            broker_ticket=report.broker_ticket,
+            filled_volume=report.filled_volume,
+            price=report.price,
+            reason=report.reason,
+            fills=report.fills,
+            recovered=True,
+        )
+        bucket = {
+            OrderStatus.FILLED: result.filled,
+            OrderStatus.PARTIALLY_FILLED: result.filled,
+            OrderStatus.WORKING: result.working,
+        }.get(report.status, result.ended)
+        bucket.append(cid)
+        ticket = f" as #{report.broker_ticket}" if report.broker_ticket else ""
+        say(
+            LogLevel.INFO,
+            f"Recovered order {_label(order)}: {report.status.replace('_', ' ')} at the broker{ticket}",
+            cid,
+        )
+    return result
+
+
+def _label(order: HistoryOrder) -> str:
+    what = "close" if order.action == "close" else str(order.side)
+    return f"{order.client_id} ({what} {order.volume:g} {order.symbol})"
+
+
+def _unknown_message(order: HistoryOrder, reason: str) -> str:
+    when = order.created.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (
+        f"Order {_label(order)} sent {when}: outcome UNKNOWN — {reason}. "
+        f"It was NOT resent; check the broker's terminal before trading this symbol"
+    )

@@ -1,0 +1,145 @@
+"""A background thread that writes high-rate rows (event log, account snapshots) in batches.
+
+One transaction per batch turns thousands of fsyncs into one. The queue is
+bounded: if the database falls behind, new rows are dropped and counted rather
+than letting memory grow or the engine wait; the count itself is written as a
+warning in the event log once the writer catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.domain.enums import LogLevel
+from app.storage.models import EventLogRecord, utc_now
+
+log = logging.getLogger(__name__)
+
+_EVENT_LOG: Table = EventLogRecord.__table__  # type: ignore[assignment]
+
+
+@dataclass(slots=True)
+class _Flush:
+    """A marker: the writer sets ``done`` once every row queued before it is written."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+_STOP = object()
+
+
+class BatchWriter:
+    """Owns one thread and one connection pool; ``put`` never blocks the caller."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_queue: int = 100_000,
+        max_batch: int = 2_000,
+        interval_s: float = 0.25,
+    ) -> None:
+        self._engine = engine
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
+        self._max_batch = max_batch
+        self._interval_s = interval_s
+        self._dropped = 0  # rows refused because the queue was full (caller's thread)
+        self._reported = 0  # of those, how many the writer has already reported
+        self.failed = 0  # rows lost to database errors
+        self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped
+
+    def put(self, table: Table, row: dict[str, Any]) -> None:
+        try:
+            self._queue.put_nowait((table, row))
+        except queue.Full:
+            self._dropped += 1
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Wait until everything queued so far is committed; ``False`` on timeout."""
+        marker = _Flush()
+        self._queue.put(marker, timeout=timeout_s)
+        return marker.done.wait(timeout_s)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Write what is queued, then end the thread."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP, timeout=timeout_s)
+            self._thread.join(timeout_s)
+
+    # -- the writer thread -----------------------------------------------------------
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch: list[tuple[Table, dict[str, Any]]] = []
+            markers: list[_Flush] = []
+            try:
+                item = self._queue.get(timeout=self._interval_s)
+            except queue.Empty:
+                item = None
+            while item is not None:
+                if item is _STOP:
+                    stop = True
+                elif isinstance(item, _Flush):
+                    markers.append(item)
+                else:
+                    batch.append(item)  # type: ignore[arg-type]
+                if stop or markers or len(batch) >= self._max_batch:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    item = None
+            if stop:  # drain whatever is still queued
+                while True:
+                    try:
+                        rest = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if isinstance(rest, _Flush):
+                        markers.append(rest)
+                    elif rest is not _STOP:
+                        batch.append(rest)  # type: ignore[arg-type]
+            self._write(batch)
+            for marker in markers:
+                marker.done.set()
+
+    def _write(self, batch: list[tuple[Table, dict[str, Any]]]) -> None:
+        unreported = self._dropped - self._reported
+        if unreported:
+            self._reported += unreported
+            batch.append((_EVENT_LOG, _drop_warning(unreported)))
+        if not batch:
+            return
+        by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+        for table, row in batch:
+            by_table[table].append(row)
+        try:
+            with self._engine.begin() as connection:
+                for table, rows in by_table.items():
+                    connection.execute(table.insert(), rows)
+        except SQLAlchemyError:
+            self.failed += len(batch)
+            log.exception("journal: %d batched rows could not be written", len(batch))
+
+
+def _drop_warning(count: int) -> dict[str, Any]:
+    return {
+        "time": utc_now(),
+        "level": int(LogLevel.WARNING),
+        "source": "journal",
+        "message": f"{count} event log rows were not journaled: the journal writer fell behind",
+        "client_id": None,
+    }

@@ -1,0 +1,478 @@
+"""The trade journal: a write-ahead record of every order, and the history behind it.
+
+An order's intent is committed durably *before* the broker is called and its
+outcome after, so after a crash the app knows every order it may have sent.
+Order, deal and risk rows are committed one by one on the caller's thread (the
+engine thread, never the GUI); event log lines and account snapshots go through a
+``BatchWriter``. Every method raises ``StorageError`` (one line) on failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, Table, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
+from app.domain.events import (
+    AccountState,
+    Fill,
+    HistoryOrder,
+    LogEvent,
+    OrderRequest,
+    OrderUpdate,
+    TradeHistory,
+)
+from app.storage.batch import BatchWriter
+from app.storage.database import (
+    create_db_engine,
+    display_url,
+    probe_writable,
+    upgrade_schema,
+)
+from app.storage.failures import JournalUnavailable, StorageError, describe_failure
+from app.storage.models import (
+    AccountSnapshotRecord,
+    DealRecord,
+    EventLogRecord,
+    OrderRecord,
+    RiskEventRecord,
+    SettingChangeRecord,
+    utc_now,
+)
+
+T = TypeVar("T")
+
+UNRESOLVED = (OrderStatus.PENDING_NEW.value, OrderStatus.UNKNOWN.value)
+"""Statuses of orders whose outcome the journal does not know: recovery asks the broker."""
+
+_EVENT_LOG: Table = EventLogRecord.__table__  # type: ignore[assignment]
+_SNAPSHOTS: Table = AccountSnapshotRecord.__table__  # type: ignore[assignment]
+
+
+class Journal:
+    """Open with ``Journal.open(url)``; call from one thread (the engine's), then ``close``."""
+
+    def __init__(self, url: str, durable: Engine, batch: BatchWriter) -> None:
+        self.url = url
+        self.where = display_url(url)
+        self._engine = durable
+        self._sessions = sessionmaker(durable, expire_on_commit=False)
+        self._batch = batch
+        self.account = ""  # the broker account orders belong to; set on connect
+
+    @classmethod
+    def open(cls, url: str, *, lock_timeout_s: float = 5.0, batch_queue: int = 100_000) -> Journal:
+        """Open (creating or upgrading the schema) and check the database takes writes.
+
+        Raises ``JournalUnavailable`` with a one-line message naming the file.
+        """
+        durable: Engine | None = None
+        try:
+            durable = create_db_engine(url, durable=True, lock_timeout_s=lock_timeout_s)
+            upgrade_schema(durable)
+            probe_writable(durable)
+            relaxed = create_db_engine(url, durable=False, lock_timeout_s=lock_timeout_s)
+        except Exception as exc:  # sqlite3, psycopg, alembic and OS errors all end here
+            if durable is not None:
+                durable.dispose()
+            raise JournalUnavailable(describe_failure(url, exc)) from exc
+        return cls(url, durable, BatchWriter(relaxed, max_queue=batch_queue))
+
+    def close(self) -> None:
+        """Write what is batched and release the database."""
+        self._batch.close()
+        self._engine.dispose()
+
+    def flush(self) -> bool:
+        """Wait until batched rows are committed (for tests, shutdown and queries)."""
+        return self._batch.flush()
+
+    @property
+    def dropped_rows(self) -> int:
+        return self._batch.dropped
+
+    # -- the order journal (durable, one commit each) ---------------------------------
+    def record_intent(
+        self, request: OrderRequest, *, action: str = "open", position_ticket: int | None = None
+    ) -> None:
+        """Commit that ``request`` is about to be sent. Call before the broker, always."""
+        now = utc_now()
+        row = _order_row(request, action, position_ticket, self.account, now)
+        row.status = OrderStatus.PENDING_NEW.value
+        self._write(lambda s: s.add(row), f"the intent of order {request.client_id}")
+
+    def record_result(
+        self,
+        client_id: str,
+        status: OrderStatus,
+        *,
+        broker_ticket: int | None = None,
+        filled_volume: float = 0.0,
+        price: float | None = None,
+        reason: str = "",
+        fills: Sequence[Fill] = (),
+        recovered: bool = False,
+    ) -> None:
+        """Commit the outcome of an order and its deals, in one transaction."""
+
+        def apply(session: Session) -> None:
+            row = _order(session, client_id)
+            if row is None:
+                raise StorageError(f"no journaled intent for order {client_id}")
+            now = utc_now()
+            row.status = status.value
+            row.broker_ticket = broker_ticket if broker_ticket is not None else row.broker_ticket
+            row.filled_volume = filled_volume
+            row.fill_price = price
+            row.reason = reason
+            row.updated_at = now
+            if recovered:
+                row.recovered_at = now
+            for fill in fills:
+                self._add_deal(session, fill)
+
+        self._write(apply, f"the result of order {client_id}")
+
+    def record_rejection(self, request: OrderRequest, reason: str) -> None:
+        """Commit a rejection; orders refused before sending get a row here too."""
+
+        def apply(session: Session) -> None:
+            row = _order(session, request.client_id)
+            now = utc_now()
+            if row is None:
+                row = _order_row(request, "open", None, self.account, now)
+                session.add(row)
+            row.status = OrderStatus.REJECTED.value
+            row.reason = reason
+            row.updated_at = now
+
+        self._write(apply, f"the rejection of order {request.client_id}")
+
+    def mark_unknown(self, client_id: str, reason: str) -> None:
+        """The outcome cannot be established: keep the order visible, never resend it."""
+
+        def apply(session: Session) -> None:
+            row = _order(session, client_id)
+            if row is not None:
+                row.status = OrderStatus.UNKNOWN.value
+                row.reason = reason
+                row.updated_at = utc_now()
+
+        self._write(apply, f"order {client_id} as unknown")
+
+    def record_cancelled(self, broker_ticket: int) -> None:
+        """A working order was cancelled at the user's request (found by its ticket)."""
+
+        def apply(session: Session) -> None:
+            query = select(OrderRecord).where(
+                OrderRecord.broker_ticket == broker_ticket,
+                OrderRecord.account == self.account,
+                OrderRecord.status == OrderStatus.WORKING.value,
+            )
+            for row in session.scalars(query):
+                row.status = OrderStatus.CANCELLED.value
+                row.updated_at = utc_now()
+
+        self._write(apply, f"the cancel of order #{broker_ticket}")
+
+    def record_order_update(self, update: OrderUpdate) -> None:
+        """An order changed at the broker on its own (a pending order triggered, expired)."""
+
+        def apply(session: Session) -> None:
+            row = _order(session, update.client_id)
+            now = utc_now()
+            if row is None:
+                row = OrderRecord(
+                    client_id=update.client_id,
+                    account=self.account,
+                    action="open",
+                    symbol=update.symbol,
+                    side=update.side.value,
+                    order_type=update.order_type.value,
+                    volume=update.volume,
+                    source=update.source.value,
+                    created_at=now,
+                )
+                session.add(row)
+            row.status = update.status.value
+            row.broker_ticket = update.broker_ticket or row.broker_ticket
+            row.filled_volume = update.filled_volume
+            row.fill_price = update.price
+            row.reason = update.reason
+            row.updated_at = now
+
+        self._write(apply, f"an update of order {update.client_id}")
+
+    def record_fill(self, fill: Fill) -> None:
+        """Commit a deal once; a deal already on record (same ticket) is left alone."""
+        self._write(lambda s: self._add_deal(s, fill), f"deal #{fill.deal_ticket}")
+
+    def record_risk_event(
+        self, kind: str, message: str, *, state: str | None = None, source: str = ""
+    ) -> None:
+        row = RiskEventRecord(
+            time=utc_now(), kind=kind, state=state, message=message, source=source
+        )
+        self._write(lambda s: s.add(row), "a risk event")
+
+    def record_settings(self, values: Mapping[str, str]) -> list[str]:
+        """Audit settings: write a row for each key whose value changed since last time.
+
+        Returns the changed keys. Secrets never reach here: settings hold none, and
+        callers pass URLs with their password hidden.
+        """
+
+        def apply(session: Session) -> list[str]:
+            latest: dict[str, str | None] = {}
+            rows = session.scalars(select(SettingChangeRecord).order_by(SettingChangeRecord.id))
+            for change in rows:
+                latest[change.key] = change.new_value
+            now = utc_now()
+            changed = []
+            for key in sorted(set(values) | set(latest)):
+                new = values.get(key)
+                if key not in latest and new is None:
+                    continue
+                if latest.get(key) != new or key not in latest:
+                    session.add(
+                        SettingChangeRecord(
+                            time=now, key=key, old_value=latest.get(key), new_value=new
+                        )
+                    )
+                    changed.append(key)
+            return changed
+
+        return self._write(apply, "the settings audit")
+
+    # -- high-rate rows (batched) -----------------------------------------------------
+    def log_event(self, event: LogEvent) -> None:
+        self._batch.put(
+            _EVENT_LOG,
+            {
+                "time": event.time,
+                "level": int(event.level),
+                "source": event.source,
+                "message": event.message,
+                "client_id": event.client_id,
+            },
+        )
+
+    def snapshot_account(self, account: AccountState) -> None:
+        self._batch.put(
+            _SNAPSHOTS,
+            {
+                "account": self.account,
+                "time": utc_now(),
+                "currency": account.currency,
+                "balance": account.balance,
+                "equity": account.equity,
+                "margin": account.margin,
+                "free_margin": account.free_margin,
+                "floating_pnl": account.floating_pnl,
+            },
+        )
+
+    # -- queries ----------------------------------------------------------------------
+    def unresolved_orders(self, *, include_working: bool = False) -> list[HistoryOrder]:
+        """Orders of this account with an intent but no known outcome, oldest first.
+
+        ``include_working`` adds orders last seen resting at the broker, whose end
+        (filled, cancelled) may have happened while the app was not running.
+        """
+        statuses = [*UNRESOLVED, OrderStatus.WORKING.value] if include_working else UNRESOLVED
+        query = (
+            select(OrderRecord)
+            .where(OrderRecord.status.in_(statuses), OrderRecord.account == self.account)
+            .order_by(OrderRecord.id)
+        )
+        return self._read(lambda s: [_history_order(r) for r in s.scalars(query)])
+
+    def order(self, client_id: str) -> HistoryOrder | None:
+        return self._read(lambda s: _maybe(_order(s, client_id), _history_order))
+
+    def orders(self) -> list[HistoryOrder]:
+        query = select(OrderRecord).order_by(OrderRecord.id)
+        return self._read(lambda s: [_history_order(r) for r in s.scalars(query)])
+
+    def deals(self, client_id: str | None = None) -> list[Fill]:
+        query = select(DealRecord).order_by(DealRecord.time_msc, DealRecord.id)
+        if client_id is not None:
+            query = query.where(DealRecord.client_id == client_id)
+        return self._read(lambda s: [_fill(r) for r in s.scalars(query)])
+
+    def trade_history(self, start: date, end: date, symbol: str | None = None) -> TradeHistory:
+        """Orders created and deals done between two UTC dates, both included."""
+        since = datetime.combine(start, time(0), tzinfo=UTC)
+        until = datetime.combine(end, time(0), tzinfo=UTC) + timedelta(days=1)
+        orders = (
+            select(OrderRecord)
+            .where(OrderRecord.created_at >= since, OrderRecord.created_at < until)
+            .order_by(OrderRecord.created_at, OrderRecord.id)
+        )
+        deals = (
+            select(DealRecord)
+            .where(
+                DealRecord.time_msc >= int(since.timestamp() * 1000),
+                DealRecord.time_msc < int(until.timestamp() * 1000),
+            )
+            .order_by(DealRecord.time_msc, DealRecord.id)
+        )
+        if symbol:
+            orders = orders.where(OrderRecord.symbol == symbol)
+            deals = deals.where(DealRecord.symbol == symbol)
+
+        def run(session: Session) -> TradeHistory:
+            return TradeHistory(
+                start,
+                end,
+                symbol or None,
+                tuple(_history_order(r) for r in session.scalars(orders)),
+                tuple(_fill(r) for r in session.scalars(deals)),
+            )
+
+        return self._read(run)
+
+    def events(self) -> list[LogEvent]:
+        """The journaled event log, oldest first (flushes the batch first)."""
+        self.flush()
+        query = select(EventLogRecord).order_by(EventLogRecord.id)
+        return self._read(lambda s: [_log_event(r) for r in s.scalars(query)])
+
+    # -- internals --------------------------------------------------------------------
+    def _add_deal(self, session: Session, fill: Fill) -> None:
+        exists = session.scalar(
+            select(DealRecord.id).where(
+                DealRecord.account == self.account, DealRecord.deal_ticket == fill.deal_ticket
+            )
+        )
+        if exists is None:
+            session.add(_deal_row(fill, self.account))
+
+    def _write(self, action: Callable[[Session], T], what: str) -> T:
+        try:
+            with self._sessions.begin() as session:
+                return action(session)
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                f"Could not record {what}: {describe_failure(self.url, exc)}"
+            ) from exc
+
+    def _read(self, action: Callable[[Session], T]) -> T:
+        try:
+            with self._sessions() as session:
+                return action(session)
+        except SQLAlchemyError as exc:
+            raise StorageError(describe_failure(self.url, exc)) from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A raw session for tests and tools; the app uses the methods above."""
+        with self._sessions.begin() as session:
+            yield session
+
+
+def _order(session: Session, client_id: str) -> OrderRecord | None:
+    return session.scalar(select(OrderRecord).where(OrderRecord.client_id == client_id))
+
+
+def _order_row(
+    request: OrderRequest,
+    action: str,
+    position_ticket: int | None,
+    account: str,
+    now: datetime,
+) -> OrderRecord:
+    return OrderRecord(
+        client_id=request.client_id,
+        account=account,
+        action=action,
+        position_ticket=position_ticket,
+        symbol=request.symbol,
+        side=request.side.value,
+        order_type=request.order_type.value,
+        volume=request.volume,
+        price=request.price,
+        stop_limit=request.stop_limit,
+        sl=request.sl,
+        tp=request.tp,
+        comment=request.comment[:255],
+        source=request.source.value,
+        status=OrderStatus.PENDING_NEW.value,
+        filled_volume=0.0,
+        reason="",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _deal_row(fill: Fill, account: str) -> DealRecord:
+    return DealRecord(
+        account=account,
+        deal_ticket=fill.deal_ticket,
+        client_id=fill.client_id,
+        position_ticket=fill.position_ticket,
+        symbol=fill.symbol,
+        side=fill.side.value,
+        volume=fill.volume,
+        price=fill.price,
+        time_msc=fill.time_msc,
+        closes_position=fill.closes_position,
+        realized_pnl=fill.realized_pnl,
+        reason=fill.reason[:64],
+    )
+
+
+def _history_order(row: OrderRecord) -> HistoryOrder:
+    return HistoryOrder(
+        client_id=row.client_id,
+        created=row.created_at,
+        symbol=row.symbol,
+        side=Side(row.side),
+        order_type=OrderType(row.order_type),
+        volume=row.volume,
+        status=OrderStatus(row.status),
+        source=OrderSource(row.source),
+        action=row.action,
+        broker_ticket=row.broker_ticket,
+        price=row.fill_price if row.fill_price is not None else row.price,
+        sl=row.sl,
+        tp=row.tp,
+        filled_volume=row.filled_volume,
+        reason=row.reason,
+    )
+
+
+def _fill(row: DealRecord) -> Fill:
+    return Fill(
+        client_id=row.client_id,
+        deal_ticket=row.deal_ticket,
+        position_ticket=row.position_ticket,
+        symbol=row.symbol,
+        side=Side(row.side),
+        volume=row.volume,
+        price=row.price,
+        time_msc=row.time_msc,
+        closes_position=row.closes_position,
+        realized_pnl=row.realized_pnl,
+        reason=row.reason,
+    )
+
+
+def _log_event(row: EventLogRecord) -> LogEvent:
+    return LogEvent(
+        level=LogLevel(row.level),
+        source=row.source,
+        message=row.message,
+        time=row.time,
+        client_id=row.client_id,
+    )
+
+
+def _maybe(value: Any, convert: Callable[[Any], T]) -> T | None:
+    return None if value is None else convert(value)
