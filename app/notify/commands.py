@@ -1,0 +1,109 @@
+"""What each bot command does, in plain Python (PTB only delivers the text).
+
+Trading commands never act here: they become engine commands (``Halt``,
+``Resume``, ``CloseAll`` with source ``telegram``) that take the same road as a
+click in the terminal — engine, risk gate, journal. Read-only commands answer
+from the :class:`DeskState` the bus keeps current.
+
+``/flatten`` closes everything, so it needs a second, deliberate act: the
+inline "Close all" button, or ``/flatten`` again, within 30 seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.domain.commands import CloseAll, Command, Halt, Resume
+from app.domain.enums import OrderSource
+from app.notify.desk import DeskState
+from app.notify.formatting import HELP_TEXT, Formatter, esc
+
+CONFIRM_WINDOW_S = 30.0
+CONFIRM_DATA = "flatten:confirm"
+CANCEL_DATA = "flatten:cancel"
+COMMAND_NAMES = ("status", "positions", "orders", "pnl", "halt", "resume", "flatten", "help")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    ask_flatten: bool = False  # attach the "Close all / Cancel" buttons
+
+
+class RemoteCommands:
+    def __init__(
+        self,
+        desk: DeskState,
+        formatter: Formatter,
+        send_command: Callable[[Command], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._desk = desk
+        self._fmt = formatter
+        self._send = send_command
+        self._clock = clock
+        self._flatten_asked: dict[int, float] = {}  # chat id -> deadline
+
+    def handle(self, name: str, chat_id: int, args: str = "") -> Reply:
+        """Run command ``name`` (without the slash) for an authorised chat."""
+        desk, fmt = self._desk, self._fmt
+        currency = desk.account.currency if desk.account else ""
+        match name:
+            case "status":
+                return Reply(fmt.status(desk.connection, desk.trading_state, desk.account))
+            case "positions":
+                return Reply(fmt.positions(desk.positions, currency))
+            case "orders":
+                return Reply(fmt.orders(desk.orders))
+            case "pnl":
+                return Reply(fmt.pnl(desk.account, desk.realized_today, desk.trades_today))
+            case "halt":
+                reason = args.strip() or "kill switch"
+                self._send(
+                    Halt(
+                        f"Telegram /halt from chat {chat_id}: {reason}", source=OrderSource.TELEGRAM
+                    )
+                )
+                return Reply("🛑 Halt sent to the engine; new orders are refused once it confirms.")
+            case "resume":
+                self._send(Resume(source=OrderSource.TELEGRAM))
+                return Reply("▶️ Resume sent to the engine; it confirms when trading is ACTIVE.")
+            case "flatten":
+                return self._flatten(chat_id)
+            case "help" | "start":
+                return Reply(HELP_TEXT)
+        return Reply(f"Unknown command /{esc(name)}. Send /help for the list.")
+
+    def _flatten(self, chat_id: int) -> Reply:
+        deadline = self._flatten_asked.get(chat_id)
+        if deadline is not None and self._clock() <= deadline:
+            return self.confirm_flatten(chat_id)
+        if self._desk.account is not None and not self._desk.positions:
+            self._flatten_asked.pop(chat_id, None)
+            return Reply("No open positions: nothing to flatten.")
+        self._flatten_asked[chat_id] = self._clock() + CONFIRM_WINDOW_S
+        count = len(self._desk.positions)
+        what = f"all {count} open position(s)" if count else "every open position"
+        return Reply(
+            f"⚠️ Close {what} at market?\n"
+            f"Press <b>Close all</b> or send /flatten again within {CONFIRM_WINDOW_S:.0f} s.",
+            ask_flatten=True,
+        )
+
+    def confirm_flatten(self, chat_id: int) -> Reply:
+        deadline = self._flatten_asked.pop(chat_id, None)
+        if deadline is None:
+            return Reply("Nothing to confirm: send /flatten first.")
+        if self._clock() > deadline:
+            return Reply(
+                "⌛ The flatten confirmation expired; nothing was closed. Send /flatten again."
+            )
+        self._send(CloseAll(source=OrderSource.TELEGRAM))
+        return Reply("🧹 Flatten sent: the engine closes every position; fills follow.")
+
+    def cancel_flatten(self, chat_id: int) -> Reply:
+        if self._flatten_asked.pop(chat_id, None) is None:
+            return Reply("Nothing to cancel.")
+        return Reply("Flatten cancelled; nothing was closed.")

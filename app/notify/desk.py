@@ -1,0 +1,101 @@
+"""What the bot knows about the desk: the latest facts and state from the bus.
+
+Plain Python. ``MarketFrame`` carries positions, orders and the account only
+when they changed (``None`` otherwise), so the last snapshot of each is kept
+here; the bot answers /status and /positions from it without asking the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.domain.enums import ConnectionStatus
+from app.domain.events import (
+    AccountState,
+    ConnectionState,
+    Fill,
+    MarketFrame,
+    Position,
+    WorkingOrder,
+)
+
+
+class DeskState:
+    def __init__(
+        self, zone: ZoneInfo, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.zone = zone
+        self._now = now
+        self.connection: ConnectionState | None = None
+        self.trading_state: str | None = None
+        self.account: AccountState | None = None
+        self.positions: tuple[Position, ...] = ()
+        self.orders: tuple[WorkingOrder, ...] = ()
+        self._day: date = self.today()
+        self._trades = 0
+        self._realized = 0.0
+        self.lost_connection = False
+
+    def today(self) -> date:
+        return self._now().astimezone(self.zone).date()
+
+    def on_frame(self, frame: MarketFrame) -> None:
+        if frame.account is not None:
+            self.account = frame.account
+        if frame.positions is not None:
+            self.positions = frame.positions
+        if frame.orders is not None:
+            self.orders = frame.orders
+        snapshot = getattr(frame, "risk", None)  # RiskSnapshot, once the gate publishes it
+        state = getattr(snapshot, "state", None)
+        if state is not None:
+            self.trading_state = str(state)
+
+    def on_fill(self, fill: Fill) -> None:
+        self._roll()
+        self._trades += 1
+        if fill.closes_position:
+            self._realized += fill.realized_pnl
+
+    def on_connection(self, state: ConnectionState) -> bool:
+        """Record ``state``; True when it is news for the trader (lost, or restored)."""
+        self.connection = state
+        if state.status is ConnectionStatus.DISCONNECTED:
+            if state.detail == "stopped":  # the app itself is closing the connection
+                return False
+            news = not self.lost_connection
+            self.lost_connection = True
+            return news
+        if state.status is ConnectionStatus.CONNECTED and self.lost_connection:
+            self.lost_connection = False
+            return True
+        return False
+
+    @property
+    def trades_today(self) -> int:
+        self._roll()
+        return self._trades
+
+    @property
+    def realized_today(self) -> float:
+        self._roll()
+        return self._realized
+
+    def _roll(self) -> None:
+        today = self.today()
+        if today != self._day:
+            self._day, self._trades, self._realized = today, 0, 0.0
+
+
+def next_summary_at(now: datetime, at: str, zone: ZoneInfo) -> datetime:
+    """The next moment (aware, in ``zone``) the clock shows ``at`` ("HH:MM") after ``now``."""
+    hour, minute = (int(part) for part in at.split(":"))
+    local = now.astimezone(zone)
+    candidate = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(
+            local.date() + timedelta(days=1), time(hour, minute), tzinfo=zone
+        )
+    return candidate
