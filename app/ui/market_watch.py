@@ -1,0 +1,447 @@
+"""Market watch: every subscribed symbol's bid, ask, spread and daily change, live.
+
+Built so that 200 symbols ticking cannot lag the window:
+
+* The model keeps one small mutable row per symbol, in a fixed order. A frame
+  updates only the rows whose symbol changed and then emits ``dataChanged``
+  once per contiguous run of changed rows, never a model reset.
+* Cells are formatted when the view asks for them, i.e. only for the rows on
+  screen, once per paint, whatever the tick rate.
+* Sorting (click a header) happens once, on request; ticks never re-sort.
+* The flash that marks a change (green up, red down) fades through the
+  background role, driven by ONE model-wide ``QTimer`` that runs only while
+  something is fading.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QKeyEvent, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from app.domain.events import Bar, Tick
+from app.domain.symbols import SymbolSpec
+from app.domain.timeframes import Timeframe
+from app.ui.theme import LOSS, PROFIT
+
+_Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+#: How long a changed price stays highlighted, fading out.
+FLASH_MS = 600
+#: Repaints per second of a fading highlight (one timer for the whole table).
+FLASH_HZ = 30
+#: Shortest time between two repaint requests of the table. With every row
+#: changing each frame, repainting per frame would take the GUI thread; waiting
+#: a full 60 Hz frame would put a change on screen up to a frame plus a paint
+#: late. Half a frame keeps any change under one display frame from its tick.
+REPAINT_INTERVAL_S = 1 / 120
+#: Opacity of a fresh highlight, out of 255.
+FLASH_ALPHA = 110
+_DAY_MS = 86_400_000
+
+SYMBOL, BID, ASK, SPREAD, CHANGE = range(5)
+#: Initial column widths in digits: room for "XAUUSD", "150.123", "1234", "+12.34%".
+COLUMN_CHARS = (8, 9, 9, 6, 8)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+@dataclass(slots=True)
+class _Row:
+    """What one symbol's row shows; mutated in place on each frame."""
+
+    spec: SymbolSpec
+    tick: Tick | None = None
+    day_open: float | None = None
+    day_open_is_d1: bool = False  # from the engine's D1 bar, not our first price of the day
+    day: int = -1  # UTC day number of ``day_open``
+    direction: int = 0  # +1 up, -1 down: the last bid move
+    flash_at: float = -1.0  # monotonic seconds of the last change; <0: no highlight
+
+
+class MarketWatchModel(QAbstractTableModel):
+    """One row per subscribed symbol; cells change in place, rows never move."""
+
+    HEADERS = ("Symbol", "Bid", "Ask", "Spread", "Change %")
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._rows: list[_Row] = []
+        self._row_of: dict[str, int] = {}
+        self._order: dict[str, int] = {}  # subscription order, for "unsorted"
+        self._flashing: set[int] = set()
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setInterval(round(1000 / FLASH_HZ))
+        self._flash_timer.timeout.connect(self._fade)
+        self._dirty: set[int] = set()
+        self._last_flush = 0.0
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._flush_timer.timeout.connect(self.flush)
+
+    # -- feeding --------------------------------------------------------------------
+    def set_symbols(self, specs: Sequence[SymbolSpec]) -> None:
+        """The subscribed symbols, in the order shown; known quotes are kept."""
+        old = {row.spec.name: row for row in self._rows}
+        self.beginResetModel()
+        self._rows = [old.get(spec.name) or _Row(spec) for spec in specs]
+        for row, spec in zip(self._rows, specs, strict=True):
+            row.spec = spec
+        self._row_of = {row.spec.name: i for i, row in enumerate(self._rows)}
+        self._order = {spec.name: i for i, spec in enumerate(specs)}
+        self._flashing = {i for i, row in enumerate(self._rows) if row.flash_at >= 0}
+        self.endResetModel()
+
+    def apply(self, quotes: Mapping[str, Tick], bars: Iterable[Bar] = ()) -> None:
+        """One frame: new quotes (and D1 bars for the daily change), then one repaint request.
+
+        O(changed symbols); emits ``dataChanged`` per contiguous run of changed rows.
+        """
+        now = self._clock()
+        changed: set[int] = set()
+        row_of, rows = self._row_of, self._rows
+        for bar in bars:
+            if bar.timeframe is not Timeframe.D1:
+                continue
+            i = row_of.get(bar.symbol)
+            if i is not None:
+                row = rows[i]
+                row.day_open, row.day_open_is_d1, row.day = bar.open, True, bar.time // 86_400
+                changed.add(i)
+        for symbol, tick in quotes.items():
+            i = row_of.get(symbol)
+            if i is None:
+                continue
+            row = rows[i]
+            previous = row.tick
+            row.tick = tick
+            day = tick.time_msc // _DAY_MS
+            if row.day_open is None or (day > row.day and not row.day_open_is_d1):
+                row.day_open, row.day = tick.bid, day  # first price of the day
+            if previous is None or tick.bid != previous.bid or tick.ask != previous.ask:
+                if previous is not None:
+                    row.direction = 1 if tick.bid >= previous.bid else -1
+                    row.flash_at = now
+                    self._flashing.add(i)
+                changed.add(i)
+        self._dirty |= changed
+        if self._dirty and not self._flush_timer.isActive():
+            wait = self._last_flush + REPAINT_INTERVAL_S - time.monotonic()
+            if wait <= 0:
+                self.flush()
+            else:
+                self._flush_timer.start(max(1, round(wait * 1000)))
+        if self._flashing and not self._flash_timer.isActive():
+            self._flash_timer.start()
+
+    def flush(self) -> None:
+        """Ask the view to repaint the changed rows: one ``dataChanged`` per run of rows.
+
+        Called at most every ``REPAINT_INTERVAL_S`` (a change after a quiet
+        spell goes out at once), however many frames arrive in between.
+        """
+        self._last_flush = time.monotonic()
+        dirty, self._dirty = self._dirty, set()
+        for first, last in _runs(dirty):
+            self.dataChanged.emit(self.index(first, BID), self.index(last, CHANGE))
+
+    # -- reading --------------------------------------------------------------------
+    def symbol_at(self, row: int) -> str:
+        return self._rows[row].spec.name
+
+    def row_of(self, symbol: str) -> int | None:
+        return self._row_of.get(symbol)
+
+    @property
+    def symbols(self) -> list[str]:
+        return [row.spec.name for row in self._rows]
+
+    def flash_strength(self, row: int) -> float:
+        """1.0 right after a change, fading linearly to 0.0 after ``FLASH_MS``."""
+        started = self._rows[row].flash_at
+        if started < 0:
+            return 0.0
+        return max(0.0, 1.0 - (self._clock() - started) * 1000 / FLASH_MS)
+
+    def daily_change(self, row: int) -> float | None:
+        """Percent change of the bid against the day's open (D1 open, else first price)."""
+        r = self._rows[row]
+        if r.tick is None or not r.day_open:
+            return None
+        return (r.tick.bid - r.day_open) / r.day_open * 100
+
+    def cell(self, row: int, column: int) -> tuple[str, QColor | None, QColor | None]:
+        """Text, text colour and background of one cell, in one call (for the fast delegate)."""
+        background = self._flash_colour(row) if column in (BID, ASK) else None
+        return self._text(row, column), self._foreground(row, column), background
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Reorder the rows once (a header click); ticks never re-sort.
+
+        ``column < 0`` restores the subscription order.
+        """
+        self.layoutAboutToBeChanged.emit()
+        rows = range(len(self._rows))
+        if column < 0:
+            order_rows = sorted(rows, key=lambda i: self._order[self._rows[i].spec.name])
+        else:
+            order_rows = sorted(rows, key=lambda i: _sortable(self._sort_key(i, column)))
+        if order == Qt.SortOrder.DescendingOrder and column >= 0:
+            order_rows.reverse()
+        old_rows = self._rows
+        self._rows = [old_rows[i] for i in order_rows]
+        self._row_of = {row.spec.name: i for i, row in enumerate(self._rows)}
+        flashing = {row.spec.name for row in old_rows if row.flash_at >= 0}
+        self._flashing = {self._row_of[name] for name in flashing}
+        old_indexes = self.persistentIndexList()
+        self.changePersistentIndexList(
+            old_indexes,
+            [
+                self.index(self._row_of[old_rows[i.row()].spec.name], i.column())
+                for i in old_indexes
+            ],
+        )
+        self.layoutChanged.emit()
+
+    # -- Qt model -------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == SORT_ROLE:
+            return self._sort_key(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(row, column)
+        if role == Qt.ItemDataRole.BackgroundRole and column in (BID, ASK):
+            return self._flash_colour(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column != SYMBOL:
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._rows[row].spec.description
+        return None
+
+    def _text(self, row: int, column: int) -> str:
+        r = self._rows[row]
+        if column == SYMBOL:
+            return r.spec.name
+        tick = r.tick
+        if tick is None:
+            return "—"
+        if column == BID:
+            return r.spec.format_price(tick.bid)
+        if column == ASK:
+            return r.spec.format_price(tick.ask)
+        if column == SPREAD:
+            return f"{round((tick.ask - tick.bid) / r.spec.point):d}"
+        change = self.daily_change(row)
+        return "—" if change is None else f"{change:+.2f}%"
+
+    def _sort_key(self, row: int, column: int) -> object:
+        r = self._rows[row]
+        if column == SYMBOL:
+            return r.spec.name
+        tick = r.tick
+        if tick is None:
+            return float("-inf")
+        if column == BID:
+            return tick.bid
+        if column == ASK:
+            return tick.ask
+        if column == SPREAD:
+            return (tick.ask - tick.bid) / r.spec.point
+        change = self.daily_change(row)
+        return float("-inf") if change is None else change
+
+    def _foreground(self, row: int, column: int) -> QColor | None:
+        if column in (BID, ASK):
+            direction = self._rows[row].direction
+            return PROFIT if direction > 0 else LOSS if direction < 0 else None
+        if column == CHANGE:
+            change = self.daily_change(row)
+            if change:
+                return PROFIT if change > 0 else LOSS
+        return None
+
+    def _flash_colour(self, row: int) -> QColor | None:
+        strength = self.flash_strength(row)
+        if strength <= 0:
+            return None
+        colour = QColor(PROFIT if self._rows[row].direction > 0 else LOSS)
+        colour.setAlpha(round(FLASH_ALPHA * strength))
+        return colour
+
+    def _fade(self) -> None:
+        """One step of every fading highlight; the timer stops when none is left."""
+        done = {i for i in self._flashing if self.flash_strength(i) <= 0}
+        for i in done:
+            self._rows[i].flash_at = -1.0
+        for first, last in _runs(self._flashing):
+            self.dataChanged.emit(
+                self.index(first, BID), self.index(last, ASK), [Qt.ItemDataRole.BackgroundRole]
+            )
+        self._flashing -= done
+        if not self._flashing:
+            self._flash_timer.stop()
+
+    @property
+    def fading(self) -> bool:
+        """Whether the flash timer is running (for tests and diagnostics)."""
+        return self._flash_timer.isActive()
+
+
+def _sortable(key: object) -> tuple[int, object]:
+    """Sort keys of mixed kinds (text, numbers) without comparing across kinds."""
+    return (0, key) if isinstance(key, str) else (1, key)
+
+
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate.value
+
+
+class _FastDelegate(QStyledItemDelegate):
+    """Paints a cell with one model call, a fill and a ``drawText``.
+
+    The stock delegate asks the model for about ten roles per cell and lays
+    text out through the style; with every row changing each frame that cost
+    most of a frame. Editing, icons and check boxes are not needed here.
+    """
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        model = index.model()
+        if not isinstance(model, MarketWatchModel):
+            super().paint(painter, option, index)
+            return
+        text, foreground, background = model.cell(index.row(), index.column())
+        rect = option.rect
+        palette = option.palette
+        if option.state.value & _SELECTED:  # .value: plain int math, no enum objects per cell
+            painter.fillRect(rect, palette.highlight())
+            foreground = palette.highlightedText().color()
+        else:
+            if option.features.value & _ALTERNATE:
+                painter.fillRect(rect, palette.alternateBase())
+            if background is not None:
+                painter.fillRect(rect, background)
+        if foreground is None:
+            foreground = palette.text().color()
+        painter.setPen(foreground)
+        align = (
+            Qt.AlignmentFlag.AlignLeft if index.column() == SYMBOL else Qt.AlignmentFlag.AlignRight
+        )
+        painter.drawText(rect.adjusted(4, 0, -4, 0), align | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Contiguous ``(first, last)`` runs of row numbers: one ``dataChanged`` each."""
+    runs: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+class MarketWatchView(QTableView):
+    """The table. Double-click or Enter on a row emits ``symbol_activated``."""
+
+    symbol_activated = Signal(str)
+
+    def __init__(self, model: MarketWatchModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("market_watch")
+        self._model = model
+        self.setModel(model)  # no proxy: it would map every index of every paint
+        self.setItemDelegate(_FastDelegate(self))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(40)
+        digit = self.fontMetrics().horizontalAdvance("0")
+        for column, chars in enumerate(COLUMN_CHARS):
+            header.resizeSection(column, digit * chars + 16)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        self.setSortingEnabled(True)  # a header click sorts once (model.sort); ticks never do
+        self.doubleClicked.connect(self._activate)
+
+    @property
+    def market_model(self) -> MarketWatchModel:
+        return self._model
+
+    def symbol_at_view_row(self, view_row: int) -> str:
+        return self._model.symbol_at(view_row)
+
+    def view_row_of(self, symbol: str) -> int | None:
+        return self._model.row_of(symbol)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._activate(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def set_symbols(self, specs: Sequence[SymbolSpec]) -> None:
+        """New subscribed symbols, shown in the header's sort order if it has one.
+
+        A restored header (saved layout) carries a sort order; applying it here
+        rather than from a model signal keeps the view's lifetime its own.
+        """
+        self._model.set_symbols(specs)
+        self._resort()
+
+    def _resort(self) -> None:
+        section = self.horizontalHeader().sortIndicatorSection()
+        if 0 <= section < self._model.columnCount():
+            self._model.sort(section, self.horizontalHeader().sortIndicatorOrder())
+
+    def _activate(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.symbol_activated.emit(self.symbol_at_view_row(index.row()))

@@ -1,0 +1,231 @@
+"""Run every benchmark and print ONE table: Tradeterm, vn.py measured in the same run, ratio.
+
+    python benchmarks/run_all.py [--no-vnpy]
+
+* Every ``benchmarks/bench_*.py`` that exists runs in its own subprocess with
+  this interpreter, offscreen (a missing or failing one is reported, never
+  fatal). Scripts that speak ``_report``'s ``--json`` protocol feed the table;
+  the others' own output is printed after it.
+* vn.py 4.x runs in its OWN virtual environment, ``benchmarks/.vnpy-venv``,
+  created here on first use with ``python -m venv`` and ``pip install
+  "vnpy==4.5.*"`` from PyPI (it pins its own PySide6 and pulls pandas, TA-Lib…;
+  it is never a dependency of Tradeterm). ``benchmarks/vnpy_driver.py`` drives
+  it in a subprocess. If it cannot be installed, the table shows the reference
+  figures from ``shared/reference/measurements.md``, labelled as such.
+
+The ratio reads "times better for Tradeterm": vn.py ÷ Tradeterm for times,
+Tradeterm ÷ vn.py for rates, so above 1 means Tradeterm is ahead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from _report import fmt  # noqa: E402
+
+VENV = HERE / ".vnpy-venv"
+VNPY_SPEC = "vnpy==4.5.*"
+JSON_PREFIX = "BENCH-JSON "
+ORDER = ("bench_data_path.py", "bench_chart.py", "bench_frame_latency.py")
+BENCH_TIMEOUT_S = 240
+VNPY_TIMEOUT_S = 240
+
+#: vn.py figures measured before any project code (shared/reference/measurements.md),
+#: shown only when vn.py cannot run here; keyed like the driver's output.
+REFERENCE = {
+    "event_engine_per_s": 123_000.0,
+    "gui_burst_per_s": 48_000.0,
+    "chart_tick_100000_p50_ms": 116.0,
+    "chart_newbar_100000_p50_ms": 116.0,
+    "chart_tick_10000_p50_ms": 13.0,
+    "chart_newbar_10000_p50_ms": 13.0,
+    "chart_repaint_all_100000_ms": 4_800.0,
+}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def run_benchmarks() -> tuple[list[dict], list[tuple[str, str]]]:
+    """Sections from JSON-speaking scripts, and (name, output) of the others."""
+    scripts = sorted(HERE.glob("bench_*.py"), key=lambda p: (p.name not in ORDER, p.name))
+    sections: list[dict] = []
+    others: list[tuple[str, str]] = []
+    for script in scripts:
+        started = time.perf_counter()
+        print(f"… {script.name}", file=sys.stderr, flush=True)
+        # Only scripts built on _report understand --json; the others run as they are.
+        speaks_json = "_report" in script.read_text(encoding="utf-8")
+        try:
+            done = subprocess.run(
+                [sys.executable, str(script), *(["--json"] if speaks_json else [])],
+                capture_output=True,
+                text=True,
+                timeout=BENCH_TIMEOUT_S,
+                env=_env(),
+                cwd=ROOT,
+            )
+        except subprocess.TimeoutExpired:
+            others.append((script.name, f"timed out after {BENCH_TIMEOUT_S} s"))
+            continue
+        took = time.perf_counter() - started
+        found = [
+            json.loads(line[len(JSON_PREFIX) :])
+            for line in done.stdout.splitlines()
+            if line.startswith(JSON_PREFIX)
+        ]
+        if found:
+            sections.extend(found)
+        elif done.returncode != 0:
+            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+            others.append((script.name, f"failed (exit {done.returncode}):\n{tail}"))
+        else:
+            others.append((script.name, done.stdout.strip() + f"\n({took:.0f} s)"))
+    return sections, others
+
+
+# -- vn.py ---------------------------------------------------------------------------
+
+
+def _venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_vnpy() -> tuple[Path | None, str]:
+    """The vn.py venv's interpreter (created and installed if needed), or None and why."""
+    python = _venv_python()
+    probe = [str(python), "-c", "import vnpy, PySide6; print(vnpy.__version__)"]
+    if python.exists():
+        ok = subprocess.run(probe, capture_output=True, text=True)
+        if ok.returncode == 0:
+            return python, f"vn.py {ok.stdout.strip()} (existing {VENV.name})"
+    print(f"… creating {VENV.name} and installing {VNPY_SPEC} (about a minute)", file=sys.stderr)
+    try:
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        install = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", VNPY_SPEC],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"could not create the vn.py environment: {exc}"
+    if install.returncode != 0:
+        tail = " ".join(install.stderr.strip().splitlines()[-3:])
+        return None, f"pip could not install {VNPY_SPEC}: {tail}"
+    ok = subprocess.run(probe, capture_output=True, text=True)
+    if ok.returncode != 0:
+        return None, f"vn.py installed but does not import: {ok.stderr.strip()[-300:]}"
+    return python, f"vn.py {ok.stdout.strip()} (installed into {VENV.name})"
+
+
+def run_vnpy(python: Path) -> tuple[dict, list[str]]:
+    """The driver's figures, section by section, so one failing part keeps the others."""
+    figures: dict = {}
+    problems: list[str] = []
+    for section in ("events", "chart", "painted"):
+        print(f"… vn.py {section}", file=sys.stderr, flush=True)
+        try:
+            done = subprocess.run(
+                [str(python), str(HERE / "vnpy_driver.py"), section],
+                capture_output=True,
+                text=True,
+                timeout=VNPY_TIMEOUT_S,
+                env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+            )
+        except subprocess.TimeoutExpired:
+            problems.append(f"vn.py {section}: timed out after {VNPY_TIMEOUT_S} s")
+            continue
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode != 0 or not lines:
+            tail = " ".join(done.stderr.strip().splitlines()[-2:])
+            problems.append(f"vn.py {section}: failed ({tail})")
+            continue
+        figures.update(json.loads(lines[-1]))
+    return figures, problems
+
+
+# -- the table -----------------------------------------------------------------------
+
+
+def ratio(ours: float | None, theirs: float | None, higher: bool) -> str:
+    if not ours or not theirs:
+        return "—"
+    r = ours / theirs if higher else theirs / ours
+    return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+
+
+def print_table(sections: list[dict], vn: dict, measured: bool) -> None:
+    head = "vn.py (same run)" if measured else "vn.py (reference, NOT measured in this run)"
+    print(f"| metric | Tradeterm | {head} | ratio | target |")
+    print("|---|---:|---:|---:|---|")
+    for section in sections:
+        for row in section["rows"]:
+            ours = row["value"]
+            key = row.get("vnpy_key")
+            theirs = vn.get(key) if key else None
+            if isinstance(theirs, str):
+                theirs_text, theirs = theirs, None
+            elif key and key.startswith("chart_repaint_all_") and f"{key[:-3]}_skipped" in vn:
+                theirs_text = vn[f"{key[:-3]}_skipped"]
+            else:
+                theirs_text = fmt(theirs, row["unit"]) if key else "n/a"
+            our_text = row.get("text") or fmt(ours, row["unit"])
+            target = row.get("target", "")
+            note = row.get("note", "")
+            metric = row["metric"] + (f" ({note})" if note else "")
+            print(
+                f"| {metric} | {our_text} | {theirs_text} | "
+                f"{ratio(ours, theirs, row.get('higher', False))} | {target} |"
+            )
+
+
+def main() -> None:
+    started = time.perf_counter()
+    sections, others = run_benchmarks()
+    vn: dict = {}
+    notes: list[str] = []
+    measured = False
+    if "--no-vnpy" in sys.argv:
+        notes.append("vn.py skipped (--no-vnpy)")
+    else:
+        python, status = ensure_vnpy()
+        notes.append(status)
+        if python is not None:
+            vn, problems = run_vnpy(python)
+            notes.extend(problems)
+            measured = bool(vn)
+    if not measured:
+        vn = dict(REFERENCE)
+    print(
+        f"\nPython {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"QPA {os.environ.get('QT_QPA_PLATFORM', 'offscreen')}; "
+        + (f"vn.py {vn.get('vnpy')} on PySide6 {vn.get('pyside6')}" if measured else "")
+        + "\n"
+    )
+    print_table(sections, vn, measured)
+    print("\nRatio: times better for Tradeterm (above 1: Tradeterm ahead).")
+    for note in notes:
+        print(f"- {note}")
+    for name, output in others:
+        print(f"\n### {name}\n\n{output}")
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
