@@ -1,0 +1,70 @@
+"""First run and preferences: the welcome on a fresh install, the settings dialog later.
+
+A fresh install is one without a user settings file; the welcome shows once
+(or until "don't show again") and points to where MetaTrader 5 is connected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.settings import Settings
+from app.ui.main_window import MainWindow
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.theme import apply_theme
+from app.ui.welcome import WelcomeDialog
+
+DISMISSED_KEY = "welcome/dismissed"
+
+
+class Preferences:
+    """Keeps the settings the dialog edits up to date across openings."""
+
+    def __init__(self, window: MainWindow, settings: Settings, user_file: Path) -> None:
+        self.window = window
+        self.settings = settings
+        self.user_file = user_file
+        self.dialog: SettingsDialog | None = None
+        window.preferences_action.triggered.connect(self.open)
+
+    def open(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.user_file, self.window)
+        dialog.accepted.connect(lambda: self._saved(dialog))
+        self.dialog = dialog
+        dialog.open()  # window-modal, never a nested event loop
+        return dialog
+
+    def _saved(self, dialog: SettingsDialog) -> None:
+        if dialog.saved is None:
+            return
+        self.settings = dialog.saved
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.settings.ui.theme)  # the one change that applies at once
+        self.window.statusBar().showMessage(
+            f"Settings saved to {self.user_file}; broker and symbols apply at the next start",
+            15_000,
+        )
+
+
+def is_first_run(user_file: Path, store: QSettings) -> bool:
+    return not user_file.exists() and store.value(DISMISSED_KEY, False, type=bool) is False
+
+
+def show_welcome(preferences: Preferences, store: QSettings) -> WelcomeDialog:
+    """Open the welcome (non-blocking); remember "don't show again"; maybe go to settings."""
+    dialog = WelcomeDialog(preferences.window)
+
+    def done() -> None:
+        if dialog.dont_show_again.isChecked():
+            store.setValue(DISMISSED_KEY, True)
+            store.sync()
+        if dialog.open_settings:
+            QTimer.singleShot(0, preferences.open)
+
+    dialog.finished.connect(done)
+    dialog.open()
+    return dialog

@@ -1,0 +1,46 @@
+"""The first-run welcome: what paper mode is, and where to connect MetaTrader 5."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+WELCOME_TEXT = """
+<h2>Welcome to Tradeterm</h2>
+<p>You are in <b>paper mode</b>: a simulated broker with live-moving demo prices and a
+10,000&nbsp;USD practice account. Nothing you do here touches real money.</p>
+<p>Try it from the keyboard: press <b>F9</b>, type a volume, press <b>Enter</b>. Watch the
+position appear with its live profit, and every step in the event log.</p>
+<p>To trade a real account, open <b>Settings → Preferences → Broker</b>, choose
+<i>mt5</i> and fill in the <i>MetaTrader 5</i> tab (terminal path, login, server).
+MetaTrader 5 runs on Windows.</p>
+"""
+
+
+class WelcomeDialog(QDialog):
+    """``open_settings`` is True when the user chose to go to the settings right away."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome_dialog")
+        self.setWindowTitle("Welcome to Tradeterm")
+        self.open_settings = False
+        text = QLabel(WELCOME_TEXT)
+        text.setWordWrap(True)
+        text.setTextFormat(Qt.TextFormat.RichText)
+        self.dont_show_again = QCheckBox("Don't show this again")
+        buttons = QDialogButtonBox()
+        start = buttons.addButton("Start on paper", QDialogButtonBox.ButtonRole.AcceptRole)
+        start.setDefault(True)
+        settings = buttons.addButton("Open settings…", QDialogButtonBox.ButtonRole.ActionRole)
+        settings.clicked.connect(self._go_to_settings)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.dont_show_again)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
+
+    def _go_to_settings(self) -> None:
+        self.open_settings = True
+        self.accept()

@@ -1,0 +1,45 @@
+"""Window state that must survive a restart, and must never strand the window off-screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QRect, QSettings
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QHeaderView, QWidget
+
+
+def save_header(store: QSettings, key: str, header: QHeaderView) -> None:
+    store.setValue(f"tables/{key}", header.saveState())
+
+
+def restore_header(store: QSettings, key: str, header: QHeaderView) -> None:
+    state = store.value(f"tables/{key}")
+    if isinstance(state, QByteArray):
+        header.restoreState(state)
+
+
+def visible_enough(frame: QRect, screens: list[QRect], *, min_pixels: int = 120) -> bool:
+    """True if a grab-able part of the title bar area lies on some screen."""
+    title_bar = QRect(frame.left(), frame.top(), frame.width(), 40)
+    return any(
+        (title_bar & screen).width() >= min_pixels and (title_bar & screen).height() > 0
+        for screen in screens
+    )
+
+
+def keep_on_screen(window: QWidget) -> bool:
+    """Move ``window`` onto the primary screen if its saved place is on no screen now.
+
+    That happens when the monitor it was last on is unplugged. Returns True if moved.
+    """
+    screens = [s.availableGeometry() for s in QGuiApplication.screens()]
+    if not screens or visible_enough(window.frameGeometry(), screens):
+        return False
+    primary = QGuiApplication.primaryScreen()
+    area = primary.availableGeometry() if primary else screens[0]
+    width = min(window.width(), area.width())
+    height = min(window.height(), area.height())
+    window.resize(width, height)
+    window.move(
+        area.left() + (area.width() - width) // 2, area.top() + (area.height() - height) // 2
+    )
+    return True
