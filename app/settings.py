@@ -53,6 +53,7 @@ from pydantic_settings import (
 )
 
 from app import paths
+from app.domain.risk import RiskLimits, SymbolLimits, TradingHours, parse_window
 
 __all__ = [
     "ENV_PREFIX",
@@ -62,12 +63,15 @@ __all__ = [
     "ConfigProblem",
     "EngineSettings",
     "Mt5Settings",
+    "RiskSettings",
     "Settings",
     "SimSettings",
     "StorageSettings",
+    "TelegramAlerts",
     "TelegramSettings",
     "UiSettings",
     "load_settings",
+    "settings_from_dict",
     "user_settings_path",
 ]
 
@@ -269,6 +273,23 @@ class StorageSettings(_Section):
         description="Journal file; empty = <user data dir>/journal.sqlite, "
         "relative paths are relative to the user data dir, '~' is expanded.",
     )
+    url: str = Field(
+        default="",
+        description="Any SQLAlchemy database URL (e.g. PostgreSQL for a desk); "
+        "empty = the SQLite file at `path`.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        """A URL SQLAlchemy cannot parse is a typo: say so at start, not at the first order."""
+        text = value.strip()
+        if text and _URL_RE.fullmatch(text) is None:
+            raise ValueError(
+                "must be a SQLAlchemy database URL such as "
+                "postgresql+psycopg://user@host/dbname, or empty for the SQLite file"
+            )
+        return text
 
     def resolved_path(self) -> Path:
         """Return the journal path to open.
@@ -282,13 +303,233 @@ class StorageSettings(_Section):
         return candidate if candidate.is_absolute() else paths.user_data_dir() / candidate
 
 
+class TelegramAlerts(_Section):
+    """Which alert categories go to Telegram; each one can be switched off on its own."""
+
+    fills: bool = Field(default=True, description="Orders filled (opening or adding).")
+    rejections: bool = Field(default=True, description="Orders rejected, with the reason.")
+    stops: bool = Field(default=True, description="Positions closed by stop loss or take profit.")
+    closes: bool = Field(default=True, description="Positions closed otherwise, with P&L.")
+    risk: bool = Field(default=True, description="Risk warnings and limit breaches.")
+    trading_state: bool = Field(
+        default=True, description="Trading state changes: REDUCING, HALTED, resumed."
+    )
+    connection: bool = Field(default=True, description="Broker connection lost and restored.")
+    errors: bool = Field(default=True, description="Engine errors.")
+    daily_summary: bool = Field(default=True, description="The daily summary message.")
+
+
+_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+_.-]*://.*")
+_CLOCK_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
 class TelegramSettings(_Section):
     """Telegram notifications. The bot token is a secret and is not configured here."""
 
     enabled: bool = Field(default=False, description="Send notifications to Telegram.")
     chat_ids: list[int] = Field(
-        default_factory=list, description="Chat ids that receive notifications."
+        default_factory=list,
+        description="Chat ids that receive notifications and may send commands.",
     )
+    alerts: TelegramAlerts = Field(default_factory=TelegramAlerts, description="[telegram.alerts]")
+    daily_summary_time: str = Field(
+        default="22:00", description="Local time of the daily summary, HH:MM (24-hour)."
+    )
+    time_zone: str = Field(
+        default="UTC", description="IANA time zone of the daily summary and the trading day."
+    )
+    per_chat_interval_s: float = Field(
+        default=1.0, ge=0.05, le=60, description="Minimum seconds between messages to one chat."
+    )
+    max_messages_per_second: int = Field(
+        default=30, ge=1, le=30, description="Messages per second across all chats, 1..30."
+    )
+    queue_limit: int = Field(
+        default=500, ge=10, le=100_000, description="Alerts kept per chat while Telegram is down."
+    )
+    base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API address; the token and method are appended.",
+    )
+
+    @field_validator("daily_summary_time")
+    @classmethod
+    def _check_clock(cls, value: str) -> str:
+        """Reject '25:00' or '7pm' at load time rather than silently never sending."""
+        text = value.strip()
+        if not _CLOCK_RE.fullmatch(text):
+            raise ValueError("must be a 24-hour time HH:MM such as 22:00")
+        return text
+
+    @field_validator("time_zone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        text = value.strip()
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as UTC or Europe/London") from None
+        return text
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        text = value.strip()
+        if not text.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local test server)")
+        return text
+
+
+_RESET_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _hours_field(day: str, default: list[str]) -> Any:
+    return Field(
+        default_factory=lambda: list(default),
+        description=f"UTC windows 'HH:MM-HH:MM' when new orders are allowed on {day}.",
+    )
+
+
+class TradingHoursSettings(_Section):
+    """Per-weekday UTC windows when the risk gate lets new orders through."""
+
+    monday: list[str] = _hours_field("Monday", ["00:00-24:00"])
+    tuesday: list[str] = _hours_field("Tuesday", ["00:00-24:00"])
+    wednesday: list[str] = _hours_field("Wednesday", ["00:00-24:00"])
+    thursday: list[str] = _hours_field("Thursday", ["00:00-24:00"])
+    friday: list[str] = _hours_field("Friday", ["00:00-24:00"])
+    saturday: list[str] = _hours_field("Saturday", ["00:00-24:00"])
+    sunday: list[str] = _hours_field("Sunday", ["00:00-24:00"])
+
+    @field_validator("*")
+    @classmethod
+    def _check_windows(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_window(text)  # its ValueError names the bad window
+        return [text.strip() for text in value]
+
+
+class SymbolRiskSettings(_Section):
+    """Per-symbol overrides of the risk limits; a key left out keeps the [risk] value."""
+
+    max_order_volume: float | None = Field(default=None, ge=0, description="Lots per order.")
+    max_order_notional: float | None = Field(
+        default=None, ge=0, description="Notional per order, account currency."
+    )
+    max_net_volume: float | None = Field(default=None, ge=0, description="Net lots.")
+    max_spread_points: float | None = Field(
+        default=None, ge=0, description="Absolute spread cap for market orders, in points."
+    )
+
+
+def _default_symbol_risk() -> dict[str, SymbolRiskSettings]:
+    return {"XAUUSD": SymbolRiskSettings(max_order_volume=1.0, max_net_volume=2.0)}
+
+
+class RiskSettings(_Section):
+    """Limits of the risk gate (see config/default.toml). 0 switches a rule off."""
+
+    max_order_volume: float = Field(default=5.0, ge=0, description="Lots per order.")
+    max_order_notional: float = Field(
+        default=500_000.0, ge=0, description="Notional per order, account currency."
+    )
+    max_net_volume: float = Field(default=10.0, ge=0, description="Net lots per symbol.")
+    max_total_exposure: float = Field(
+        default=1_000_000.0, ge=0, description="Sum of net notionals, account currency."
+    )
+    max_open_positions: int = Field(default=20, ge=0, description="Open positions.")
+    max_working_orders: int = Field(default=20, ge=0, description="Pending orders.")
+    max_orders_per_second: int = Field(default=5, ge=0, description="Orders per second.")
+    max_orders_per_minute: int = Field(default=60, ge=0, description="Orders per minute.")
+    max_price_distance_pct: float = Field(
+        default=5.0, ge=0, description="Pending price distance from market, percent."
+    )
+    max_spread_multiple: float = Field(
+        default=5.0, ge=0, description="Market orders: spread vs typical spread."
+    )
+    spread_window: int = Field(
+        default=100, ge=5, le=100_000, description="Ticks in the typical-spread median."
+    )
+    stale_quote_seconds: float = Field(
+        default=15.0, ge=0, description="Market orders need a tick at most this old."
+    )
+    max_daily_loss: float = Field(
+        default=500.0, ge=0, description="Loss from start-of-day equity that halts trading."
+    )
+    max_drawdown_pct: float = Field(
+        default=10.0, ge=0, le=100, description="Drawdown from the equity peak that halts."
+    )
+    min_margin_level_pct: float = Field(
+        default=200.0, ge=0, description="Margin level an order may not push below, percent."
+    )
+    allowed_symbols: list[str] = Field(
+        default_factory=list, description="Symbols that may be traded; empty means all."
+    )
+    trading_hours: TradingHoursSettings = Field(
+        default_factory=TradingHoursSettings, description="[risk.trading_hours]"
+    )
+    daily_reset_time: str = Field(default="00:00", description="Start of the trading day, HH:MM.")
+    daily_reset_timezone: str = Field(
+        default="UTC", description="IANA time zone of daily_reset_time."
+    )
+    warning_fraction: float = Field(
+        default=0.8, gt=0, le=1, description="Usage that raises a warning, 0..1."
+    )
+    reduce_on_warning: bool = Field(
+        default=False, description="A loss warning also moves trading to REDUCING."
+    )
+    symbols: dict[str, SymbolRiskSettings] = Field(
+        default_factory=_default_symbol_risk, description="[risk.symbols.<SYMBOL>] overrides."
+    )
+
+    @field_validator("allowed_symbols")
+    @classmethod
+    def _upper_symbols(cls, value: list[str]) -> list[str]:
+        return [item.strip().upper() for item in value]
+
+    @field_validator("symbols")
+    @classmethod
+    def _upper_keys(cls, value: dict[str, SymbolRiskSettings]) -> dict[str, SymbolRiskSettings]:
+        return {key.strip().upper(): item for key, item in value.items()}
+
+    @field_validator("daily_reset_time")
+    @classmethod
+    def _check_reset(cls, value: str) -> str:
+        text = value.strip()
+        if not _RESET_RE.fullmatch(text):
+            raise ValueError("must be a 24-hour time HH:MM such as 00:00 or 17:00")
+        return text
+
+    @field_validator("daily_reset_timezone")
+    @classmethod
+    def _check_reset_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        text = value.strip()
+        if text.upper() == "UTC":
+            return "UTC"  # needs no time-zone database (Windows without tzdata)
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "must be an IANA time zone such as UTC or America/New_York "
+                "(on Windows install the tzdata package)"
+            ) from None
+        return text
+
+    def to_limits(self) -> RiskLimits:
+        """The engine's plain value type for these settings."""
+        data = self.model_dump(exclude={"trading_hours", "symbols", "allowed_symbols"})
+        return RiskLimits(
+            **data,
+            allowed_symbols=tuple(self.allowed_symbols),
+            trading_hours=TradingHours.parse(self.trading_hours.model_dump()),
+            symbols={
+                name: SymbolLimits(**item.model_dump()) for name, item in self.symbols.items()
+            },
+        )
 
 
 class Settings(BaseSettings):
@@ -321,6 +562,7 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings, description="[engine]")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="[storage]")
     telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="[telegram]")
+    risk: RiskSettings = Field(default_factory=RiskSettings, description="[risk] limits")
 
     @field_validator("symbols")
     @classmethod
@@ -618,6 +860,18 @@ def _problem_from_settings_error(exc: SettingsError, environ: Mapping[str, str])
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def settings_from_dict(data: Mapping[str, Any]) -> Settings:
+    """Validate a complete settings mapping (e.g. from the settings dialog), nothing else.
+
+    Files and environment are not read. Raises ConfigError whose ``problems``
+    name each offending dotted key, so a form can show every error by its field.
+    """
+    try:
+        return Settings.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(_problems_from_validation(exc, {})) from exc
 
 
 def user_settings_path(environ: Mapping[str, str] | None = None) -> Path:

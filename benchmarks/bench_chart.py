@@ -2,17 +2,18 @@
 
 Run offscreen from the repository root:
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py [--json]
 
 For 10k / 100k / 1M bars it renders a 1600x900 ``ChartPanel`` into a QImage and
-prints a markdown table. Update timings cover the call alone (data change plus
-the repaint *request*); the repaint itself is measured separately.
+prints a markdown table. Update timings cover ``ChartPanel.update_bar`` alone
+(data change, y-fit, readout, and the repaint *request*); the repaint itself is
+measured separately. "load" is ``set_history`` (copy into the item's buffers and
+fit the view); the renders draw the whole panel into a QImage.
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -20,10 +21,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-import pyqtgraph as pg
-import PySide6
+from _report import Row, emit
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -143,51 +144,81 @@ def bench_updates(panel: ChartPanel, history: BarHistory) -> dict[str, tuple[flo
     return results
 
 
-def bench_size(app: QApplication, n: int) -> dict[str, str]:
+def bench_size(app: QApplication, n: int) -> dict[str, float]:
+    """Figures for one history size, keyed like the vn.py driver's."""
     history = make_history(n)
     panel = ChartPanel()
     panel.resize(WIDTH, HEIGHT)
     panel.set_symbol_spec(SPEC)
     panel.show()
     app.processEvents()
-
-    set_ms = ms(float(np.median(timed_ns(lambda: panel.set_history(history), SET_DATA_RUNS))))
-    row = {"bars": f"{n:,}", "set_history (ms)": f"{set_ms:.1f}"}
-    row["repaint, 100 visible (ms)"] = f"{render_p50_ms(app, panel, n - 100.5, n - 0.5):.1f}"
-    row["repaint, all visible (ms)"] = f"{render_p50_ms(app, panel, -0.5, n - 0.5):.1f}"
+    out: dict[str, float] = {}
+    out[f"chart_load_{n}_ms"] = ms(
+        float(np.median(timed_ns(lambda: panel.set_history(history), SET_DATA_RUNS)))
+    )
+    out[f"chart_repaint_100_{n}_ms"] = render_p50_ms(app, panel, n - 100.5, n - 0.5)
+    out[f"chart_repaint_all_{n}_ms"] = render_p50_ms(app, panel, -0.5, n - 0.5)
     panel.set_history(history)
-    for name, (p50, p99) in bench_updates(panel, history).items():
-        row[f"{name} p50/p99 (µs)"] = f"{p50:.0f} / {p99:.0f}"
+    updates = bench_updates(panel, history)
+    tick = updates["panel.update_bar (same time)"]
+    new_bar = updates["panel.update_bar (new bar, following)"]
+    out[f"chart_tick_{n}_p50_ms"], out[f"chart_tick_{n}_p99_ms"] = tick[0] / 1e3, tick[1] / 1e3
+    out[f"chart_newbar_{n}_p50_ms"] = new_bar[0] / 1e3
+    out[f"chart_newbar_{n}_p99_ms"] = new_bar[1] / 1e3
     panel.close()
     panel.deleteLater()
     app.processEvents()
-    return row
+    return out
 
 
-def print_table(rows: list[dict[str, str]]) -> None:
-    """Transposed: one column per size keeps the long metric names readable."""
-    metrics = list(rows[0])[1:]
-    print("| metric | " + " | ".join(r["bars"] + " bars" for r in rows) + " |")
-    print("|---|" + "---:|" * len(rows))
-    for metric in metrics:
-        print(f"| {metric} | " + " | ".join(r[metric] for r in rows) + " |")
+def rows(figures: dict[str, float]) -> list[Row]:
+    out = []
+    for n in SIZES:
+        out.append(
+            Row(f"chart load {n:,} bars", figures[f"chart_load_{n}_ms"], "ms", f"chart_load_{n}_ms")
+        )
+    for n in SIZES:
+        out.append(
+            Row(
+                f"repaint, 100 bars visible ({n:,} history)",
+                figures[f"chart_repaint_100_{n}_ms"],
+                "ms",
+                f"chart_repaint_100_{n}_ms",
+            )
+        )
+    for n in SIZES:
+        out.append(
+            Row(
+                f"repaint, all {n:,} bars visible",
+                figures[f"chart_repaint_all_{n}_ms"],
+                "ms",
+                f"chart_repaint_all_{n}_ms",
+                target="< 25 ms" if n == 1_000_000 else "",
+            )
+        )
+    for n in SIZES:
+        for kind, label in (("tick", "live tick update"), ("newbar", "new-bar update")):
+            for q in ("p50", "p99"):
+                key = f"chart_{kind}_{n}_{q}_ms"
+                out.append(
+                    Row(
+                        f"{label} {q} at {n:,} bars",
+                        figures[key],
+                        "ms",
+                        key,
+                        target="< 1 ms" if n == 1_000_000 else "",
+                    )
+                )
+    return out
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    started = time.perf_counter()
-    rows = [bench_size(app, n) for n in SIZES]
-    print(
-        f"Python {platform.python_version()}, PySide6 {PySide6.__version__}, "
-        f"pyqtgraph {pg.__version__}, numpy {np.__version__}, "
-        f"{os.cpu_count()} CPUs, QPA {os.environ['QT_QPA_PLATFORM']}, {WIDTH}x{HEIGHT}\n"
-    )
-    print_table(rows)
-    print(
-        f"\nrender = median of {RENDER_RUNS} renders of the whole panel into a QImage; "
-        f"updates = {UPDATE_CALLS} calls each; total {time.perf_counter() - started:.1f} s"
-    )
+    figures: dict[str, float] = {}
+    for n in SIZES:
+        figures.update(bench_size(app, n))
+    emit("chart", rows(figures))
 
 
 if __name__ == "__main__":

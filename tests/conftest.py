@@ -1,9 +1,29 @@
-"""Shared test setup: offscreen Qt, and no test ever touches the real user's files."""
+"""Shared test setup: offscreen Qt, no real user files, and garbage collected on one thread.
+
+The app runs Python's cyclic garbage collector on the GUI thread only (see
+``app/ui/gc_guard.py``); tests do the same, or a collection triggered on an
+engine thread could destroy a widget left over from an earlier test and crash
+the run inside Qt.
+"""
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
+from collections.abc import Iterator
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["TRADETERM_HOME"] = tempfile.mkdtemp(prefix="tradeterm-tests-")
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()

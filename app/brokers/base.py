@@ -16,6 +16,7 @@ from app.domain.enums import OrderStatus
 from app.domain.events import (
     AccountState,
     Fill,
+    LogEvent,
     OrderRequest,
     OrderUpdate,
     Position,
@@ -52,6 +53,15 @@ class PermanentBrokerError(BrokerError):
     """Retrying will not help: the broker refused the request for a stated reason."""
 
 
+class OutcomeUnknownError(TransientBrokerError):
+    """A request was sent but its answer was lost with the connection: it may have
+    executed. Ask ``order_outcome(client_id)`` after reconnecting; never resend blindly."""
+
+    def __init__(self, message: str, client_id: str) -> None:
+        super().__init__(message)
+        self.client_id = client_id
+
+
 @dataclass(frozen=True, slots=True)
 class BrokerInfo:
     name: str
@@ -60,6 +70,10 @@ class BrokerInfo:
     currency: str
     leverage: int
     hedging: bool
+    # What the event log should say about the connection: facts (versions, the
+    # account) and warnings the trader must act on (algo trading switched off).
+    facts: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,11 @@ class BrokerEvents:
     ticks: list[Tick] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
     order_updates: list[OrderUpdate] = field(default_factory=list)
+    # Positions or orders changed without a fill or order update we can name (an SL
+    # moved in the MT5 terminal, an order placed from the phone): re-read the state.
+    state_changed: bool = False
+    # Sentences for the event log (requotes retried, trades made outside Tradeterm).
+    notices: list[LogEvent] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -112,6 +131,26 @@ class Broker(Protocol):
     ) -> ExecutionReport: ...
 
     def cancel_order(self, ticket: int) -> ExecutionReport: ...
+
+    def modify_position(self, ticket: int, sl: float | None, tp: float | None) -> ExecutionReport:
+        """Set (``None`` removes) a position's stop loss and take profit."""
+        ...
+
+    def modify_order(
+        self, ticket: int, price: float, sl: float | None, tp: float | None
+    ) -> ExecutionReport:
+        """Move a working order's price, stop loss and take profit."""
+        ...
+
+    def close_by(self, ticket: int, opposite_ticket: int, client_id: str) -> ExecutionReport:
+        """Close a position with an opposite one of the same symbol (hedging accounts)."""
+        ...
+
+    def order_outcome(self, client_id: str) -> ExecutionReport | None:
+        """What became of the order sent with ``client_id``, asked of the broker itself;
+        ``None`` if the broker never saw it. Used before anything is sent again after a
+        request whose answer was lost."""
+        ...
 
     def positions(self) -> Sequence[Position]: ...
 

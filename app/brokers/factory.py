@@ -6,12 +6,18 @@ thread, because a MetaTrader 5 connection belongs to the thread that opened it.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
 from collections.abc import Callable
 
+from app import paths
 from app.brokers.base import Broker
 from app.brokers.sim import DEFAULT_MARKETS, SimBroker
 from app.settings import Settings
+
+PAPER_ACCOUNT_FILE = "paper-account.json"
+MT5_MODULE_ENV = "TRADETERM_MT5_MODULE"
 
 
 class BrokerUnavailable(Exception):
@@ -38,14 +44,40 @@ def broker_factory(settings: Settings) -> Callable[[], Broker]:
                 seed=sim.seed,
                 ticks_per_second=sim.ticks_per_second,
                 history_bars=sim.history_bars,
+                # The paper account outlives the process, so crash recovery can ask it.
+                state_path=paths.user_data_dir() / PAPER_ACCOUNT_FILE,
             )
 
         return make_sim
-    if importlib.util.find_spec("MetaTrader5") is None:
+    return _mt5_factory(settings)
+
+
+def _mt5_factory(settings: Settings) -> Callable[[], Broker]:
+    """``MetaTrader5``, or the module named by ``TRADETERM_MT5_MODULE`` (a developer
+    switch: ``tests.fakes.metatrader5`` runs the terminal against the fake on Linux)."""
+    module_name = os.environ.get(MT5_MODULE_ENV, "").strip() or "MetaTrader5"
+    try:
+        found = importlib.util.find_spec(module_name) is not None
+    except (ImportError, ValueError):  # a dotted name whose parent package is missing
+        found = False
+    if not found and module_name != "MetaTrader5":
+        raise BrokerUnavailable(f"{MT5_MODULE_ENV}={module_name}: no such module")
+    if not found:
         raise BrokerUnavailable(
             'broker.kind = "mt5": MetaTrader 5 runs on Windows only and its Python package is '
             'not installed here; use broker.kind = "sim" for paper trading'
         )
-    raise BrokerUnavailable(
-        'broker.kind = "mt5": the MetaTrader 5 adapter is not available yet; use "sim"'
-    )
+
+    def make_mt5() -> Broker:
+        from app.brokers.mt5 import Mt5Broker  # loaded only when MT5 is the broker
+        from app.brokers.secrets import mt5_password
+
+        module = importlib.import_module(module_name)  # imported in the engine thread
+        return Mt5Broker(
+            module,
+            settings.mt5,
+            settings.symbols,
+            password=mt5_password(settings.mt5.login),
+        )
+
+    return make_mt5

@@ -12,12 +12,20 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
-from app.brokers.base import RATES_DTYPE, BrokerEvents, BrokerInfo, ExecutionReport
+from app.brokers.base import (
+    RATES_DTYPE,
+    BrokerEvents,
+    BrokerInfo,
+    ExecutionReport,
+    TransientBrokerError,
+)
+from app.brokers.sim_state import SimAccountState, SimOrderRecord, load_state, save_state
 from app.domain.bars import aggregate_rates
-from app.domain.enums import OrderStatus, OrderType, Side
+from app.domain.enums import OrderStatus, OrderType, Side, TimeInForce
 from app.domain.events import (
     AccountState,
     Fill,
@@ -33,6 +41,7 @@ from app.domain.timeframes import Timeframe
 from app.domain.validation import order_problems
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
+MS_PER_DAY = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +117,11 @@ class SimBroker:
         ticks_per_second: float = 4.0,
         history_bars: int = 3000,
         clock: Callable[[], float] = time.time,
+        state_path: Path | None = None,
+        max_fill_volume: float | None = None,
     ) -> None:
+        """``state_path``: keep the account (balance, positions, orders, deals) in this
+        file, saved after every change and loaded at ``connect``, like a real broker."""
         names = list(symbols) if symbols else list(DEFAULT_MARKETS)
         unknown = [n for n in names if n not in DEFAULT_MARKETS]
         if unknown:
@@ -138,9 +151,23 @@ class SimBroker:
         self._last_poll = 0.0
         self._connected = False
         self._pending_events = BrokerEvents()
+        self._link_down: str | None = None  # set by the set_connected(False) test hook
+        self._state_path = state_path
+        self._history: dict[str, SimOrderRecord] = {}  # client id -> what became of it
+        self._deals: list[Fill] = []
+        # Liquidity cap: market orders above it fill in slices, one per tick.
+        self._max_fill_volume = max_fill_volume
+        self._filling: dict[int, tuple[OrderRequest, float]] = {}  # position -> (order, filled)
 
     # -- connection ---------------------------------------------------------------
     def connect(self) -> BrokerInfo:
+        if self._link_down is not None:
+            raise TransientBrokerError(self._link_down)
+        if self._base_history:  # reconnecting: the market and the account carry on
+            self._connected = True
+            return BrokerInfo(
+                "Paper trading", "paper", "local simulation", self._currency, self._leverage, True
+            )
         now = self._clock()
         for name, market in self._markets.items():
             history = self._generate_m1_history(market, now)
@@ -151,6 +178,7 @@ class SimBroker:
             self._quotes[name] = self._make_tick(name, last, int(now * 1000))
         self._last_poll = now
         self._connected = True
+        self._load()
         return BrokerInfo(
             name="Paper trading",
             account="paper",
@@ -178,6 +206,8 @@ class SimBroker:
 
     def poll(self) -> BrokerEvents:
         """Advance the simulated market to the clock's now and report what happened."""
+        if self._link_down is not None:
+            raise TransientBrokerError(self._link_down)
         now = self._clock()
         elapsed = max(0.0, now - self._last_poll)
         events, self._pending_events = self._pending_events, BrokerEvents()
@@ -198,6 +228,9 @@ class SimBroker:
             self._last_tick_at[name] = t
             events.ticks.append(tick)
             self._on_tick(tick, events)
+        self._expire(now, events)
+        if events.fills or events.order_updates:
+            self._save()
         return events
 
     def _step(self, name: str, dt: float, time_msc: int) -> Tick:
@@ -254,15 +287,13 @@ class SimBroker:
         if problems:
             return ExecutionReport(OrderStatus.REJECTED, reason="; ".join(problems))
         assert quote is not None
-        if request.order_type is OrderType.STOP_LIMIT:
-            return ExecutionReport(
-                OrderStatus.REJECTED,
-                reason="The paper broker does not support stop-limit orders yet",
-            )
         if request.order_type.is_pending:
-            return self._place_pending(request)
-        price = quote.ask if request.side is Side.BUY else quote.bid
-        return self._open_position(request, price, quote.time_msc)
+            report = self._place_pending(request)
+        else:
+            price = quote.ask if request.side is Side.BUY else quote.bid
+            report = self._open_market(request, price, quote.time_msc)
+        self._remember(request.client_id, report)
+        return report
 
     def _margin_problem(self, symbol: str, volume: float, price: float) -> str | None:
         spec = self._specs[symbol]
@@ -309,6 +340,7 @@ class SimBroker:
             time_msc=time_msc,
             reason="client",
         )
+        self._deals.append(fill)
         return ExecutionReport(OrderStatus.FILLED, ticket, request.volume, price, fills=(fill,))
 
     def _place_pending(self, request: OrderRequest) -> ExecutionReport:
@@ -325,9 +357,122 @@ class SimBroker:
             time_msc=self._quotes[request.symbol].time_msc,
             sl=request.sl,
             tp=request.tp,
+            stop_limit=request.stop_limit,
+            time_in_force=request.time_in_force,
+            expiration_msc=request.expiration_msc,
+            comment=request.comment,
         )
         self._orders[ticket] = (order, request)
         return ExecutionReport(OrderStatus.WORKING, ticket, price=request.price)
+
+    def _open_market(self, request: OrderRequest, price: float, time_msc: int) -> ExecutionReport:
+        """Fill a market order, or only ``max_fill_volume`` of it now and the rest on later
+        ticks (each slice a deal into the same position) when liquidity is capped."""
+        cap = self._max_fill_volume
+        if cap is None or request.volume <= cap + 1e-9:
+            return self._open_position(request, price, time_msc)
+        report = self._open_position(replace(request, volume=cap), price, time_msc)
+        if report.status is not OrderStatus.FILLED or report.broker_ticket is None:
+            return report
+        self._filling[report.broker_ticket] = (request, cap)
+        return replace(report, status=OrderStatus.PARTIALLY_FILLED)
+
+    def _continue_fills(self, tick: Tick, events: BrokerEvents) -> None:
+        """Fill the next slice of every partly filled market order on ``tick``'s symbol."""
+        assert self._max_fill_volume is not None
+        for ticket, (request, filled) in list(self._filling.items()):
+            if request.symbol != tick.symbol:
+                continue
+            spec = self._specs[request.symbol]
+            position = self._positions.get(ticket)
+            price = tick.ask if request.side is Side.BUY else tick.bid
+            volume = round(
+                min(self._max_fill_volume, request.volume - filled), spec.volume_digits + 2
+            )
+            problem = self._margin_problem(request.symbol, volume, price)
+            if position is None or problem:
+                del self._filling[ticket]
+                events.order_updates.append(
+                    _update(
+                        request,
+                        OrderStatus.CANCELLED,
+                        filled,
+                        None,
+                        ticket,
+                        problem or "position closed before the order was filled",
+                    )
+                )
+                continue
+            total = round(position.volume + volume, spec.volume_digits + 2)
+            average = (position.price_open * position.volume + price * volume) / total
+            self._positions[ticket] = self._marked(
+                replace(position, volume=total, price_open=average), spec
+            )
+            filled = round(filled + volume, spec.volume_digits + 2)
+            fill = Fill(
+                client_id=request.client_id,
+                deal_ticket=self._new_deal(),
+                position_ticket=ticket,
+                symbol=request.symbol,
+                side=request.side,
+                volume=volume,
+                price=price,
+                time_msc=tick.time_msc,
+                reason="client",
+            )
+            self._deals.append(fill)
+            events.fills.append(fill)
+            done = filled >= request.volume - 1e-9
+            status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
+            if done:
+                del self._filling[ticket]
+            else:
+                self._filling[ticket] = (request, filled)
+            events.order_updates.append(_update(request, status, filled, price, ticket, ""))
+
+    def _expire(self, now: float, events: BrokerEvents) -> None:
+        """Day orders end with the UTC day they were placed in; others at their time."""
+        now_msc = int(now * 1000)
+        for ticket, (order, request) in list(self._orders.items()):
+            if order.time_in_force is TimeInForce.DAY:
+                ends = (order.time_msc // MS_PER_DAY + 1) * MS_PER_DAY
+            elif order.time_in_force is TimeInForce.SPECIFIED and order.expiration_msc:
+                ends = order.expiration_msc
+            else:
+                continue
+            if now_msc >= ends:
+                del self._orders[ticket]
+                update = _update(request, OrderStatus.EXPIRED, 0.0, None, ticket, "expired")
+                events.order_updates.append(update)
+                self._remember(order.client_id, ExecutionReport(OrderStatus.EXPIRED, ticket))
+
+    def close_by(self, ticket: int, opposite_ticket: int, client_id: str) -> ExecutionReport:
+        """Close two opposite positions of one symbol against each other (hedging).
+
+        The smaller volume of the two is closed on both; both deals are priced at the
+        opposite position's open price, so the pair realises exactly the difference of
+        the two open prices and pays no spread.
+        """
+        first = self._positions.get(ticket)
+        other = self._positions.get(opposite_ticket)
+        if first is None or other is None:
+            missing = ticket if first is None else opposite_ticket
+            return ExecutionReport(OrderStatus.REJECTED, reason=f"No open position #{missing}")
+        if first.symbol != other.symbol or first.side is other.side:
+            return ExecutionReport(
+                OrderStatus.REJECTED,
+                reason=f"#{opposite_ticket} is not an opposite {first.symbol} position of "
+                f"#{ticket}",
+            )
+        volume = min(first.volume, other.volume)
+        price = other.price_open
+        fills = (
+            self._close(first, volume, client_id, "close by", price=price),
+            self._close(other, volume, client_id, "close by", price=price),
+        )
+        report = ExecutionReport(OrderStatus.FILLED, self._new_ticket(), volume, price, fills=fills)
+        self._remember(client_id, report)
+        return report
 
     def close_position(self, ticket: int, volume: float | None, client_id: str) -> ExecutionReport:
         position = self._positions.get(ticket)
@@ -346,14 +491,24 @@ class SimBroker:
                 ),
             )
         fill = self._close(position, volume, client_id, "client")
-        return ExecutionReport(
+        report = ExecutionReport(
             OrderStatus.FILLED, self._new_ticket(), volume, fill.price, fills=(fill,)
         )
+        self._remember(client_id, report)
+        return report
 
-    def _close(self, position: Position, volume: float, client_id: str, reason: str) -> Fill:
+    def _close(
+        self,
+        position: Position,
+        volume: float,
+        client_id: str,
+        reason: str,
+        *,
+        price: float | None = None,
+    ) -> Fill:
         spec = self._specs[position.symbol]
         quote = self._quotes[position.symbol]
-        price = close_price(position.side, quote)
+        price = close_price(position.side, quote) if price is None else price
         pnl = round(
             position_profit(
                 position.side,
@@ -374,7 +529,7 @@ class SimBroker:
             self._positions[position.ticket] = self._marked(
                 replace(position, volume=remaining), spec
             )
-        return Fill(
+        fill = Fill(
             client_id=client_id,
             deal_ticket=self._new_deal(),
             position_ticket=position.ticket,
@@ -387,11 +542,85 @@ class SimBroker:
             realized_pnl=pnl,
             reason=reason,
         )
+        self._deals.append(fill)
+        return fill
 
     def cancel_order(self, ticket: int) -> ExecutionReport:
-        if self._orders.pop(ticket, None) is None:
+        entry = self._orders.pop(ticket, None)
+        if entry is None:
             return ExecutionReport(OrderStatus.REJECTED, reason=f"No working order #{ticket}")
-        return ExecutionReport(OrderStatus.CANCELLED, ticket)
+        report = ExecutionReport(OrderStatus.CANCELLED, ticket)
+        self._remember(entry[0].client_id, report)
+        return report
+
+    def modify_position(self, ticket: int, sl: float | None, tp: float | None) -> ExecutionReport:
+        position = self._positions.get(ticket)
+        if position is None:
+            return ExecutionReport(OrderStatus.REJECTED, reason=f"No open position #{ticket}")
+        probe = OrderRequest("", position.symbol, position.side, position.volume, sl=sl, tp=tp)
+        spec = self._specs[position.symbol]
+        problems = order_problems(probe, spec, self._quotes.get(position.symbol))
+        if problems:
+            return ExecutionReport(OrderStatus.REJECTED, reason="; ".join(problems))
+        self._positions[ticket] = replace(position, sl=sl, tp=tp)
+        self._save()
+        return ExecutionReport(OrderStatus.WORKING, ticket)
+
+    def modify_order(
+        self, ticket: int, price: float, sl: float | None, tp: float | None
+    ) -> ExecutionReport:
+        entry = self._orders.get(ticket)
+        if entry is None:
+            return ExecutionReport(OrderStatus.REJECTED, reason=f"No working order #{ticket}")
+        order, request = entry
+        changed = replace(request, price=price, sl=sl, tp=tp)
+        spec = self._specs[order.symbol]
+        problems = order_problems(changed, spec, self._quotes.get(order.symbol))
+        if problems:
+            return ExecutionReport(OrderStatus.REJECTED, reason="; ".join(problems))
+        self._orders[ticket] = (replace(order, price=price, sl=sl, tp=tp), changed)
+        self._save()
+        return ExecutionReport(OrderStatus.WORKING, ticket, price=price)
+
+    # -- test hooks: what the broker contract suite does to every broker -------------
+    def set_connected(self, connected: bool, reason: str = "") -> None:
+        """Cut (False) or restore (True) the link: while cut, ``poll`` and ``connect``
+        raise ``TransientBrokerError`` like a broker whose connection dropped."""
+        self._link_down = None if connected else reason or "the paper broker's link is down"
+        self._connected = connected and bool(self._base_history)
+
+    def open_external_position(self, symbol: str, side: Side, volume: float) -> int:
+        """A trade made outside Tradeterm; the next poll reports its fill."""
+        quote = self._quotes[symbol]
+        price = quote.ask if side is Side.BUY else quote.bid
+        report = self._open_position(OrderRequest("", symbol, side, volume), price, quote.time_msc)
+        self._pending_events.fills.extend(report.fills)
+        self._save()
+        assert report.broker_ticket is not None, report.reason
+        return report.broker_ticket
+
+    def close_external_position(self, ticket: int) -> None:
+        """A position closed outside Tradeterm; the next poll reports the closing fill."""
+        position = self._positions[ticket]
+        fill = self._close(position, position.volume, "", "outside Tradeterm")
+        self._pending_events.fills.append(fill)
+        self._save()
+
+    def order_outcome(self, client_id: str) -> ExecutionReport | None:
+        """What became of the order sent with ``client_id`` (the ``Broker`` protocol's
+        lookup, used by crash recovery); ``None``: it never reached this broker."""
+        record = self._history.get(client_id)
+        if record is None:
+            return None
+        deals = set(record.deal_tickets)
+        return ExecutionReport(
+            record.status,
+            record.ticket,
+            record.filled_volume,
+            record.price,
+            record.reason,
+            fills=tuple(d for d in self._deals if d.deal_ticket in deals),
+        )
 
     # -- state --------------------------------------------------------------------
     def positions(self) -> Sequence[Position]:
@@ -437,8 +666,13 @@ class SimBroker:
         return replace(position, price_current=price, profit=round(profit, 2))
 
     def _on_tick(self, tick: Tick, events: BrokerEvents) -> None:
+        if self._filling:
+            self._continue_fills(tick, events)
         for ticket, (order, request) in list(self._orders.items()):
             if order.symbol == tick.symbol and _triggered(order, tick):
+                if order.order_type is OrderType.STOP_LIMIT:
+                    self._place_stop_limit(ticket, order, request, events)
+                    continue
                 del self._orders[ticket]
                 price = order.price
                 report = self._open_position(
@@ -461,6 +695,7 @@ class SimBroker:
                     )
                 )
                 events.fills.extend(report.fills)
+                self._remember(order.client_id, replace(report, broker_ticket=ticket))
         for position in list(self._positions.values()):
             if position.symbol != tick.symbol:
                 continue
@@ -469,6 +704,67 @@ class SimBroker:
                 client = self._position_client.get(position.ticket, "")
                 events.fills.append(self._close(position, position.volume, client, reason))
 
+    def _place_stop_limit(
+        self, ticket: int, order: WorkingOrder, request: OrderRequest, events: BrokerEvents
+    ) -> None:
+        """A triggered stop-limit becomes a limit order at its limit price (same ticket)."""
+        assert order.stop_limit is not None
+        limit = replace(order, order_type=OrderType.LIMIT, price=order.stop_limit, stop_limit=None)
+        self._orders[ticket] = (
+            limit,
+            replace(request, order_type=OrderType.LIMIT, price=order.stop_limit, stop_limit=None),
+        )
+        spec = self._specs[order.symbol]
+        reason = (
+            f"stop {spec.format_price(order.price)} reached; limit order placed at "
+            f"{spec.format_price(order.stop_limit)}"
+        )
+        events.order_updates.append(
+            _update(request, OrderStatus.WORKING, 0.0, order.stop_limit, ticket, reason)
+        )
+
+    def _remember(self, client_id: str, report: ExecutionReport) -> None:
+        """Keep the order's fate (the broker's order history), then save the account."""
+        # A refused request leaves no trace, as at MT5, unless it ends an order on record.
+        if report.status is not OrderStatus.REJECTED or client_id in self._history:
+            self._history[client_id] = SimOrderRecord(
+                client_id,
+                report.status,
+                report.broker_ticket,
+                report.filled_volume,
+                report.price,
+                report.reason,
+                [f.deal_ticket for f in report.fills],
+            )
+        self._save()
+
+    def _save(self) -> None:
+        if self._state_path is None:
+            return
+        state = SimAccountState(
+            balance=self._balance,
+            next_ticket=self._next_ticket,
+            next_deal=self._next_deal,
+            positions=list(self._positions.values()),
+            position_client=dict(self._position_client),
+            orders=list(self._orders.values()),
+            history=list(self._history.values()),
+            deals=list(self._deals),
+        )
+        save_state(self._state_path, state)
+
+    def _load(self) -> None:
+        state = load_state(self._state_path) if self._state_path is not None else None
+        if state is None:
+            return
+        self._balance = state.balance
+        self._next_ticket, self._next_deal = state.next_ticket, state.next_deal
+        self._positions = {p.ticket: p for p in state.positions if p.symbol in self._specs}
+        self._position_client = dict(state.position_client)
+        self._orders = {o.ticket: (o, r) for o, r in state.orders if o.symbol in self._specs}
+        self._history = {h.client_id: h for h in state.history}
+        self._deals = list(state.deals)
+
     def _new_ticket(self) -> int:
         self._next_ticket += 1
         return self._next_ticket
@@ -476,6 +772,29 @@ class SimBroker:
     def _new_deal(self) -> int:
         self._next_deal += 1
         return self._next_deal
+
+
+def _update(
+    request: OrderRequest,
+    status: OrderStatus,
+    filled: float,
+    price: float | None,
+    ticket: int,
+    reason: str,
+) -> OrderUpdate:
+    return OrderUpdate(
+        client_id=request.client_id,
+        status=status,
+        symbol=request.symbol,
+        side=request.side,
+        volume=request.volume,
+        order_type=request.order_type,
+        filled_volume=filled,
+        price=price,
+        broker_ticket=ticket,
+        reason=reason,
+        source=request.source,
+    )
 
 
 def _triggered(order: WorkingOrder, tick: Tick) -> bool:

@@ -10,9 +10,11 @@ import itertools
 import os
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from app.domain.enums import OrderSource
 from app.domain.events import OrderRequest
+from app.domain.risk import RiskLimits
 from app.domain.timeframes import Timeframe
 
 _counter = itertools.count(1)
@@ -45,11 +47,77 @@ class CancelOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class ReversePosition:
+    """Close a position and open the opposite side with the same volume: one story.
+
+    Both legs carry ``client_id``; the opening leg passes every pre-trade check
+    before the closing leg is sent, so a refused reverse leaves the position alone.
+    """
+
+    ticket: int
+    client_id: str = ""
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class CloseBy:
+    """Close a position with an opposite one of the same symbol (hedging accounts)."""
+
+    ticket: int
+    opposite_ticket: int
+    client_id: str = ""
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyPosition:
+    """Set a position's stop loss and take profit; ``None`` removes that level."""
+
+    ticket: int
+    sl: float | None
+    tp: float | None
+    client_id: str = ""
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyOrder:
+    """Move a working order's price, stop loss and take profit (``None`` removes one)."""
+
+    ticket: int
+    price: float
+    sl: float | None
+    tp: float | None
+    client_id: str = ""
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
 class RequestHistory:
-    """Ask for the bars of ``symbol``; the engine answers with a ``BarHistory``."""
+    """Ask for the bars of ``symbol``; the engine answers with a ``BarHistory``.
+
+    It also makes ``watcher`` (a chart) follow this symbol and timeframe: from
+    then on every frame in which the symbol ticked carries its forming bar in
+    this timeframe, and the pair the watcher followed before is dropped. Doing
+    both in one command means no frame can carry a bar of the old timeframe
+    after the new history. ``watcher=""`` asks for the bars only.
+    """
 
     symbol: str
     timeframe: Timeframe = Timeframe.M1
+    watcher: str = "chart"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchBars:
+    """``watcher`` follows exactly these ``(symbol, timeframe)`` pairs (empty: none).
+
+    Frames carry the forming bars of watched pairs whose symbol ticked (e.g.
+    the market watch follows D1 of every symbol for the daily change).
+    """
+
+    watcher: str
+    pairs: tuple[tuple[str, Timeframe], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +152,40 @@ class Resume:
     source: OrderSource = OrderSource.TICKET
 
 
+@dataclass(frozen=True, slots=True)
+class RequestTradeHistory:
+    """Ask for journaled orders and deals between two UTC dates (both included).
+
+    The engine answers with a ``TradeHistory`` event; ``symbol=None`` means all.
+    """
+
+    start: date
+    end: date
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRiskLimits:
+    """Replace the risk limits at run time; audited, and never looser while HALTED."""
+
+    limits: RiskLimits
+    source: OrderSource = OrderSource.TICKET
+
+
 Command = (
     SubmitOrder
     | ClosePosition
     | CancelOrder
+    | ReversePosition
+    | CloseBy
+    | ModifyPosition
+    | ModifyOrder
     | RequestHistory
+    | WatchBars
     | CloseAll
     | CancelAll
     | Halt
     | Resume
+    | UpdateRiskLimits
+    | RequestTradeHistory
 )

@@ -30,6 +30,14 @@ class OrderType(StrEnum):
         return self is not OrderType.MARKET
 
 
+class TimeInForce(StrEnum):
+    """How long a pending order rests (MT5's ORDER_TIME_GTC / _DAY / _SPECIFIED)."""
+
+    GTC = "gtc"  # until cancelled
+    DAY = "day"  # until the end of the trading day
+    SPECIFIED = "specified"  # until ``expiration_msc``
+
+
 class OrderStatus(StrEnum):
     """Life of one client order, from the command to its end."""
 
@@ -40,6 +48,9 @@ class OrderStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    # The journal has the intent but neither it nor the broker can say what became of it
+    # (recovery could not look it up). Never resent automatically; shown to the user.
+    UNKNOWN = "unknown"
 
     @property
     def is_final(self) -> bool:

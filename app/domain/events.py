@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from app.domain.enums import (
     ConnectionStatus,
@@ -22,7 +22,9 @@ from app.domain.enums import (
     OrderStatus,
     OrderType,
     Side,
+    TimeInForce,
 )
+from app.domain.risk import RiskSnapshot
 from app.domain.timeframes import Timeframe
 
 
@@ -83,6 +85,8 @@ class OrderRequest:
     tp: float | None = None
     comment: str = ""
     source: OrderSource = OrderSource.TICKET
+    time_in_force: TimeInForce = TimeInForce.GTC  # pending orders only
+    expiration_msc: int | None = None  # with TimeInForce.SPECIFIED: epoch ms, UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,9 @@ class WorkingOrder:
     sl: float | None = None
     tp: float | None = None
     stop_limit: float | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    expiration_msc: int | None = None
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,15 +217,55 @@ class BarHistory:
 class MarketFrame:
     """Everything that changed since the last frame, latest value only.
 
-    ``quotes`` and ``bars`` hold only symbols that changed; ``positions``,
-    ``orders`` and ``account`` are ``None`` when unchanged, else a full snapshot.
+    ``quotes`` and ``bars`` hold only symbols that changed; ``bars`` is keyed by
+    ``(symbol, timeframe)`` and holds only the pairs clients watch (see
+    ``RequestHistory`` and ``WatchBars``); ``positions``,
+    ``orders``, ``account`` and ``risk`` are ``None`` when unchanged, else a full snapshot.
     ``tick_count`` counts every tick the engine saw since the previous frame.
     """
 
     seq: int
     quotes: Mapping[str, Tick]
-    bars: Mapping[str, Bar]
+    bars: Mapping[tuple[str, Timeframe], Bar]
     tick_count: int
     positions: tuple[Position, ...] | None = None
     orders: tuple[WorkingOrder, ...] | None = None
     account: AccountState | None = None
+    risk: RiskSnapshot | None = None  # the risk gate's state and rule usage
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryOrder:
+    """One journaled order, as the trade history shows it."""
+
+    client_id: str
+    created: datetime
+    symbol: str
+    side: Side
+    order_type: OrderType
+    volume: float
+    status: OrderStatus
+    source: OrderSource
+    action: str = "open"  # "open" a new order or "close" a position
+    broker_ticket: int | None = None
+    price: float | None = None
+    sl: float | None = None
+    tp: float | None = None
+    filled_volume: float = 0.0
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TradeHistory:
+    """The engine's answer to ``RequestTradeHistory``: journaled orders and deals.
+
+    ``start``/``end`` are UTC dates, both included. ``error`` is a sentence for the
+    user when the journal could not answer (then the tuples are empty).
+    """
+
+    start: date
+    end: date
+    symbol: str | None
+    orders: tuple[HistoryOrder, ...] = ()
+    deals: tuple[Fill, ...] = ()
+    error: str = ""

@@ -29,6 +29,12 @@ class SymbolSpec:
     tick_size: float = 0.0  # 0 means "same as point"
     stops_level: int = 0  # minimum distance of SL/TP/pending prices from market, in points
     freeze_level: int = 0
+    # What MetaTrader 5 says about trading the symbol; the defaults describe a plain
+    # fully tradable symbol, which is what the paper broker offers.
+    tick_value: float = 0.0  # account-currency value of one tick per lot; 0 = unknown
+    trade_mode: str = "full"  # "full", "long only", "short only", "close only", "disabled"
+    filling_modes: tuple[str, ...] = ()  # "fok", "ioc", "boc" the symbol accepts
+    order_modes: tuple[str, ...] = ()  # "market", "limit", "stop", "sl", "close by", ...
 
     @property
     def price_increment(self) -> float:

@@ -27,6 +27,8 @@ class EventBus(QObject):
     connection = Signal(ConnectionState)
     history = Signal(BarHistory)
     symbols = Signal(object)  # tuple[SymbolSpec, ...], once per connect
+    trade_history = Signal(object)  # TradeHistory, the answer to RequestTradeHistory
+    risk = Signal(object)  # app.domain.risk.RiskFact: breaches, warnings, state changes
     # engine -> clients: conflated state, at most one frame in flight
     frame = Signal(MarketFrame)
     # clients -> engine

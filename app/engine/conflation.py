@@ -10,6 +10,8 @@ older data, and no queue can grow.
 from __future__ import annotations
 
 from app.domain.events import AccountState, Bar, MarketFrame, Position, Tick, WorkingOrder
+from app.domain.risk import RiskSnapshot
+from app.domain.timeframes import Timeframe
 
 
 class FrameBuilder:
@@ -17,11 +19,12 @@ class FrameBuilder:
 
     def __init__(self) -> None:
         self._quotes: dict[str, Tick] = {}
-        self._bars: dict[str, Bar] = {}
+        self._bars: dict[tuple[str, Timeframe], Bar] = {}
         self._tick_count = 0
         self._positions: tuple[Position, ...] | None = None
         self._orders: tuple[WorkingOrder, ...] | None = None
         self._account: AccountState | None = None
+        self._risk: RiskSnapshot | None = None
         self._seq = 0
         self._in_flight: int | None = None
 
@@ -34,7 +37,7 @@ class FrameBuilder:
         self._quotes[tick.symbol] = tick
 
     def add_bar(self, bar: Bar) -> None:
-        self._bars[bar.symbol] = bar
+        self._bars[(bar.symbol, bar.timeframe)] = bar
 
     def set_portfolio(
         self,
@@ -47,6 +50,9 @@ class FrameBuilder:
         if orders is not None:
             self._orders = orders
 
+    def set_risk(self, snapshot: RiskSnapshot) -> None:
+        self._risk = snapshot
+
     @property
     def dirty(self) -> bool:
         return bool(
@@ -55,6 +61,7 @@ class FrameBuilder:
             or self._account is not None
             or self._positions is not None
             or self._orders is not None
+            or self._risk is not None
         )
 
     @property
@@ -74,10 +81,12 @@ class FrameBuilder:
             positions=self._positions,
             orders=self._orders,
             account=self._account,
+            risk=self._risk,
         )
         self._quotes, self._bars, self._tick_count = {}, {}, 0
         self._positions = self._orders = None
         self._account = None
+        self._risk = None
         self._in_flight = self._seq
         return frame
 

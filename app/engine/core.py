@@ -10,23 +10,45 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol, cast
 
-import numpy as np
-
-from app.brokers.base import Broker, BrokerError, BrokerInfo, ExecutionReport
-from app.domain.bars import BarBuilder
+from app.brokers.base import (
+    Broker,
+    BrokerError,
+    BrokerInfo,
+    ExecutionReport,
+    OutcomeUnknownError,
+    TransientBrokerError,
+)
 from app.domain.commands import (
+    CancelAll,
     CancelOrder,
+    CloseAll,
+    CloseBy,
     ClosePosition,
     Command,
+    Halt,
+    ModifyOrder,
+    ModifyPosition,
     RequestHistory,
+    RequestTradeHistory,
+    Resume,
+    ReversePosition,
     SubmitOrder,
+    UpdateRiskLimits,
+    WatchBars,
     new_client_id,
 )
-from app.domain.enums import ConnectionStatus, LogLevel, OrderSource, OrderStatus, OrderType
+from app.domain.enums import (
+    ConnectionStatus,
+    LogLevel,
+    OrderSource,
+    OrderStatus,
+    OrderType,
+    TradingState,
+)
 from app.domain.events import (
-    Bar,
     BarHistory,
     ConnectionState,
     Fill,
@@ -34,12 +56,24 @@ from app.domain.events import (
     MarketFrame,
     OrderRequest,
     OrderUpdate,
+    TradeHistory,
+    WorkingOrder,
 )
+from app.domain.risk import RiskBreach, RiskFact, RiskLimits, RiskRule, RiskSnapshot
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.domain.validation import order_problems
 from app.engine.conflation import FrameBuilder
+from app.engine.journal_tap import JournalTap
+from app.engine.market_data import TIMEFRAMES, MarketData
 from app.engine.portfolio import Portfolio
+from app.engine.reconnect import ReconnectSchedule
+from app.engine.recovery import reconcile
+from app.engine.risk import Book, Clock, RiskContext, RiskGate
+from app.storage.errors import StorageError
+
+if TYPE_CHECKING:  # the journal (SQLAlchemy) loads in the engine thread, after the window
+    from app.storage.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +89,42 @@ class Publisher(Protocol):
     def connection(self, state: ConnectionState) -> None: ...
     def history(self, history: BarHistory) -> None: ...
     def symbols(self, specs: tuple[SymbolSpec, ...]) -> None: ...
+    def risk(self, fact: RiskFact) -> None: ...
+    def trade_history(self, history: TradeHistory) -> None: ...
 
 
 class TradingCore:
     """Owns the broker. Every method runs on the engine thread."""
 
-    def __init__(self, broker_factory: Callable[[], Broker], publisher: Publisher) -> None:
+    def __init__(
+        self,
+        broker_factory: Callable[[], Broker],
+        publisher: Publisher,
+        *,
+        risk_limits: RiskLimits | None = None,
+        clock: Clock | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self._broker_factory = broker_factory
-        self._out = publisher
+        self.journal = journal  # None: no journal (tests); the Engine opens it in its thread
+        self.gate = RiskGate(risk_limits, clock=clock) if clock else RiskGate(risk_limits)
+        self._risk: RiskContext | None = None
+        self._last_risk: RiskSnapshot | None = None
+        # Log lines and risk facts are journaled on their way out (see JournalTap).
+        self._out = cast(Publisher, JournalTap(publisher, lambda: self.journal))
         self._broker: Broker | None = None
         self.info: BrokerInfo | None = None
         self.specs: dict[str, SymbolSpec] = {}
         self.portfolio: Portfolio | None = None
         self.frames = FrameBuilder()
-        self._bars: dict[str, BarBuilder] = {}
+        self.market_data = MarketData()  # bars of every symbol in M1…D1
         self.tick_listeners: list[Callable[[object], None]] = []
+        # Connection loss: why the link is down (None while up), when to retry, and
+        # orders whose answer was lost with it (asked of the broker before anything else).
+        self.reconnect = ReconnectSchedule()
+        self._down_reason: str | None = None
+        self._unknown: dict[str, OrderRequest] = {}
+        self._last_problem = ""
 
     @property
     def connected(self) -> bool:
@@ -82,18 +137,30 @@ class TradingCore:
             broker = self._broker_factory()
             info = broker.connect()
             specs = {s.name: s for s in broker.symbols()}
+        except TransientBrokerError as exc:
+            self._say(LogLevel.WARNING, f"Could not connect to the broker: {exc}")
+            self._connection_lost(str(exc))
+            return True  # the poll timer keeps trying, with backoff
         except (BrokerError, ValueError) as exc:
             self._say(LogLevel.ERROR, f"Could not connect to the broker: {exc}")
             self._out.connection(ConnectionState(ConnectionStatus.DISCONNECTED, "", str(exc)))
             return False
         self._broker, self.info, self.specs = broker, info, specs
+        self._down_reason = None
+        self.reconnect.reset()
         self.portfolio = Portfolio(specs, info.currency, info.leverage)
+        self._risk = RiskContext(specs, self.portfolio.quotes, info.currency, info.leverage)
+        # The seam for a broker's own margin calculation (MT5: order_calc_margin).
+        self.gate.margin_calculator = getattr(broker, "order_margin", None)
         for name in specs:
-            self._bars[name] = BarBuilder(name, Timeframe.M1, self._last_history_bar(name))
+            self.market_data.seed_rates(
+                name, {tf: broker.history(name, tf, 1) for tf in TIMEFRAMES}
+            )
             tick = broker.last_tick(name)
             if tick is not None:
                 self.portfolio.on_tick(tick)
                 self.frames.add_quote(tick)
+        self._recover(broker, info)
         self._sync_portfolio()
         self._out.symbols(tuple(specs.values()))
         mode = "hedging" if info.hedging else "netting"
@@ -102,6 +169,7 @@ class TradingCore:
             f"Connected to {info.name} ({info.server}), account {info.account}, "
             f"{info.currency}, leverage 1:{info.leverage}, {mode}",
         )
+        self._report_broker_notes(info)
         self._out.connection(ConnectionState(ConnectionStatus.CONNECTED, info.name, info.server))
         return True
 
@@ -115,45 +183,46 @@ class TradingCore:
             self._broker = None
             self._out.connection(ConnectionState(ConnectionStatus.DISCONNECTED, name, "stopped"))
 
-    def _last_history_bar(self, symbol: str) -> Bar | None:
-        assert self._broker is not None
-        rates = self._broker.history(symbol, Timeframe.M1, 1)
-        if len(rates) == 0:
-            return None
-        r = rates[-1]
-        return Bar(
-            symbol,
-            Timeframe.M1,
-            int(r["time"]),
-            float(r["open"]),
-            float(r["high"]),
-            float(r["low"]),
-            float(r["close"]),
-            float(r["tick_volume"]),
-        )
-
     # -- market data ----------------------------------------------------------------
     def poll(self) -> int:
         """Take everything new from the broker; returns the number of ticks seen."""
+        if self._down_reason is not None:
+            self._try_reconnect()
+            return 0
         if self._broker is None or self.portfolio is None:
             return 0
-        events = self._broker.poll()
-        portfolio, frames = self.portfolio, self.frames
+        try:
+            events = self._broker.poll()
+        except TransientBrokerError as exc:
+            self._connection_lost(str(exc))
+            return 0
+        except BrokerError as exc:
+            self._broker_problem(str(exc))
+            return 0
+        for notice in events.notices:
+            self._out.log(notice)
+        portfolio, frames, gate, specs = self.portfolio, self.frames, self.gate, self.specs
+        market_data = self.market_data
         for tick in events.ticks:
             portfolio.on_tick(tick)
+            spec = specs.get(tick.symbol)
+            if spec is not None:
+                gate.on_tick(tick, spec)
             frames.add_tick(tick)
-            builder = self._bars.get(tick.symbol)
-            if builder is not None:
-                frames.add_bar(builder.on_tick(tick)[0])
+            market_data.on_tick(tick)
             for listener in self.tick_listeners:
                 listener(tick)
         for update in events.order_updates:
+            self._journal(lambda j: j.record_order_update(update))  # noqa: B023 - runs at once
             self._out.order(update)
             self._log_update(update)
         for fill in events.fills:
+            self._journal(lambda j: j.record_fill(fill))  # noqa: B023 - runs at once
             self._publish_fill(fill)
-        if events.order_updates or events.fills:
+        if events.order_updates or events.fills or events.state_changed:
             self._sync_portfolio()
+        elif events.ticks:
+            self._watch_equity()
         return len(events.ticks)
 
     def next_frame(self) -> MarketFrame | None:
@@ -163,6 +232,14 @@ class TradingCore:
             orders = portfolio.orders if portfolio.orders_changed else None
             self.frames.set_portfolio(portfolio.account(), portfolio.positions, orders)
             portfolio.changed = portfolio.orders_changed = False
+        if self._risk is not None and not self.frames.in_flight:
+            snapshot = self.gate.snapshot(self._risk)
+            if snapshot != self._last_risk:
+                self._last_risk = snapshot
+                self.frames.set_risk(snapshot)
+        if not self.frames.in_flight:
+            for bar in self.market_data.take_watched_bars():  # built per frame, not per tick
+                self.frames.add_bar(bar)
         return self.frames.take()
 
     def frame_consumed(self, seq: int) -> None:
@@ -177,21 +254,55 @@ class TradingCore:
                 self.close_position(command)
             case CancelOrder():
                 self.cancel_order(command)
-            case RequestHistory(symbol=symbol, timeframe=timeframe):
-                self.send_history(symbol, timeframe)
+            case ModifyPosition():
+                self.modify_position(command)
+            case ModifyOrder():
+                self.modify_order(command)
+            case ReversePosition():
+                self.reverse_position(command)
+            case CloseBy():
+                self.close_by(command)
+            case RequestHistory(symbol=symbol, timeframe=timeframe, watcher=watcher):
+                self.send_history(symbol, timeframe, watcher)
+            case WatchBars(watcher=watcher, pairs=pairs):
+                self.market_data.watch(watcher, (p for p in pairs if p[0] in self.specs))
+            case Halt():
+                self.halt(command)
+            case Resume(source=source):
+                self.resume(source)
+            case CloseAll(symbol=symbol, source=source):
+                self.close_all(symbol, source)
+            case CancelAll(symbol=symbol, source=source):
+                self.cancel_all(symbol, source)
+            case UpdateRiskLimits():
+                self.update_risk_limits(command)
+            case RequestTradeHistory():
+                self.send_trade_history(command)
             case _:
                 self._say(LogLevel.ERROR, f"Unknown command {command!r} ignored")
 
     def submit(self, request: OrderRequest) -> None:
         self._update(request, OrderStatus.PENDING_NEW)
         self._say(LogLevel.INFO, f"Order {_describe(request, self.specs)} sent", request.client_id)
+        if self._down_reason is not None:
+            self._reject(request, f"Not connected to the broker: {self._down_reason}")
+            return
         reason = self._pre_trade_problem(request)
         if reason is not None:
             self._reject(request, reason)
             return
         assert self._broker is not None
+        if not self._journal_intent(request):
+            return
         try:
             report = self._broker.submit(request)
+        except OutcomeUnknownError as exc:
+            self._outcome_unknown(request, str(exc))
+            return
+        except TransientBrokerError as exc:
+            self._reject(request, f"Not sent: {exc}")
+            self._connection_lost(str(exc))
+            return
         except BrokerError as exc:
             self._reject(request, str(exc))
             return
@@ -200,12 +311,23 @@ class TradingCore:
             self._reject(
                 request, f"internal error while sending ({exc}); check positions before retrying"
             )
+            # It may have reached the broker: the next start asks the broker again.
+            why = f"internal error: {exc}"
+            self._journal(lambda j: j.mark_unknown(request.client_id, why))
             self._sync_portfolio()
             return
         self._apply(request, report)
 
     def close_position(self, command: ClosePosition) -> None:
         client_id = command.client_id or new_client_id()
+        if self._down_reason is not None:
+            self._say(
+                LogLevel.WARNING,
+                f"Close #{command.ticket} refused: Not connected to the broker: "
+                f"{self._down_reason}",
+                client_id,
+            )
+            return
         position = self.portfolio.position(command.ticket) if self.portfolio else None
         if position is None or self._broker is None:
             self._say(
@@ -228,8 +350,21 @@ class TradingCore:
             f"Close position #{position.ticket} ({request.volume:g} lots) sent",
             client_id,
         )
+        refused = self.gate.check_close(position, command.volume)
+        if refused is not None:
+            self._reject(request, refused.message)
+            return
+        if not self._journal_intent(request, "close", position.ticket):
+            return
         try:
             report = self._broker.close_position(command.ticket, command.volume, client_id)
+        except OutcomeUnknownError as exc:
+            self._outcome_unknown(request, str(exc))
+            return
+        except TransientBrokerError as exc:
+            self._reject(request, f"Not sent: {exc}")
+            self._connection_lost(str(exc))
+            return
         except BrokerError as exc:
             self._reject(request, str(exc))
             return
@@ -237,37 +372,48 @@ class TradingCore:
 
     def cancel_order(self, command: CancelOrder) -> None:
         client_id = command.client_id or new_client_id()
-        if self._broker is None:
+        if self._broker is None or self._down_reason is not None:
+            why = f": {self._down_reason}" if self._down_reason else ""
             self._say(
-                LogLevel.WARNING, f"Cancel #{command.ticket} refused: not connected", client_id
+                LogLevel.WARNING,
+                f"Cancel #{command.ticket} refused: Not connected to the broker{why}",
+                client_id,
             )
             return
+        orders = self.portfolio.orders if self.portfolio else ()
+        order = next((o for o in orders if o.ticket == command.ticket), None)
         try:
             report = self._broker.cancel_order(command.ticket)
+        except TransientBrokerError as exc:
+            self._say(LogLevel.WARNING, f"Cancel #{command.ticket} failed: {exc}", client_id)
+            self._connection_lost(str(exc))
+            return
         except BrokerError as exc:
             self._say(LogLevel.WARNING, f"Cancel #{command.ticket} failed: {exc}", client_id)
             return
         if report.status is OrderStatus.CANCELLED:
+            self._journal(lambda j: j.record_cancelled(command.ticket))
             self._say(LogLevel.INFO, f"Order #{command.ticket} cancelled", client_id)
+            if order is not None:  # the order's own story ends under its own client id
+                self._out.order(_order_update(order, OrderStatus.CANCELLED, command.source))
         else:
             self._say(
                 LogLevel.WARNING, f"Cancel #{command.ticket} refused: {report.reason}", client_id
             )
         self._sync_portfolio()
 
-    def send_history(self, symbol: str, timeframe: Timeframe) -> None:
+    def send_history(self, symbol: str, timeframe: Timeframe, watcher: str = "") -> None:
+        """The broker's bars plus those built live, ending with the forming bar.
+
+        With a ``watcher`` (a chart), frames then carry this pair's forming bar.
+        """
         if self._broker is None or symbol not in self.specs:
             self._say(LogLevel.WARNING, f"No chart history for {symbol}: unknown symbol")
             return
         rates = self._broker.history(symbol, timeframe, HISTORY_BARS)
-        time = rates["time"].astype(np.int64)
-        columns = [
-            rates[c].astype(np.float64) for c in ("open", "high", "low", "close", "tick_volume")
-        ]
-        forming = self._bars.get(symbol)
-        if timeframe is Timeframe.M1 and forming is not None and forming.current is not None:
-            time, columns = _with_forming_bar(time, columns, forming.current)
-        self._out.history(BarHistory(symbol, timeframe, time, *columns))
+        self._out.history(self.market_data.history(symbol, timeframe, rates))
+        if watcher:
+            self.market_data.watch(watcher, [(symbol, timeframe)])
 
     # -- the order road -------------------------------------------------------------
     def _pre_trade_problem(self, request: OrderRequest) -> str | None:
@@ -277,12 +423,23 @@ class TradingCore:
         if spec is None:
             return f"Unknown symbol {request.symbol}"
         problems = order_problems(request, spec, self.portfolio.quotes.get(request.symbol))
-        return "; ".join(problems) if problems else None
+        if problems:
+            return "; ".join(problems)
+        assert self._risk is not None
+        refused = self.gate.admit(request, self._risk)
+        if refused is None:
+            return None
+        if refused.rule is not RiskRule.TRADING_STATE:
+            self._out.risk(
+                RiskBreach(refused.rule, refused.message, request.symbol, False, request.client_id)
+            )
+        return refused.message
 
     def _apply(self, request: OrderRequest, report: ExecutionReport) -> None:
         if report.status is OrderStatus.REJECTED:
             self._reject(request, report.reason or "rejected by the broker")
             return
+        self._journal_result(request, report)
         self._update(
             request,
             report.status,
@@ -305,6 +462,7 @@ class TradingCore:
         self._sync_portfolio()
 
     def _reject(self, request: OrderRequest, reason: str) -> None:
+        self._journal(lambda j: j.record_rejection(request, reason))
         self._update(request, OrderStatus.REJECTED, reason=reason)
         self._say(LogLevel.WARNING, f"Rejected: {reason}", request.client_id)
 
@@ -368,10 +526,502 @@ class TradingCore:
         if self._broker is None or self.portfolio is None:
             return
         broker = self._broker
-        self.portfolio.sync(broker.account(), broker.positions(), broker.working_orders())
+        try:
+            account = broker.account()
+            positions, orders = broker.positions(), broker.working_orders()
+        except TransientBrokerError as exc:
+            self._connection_lost(str(exc))
+            return
+        except BrokerError as exc:
+            self._broker_problem(str(exc))
+            return
+        self.portfolio.sync(account, positions, orders)
+        if self.journal is not None:
+            self.journal.snapshot_account(account)  # batched, off the order path
+        if self._risk is not None:
+            self._risk.book = Book.build(self.portfolio.positions, self.portfolio.orders)
+        self._watch_equity()
 
-    def _say(self, level: LogLevel, message: str, client_id: str | None = None) -> None:
-        self._out.log(LogEvent(level=level, source="engine", message=message, client_id=client_id))
+    # -- reverse and close-by --------------------------------------------------------
+    def reverse_position(self, command: ReversePosition) -> None:
+        """Close a position, then open the opposite side with its volume: one story.
+
+        Every event of both legs carries the command's client id. The opening leg is
+        checked (validation, risk) before the closing leg is sent, so a reverse that
+        would be refused leaves the position as it was. At the broker and in the
+        journal the closing leg has its own id (the command's id + "-x"), because
+        crash recovery looks each broker order up by its id.
+        """
+        client_id = command.client_id or new_client_id()
+        position = self.portfolio.position(command.ticket) if self.portfolio else None
+        if position is None or self._broker is None:
+            self._say(
+                LogLevel.WARNING,
+                f"Reverse #{command.ticket} refused: no such open position",
+                client_id,
+            )
+            return
+        ticket = position.ticket
+        request = OrderRequest(
+            client_id=client_id,
+            symbol=position.symbol,
+            side=position.side.opposite,
+            volume=position.volume,
+            comment=f"reverse #{ticket}",
+            source=command.source,
+        )
+        self._update(request, OrderStatus.PENDING_NEW)
+        self._say(
+            LogLevel.INFO,
+            f"Reverse position #{ticket} sent: close it, then {_describe(request, self.specs)}",
+            client_id,
+        )
+        if self._down_reason is not None:
+            self._reject(request, f"Not connected to the broker: {self._down_reason}")
+            return
+        refused = self.gate.check_close(position, None)
+        problem = refused.message if refused else self._pre_trade_problem(request)
+        if problem is not None:
+            self._reject(request, f"Reverse refused, position #{ticket} kept: {problem}")
+            return
+        close_request = replace(request, client_id=f"{client_id}-x", comment=f"close #{ticket}")
+        if not self._journal_intent(close_request, "close", ticket):
+            self._reject(request, "Reverse refused: the journal could not record it")
+            return
+        try:
+            closed = self._broker.close_position(ticket, None, close_request.client_id)
+        except OutcomeUnknownError as exc:
+            self._outcome_unknown(close_request, str(exc))
+            self._reject(request, f"Reverse stopped: the close of #{ticket} is unconfirmed")
+            return
+        except BrokerError as exc:
+            refusal = str(exc)
+            self._journal(lambda j: j.record_rejection(close_request, refusal))
+            self._reject(request, f"Reverse refused, position #{ticket} kept: {exc}")
+            if isinstance(exc, TransientBrokerError):
+                self._connection_lost(str(exc))
+            return
+        if closed.status is OrderStatus.REJECTED:
+            reason = closed.reason or "rejected by the broker"
+            self._journal(lambda j: j.record_rejection(close_request, reason))
+            self._reject(request, f"Reverse refused, position #{ticket} kept: {reason}")
+            return
+        self._journal_result(close_request, closed)
+        for fill in closed.fills:
+            self._publish_fill(replace(fill, client_id=client_id))
+        self._sync_portfolio()
+        self._send_opening_leg(request, ticket)
+
+    def _send_opening_leg(self, request: OrderRequest, closed_ticket: int) -> None:
+        assert self._broker is not None
+        prefix = f"Position #{closed_ticket} closed, but the opposite order failed"
+        if not self._journal_intent(request):
+            return
+        try:
+            report = self._broker.submit(request)
+        except OutcomeUnknownError as exc:
+            self._outcome_unknown(request, str(exc))
+            return
+        except BrokerError as exc:
+            self._reject(request, f"{prefix}: {exc}")
+            return
+        if report.status is OrderStatus.REJECTED:
+            self._reject(request, f"{prefix}: {report.reason or 'rejected by the broker'}")
+            self._sync_portfolio()
+            return
+        self._apply(request, report)
+
+    def close_by(self, command: CloseBy) -> None:
+        """Close a position against an opposite one of the same symbol (hedging)."""
+        client_id = command.client_id or new_client_id()
+        what = f"Close #{command.ticket} by #{command.opposite_ticket}"
+        portfolio = self.portfolio
+        first = portfolio.position(command.ticket) if portfolio else None
+        other = portfolio.position(command.opposite_ticket) if portfolio else None
+        if first is None or other is None or self._broker is None:
+            self._say(LogLevel.WARNING, f"{what} refused: no such open positions", client_id)
+            return
+        request = OrderRequest(
+            client_id=client_id,
+            symbol=first.symbol,
+            side=first.side.opposite,
+            volume=min(first.volume, other.volume),
+            comment=f"close #{first.ticket} by #{other.ticket}",
+            source=command.source,
+        )
+        self._update(request, OrderStatus.PENDING_NEW)
+        self._say(LogLevel.INFO, f"{what} sent", client_id)
+        if self._down_reason is not None:
+            self._reject(request, f"Not connected to the broker: {self._down_reason}")
+            return
+        if first.symbol != other.symbol or first.side is other.side:
+            self._reject(request, f"#{other.ticket} is not an opposite {first.symbol} position")
+            return
+        if not self._journal_intent(request, "close", first.ticket):
+            return
+        try:
+            report = self._broker.close_by(first.ticket, other.ticket, client_id)
+        except OutcomeUnknownError as exc:
+            self._outcome_unknown(request, str(exc))
+            return
+        except TransientBrokerError as exc:
+            self._reject(request, f"Not sent: {exc}")
+            self._connection_lost(str(exc))
+            return
+        except BrokerError as exc:
+            self._reject(request, str(exc))
+            return
+        self._apply(request, report)
+
+    # -- modifying positions and orders ---------------------------------------------
+    def modify_position(self, command: ModifyPosition) -> None:
+        client_id = command.client_id or new_client_id()
+        what = f"Modify position #{command.ticket}"
+        position = self.portfolio.position(command.ticket) if self.portfolio else None
+        if position is None:
+            self._say(LogLevel.WARNING, f"{what} refused: no such open position", client_id)
+            return
+        probe = OrderRequest(
+            client_id,
+            position.symbol,
+            position.side,
+            position.volume,
+            sl=command.sl,
+            tp=command.tp,
+            source=command.source,
+        )
+        report = self._modify(
+            what, probe, lambda b: b.modify_position(command.ticket, command.sl, command.tp)
+        )
+        if report is not None:
+            self._say(
+                LogLevel.INFO,
+                f"Position #{command.ticket}: {_levels(probe, self.specs)}",
+                client_id,
+            )
+
+    def modify_order(self, command: ModifyOrder) -> None:
+        client_id = command.client_id or new_client_id()
+        what = f"Modify order #{command.ticket}"
+        orders = self.portfolio.orders if self.portfolio else ()
+        order = next((o for o in orders if o.ticket == command.ticket), None)
+        if order is None:
+            self._say(LogLevel.WARNING, f"{what} refused: no such working order", client_id)
+            return
+        probe = OrderRequest(
+            client_id,
+            order.symbol,
+            order.side,
+            order.volume,
+            order.order_type,
+            price=command.price,
+            stop_limit=order.stop_limit,
+            sl=command.sl,
+            tp=command.tp,
+            source=command.source,
+        )
+        report = self._modify(
+            what,
+            probe,
+            lambda b: b.modify_order(command.ticket, command.price, command.sl, command.tp),
+        )
+        if report is not None:
+            self._say(
+                LogLevel.INFO, f"Order #{command.ticket}: {_levels(probe, self.specs)}", client_id
+            )
+
+    def _modify(
+        self, what: str, probe: OrderRequest, call: Callable[[Broker], ExecutionReport]
+    ) -> ExecutionReport | None:
+        """Check the new levels like an order's, then ask the broker; ``None`` if refused."""
+        problem = None
+        if self._down_reason is not None:
+            problem = f"Not connected to the broker: {self._down_reason}"
+        elif self._broker is None:
+            problem = "Not connected to the broker"
+        else:
+            spec = self.specs.get(probe.symbol)
+            quote = self.portfolio.quotes.get(probe.symbol) if self.portfolio else None
+            found = order_problems(probe, spec, quote) if spec else [f"Unknown {probe.symbol}"]
+            problem = "; ".join(found) or None
+        if problem is None and self._broker is not None:
+            try:
+                report = call(self._broker)
+            except TransientBrokerError as exc:
+                problem = str(exc)
+                self._connection_lost(problem)
+            except BrokerError as exc:
+                problem = str(exc)
+            else:
+                self._sync_portfolio()
+                if report.status is not OrderStatus.REJECTED:
+                    return report
+                problem = report.reason or "rejected by the broker"
+        self._say(LogLevel.WARNING, f"{what} refused: {problem}", probe.client_id)
+        return None
+
+    # -- connection loss and reconnect ----------------------------------------------
+    def _connection_lost(self, reason: str) -> None:
+        """A broker call found the link gone: say so, refuse orders, schedule a retry."""
+        first = self._down_reason is None
+        self._down_reason = reason
+        delay = self.reconnect.failed()
+        name = self.info.name if self.info else ""
+        self._out.connection(ConnectionState(ConnectionStatus.DISCONNECTED, name, reason))
+        if first:
+            self._say(
+                LogLevel.WARNING,
+                f"Connection to the broker lost: {reason}. New orders are refused until it "
+                f"is back; reconnecting in {delay:.1f} s",
+            )
+        else:
+            self._say(
+                LogLevel.INFO,
+                f"Reconnect attempt {self.reconnect.attempts - 1} failed: {reason}; "
+                f"next try in {delay:.1f} s",
+            )
+
+    def _try_reconnect(self) -> None:
+        """Called by the poll timer while down; reconnects when the backoff says so."""
+        if not self.reconnect.due():
+            return
+        self.reconnect.next_at = None
+        attempt = self.reconnect.attempts
+        if self._broker is None:  # never connected yet: the whole first connect again
+            self.connect()
+            return
+        name = self.info.name if self.info else ""
+        self._out.connection(
+            ConnectionState(ConnectionStatus.CONNECTING, name, f"reconnecting, attempt {attempt}")
+        )
+        try:
+            info = self._broker.connect()
+        except BrokerError as exc:
+            self._connection_lost(str(exc))
+            return
+        self._down_reason = None
+        self.reconnect.reset()
+        self.info = info
+        self._say(
+            LogLevel.INFO,
+            f"Reconnected to {info.name} ({info.server}) after {attempt} attempt(s); "
+            "positions, orders and the account re-read",
+        )
+        self._report_broker_notes(info)
+        self._resolve_unknown()
+        self._sync_portfolio()
+        if self._down_reason is None:
+            self._out.connection(
+                ConnectionState(ConnectionStatus.CONNECTED, info.name, info.server)
+            )
+
+    def _outcome_unknown(self, request: OrderRequest, reason: str) -> None:
+        """Sent, but the answer was lost: keep it open, and ask before anything else."""
+        self._unknown[request.client_id] = request
+        self._journal(lambda j: j.mark_unknown(request.client_id, reason))
+        self._say(LogLevel.WARNING, f"Outcome unknown: {reason}", request.client_id)
+        self._connection_lost("the terminal stopped answering")
+
+    def _resolve_unknown(self) -> None:
+        """After reconnecting, learn from the broker what became of lost-answer orders."""
+        for client_id, request in list(self._unknown.items()):
+            assert self._broker is not None
+            try:
+                report = self._broker.order_outcome(client_id)
+            except BrokerError as exc:
+                self._say(LogLevel.WARNING, f"Still unknown: {exc}", client_id)
+                continue
+            del self._unknown[client_id]
+            if report is None:
+                self._reject(request, "Not executed: the broker has no trace of it")
+                continue
+            self._say(
+                LogLevel.INFO,
+                f"Checked with the broker: the order was {report.status.replace('_', ' ')}",
+                client_id,
+            )
+            self._apply(request, report)
+
+    def _report_broker_notes(self, info: BrokerInfo) -> None:
+        for fact in info.facts:
+            self._say(LogLevel.INFO, fact)
+        for warning in info.warnings:
+            self._say(LogLevel.WARNING, warning)
+
+    def _broker_problem(self, message: str) -> None:
+        """A broker error that is not a lost link; said once, not on every poll."""
+        if message != self._last_problem:
+            self._last_problem = message
+            self._say(LogLevel.WARNING, message)
+
+    # -- risk: trading states, the kill switch, limits -------------------------------
+    def halt(self, command: Halt) -> None:
+        """The kill switch: HALTED at once; with ``flatten``, cancel and close everything."""
+        reason = command.reason or "kill switch"
+        changed = self.gate.halt(reason, command.source)
+        if changed is not None:
+            self._out.risk(changed)
+        if command.flatten:
+            self.cancel_all(None, command.source)
+            self.close_all(None, command.source)
+
+    def resume(self, source: OrderSource) -> None:
+        changed = self.gate.resume(source)
+        if changed is None:
+            self._say(LogLevel.INFO, "Trading is already ACTIVE", source="risk")
+            return
+        self._out.risk(changed)
+
+    def close_all(self, symbol: str | None, source: OrderSource) -> None:
+        positions = self.portfolio.positions if self.portfolio else ()
+        chosen = [p for p in positions if symbol is None or p.symbol == symbol]
+        if not chosen:
+            where = f" in {symbol}" if symbol else ""
+            self._say(LogLevel.INFO, f"Close all: no open positions{where}")
+            return
+        for position in chosen:
+            self.close_position(ClosePosition(position.ticket, source=source))
+
+    def cancel_all(self, symbol: str | None, source: OrderSource) -> None:
+        orders = self.portfolio.orders if self.portfolio else ()
+        for order in orders:
+            if symbol is None or order.symbol == symbol:
+                self.cancel_order(CancelOrder(order.ticket, source=source))
+
+    def update_risk_limits(self, command: UpdateRiskLimits) -> None:
+        """Audited change of the limits; loosening is refused while HALTED."""
+        old, new = self.gate.limits, command.limits
+        problems = new.problems()
+        if problems:
+            self._say(
+                LogLevel.WARNING, f"Risk limits not changed: {'; '.join(problems)}", source="risk"
+            )
+            return
+        if self.gate.state is TradingState.HALTED:
+            looser = old.loosened(new)
+            if looser:
+                self._say(
+                    LogLevel.WARNING,
+                    f"Risk limits not changed: trading is HALTED, and this would loosen "
+                    f"{', '.join(looser)}; resume trading first",
+                    source="risk",
+                )
+                return
+        changes = old.changes(new)
+        if not changes:
+            self._say(LogLevel.INFO, "Risk limits unchanged", source="risk")
+            return
+        self.gate.set_limits(new)
+        self._say(
+            LogLevel.WARNING,
+            f"Risk limits changed by {command.source}: {'; '.join(changes)}",
+            source="risk",
+        )
+
+    def _watch_equity(self) -> None:
+        """Daily loss and drawdown against the latest equity; may halt trading."""
+        if self.portfolio is None or self._risk is None:
+            return
+        account = self.portfolio.account()
+        self._risk.account = account
+        for fact in self.gate.on_equity(account.equity):
+            self._out.risk(fact)
+
+    # -- the journal: intent before the broker, outcome after ------------------------
+    def _journal_intent(
+        self, request: OrderRequest, action: str = "open", position_ticket: int | None = None
+    ) -> bool:
+        """Durably record that ``request`` is about to be sent; ``False`` refuses the order."""
+        if self.journal is None:
+            return True
+        try:
+            self.journal.record_intent(request, action=action, position_ticket=position_ticket)
+        except StorageError as exc:
+            self._update(request, OrderStatus.REJECTED, reason=str(exc))
+            self._say(LogLevel.ERROR, f"Order not sent: {exc}", request.client_id)
+            return False
+        return True
+
+    def _journal_result(self, request: OrderRequest, report: ExecutionReport) -> None:
+        if self.journal is None:
+            return
+        try:
+            self.journal.record_result(
+                request.client_id,
+                report.status,
+                broker_ticket=report.broker_ticket,
+                filled_volume=report.filled_volume,
+                price=report.price,
+                reason=report.reason,
+                fills=report.fills,
+            )
+        except StorageError as exc:
+            self._say(
+                LogLevel.ERROR,
+                f"{exc}; the order is on record as sent and will be reconciled with the "
+                f"broker at the next start",
+                request.client_id,
+            )
+
+    def _journal(self, action: Callable[[Journal], object]) -> None:
+        """Record a fact with ``action(journal)``; a failure is shown, never raised."""
+        if self.journal is None:
+            return
+        try:
+            action(self.journal)
+        except StorageError as exc:
+            self._say(LogLevel.ERROR, str(exc))
+
+    def _recover(self, broker: Broker, info: BrokerInfo) -> None:
+        """Settle orders the journal left unfinished (see ``recovery``); never resends."""
+        if self.journal is None:
+            return
+        self.journal.account = f"{info.server}/{info.account}"
+        try:
+            result = reconcile(self.journal, broker, lambda lvl, msg, cid: self._say(lvl, msg, cid))
+        except StorageError as exc:
+            self._say(LogLevel.ERROR, f"Recovery could not finish: {exc}")
+            return
+        level = LogLevel.WARNING if result.unknown else LogLevel.INFO
+        self._say(level, result.summary())
+
+    def send_trade_history(self, command: RequestTradeHistory) -> None:
+        """Answer the history window from the journal (a read on the engine thread)."""
+        start, end, symbol = command.start, command.end, command.symbol
+        if self.journal is None:
+            history = TradeHistory(start, end, symbol, error="No trade journal is open")
+        else:
+            try:
+                history = self.journal.trade_history(start, end, symbol)
+            except StorageError as exc:
+                history = TradeHistory(start, end, symbol, error=str(exc))
+        self._out.trade_history(history)
+
+    def _say(
+        self,
+        level: LogLevel,
+        message: str,
+        client_id: str | None = None,
+        *,
+        source: str = "engine",
+    ) -> None:
+        self._out.log(LogEvent(level=level, source=source, message=message, client_id=client_id))
+
+
+def _order_update(order: WorkingOrder, status: OrderStatus, source: OrderSource) -> OrderUpdate:
+    """A working order's end (cancelled), told under the client id it was sent with."""
+    return OrderUpdate(
+        client_id=order.client_id,
+        status=status,
+        symbol=order.symbol,
+        side=order.side,
+        volume=order.volume,
+        order_type=order.order_type,
+        price=order.price,
+        broker_ticket=order.ticket,
+        reason=f"{status} by {source}",
+        source=source,
+    )
 
 
 def _describe(request: OrderRequest, specs: dict[str, SymbolSpec]) -> str:
@@ -389,18 +1039,12 @@ def _describe(request: OrderRequest, specs: dict[str, SymbolSpec]) -> str:
     return " ".join(parts)
 
 
-def _with_forming_bar(
-    time: np.ndarray, columns: list[np.ndarray], bar: Bar
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """History with the engine's forming bar as its newest element."""
-    values = (bar.open, bar.high, bar.low, bar.close, bar.volume)
-    if len(time) and time[-1] == bar.time:
-        columns = [c.copy() for c in columns]
-        for column, value in zip(columns, values, strict=True):
-            column[-1] = value
-        return time, columns
-    if len(time) and time[-1] > bar.time:
-        return time, columns
-    return np.append(time, bar.time), [
-        np.append(c, v) for c, v in zip(columns, values, strict=True)
-    ]
+def _levels(request: OrderRequest, specs: dict[str, SymbolSpec]) -> str:
+    """'price 1.08000, stop loss 1.07000, take profit none' for the event log."""
+    spec = specs.get(request.symbol)
+    fmt = spec.format_price if spec else (lambda p: f"{p:g}")
+    price = request.price if request.order_type.is_pending else None
+    parts = [f"price {fmt(price)}"] if price else []
+    parts.append(f"stop loss {fmt(request.sl) if request.sl else 'none'}")
+    parts.append(f"take profit {fmt(request.tp) if request.tp else 'none'}")
+    return ", ".join(parts)

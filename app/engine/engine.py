@@ -8,28 +8,39 @@ that opened it. Commands arrive as queued signals; facts leave as bus signals.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from app.brokers.base import Broker
-from app.domain.enums import LogLevel
+from app.domain.enums import ConnectionStatus, LogLevel
 from app.domain.events import (
     BarHistory,
     ConnectionState,
     Fill,
     LogEvent,
     OrderUpdate,
+    TradeHistory,
 )
+from app.domain.risk import RiskFact, RiskLimits
 from app.domain.symbols import SymbolSpec
 from app.engine.bus import EventBus
 from app.engine.core import TradingCore
+from app.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from app.storage.journal import Journal
 
 log = logging.getLogger(__name__)
 
 BrokerFactory = Callable[[], Broker]
 """Builds the broker; called once, inside the engine thread."""
+
+JournalFactory = Callable[[], "Journal"]
+"""Opens the trade journal; called once, inside the engine thread, before connecting."""
 
 
 class _BusPublisher:
@@ -56,6 +67,12 @@ class _BusPublisher:
     def symbols(self, specs: tuple[SymbolSpec, ...]) -> None:
         self._bus.symbols.emit(specs)
 
+    def risk(self, fact: RiskFact) -> None:
+        self._bus.risk.emit(fact)
+
+    def trade_history(self, history: TradeHistory) -> None:
+        self._bus.trade_history.emit(history)
+
 
 class Engine(QObject):
     """Lives in the engine thread after ``EngineHost`` moves it there."""
@@ -69,10 +86,13 @@ class Engine(QObject):
         *,
         poll_interval_ms: int = 20,
         refresh_hz: int = 60,
+        risk_limits: RiskLimits | None = None,
+        journal_factory: JournalFactory | None = None,
     ) -> None:
         super().__init__()
         self._bus = bus
-        self.core = TradingCore(broker_factory, _BusPublisher(bus))
+        self._journal_factory = journal_factory
+        self.core = TradingCore(broker_factory, _BusPublisher(bus), risk_limits=risk_limits)
         self._poll_interval_ms = poll_interval_ms
         self._frame_interval_ms = max(1, round(1000 / refresh_hz))
         self._poll_timer: QTimer | None = None
@@ -80,12 +100,15 @@ class Engine(QObject):
 
     @Slot()
     def start(self) -> None:
+        threading.current_thread().name = "engine"  # so logs and crash reports say where
         self._poll_timer = QTimer(self)
         self._poll_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._poll_timer.timeout.connect(self._poll)
         self._frame_timer = QTimer(self)
         self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._frame_timer.timeout.connect(self._publish_frame)
+        if not self._open_journal():
+            return
         if self._guard(self.core.connect):
             self._poll_timer.start(self._poll_interval_ms)
             self._frame_timer.start(self._frame_interval_ms)
@@ -97,26 +120,53 @@ class Engine(QObject):
             if timer is not None:
                 timer.stop()
         self._guard(self.core.disconnect)
+        if self.core.journal is not None:
+            self._guard(self.core.journal.close)  # writes what is still batched
         self.stopped.emit()
         thread = self.thread()
         if thread is not QThread.currentThread():  # pragma: no cover - defensive
             return
         thread.quit()
 
+    def _open_journal(self) -> bool:
+        """Open the journal before the broker: no journal, no trading (fail safe)."""
+        if self._journal_factory is None:
+            return True
+        try:
+            self.core.journal = self._journal_factory()
+        except StorageError as exc:
+            self._bus.log.emit(LogEvent(LogLevel.ERROR, "journal", str(exc)))
+            self._bus.connection.emit(
+                ConnectionState(ConnectionStatus.DISCONNECTED, "", f"no trade journal: {exc}")
+            )
+            return False
+        return True
+
     @Slot(object)
     def on_command(self, command: object) -> None:
         self._guard(lambda: self.core.handle(command))  # type: ignore[arg-type]
+        self._publish_frame()
 
     @Slot(int)
     def on_frame_consumed(self, seq: int) -> None:
         self.core.frame_consumed(seq)
+        self._publish_frame()
 
     @Slot()
     def _poll(self) -> None:
         self._guard(self.core.poll)
+        self._publish_frame()
 
     @Slot()
     def _publish_frame(self) -> None:
+        """Send what changed now, unless a frame is still in flight.
+
+        Frames go out as soon as there is news and the GUI has taken the last
+        one, not on a fixed clock: a quiet market gets each tick to the GUI in
+        well under a millisecond, while under a burst the one-frame-in-flight
+        rule batches ticks into as many frames as the GUI can draw, never more.
+        The frame timer only retries, e.g. after a frame was acknowledged.
+        """
         frame = self.core.next_frame()
         if frame is not None:
             self._bus.frame.emit(frame)

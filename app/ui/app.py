@@ -6,16 +6,42 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any, Protocol
 
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
+from app.diagnostics import install_exception_hooks
 from app.engine.bus import EventBus
-from app.engine.engine import BrokerFactory, Engine, EngineHost
-from app.settings import Settings
+from app.engine.engine import BrokerFactory, Engine, EngineHost, JournalFactory
+from app.paths import resource_path
+from app.settings import Settings, user_settings_path
+from app.ui.crash_dialog import CrashReporter, halt_on_engine_failure
+from app.ui.first_run import Preferences, is_first_run, show_welcome
+from app.ui.gc_guard import GuiThreadGarbageCollector
 from app.ui.main_window import MainWindow
 from app.ui.qt_messages import route_qt_messages_to_logging
+from app.ui.single_instance import SingleInstance
 from app.ui.smoke import SmokeTest
+from app.ui.telegram_settings import TelegramBackend
+from app.ui.theme import apply_theme
+
+
+class TelegramCompanion(Protocol):
+    """The Telegram service as the GUI sees it (``app.ui`` may not import ``app.notify``)."""
+
+    status_changed: Any  # Signal(state, detail, merged, dropped)
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class TelegramHooks(TelegramBackend, Protocol):
+    """Handed in by ``app.cli``: makes the service (or says why not) and backs the dialog."""
+
+    def create_service(self, bus: EventBus) -> tuple[TelegramCompanion | None, str]: ...
 
 
 def run_gui(
@@ -23,8 +49,12 @@ def run_gui(
     broker_factory: BrokerFactory,
     *,
     state_dir: Path | None,
+    lock_dir: Path,
+    log_file: Path,
     started_at: float,
     smoke_test: bool = False,
+    telegram: TelegramHooks | None = None,
+    journal_factory: JournalFactory | None = None,
 ) -> int:
     """Run the terminal until its window closes; returns the process exit code."""
     if smoke_test:
@@ -32,10 +62,27 @@ def run_gui(
     import qasync
 
     route_qt_messages_to_logging()
+    if QApplication.instance() is None:
+        # Crisp at 125 % / 150 % screen scaling: no rounding of the scale factor.
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Tradeterm")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resource_path("app.png"))))
+    apply_theme(app, settings.ui.theme)
+    collector = GuiThreadGarbageCollector(parent=app)  # cycles die on this thread only
+    instance = SingleInstance(lock_dir)
+    if not instance.acquire():
+        # Never a second broker connection: the running copy comes to the front instead.
+        message = "Tradeterm is already running: its window was brought to the front."
+        if smoke_test:
+            print(f"smoke test FAILED: {message}", file=sys.stderr)
+            return 1
+        print(message, file=sys.stderr)
+        return 0
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
 
@@ -45,6 +92,8 @@ def run_gui(
         broker_factory,
         poll_interval_ms=settings.engine.poll_interval_ms,
         refresh_hz=settings.ui.refresh_hz,
+        risk_limits=settings.risk.to_limits(),
+        journal_factory=journal_factory,
     )
     host = EngineHost(engine, bus)
     window = MainWindow(
@@ -54,6 +103,19 @@ def run_gui(
         one_click_trading=settings.ui.one_click_trading,
         state_file=None if smoke_test or state_dir is None else state_dir / "window.ini",
     )
+    reporter = CrashReporter(log_file, window)
+    install_exception_hooks(reporter.report)
+    instance.activation_requested.connect(window.bring_to_front)
+
+    halt_on_engine_failure(bus, reporter)
+    companion: TelegramCompanion | None = None
+    if telegram is not None and not smoke_test:
+        window.set_telegram_backend(telegram)
+        companion, problem = telegram.create_service(bus)
+        if companion is not None:
+            companion.status_changed.connect(window.set_telegram_status)
+        elif problem:
+            window.set_telegram_status("off", problem, 0, 0)
     exit_code = 0
     finished = asyncio.Event()
 
@@ -66,11 +128,28 @@ def run_gui(
     window.closing.connect(finished.set)
     if smoke_test:
         SmokeTest(window, bus, started_at, finish).start()
+    preferences = Preferences(window, settings, user_settings_path())
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard focus from the first keystroke, even without a window manager
+    if not smoke_test and state_dir is not None:
+        store = QSettings(str(state_dir / "window.ini"), QSettings.Format.IniFormat)
+        if is_first_run(preferences.user_file, store):
+            show_welcome(preferences, store)  # after raising the window, so it stays on top
     host.start()
+
+    async def main() -> None:
+        # The bot starts and stops inside the one running loop: qasync runs a last
+        # round of Qt events after run_until_complete with no loop set, where httpx breaks.
+        if companion is not None:
+            await companion.start()
+        await finished.wait()
+        if companion is not None:
+            await companion.stop()  # updater.stop, stop, shutdown
+
     with loop:
-        loop.run_until_complete(finished.wait())
+        loop.run_until_complete(main())
     host.stop()
+    collector.stop()
+    instance.release()
     return exit_code

@@ -18,13 +18,14 @@ long the history is.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import starmap
 
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QRectF, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 UP_COLOR = "#26a69a"
@@ -80,6 +81,8 @@ class CandlestickItem(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
+        # Let paint() see the dirty rect: a live tick repaints one narrow strip only.
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self._n = 0
         self._time: IntArray = np.zeros(0, dtype=np.int64)
         self._cols: FloatArray = np.zeros((5, 0), dtype=np.float64)  # o, h, l, c, v
@@ -162,7 +165,9 @@ class CandlestickItem(pg.GraphicsObject):
         if self._extend_y(low, high):
             self.prepareGeometryChange()
             self._rebuild_rect()
-        self.update()
+            self.update()
+        else:
+            self.update(self._last_bar_strip())
 
     def append(
         self, time: int, open: float, high: float, low: float, close: float, volume: float
@@ -230,6 +235,16 @@ class CandlestickItem(pg.GraphicsObject):
             self._y_max, changed = high, True
         return changed
 
+    def _last_bar_strip(self) -> QRectF:
+        """The newest bar's column, full height: all a live tick can change on screen.
+
+        Repainting just this strip (instead of the whole plot) keeps a tick's
+        repaint to a few pixels wide whatever the zoom; a bar's old and new
+        extent both lie inside it.
+        """
+        x = self._n - 1
+        return QRectF(x - 1.0, self._y_min, 2.0, self._y_max - self._y_min)
+
     def _rebuild_rect(self) -> None:
         if self._n == 0:
             self._rect = QRectF()
@@ -274,12 +289,16 @@ class CandlestickItem(pg.GraphicsObject):
             self.sigPainted.emit()
 
     def _visible_indices(self, option: QStyleOptionGraphicsItem) -> tuple[int, int] | None:
-        """Bars inside the view box's x range (or the exposed rect outside a view box)."""
+        """Bars inside the view box's x range and the exposed (dirty) part of the item."""
+        exposed = option.exposedRect
+        x0, x1 = exposed.left(), exposed.right()
         view = self.getViewBox()
         if view is not None:
-            x0, x1 = view.viewRange()[0]
-        else:
-            x0, x1 = option.exposedRect.left(), option.exposedRect.right()
+            v0, v1 = view.viewRange()[0]
+            if exposed.isEmpty():
+                x0, x1 = v0, v1
+            else:
+                x0, x1 = max(x0, v0), min(x1, v1)
         # One bar of margin so half-visible candles at the edges are drawn too.
         return self.index_range(x0 - 1, x1 + 1)
 
@@ -313,9 +332,10 @@ class CandlestickItem(pg.GraphicsObject):
         is at or above its first open.
         """
         k = bars_per_line
-        g0 = i0 // k * k
-        starts = np.arange(g0, i1, k)
-        starts[0] = i0
+        # Whole groups only, so a partial repaint draws the same lines as a full one.
+        i0 = i0 // k * k
+        i1 = min(self._n, -(-i1 // k) * k)
+        starts = np.arange(i0, i1, k)
         ends = np.append(starts[1:], i1)
         offsets = starts - i0
         lows = np.minimum.reduceat(self._cols[2, i0:i1], offsets)
@@ -329,3 +349,180 @@ class CandlestickItem(pg.GraphicsObject):
             if mask.any():
                 painter.setPen(pen)
                 painter.drawLines(_lines(lines[mask]))
+
+
+class PriceLine(pg.GraphicsObject):
+    """A horizontal dashed line at a price, with the price in a filled box at the right edge.
+
+    Used for the bid and ask. pyqtgraph's ``InfiniteLine`` with a label re-lays
+    out an HTML text item and recomputes its geometry on every move, which cost
+    more than everything else in a live update; moving this line stores a float
+    and repaints two thin strips (where it was and where it is).
+    """
+
+    def __init__(self, color: str, *, label_above: bool, text_color: str = "#ffffff") -> None:
+        super().__init__()
+        self._value: float | None = None
+        self._text = ""
+        self._format = "{:.5f}"
+        self._label_above = label_above
+        self._pen = QPen(QColor(color))
+        self._pen.setCosmetic(True)
+        self._pen.setStyle(Qt.PenStyle.DashLine)
+        self._box = QBrush(QColor(color))
+        self._text_pen = QPen(QColor(text_color))
+        self._font = QFont()
+        self._font.setPointSize(8)
+        metrics = QFontMetricsF(self._font)
+        self._metrics = metrics
+        self._label_height = metrics.height() + 2
+        self.setZValue(10)
+        self.setVisible(False)
+
+    def value(self) -> float | None:
+        return self._value
+
+    @property
+    def label_text(self) -> str:
+        return self._text
+
+    def set_digits(self, digits: int) -> None:
+        self._format = f"{{:.{digits}f}}"
+        if self._value is not None:
+            self._text = self._format.format(self._value)
+            self.update(self._strip(self._value))
+
+    def setValue(self, price: float) -> None:
+        old = self._value
+        if price == old:
+            return
+        self._value = price
+        self._text = self._format.format(price)
+        if not self.isVisible():
+            self.setVisible(True)
+            self.update()
+            return
+        if old is not None:
+            self.update(self._strip(old))
+        self.update(self._strip(price))
+
+    def _strip(self, price: float) -> QRectF:
+        """The band a line and its label occupy at ``price``, in data coordinates."""
+        rect = self.boundingRect()
+        view = self.getViewBox()
+        per_pixel = view.viewPixelSize()[1] if view is not None else 0.0
+        half = (self._label_height + 4) * per_pixel
+        return QRectF(rect.left(), price - half, rect.width(), 2 * half)
+
+    def viewRangeChanged(self) -> None:
+        """pyqtgraph's hook: the view's range changed."""
+        self.viewTransformChanged()
+
+    def viewTransformChanged(self) -> None:
+        """pyqtgraph's hook: the view's range or size changed."""
+        super().viewTransformChanged()  # drops pyqtgraph's cached view rect
+        self.prepareGeometryChange()  # the bounding rect follows the view
+
+    def boundingRect(self) -> QRectF:
+        """The visible part of the view: the line spans it whatever the zoom."""
+        rect = self.viewRect()
+        return QRectF(rect) if rect is not None else QRectF()
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        if self._value is None:
+            return
+        rect = self.boundingRect()
+        transform = painter.deviceTransform()
+        sx, sy = transform.m11(), transform.m22()
+        if sx == 0 or sy == 0:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(self._pen)  # cosmetic: one pixel whatever the zoom
+        painter.drawLine(QPointF(rect.left(), self._value), QPointF(rect.right(), self._value))
+        # From here on one unit is one device pixel, origin at the line's right end,
+        # y downwards: the label keeps its size at any zoom (composing with the
+        # current transform keeps the painter's own offsets intact).
+        painter.translate(rect.right(), self._value)
+        painter.scale(1 / sx, 1 / sy if sy > 0 else -1 / sy)
+        if sy < 0:
+            painter.scale(1, -1)
+        width = self._metrics.horizontalAdvance(self._text) + 8
+        top = -self._label_height if self._label_above else 0.0
+        box = QRectF(-width - 2, top, width, self._label_height)
+        painter.fillRect(box, self._box)
+        painter.setPen(self._text_pen)
+        painter.setFont(self._font)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._text)
+        painter.restore()
+
+
+TickSource = Callable[[float, float, float], list[tuple[float, list[float]]]]
+"""An axis's ``tickValues(min, max, size_px)``: ``[(spacing, [values…]), …]`` per level."""
+
+
+class GridItem(pg.GraphicsObject):
+    """Grid lines at the axes' tick positions, drawn in one opaque batch inside the view.
+
+    pyqtgraph draws its grid as part of each axis, translucent, across the whole
+    plot: every repaint anywhere in the plot, even a live tick's few pixels,
+    then replays both axes with their labels. Here the grid lives in the view
+    and a small repaint redraws only the few line pieces it touches.
+    """
+
+    def __init__(self, x_ticks: TickSource, y_ticks: TickSource, color: str, levels: int) -> None:
+        super().__init__()
+        self._x_ticks = x_ticks
+        self._y_ticks = y_ticks
+        self._levels = levels
+        self._pen = QPen(QColor(color))
+        self._pen.setCosmetic(True)
+        self.setZValue(-10)
+
+    def viewRangeChanged(self) -> None:
+        """pyqtgraph's hook: the view's range changed."""
+        self.viewTransformChanged()
+
+    def viewTransformChanged(self) -> None:
+        """pyqtgraph's hook: the view's range or size changed."""
+        super().viewTransformChanged()  # drops pyqtgraph's cached view rect
+        self.prepareGeometryChange()  # the bounding rect follows the view
+
+    def boundingRect(self) -> QRectF:
+        """The visible part of the view."""
+        rect = self.viewRect()
+        return QRectF(rect) if rect is not None else QRectF()
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        rect = self.boundingRect()
+        if rect.isEmpty():
+            return
+        transform = painter.deviceTransform()
+        width_px = abs(transform.m11()) * rect.width()
+        height_px = abs(transform.m22()) * rect.height()
+        xs = self._values(self._x_ticks, rect.left(), rect.right(), width_px)
+        ys = self._values(self._y_ticks, rect.top(), rect.bottom(), height_px)
+        top, bottom, left, right = rect.top(), rect.bottom(), rect.left(), rect.right()
+        lines = [QLineF(x, top, x, bottom) for x in xs]
+        lines += [QLineF(left, y, right, y) for y in ys]
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(self._pen)  # cosmetic: one pixel whatever the zoom
+        painter.drawLines(lines)
+
+    def _values(self, ticks: TickSource, low: float, high: float, pixels: float) -> list[float]:
+        if pixels <= 0 or high <= low:
+            return []
+        out: list[float] = []
+        for _, values in ticks(low, high, pixels)[: self._levels + 1]:
+            out.extend(values)
+        return out

@@ -21,14 +21,15 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from app.domain.events import Bar, BarHistory, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
-from app.ui.candles import BarTuple, CandlestickItem
+from app.ui.candles import BarTuple, CandlestickItem, GridItem, PriceLine
 
 BACKGROUND = "#131722"
 FOREGROUND = "#b2b5be"
 BID_COLOR = "#5b9bd5"
 ASK_COLOR = "#e0605e"
 CROSSHAIR_COLOR = "#787b86"
-GRID_ALPHA = 0.12
+#: Opaque grid lines: the foreground at 12 % over the background, without blending per pixel.
+GRID_COLOR = "#262a35"
 
 #: Bars shown after ``set_history`` and kept by ``Home``.
 INITIAL_VISIBLE_BARS = 150
@@ -145,29 +146,6 @@ def _crosshair_line(angle: int) -> pg.InfiniteLine:
     return line
 
 
-def _quote_line(color: str, label_anchor: tuple[float, float]) -> pg.InfiniteLine:
-    """A horizontal price line whose label sits at the right edge of the plot.
-
-    ``label_anchor`` puts the ask label above its line and the bid label below
-    its own, so the two stay readable when the spread is a pixel or two.
-    """
-    line = pg.InfiniteLine(
-        angle=0,
-        movable=False,
-        pen=_dashed_pen(color),
-        label=f"{{value:.{DEFAULT_DIGITS}f}}",
-        labelOpts={
-            "position": 0.98,
-            "color": "#ffffff",
-            "fill": pg.mkBrush(color),
-            "anchors": [label_anchor, label_anchor],
-        },
-    )
-    line.setZValue(10)
-    line.setVisible(False)
-    return line
-
-
 class ChartPanel(QWidget):
     """Candlestick chart for one symbol, fed by the main window.
 
@@ -185,11 +163,15 @@ class ChartPanel(QWidget):
         self._symbol: str | None = None
         self._timeframe: Timeframe | None = None
         self._hover: int | None = None  # bar index under the crosshair
+        self._moving = False  # True while the panel itself moves the view
         self._awaiting_paint = False
 
         self._candles = CandlestickItem()
         self._time_axis = BarTimeAxis(lambda: self._candles.time, self._bar_seconds)
         self._price_axis = PriceAxis(self._digits)
+        self._grid = GridItem(
+            self._time_axis.tickValues, self._price_axis.tickValues, GRID_COLOR, MAX_TICK_LEVEL
+        )
         self._plot_widget = pg.PlotWidget(
             background=BACKGROUND,
             axisItems={"bottom": self._time_axis, "right": self._price_axis},
@@ -197,8 +179,10 @@ class ChartPanel(QWidget):
         self._readout = QLabel(self._plot_widget)
         self._crosshair_v = _crosshair_line(angle=90)
         self._crosshair_h = _crosshair_line(angle=0)
-        self._bid_line = _quote_line(BID_COLOR, (1.0, 0.0))
-        self._ask_line = _quote_line(ASK_COLOR, (1.0, 1.0))
+        # The ask label sits above its line and the bid label below its own, so the
+        # two stay readable when the spread is a pixel or two.
+        self._bid_line = PriceLine(BID_COLOR, label_above=False)
+        self._ask_line = PriceLine(ASK_COLOR, label_above=True)
         self._build_plot()
         self._build_readout()
         self._mouse_proxy = pg.SignalProxy(
@@ -221,7 +205,6 @@ class ChartPanel(QWidget):
         plot = self._plot_widget.getPlotItem()
         plot.hideAxis("left")
         plot.showAxis("right")
-        plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
         plot.hideButtons()
         plot.setMenuEnabled(False)
         for name in ("bottom", "right"):
@@ -229,11 +212,16 @@ class ChartPanel(QWidget):
             axis.setPen(pg.mkPen(FOREGROUND))
             axis.setTextPen(pg.mkPen(FOREGROUND))
             axis.setStyle(maxTickLevel=MAX_TICK_LEVEL)
+        for name in ("left", "top", "bottom", "right"):  # hidden axes follow the view too
+            # Prices and bar indices need no SI prefix; the check re-renders the axis
+            # label's HTML on every range change, the costliest part of a live update.
+            plot.getAxis(name).enableAutoSIPrefix(False)
         view = plot.getViewBox()
         view.disableAutoRange()
         view.setMouseEnabled(x=True, y=False)
         view.setLimits(minXRange=MIN_VISIBLE_BARS)
         view.sigXRangeChanged.connect(self._on_x_range_changed)
+        plot.addItem(self._grid, ignoreBounds=True)
         plot.addItem(self._candles)
         for line in (self._bid_line, self._ask_line, self._crosshair_v, self._crosshair_h):
             plot.addItem(line, ignoreBounds=True)
@@ -257,6 +245,11 @@ class ChartPanel(QWidget):
         return self._symbol
 
     @property
+    def timeframe(self) -> Timeframe | None:
+        """The selected bar period (``None`` until set or until the first history)."""
+        return self._timeframe
+
+    @property
     def bar_count(self) -> int:
         return len(self._candles)
 
@@ -274,7 +267,7 @@ class ChartPanel(QWidget):
         return self._readout.text()
 
     @property
-    def quote_lines(self) -> tuple[pg.InfiniteLine, pg.InfiniteLine]:
+    def quote_lines(self) -> tuple[PriceLine, PriceLine]:
         """The (bid, ask) price lines; hidden until the first quote."""
         return self._bid_line, self._ask_line
 
@@ -288,15 +281,35 @@ class ChartPanel(QWidget):
             self._clear()
         self._spec = spec
         self._symbol = spec.name
-        label_format = f"{{value:.{spec.digits}f}}"
         for line in (self._bid_line, self._ask_line):
-            line.label.format = label_format
-            line.label.valueChanged()
+            line.set_digits(spec.digits)
         self._price_axis.setStyle()  # re-render tick labels with the new digits
         self._refresh_readout()
 
-    def set_history(self, history: BarHistory) -> None:
-        """Show a symbol's bars: the newest ~150 in view, y fitted to them."""
+    def set_timeframe(self, timeframe: Timeframe) -> bool:
+        """Select the bar period; a change drops the bars until the new history arrives.
+
+        Returns whether the timeframe changed (then the caller asks for history).
+        """
+        if timeframe == self._timeframe:
+            return False
+        self._timeframe = timeframe
+        if self.bar_count:
+            self._clear()
+        self._refresh_readout()
+        return True
+
+    def set_history(self, history: BarHistory) -> bool:
+        """Show a symbol's bars: the newest ~150 in view, y fitted to them.
+
+        History of another symbol or timeframe than the selected one is a late
+        answer to an older request and is ignored (returns ``False``), so a
+        quick symbol or timeframe switch never ends on the wrong bars.
+        """
+        if self._symbol is not None and history.symbol != self._symbol:
+            return False
+        if self._timeframe is not None and history.timeframe != self._timeframe:
+            return False
         self._symbol = history.symbol
         self._timeframe = history.timeframe
         # BarHistory types its columns loosely (the domain does not import numpy).
@@ -309,8 +322,8 @@ class ChartPanel(QWidget):
         self._hover = None
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
         self._fit_y()
-        if self._hover is None or self._hover >= self.bar_count - 2:
-            self._refresh_readout()  # the readout shows the bar that changed
+        self._refresh_readout()
+        return True
 
     def update_bar(self, bar: Bar) -> None:
         """Apply the forming or a newly opened bar; stale or foreign bars are ignored.
@@ -326,14 +339,16 @@ class ChartPanel(QWidget):
             self._start_series(bar)
         elif bar.time == last[0]:
             self._candles.update_last(*values)
+            self._fit_y(strict=False)
         elif bar.time > last[0]:
             following = self._view_x_range()[1] >= self.bar_count - 1
             self._candles.append(bar.time, *values)
-            if following:
-                self._shift_view(1.0)
+            if following:  # one view update moves x and (if needed) y together
+                self._shift_view(1.0, strict=False)
+            else:
+                self._fit_y(strict=False)
         else:
             return
-        self._fit_y(strict=False)
         if self._hover is None or self._hover >= self.bar_count - 2:
             self._refresh_readout()  # the readout shows the bar that changed
 
@@ -341,11 +356,8 @@ class ChartPanel(QWidget):
         """Move the bid and ask lines (quotes for other symbols are ignored)."""
         if self._symbol is not None and tick.symbol != self._symbol:
             return
-        for line, price in ((self._bid_line, tick.bid), (self._ask_line, tick.ask)):
-            if not line.isVisible():
-                # Show first: a hidden line's label skips re-formatting its text.
-                line.setVisible(True)
-            line.setValue(price)
+        self._bid_line.setValue(tick.bid)
+        self._ask_line.setValue(tick.ask)
 
     def scroll_to_latest(self, visible_bars: float | None = None) -> None:
         """Put the newest bar at the right edge, keeping the zoom unless told otherwise."""
@@ -403,7 +415,8 @@ class ChartPanel(QWidget):
         self.on_mouse_moved(args[0])
 
     def _on_x_range_changed(self, *_: object) -> None:
-        self._fit_y()
+        if not self._moving:  # the user panned or zoomed: fit y to what is now visible
+            self._fit_y()
 
     def _on_candles_painted(self) -> None:
         self.frame_painted.emit()
@@ -427,9 +440,9 @@ class ChartPanel(QWidget):
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
 
     def _clear(self) -> None:
+        """Drop the bars (the timeframe stays selected)."""
         empty = np.zeros(0)
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
-        self._timeframe = None
         self._hover = None
         for line in (self._bid_line, self._ask_line):
             line.setVisible(False)
@@ -438,12 +451,22 @@ class ChartPanel(QWidget):
         x0, x1 = self._plot_widget.getPlotItem().getViewBox().viewRange()[0]
         return float(x0), float(x1)
 
-    def _set_x_range(self, x0: float, x1: float) -> None:
-        self._plot_widget.getPlotItem().getViewBox().setXRange(x0, x1, padding=0)
+    def _set_x_range(self, x0: float, x1: float, *, strict: bool = True) -> None:
+        """Show ``[x0, x1]`` with y fitted to it, in one view update rather than two."""
+        view = self._plot_widget.getPlotItem().getViewBox()
+        y_range = self._fitted_y(x0, x1, strict=strict)
+        self._moving = True
+        try:
+            if y_range is None:
+                view.setXRange(x0, x1, padding=0)
+            else:
+                view.setRange(xRange=(x0, x1), yRange=y_range, padding=0)
+        finally:
+            self._moving = False
 
-    def _shift_view(self, bars: float) -> None:
+    def _shift_view(self, bars: float, *, strict: bool = True) -> None:
         x0, x1 = self._view_x_range()
-        self._set_x_range(x0 + bars, x1 + bars)
+        self._set_x_range(x0 + bars, x1 + bars, strict=strict)
 
     def _pan(self, fraction: float) -> None:
         x0, x1 = self._view_x_range()
@@ -468,17 +491,22 @@ class ChartPanel(QWidget):
         chart from twitching on every tick and skips pyqtgraph's range update,
         which costs more than everything else in a live update.
         """
-        bounds = self._candles.visible_y_range(*self._view_x_range())
+        y_range = self._fitted_y(*self._view_x_range(), strict=strict)
+        if y_range is not None:
+            self._plot_widget.getPlotItem().getViewBox().setYRange(*y_range, padding=0)
+
+    def _fitted_y(self, x0: float, x1: float, *, strict: bool) -> tuple[float, float] | None:
+        """The padded y range of the bars in ``[x0, x1]``; ``None`` to keep the current one."""
+        bounds = self._candles.visible_y_range(x0, x1)
         if bounds is None:
-            return
+            return None
         low, high = bounds
         pad = (high - low) * Y_PADDING or max(abs(high) * 1e-4, 1e-9)
-        view = self._plot_widget.getPlotItem().getViewBox()
         if not strict:
-            y0, y1 = view.viewRange()[1]
+            y0, y1 = self._plot_widget.getPlotItem().getViewBox().viewRange()[1]
             if y0 <= low and high <= y1 and y1 - y0 <= (high - low + 2 * pad) * Y_LOOSE_LIMIT:
-                return
-        view.setYRange(low - pad, high + pad, padding=0)
+                return None
+        return low - pad, high + pad
 
     def _digits(self) -> int:
         return self._spec.digits if self._spec is not None else DEFAULT_DIGITS
@@ -503,8 +531,12 @@ class ChartPanel(QWidget):
         lines = [" · ".join(parts)]
         if bar is not None:
             lines.append(self._format_bar(bar))
-        self._readout.setText("\n".join(lines))
-        self._readout.adjustSize()
+        text = "\n".join(lines)
+        if len(text) != len(self._readout.text()):
+            self._readout.setText(text)
+            self._readout.adjustSize()  # a monospace text of the same length keeps its size
+        else:
+            self._readout.setText(text)
 
     def _format_bar(self, bar: BarTuple) -> str:
         time, o, h, low, c, v = bar

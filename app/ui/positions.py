@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
     Signal,
+    SignalInstance,
 )
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTableView, QWidget
@@ -134,9 +135,19 @@ def _sort_value(p: Position, column: int) -> object:
 
 
 class PositionsView(QTableView):
-    """Sortable table; Delete or the context menu asks to close the selected positions."""
+    """Sortable, keyboard-driven table of positions.
+
+    Delete closes the selected positions (several at once), Shift+Delete closes
+    part of one, F2 modifies its SL/TP, Ctrl+R reverses it and Alt+Delete closes
+    it by an opposite one. Each action only emits a signal: the main window asks
+    for confirmation and sends.
+    """
 
     close_requested = Signal(list)  # list[Position]
+    partial_close_requested = Signal(object)  # Position
+    modify_requested = Signal(object)  # Position
+    reverse_requested = Signal(object)  # Position
+    close_by_requested = Signal(object)  # Position
 
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,17 +159,44 @@ class PositionsView(QTableView):
         self.setSortingEnabled(True)
         self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         self.horizontalHeader().setStretchLastSection(True)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._show_menu)
-        self.close_action = QAction("Close position", self)
-        self.close_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
-        self.close_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.close_action.triggered.connect(self.request_close_selected)
-        self.addAction(self.close_action)
+        self.close_action = self._action("Close position", "Delete", self.request_close_selected)
+        self.partial_close_action = self._action(
+            "Partial close…", "Shift+Delete", lambda: self._one(self.partial_close_requested)
+        )
+        self.modify_action = self._action(
+            "Modify SL/TP…", "F2", lambda: self._one(self.modify_requested)
+        )
+        self.reverse_action = self._action(
+            "Reverse", "Ctrl+R", lambda: self._one(self.reverse_requested)
+        )
+        self.close_by_action = self._action(
+            "Close by opposite…", "Alt+Delete", lambda: self._one(self.close_by_requested)
+        )
+
+    def _action(self, text: str, keys: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    @property
+    def actions_in_menu(self) -> tuple[QAction, ...]:
+        return (
+            self.close_action,
+            self.partial_close_action,
+            self.modify_action,
+            self.reverse_action,
+            self.close_by_action,
+        )
 
     def selected_positions(self) -> list[Position]:
         proxy = self.model()
@@ -174,12 +212,24 @@ class PositionsView(QTableView):
         if positions:
             self.close_requested.emit(positions)
 
+    def _one(self, signal: SignalInstance) -> None:
+        """Single-position actions act on the current row."""
+        proxy = self.model()
+        assert isinstance(proxy, QSortFilterProxyModel)
+        current = self.currentIndex()
+        if current.isValid():
+            position = self.source_model.position_at(proxy.mapToSource(current).row())
+        else:
+            chosen = self.selected_positions()
+            if not chosen:
+                return
+            position = chosen[0]
+        signal.emit(position)
+
     def _show_menu(self, pos: QPoint) -> None:
         if not self.selected_positions():
             return
         menu = QMenu(self)
-        menu.addAction(self.close_action)
+        for action in self.actions_in_menu:
+            menu.addAction(action)
         menu.exec(self.viewport().mapToGlobal(pos))
-
-
-ConfirmFn = Callable[[str, str], bool]

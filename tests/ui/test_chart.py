@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -18,6 +19,7 @@ from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
 from app.ui.chart import INITIAL_VISIBLE_BARS, ChartPanel
+from tests.ui.conftest import Terminal
 
 TF = Timeframe.M5
 START = TF.bar_open(1_700_000_000)
@@ -185,8 +187,8 @@ def test_quote_moves_bid_and_ask_lines_with_formatted_labels(panel: ChartPanel) 
     assert bid_line.isVisible() and ask_line.isVisible()
     assert bid_line.value() == pytest.approx(1.0812345)
     assert ask_line.value() == pytest.approx(1.0813456)
-    assert bid_line.label.toPlainText() == "1.08123"
-    assert ask_line.label.toPlainText() == "1.08135"
+    assert bid_line.label_text == "1.08123"
+    assert ask_line.label_text == "1.08135"
     panel.set_quote(Tick("GBPUSD", 0, bid=1.3, ask=1.31))
     assert bid_line.value() == pytest.approx(1.0812345)
 
@@ -276,3 +278,47 @@ def test_item_append_grows_past_its_capacity_keeping_every_bar() -> None:
 def test_item_rejects_columns_of_different_lengths() -> None:
     with pytest.raises(ValueError, match="same length"):
         CandlestickItem().set_data([1, 2], [1.0], [1.0], [1.0], [1.0], [1.0])
+
+
+# ----------------------------------------------------------------- timeframes
+
+
+def test_switching_timeframe_drops_bars_and_ignores_late_history(panel: ChartPanel) -> None:
+    assert panel.timeframe is TF
+    assert panel.set_timeframe(Timeframe.H1)
+    assert panel.bar_count == 0
+    assert panel.readout_text.startswith("EURUSD · H1")
+    assert not panel.set_history(history(500))  # the M5 answer of the previous request
+    assert panel.bar_count == 0
+    times, *prices = columns(40)
+    hourly = BarHistory("EURUSD", Timeframe.H1, START + (times - START) * 12, *prices)
+    assert panel.set_history(hourly)
+    assert panel.bar_count == 40
+    assert not panel.set_timeframe(Timeframe.H1)  # same timeframe: nothing to do
+    assert panel.bar_count == 40
+
+
+def test_history_of_another_symbol_is_ignored(panel: ChartPanel) -> None:
+    assert not panel.set_history(history(30, "GBPUSD", base=1.27))
+    assert panel.bar_count == 500 and panel.symbol == "EURUSD"
+
+
+def test_toolbar_timeframe_shows_engine_bars_of_that_period(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    w = make_terminal().window
+    w.timeframe_actions[Timeframe.H1].trigger()
+    assert w.chart.timeframe is Timeframe.H1
+    qtbot.waitUntil(lambda: w.chart.bar_count > 0, timeout=5000)
+    times = w.chart.candles.time
+    assert (times % 3600 == 0).all() and (np.diff(times) >= 3600).all()
+    assert w.chart.bar_count < 800  # 800 M1 bars of paper history make at most ~15 hours
+    newest = int(times[-1])
+    # Live frames keep moving the forming H1 bar; none of M1 leaks into the chart.
+    qtbot.waitUntil(lambda: w.chart.last_bar() is not None and w.chart.last_bar()[0] == newest)
+    qtbot.keyClick(w, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5 = H1 again
+    qtbot.keyClick(w, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)  # Ctrl+7 = D1
+    assert w.chart.timeframe is Timeframe.D1
+    assert w.timeframe_actions[Timeframe.D1].isChecked()
+    qtbot.waitUntil(lambda: w.chart.bar_count > 0, timeout=5000)
+    assert (w.chart.candles.time % 86_400 == 0).all()

@@ -32,10 +32,9 @@ def test_keyboard_only_order_fills_and_shows_everywhere(
 ) -> None:
     t = make_terminal()
     w = t.window
-    qtbot.keyClick(w, Qt.Key.Key_F9)  # F9: new order, cursor in the volume field
-    assert _focused() is w.ticket.volume
-    _key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    _type(qtbot, "0.3")
+    qtbot.keyClick(w, Qt.Key.Key_F9)  # F9: new order, cursor in the command line
+    assert _focused() is w.ticket.command
+    _type(qtbot, "b 0.3")
     _key(qtbot, Qt.Key.Key_Return)
 
     qtbot.waitUntil(lambda: w.positions_model.rowCount() == 1, timeout=5000)
@@ -63,6 +62,9 @@ def test_tab_through_fields_and_sell_with_stops(
     t = make_terminal()
     w = t.window
     qtbot.keyClick(w, Qt.Key.Key_F9)
+    for _ in range(2):  # command line -> side -> volume
+        _key(qtbot, Qt.Key.Key_Tab)
+    assert _focused() is w.ticket.volume
     _key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     _type(qtbot, "0.2")
     _key(qtbot, Qt.Key.Key_Tab)
@@ -95,6 +97,8 @@ def test_typo_shows_why_and_sends_nothing(
     sent: list[object] = []
     t.bus.command.connect(sent.append)
     qtbot.keyClick(w, Qt.Key.Key_F9)
+    for _ in range(2):  # command line -> side -> volume
+        _key(qtbot, Qt.Key.Key_Tab)
     _key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     _type(qtbot, "0.1x")
     _key(qtbot, Qt.Key.Key_Return)
@@ -122,7 +126,10 @@ def test_close_position_from_the_keyboard_asks_first(
 ) -> None:
     t = make_terminal(confirm_answer=False)
     w = t.window
+    says_no = w._confirm
+    w._confirm = lambda title, text: True  # type: ignore[method-assign]  # opening: yes
     w.ticket.submit()
+    w._confirm = says_no  # type: ignore[method-assign]
     qtbot.waitUntil(lambda: w.positions_model.rowCount() == 1, timeout=5000)
     w.docks["positions"].raise_()
     w.positions.setFocus()

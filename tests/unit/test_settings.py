@@ -104,10 +104,15 @@ def _model_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
     return keys
 
 
+# Tables whose keys are free-form (a dict field in the model, e.g. per-symbol risk
+# overrides under [risk.symbols.XAUUSD]) count as one key, as in _model_keys.
+_FREE_FORM_TABLES = {"risk.symbols"}
+
+
 def _toml_keys(data: dict[str, Any], prefix: str = "") -> set[str]:
     keys: set[str] = set()
     for name, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and f"{prefix}{name}" not in _FREE_FORM_TABLES:
             keys |= _toml_keys(value, f"{prefix}{name}.")
         else:
             keys.add(f"{prefix}{name}")

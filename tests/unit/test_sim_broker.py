@@ -412,7 +412,7 @@ def test_buy_limit_triggers_when_the_ask_touches_it() -> None:
     clock = FakeClock()
     broker = make_broker(clock)
     q = latest_quote(broker, clock, "EURUSD")
-    limit = round(q.ask - 0.00003, 5)
+    limit = round(q.ask - 0.00012, 5)  # beyond the 10-point stops level
     report = broker.submit(
         OrderRequest("bl-1", "EURUSD", Side.BUY, 0.2, OrderType.LIMIT, price=limit)
     )
