@@ -984,6 +984,25 @@ class TradingCore:
             return
         level = LogLevel.WARNING if result.unknown else LogLevel.INFO
         self._say(level, result.summary())
+        self._restore_equity_marks()
+
+    def _restore_equity_marks(self) -> None:
+        """Today's starting equity and the equity peak come back from the journal."""
+        assert self.journal is not None
+        watch, limits = self.gate.watch, self.gate.limits
+        try:
+            day_start_equity, peak = self.journal.equity_marks(watch.day_start(limits))
+        except StorageError as exc:
+            self._say(LogLevel.ERROR, f"Could not restore today's starting equity: {exc}")
+            return
+        watch.restore(day_start_equity, peak, limits)
+        if day_start_equity is not None:
+            currency = self.info.currency if self.info else ""
+            self._say(
+                LogLevel.INFO,
+                f"Daily loss counted from today's starting equity {day_start_equity:,.2f} {currency}"
+                + (f"; equity peak {peak:,.2f}" if peak is not None else ""),
+            )
 
     def send_trade_history(self, command: RequestTradeHistory) -> None:
         """Answer the history window from the journal (a read on the engine thread)."""

@@ -217,6 +217,28 @@ class EquityWatch:
         self.peak = equity if self.peak is None else max(self.peak, equity)
         return new_day
 
+    def day_start(self, limits: RiskLimits) -> datetime:
+        """When the current trading day began (the configured reset time and zone)."""
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        return trading_day_start(now, limits.daily_reset_time, _zone(limits.daily_reset_timezone))
+
+    def restore(
+        self, day_start_equity: float | None, peak: float | None, limits: RiskLimits
+    ) -> None:
+        """Carry today's starting equity and the all-time peak over a restart.
+
+        Without this a restart would forget the day's losses and the drawdown taken
+        so far, and a halted trader could trade on by restarting the terminal.
+        """
+        start = self.day_start(limits)
+        if day_start_equity is not None:
+            self.day_start_equity = day_start_equity
+            zone = _zone(limits.daily_reset_timezone)
+            nxt = trading_day_start(start + timedelta(hours=26), limits.daily_reset_time, zone)
+            self._next_reset = nxt.timestamp()
+        if peak is not None:
+            self.peak = peak if self.peak is None else max(self.peak, peak)
+
     def rearm(self) -> None:
         """Recompute the reset boundary at the next update (the time or zone changed)."""
         self._next_reset = -math.inf if self.day_start_equity is None else self._next_reset

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -305,6 +305,36 @@ class Journal:
         if client_id is not None:
             query = query.where(DealRecord.client_id == client_id)
         return self._read(lambda s: [_fill(r) for r in s.scalars(query)])
+
+    def equity_marks(self, day_start: datetime) -> tuple[float | None, float | None]:
+        """(equity when the trading day began, highest equity ever) for this account.
+
+        The day's equity is the last snapshot before ``day_start``, else the first
+        after it. The risk gate restores both at start, so a restart never resets
+        the daily loss or the drawdown a trader has already taken.
+        """
+        table = AccountSnapshotRecord
+        mine = table.account == self.account
+
+        def read(session: Session) -> tuple[float | None, float | None]:
+            before = session.scalar(
+                select(table.equity)
+                .where(mine, table.time < day_start)
+                .order_by(table.time.desc())
+                .limit(1)
+            )
+            if before is None:
+                before = session.scalar(
+                    select(table.equity)
+                    .where(mine, table.time >= day_start)
+                    .order_by(table.time)
+                    .limit(1)
+                )
+            peak = session.scalar(select(func.max(table.equity)).where(mine))
+            return before, peak
+
+        self._batch.flush()  # snapshots are batched: read what was already queued too
+        return self._read(read)
 
     def trade_history(self, start: date, end: date, symbol: str | None = None) -> TradeHistory:
         """Orders created and deals done between two UTC dates, both included."""

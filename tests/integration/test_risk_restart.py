@@ -1,0 +1,90 @@
+"""A restart must not wipe the day's losses: the daily loss limit survives it.
+
+Without the journal's equity marks, the risk gate would count today's loss from
+the equity at start-up, and a trader halted by the daily loss limit could trade
+on simply by restarting the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.brokers.sim import SimBroker
+from app.domain.commands import ClosePosition, SubmitOrder, new_client_id
+from app.domain.enums import ConnectionStatus, OrderStatus, TradingState
+from app.domain.events import MarketFrame
+from app.domain.risk import RiskLimits
+from app.engine.bus import EventBus
+from app.engine.engine import Engine, EngineHost
+from app.storage.journal import Journal
+from tests.integration.test_risk_engine import RiskRecorder, _buy, _final
+
+LIMITS = RiskLimits(max_daily_loss=12.0, warning_fraction=0.5)
+
+
+def _start(qtbot: QtBot, tmp_path: Path) -> tuple[EventBus, EngineHost, RiskRecorder]:
+    bus = EventBus()
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    broker: Callable[[], SimBroker] = lambda: SimBroker(  # noqa: E731
+        seed=3, ticks_per_second=40, history_bars=200, state_path=tmp_path / "paper.json"
+    )
+    host = EngineHost(
+        Engine(bus, broker, risk_limits=LIMITS, journal_factory=lambda: Journal.open(url)), bus
+    )
+    seen = RiskRecorder()
+    bus.order.connect(seen.orders.append)
+    bus.fill.connect(seen.fills.append)
+    bus.log.connect(seen.logs.append)
+    bus.connection.connect(seen.connection.append)
+
+    def on_frame(frame: MarketFrame) -> None:
+        seen.frames.append(frame)
+        bus.frame_consumed.emit(frame.seq)
+
+    bus.frame.connect(on_frame)
+    host.start()
+    qtbot.waitUntil(
+        lambda: any(c.status is ConnectionStatus.CONNECTED for c in seen.connection), timeout=15_000
+    )
+    qtbot.waitUntil(lambda: seen.state() is not None, timeout=5000)
+    return bus, host, seen
+
+
+def test_daily_loss_limit_still_holds_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None:
+    bus, host, seen = _start(qtbot, tmp_path)
+    for _ in range(25):  # lose the spread round trip after round trip
+        if seen.state() is TradingState.HALTED:
+            break
+        trade = _buy(0.5)
+        bus.command.emit(SubmitOrder(trade))
+        qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
+        if _final(seen, trade.client_id) is not OrderStatus.FILLED:
+            break
+        ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
+        close_id = new_client_id()
+        bus.command.emit(ClosePosition(ticket, client_id=close_id))
+        qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
+        qtbot.wait(60)
+    qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
+    assert host.stop()
+
+    bus, host, seen = _start(qtbot, tmp_path)  # the trader restarts the terminal
+    try:
+        assert any(
+            "Daily loss counted from today's starting equity 10,000.00" in e.message
+            for e in seen.logs
+        )
+        qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
+        again = _buy(0.01)
+        bus.command.emit(SubmitOrder(again))
+        qtbot.waitUntil(lambda: _final(seen, again.client_id) is not None, timeout=5000)
+        refusal = next(
+            u for u in seen.orders if u.client_id == again.client_id and u.status.is_final
+        )
+        assert refusal.status is OrderStatus.REJECTED
+        assert "Max daily loss" in refusal.reason
+    finally:
+        assert host.stop()
