@@ -160,6 +160,7 @@ class ChartPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._spec: SymbolSpec | None = None
+        self._level_source: Callable[[], Sequence[float]] | None = None
         self._symbol: str | None = None
         self._timeframe: Timeframe | None = None
         self._hover: int | None = None  # bar index under the crosshair
@@ -483,6 +484,14 @@ class ChartPanel(QWidget):
             centre = (x0 + x1) / 2
             self._set_x_range(centre - width / 2, centre + width / 2)
 
+    def set_level_source(self, source: Callable[[], Sequence[float]] | None) -> None:
+        """Prices that must stay in view besides the candles (SL, TP, order lines)."""
+        self._level_source = source
+
+    def refit(self) -> None:
+        """Re-fit y if a candle or a level left the range (e.g. a new stop loss)."""
+        self._fit_y(strict=False)
+
     def _fit_y(self, *, strict: bool = True) -> None:
         """Fit y to the visible bars only (O(visible), never the whole history).
 
@@ -501,6 +510,10 @@ class ChartPanel(QWidget):
         if bounds is None:
             return None
         low, high = bounds
+        if self._level_source is not None:  # the trader's entry, SL, TP and order lines
+            levels = self._level_source()
+            if levels:
+                low, high = min(low, *levels), max(high, *levels)
         pad = (high - low) * Y_PADDING or max(abs(high) * 1e-4, 1e-9)
         if not strict:
             y0, y1 = self._plot_widget.getPlotItem().getViewBox().viewRange()[1]

@@ -72,6 +72,8 @@ class ChartTrading:
         self._dragging: set[tuple[str, int]] = set()
         self.last_menu: QMenu | None = None
         chart.plot_widget.scene().sigMouseClicked.connect(self._on_click)
+        chart.set_level_source(self.levels)  # a stop loss is never off-screen
+        self._shown_levels: list[float] = []
 
     # -- inputs ---------------------------------------------------------------------
     def set_specs(self, specs: Mapping[str, SymbolSpec]) -> None:
@@ -99,6 +101,10 @@ class ChartTrading:
     def refresh(self) -> None:
         """Draw the lines of the chart's current symbol (call after a symbol change)."""
         wanted = {spec.key: spec for spec in self._line_specs()}
+        levels = sorted(spec.price for spec in wanted.values())
+        if levels != self._shown_levels:
+            self._shown_levels = levels
+            self._chart.refit()  # a new or moved stop must come into view
         for key in list(self.lines):
             if key not in wanted and key not in self._dragging:
                 self._plot.removeItem(self.lines.pop(key))
@@ -111,6 +117,10 @@ class ChartTrading:
                 line.setValue(spec.price)
             if key not in self._dragging:
                 line.label.setFormat(self.label_text(key, spec.price))
+
+    def levels(self) -> list[float]:
+        """Prices of the current symbol's trading lines (the chart keeps them in view)."""
+        return [spec.price for spec in self._line_specs()]
 
     # -- what to draw ---------------------------------------------------------------
     def _line_specs(self) -> list[LineSpec]:
@@ -143,7 +153,7 @@ class ChartTrading:
             pen=pg.mkPen(spec.color, width=1, style=style),
             hoverPen=pg.mkPen(spec.color, width=3),
             label="",
-            labelOpts={"position": 0.08, "color": spec.color, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.55, "color": spec.color, "anchors": [(0, 1), (0, 1)]},
         )
         line.setZValue(Z_VALUE)
         key = spec.key

@@ -56,7 +56,7 @@ from app.ui.risk_panel import RiskPanel
 from app.ui.telegram_settings import TelegramBackend, TelegramSettingsDialog
 from app.ui.theme import LOSS, PROFIT, WARNING
 from app.ui.trading_actions import TradingActions
-from app.ui.window_state import keep_on_screen, restore_header, save_header
+from app.ui.window_state import fit_to_screen, keep_on_screen, restore_header, save_header
 
 ConfirmFn = Callable[[str, str], bool]
 LAYOUT_VERSION = 1
@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Tradeterm")
         self.setObjectName("MainWindow")
         self.resize(1400, 860)
+        fit_to_screen(self)  # first start: a HiDPI or small screen gets a window that fits
         self.setDockNestingEnabled(True)
         self._bus = bus
         self._default_symbol = default_symbol

@@ -43,3 +43,18 @@ def keep_on_screen(window: QWidget) -> bool:
         area.left() + (area.width() - width) // 2, area.top() + (area.height() - height) // 2
     )
     return True
+
+
+def fit_to_screen(window: QWidget, fraction: float = 0.92) -> None:
+    """Shrink ``window`` to fit its screen's free area (HiDPI scaling makes it larger)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    width = min(window.width(), int(area.width() * fraction))
+    height = min(window.height(), int(area.height() * fraction))
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+        window.move(
+            area.left() + (area.width() - width) // 2, area.top() + (area.height() - height) // 2
+        )

@@ -149,3 +149,16 @@ def test_right_click_offers_pending_orders_at_that_price(
     # The pending order now has its own draggable line on the chart.
     order = d.window.orders_model.order_at(0)
     qtbot.waitUntil(lambda: ("order", order.ticket) in d.window.chart_trading.lines, timeout=5000)
+
+
+def test_stop_loss_far_from_the_candles_is_brought_into_view(
+    qtbot: QtBot, desk: Callable[..., Desk]
+) -> None:
+    """A stop far below the recent candles would be off-screen; the chart shows it."""
+    d = desk()
+    low, bid = visible_below_bid(qtbot, d)
+    far = d.spec().round_price(low - (bid - low) * 3)  # well below the lowest visible price
+    d.window.ticket.send_text(f"buy 0.1 eurusd sl {d.spec().format_price(far)}")
+    qtbot.waitUntil(lambda: bool(d.positions()) and d.positions()[0].sl == far, timeout=5000)
+    view = d.window.chart.plot_widget.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[1][0] < far < view.viewRange()[1][1], timeout=5000)

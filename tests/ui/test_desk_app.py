@@ -120,3 +120,17 @@ def _all_text(widget: object) -> str:
 
     assert isinstance(widget, QWidget)
     return " ".join(label.text() for label in widget.findChildren(QLabel))
+
+
+def test_first_window_fits_a_small_or_scaled_screen(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QWidget
+
+    from app.ui.window_state import fit_to_screen
+
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.resize(area.width() * 2, area.height() * 2)  # as 1400x860 at 200 % on a small screen
+    fit_to_screen(widget)
+    assert widget.width() <= area.width() and widget.height() <= area.height()
