@@ -294,8 +294,19 @@ class TradingCore:
         assert self._broker is not None
         if not self._journal_intent(request):
             return
+        broker = self._broker
+        self._execute(request, lambda: broker.submit(request))
+
+    def _execute(self, request: OrderRequest, call: Callable[[], ExecutionReport]) -> None:
+        """Make one broker call for ``request`` and settle the order from what happens.
+
+        The one place where broker errors become outcomes: a lost answer stays
+        unknown until the broker is asked, a transient error refuses and marks the
+        link down, a broker refusal is a rejection in its words, and anything
+        unexpected may have reached the broker, so it is journaled as unknown.
+        """
         try:
-            report = self._broker.submit(request)
+            report = call()
         except OutcomeUnknownError as exc:
             self._outcome_unknown(request, str(exc))
             return
@@ -307,12 +318,11 @@ class TradingCore:
             self._reject(request, str(exc))
             return
         except Exception as exc:
-            log.exception("broker.submit failed for %s", request.client_id)
+            log.exception("broker call failed for %s", request.client_id)
             self._reject(
                 request, f"internal error while sending ({exc}); check positions before retrying"
             )
-            # It may have reached the broker: the next start asks the broker again.
-            why = f"internal error: {exc}"
+            why = f"internal error: {exc}"  # the next start asks the broker what became of it
             self._journal(lambda j: j.mark_unknown(request.client_id, why))
             self._sync_portfolio()
             return
@@ -356,19 +366,10 @@ class TradingCore:
             return
         if not self._journal_intent(request, "close", position.ticket):
             return
-        try:
-            report = self._broker.close_position(command.ticket, command.volume, client_id)
-        except OutcomeUnknownError as exc:
-            self._outcome_unknown(request, str(exc))
-            return
-        except TransientBrokerError as exc:
-            self._reject(request, f"Not sent: {exc}")
-            self._connection_lost(str(exc))
-            return
-        except BrokerError as exc:
-            self._reject(request, str(exc))
-            return
-        self._apply(request, report)
+        broker = self._broker
+        self._execute(
+            request, lambda: broker.close_position(command.ticket, command.volume, client_id)
+        )
 
     def cancel_order(self, command: CancelOrder) -> None:
         client_id = command.client_id or new_client_id()
@@ -659,19 +660,8 @@ class TradingCore:
             return
         if not self._journal_intent(request, "close", first.ticket):
             return
-        try:
-            report = self._broker.close_by(first.ticket, other.ticket, client_id)
-        except OutcomeUnknownError as exc:
-            self._outcome_unknown(request, str(exc))
-            return
-        except TransientBrokerError as exc:
-            self._reject(request, f"Not sent: {exc}")
-            self._connection_lost(str(exc))
-            return
-        except BrokerError as exc:
-            self._reject(request, str(exc))
-            return
-        self._apply(request, report)
+        broker = self._broker
+        self._execute(request, lambda: broker.close_by(first.ticket, other.ticket, client_id))
 
     # -- modifying positions and orders ---------------------------------------------
     def modify_position(self, command: ModifyPosition) -> None:

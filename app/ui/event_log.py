@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import deque
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.domain.enums import LogLevel
 from app.domain.events import LogEvent
+from app.ui.table_model import RowTableModel
 from app.ui.theme import LOSS, MUTED, WARNING
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -20,7 +21,7 @@ _LEVEL_COLORS: dict[LogLevel, QColor] = {
 }
 
 
-class EventLogModel(QAbstractTableModel):
+class EventLogModel(RowTableModel):
     """Row 0 is the newest event. Old rows fall off past ``max_rows``."""
 
     HEADERS = ("Time", "Level", "Source", "Message")
@@ -45,19 +46,6 @@ class EventLogModel(QAbstractTableModel):
 
     def messages(self) -> list[str]:
         return [e.message for e in self._rows]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():

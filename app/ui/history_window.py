@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QPersistentModelIndex,
@@ -36,6 +35,7 @@ from app.domain.commands import Command, RequestTradeHistory
 from app.domain.events import Fill, HistoryOrder, TradeHistory, utc_from_msc
 from app.domain.history import daily_realized_pnl
 from app.domain.symbols import SymbolSpec
+from app.ui.table_model import RowTableModel
 from app.ui.theme import LOSS, PROFIT
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -49,12 +49,12 @@ def ask_csv_path(suggested: str) -> str | None:
     return path or None
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(RowTableModel):
     """A read-only table of display strings; numeric columns align right."""
 
     def __init__(self, headers: Sequence[str], numeric: Sequence[int] = ()) -> None:
         super().__init__()
-        self.headers = tuple(headers)
+        self.HEADERS = tuple(headers)
         self._numeric = frozenset(numeric)
         self._rows: list[tuple[str, ...]] = []
         self._colors: list[object] = []
@@ -68,19 +68,6 @@ class RowsModel(QAbstractTableModel):
     def rows(self) -> list[tuple[str, ...]]:
         return list(self._rows)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
@@ -88,7 +75,7 @@ class RowsModel(QAbstractTableModel):
             return self._rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self._numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == len(self.headers) - 1:
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == len(self.HEADERS) - 1:
             return self._colors[index.row()]
         return None
 
@@ -246,7 +233,7 @@ class HistoryWindow(QWidget):
         try:
             with open(path, "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
-                writer.writerow(model.headers)
+                writer.writerow(model.HEADERS)
                 writer.writerows(model.rows())
         except OSError as exc:
             self.status.setText(f"Could not write {path}: {exc.strerror or exc}")

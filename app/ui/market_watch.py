@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 from app.domain.events import Bar, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+from app.ui.table_model import RowTableModel
 from app.ui.theme import LOSS, PROFIT
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -78,7 +78,7 @@ class _Row:
     flash_at: float = -1.0  # monotonic seconds of the last change; <0: no highlight
 
 
-class MarketWatchModel(QAbstractTableModel):
+class MarketWatchModel(RowTableModel):
     """One row per subscribed symbol; cells change in place, rows never move."""
 
     HEADERS = ("Symbol", "Bid", "Ask", "Spread", "Change %")
@@ -225,19 +225,6 @@ class MarketWatchModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     # -- Qt model -------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None

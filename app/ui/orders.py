@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -19,12 +18,13 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QTableView, QWidget
 from app.domain.enums import OrderType, Side, TimeInForce
 from app.domain.events import Tick, WorkingOrder, utc_from_msc
 from app.domain.symbols import SymbolSpec
+from app.ui.table_model import RowTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class OrdersModel(QAbstractTableModel):
+class OrdersModel(RowTableModel):
     """One row per working order; the distance to the market updates with the quotes."""
 
     HEADERS = (
@@ -68,19 +68,6 @@ class OrdersModel(QAbstractTableModel):
     @property
     def orders(self) -> list[WorkingOrder]:
         return list(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():

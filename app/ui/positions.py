@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -19,13 +18,14 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QTableView, QWidget
 
 from app.domain.events import Position
 from app.domain.symbols import SymbolSpec
+from app.ui.table_model import RowTableModel
 from app.ui.theme import pnl_color
 
 _Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class PositionsModel(QAbstractTableModel):
+class PositionsModel(RowTableModel):
     """One row per position. A new snapshot with the same tickets updates cells in place."""
 
     HEADERS = ("Ticket", "Symbol", "Side", "Volume", "Open", "Current", "SL", "TP", "Profit")
@@ -61,19 +61,6 @@ class PositionsModel(QAbstractTableModel):
     @property
     def positions(self) -> list[Position]:
         return list(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
