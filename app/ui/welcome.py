@@ -9,8 +9,9 @@ WELCOME_TEXT = """
 <h2>Welcome to Tradeterm</h2>
 <p>You are in <b>paper mode</b>: a simulated broker with live-moving demo prices and a
 10,000&nbsp;USD practice account. Nothing you do here touches real money.</p>
-<p>Try it from the keyboard: press <b>F9</b>, type a volume, press <b>Enter</b>. Watch the
-position appear with its live profit, and every step in the event log.</p>
+<p>Try it from the keyboard: press <b>F9</b>, type <b>buy 0.1 eurusd sl 20p</b> (or just
+<b>b</b>) and press <b>Enter</b>. Watch the position appear with its live profit, and every
+step in the event log.</p>
 <p>To trade a real account, open <b>Settings → Preferences → Broker</b>, choose
 <i>mt5</i> and fill in the <i>MetaTrader 5</i> tab (terminal path, login, server).
 MetaTrader 5 runs on Windows.</p>
