@@ -59,16 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         factory = broker_factory(settings)
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return tell_user(str(exc))
     except BrokerUnavailable as exc:
-        print(f"settings error: {exc}", file=sys.stderr)
-        return 2
+        return tell_user(f"settings error: {exc}")
 
     problem = check_journal_before_window(settings, fresh=args.fresh_journal)
     if problem:
-        print(problem, file=sys.stderr)
-        return 2
+        return tell_user(problem)
 
     from app.notify.setup import TelegramHooks
     from app.settings import user_settings_path
@@ -85,6 +82,22 @@ def main(argv: list[str] | None = None) -> int:
         journal_factory=lambda: open_journal(settings),
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
     )
+
+
+def tell_user(message: str, *, exit_code: int = 2) -> int:
+    """Show a start-up problem where the user will see it; returns the exit code.
+
+    From a terminal that is stderr. A windowed Windows build has no console
+    (``sys.stderr`` is None): there a double-click must not end in silence, so
+    the same line appears in a message box.
+    """
+    if sys.stderr is not None:
+        print(message, file=sys.stderr)
+    else:
+        from app.ui.startup_problem import show_startup_problem
+
+        show_startup_problem(message)
+    return exit_code
 
 
 def check_journal_before_window(settings: Settings, *, fresh: bool) -> str | None:

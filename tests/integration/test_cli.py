@@ -77,3 +77,28 @@ def test_smoke_test_trades_once_on_paper_and_exits_zero() -> None:
     assert result.returncode == 0, result.stderr
     assert "smoke test ok" in result.stdout
     assert "paper order opened and closed" in result.stdout
+
+
+def test_without_a_console_the_problem_is_shown_in_a_dialog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A windowed Windows build has no stderr: a bad setting must still reach the user."""
+    import app.ui.startup_problem as startup_problem
+    from app.cli import tell_user
+
+    shown: list[str] = []
+    monkeypatch.setattr(startup_problem, "show_startup_problem", shown.append)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert tell_user("settings error: sim.balance: must be greater than 0") == 2
+    assert shown == ["settings error: sim.balance: must be greater than 0"]
+
+
+def test_the_startup_dialog_shows_the_message(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.startup_problem import show_startup_problem
+
+    seen: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: seen.append(box.text()) or 0)
+    show_startup_problem("journal error: The trade journal /x/journal.sqlite is damaged")
+    assert seen == ["journal error: The trade journal /x/journal.sqlite is damaged"]
