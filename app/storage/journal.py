@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +53,30 @@ UNRESOLVED = (OrderStatus.PENDING_NEW.value, OrderStatus.UNKNOWN.value)
 
 _EVENT_LOG: Table = EventLogRecord.__table__  # type: ignore[assignment]
 _SNAPSHOTS: Table = AccountSnapshotRecord.__table__  # type: ignore[assignment]
+_ORDERS: Table = OrderRecord.__table__  # type: ignore[assignment]
+_DEALS: Table = DealRecord.__table__  # type: ignore[assignment]
+
+# The order path's statements, built once with bind parameters so SQLAlchemy
+# compiles them once: an order's two durable writes then cost little more than
+# their commits.
+_INSERT_ORDER = insert(_ORDERS)
+_RECORD_RESULT = (
+    update(_ORDERS)
+    .where(_ORDERS.c.client_id == bindparam("b_client_id"))
+    .values(
+        status=bindparam("b_status"),
+        filled_volume=bindparam("b_filled_volume"),
+        fill_price=bindparam("b_price"),
+        reason=bindparam("b_reason"),
+        updated_at=bindparam("b_now"),
+        broker_ticket=func.coalesce(bindparam("b_broker_ticket"), _ORDERS.c.broker_ticket),
+        recovered_at=func.coalesce(bindparam("b_recovered_at"), _ORDERS.c.recovered_at),
+    )
+)
+_INSERT_DEAL = insert(_DEALS)
+_DEAL_SEEN = select(_DEALS.c.id).where(
+    _DEALS.c.account == bindparam("b_account"), _DEALS.c.deal_ticket == bindparam("b_deal_ticket")
+)
 
 
 class Journal:
@@ -102,10 +126,10 @@ class Journal:
         self, request: OrderRequest, *, action: str = "open", position_ticket: int | None = None
     ) -> None:
         """Commit that ``request`` is about to be sent. Call before the broker, always."""
-        now = utc_now()
-        row = _order_row(request, action, position_ticket, self.account, now)
-        row.status = OrderStatus.PENDING_NEW.value
-        self._write(lambda s: s.add(row), f"the intent of order {request.client_id}")
+        values = _order_values(request, action, position_ticket, self.account, utc_now())
+        self._execute(
+            lambda c: c.execute(_INSERT_ORDER, values), f"the intent of order {request.client_id}"
+        )
 
     def record_result(
         self,
@@ -119,25 +143,31 @@ class Journal:
         fills: Sequence[Fill] = (),
         recovered: bool = False,
     ) -> None:
-        """Commit the outcome of an order and its deals, in one transaction."""
+        """Commit the outcome of an order and its deals, in one transaction.
 
-        def apply(session: Session) -> None:
-            row = _order(session, client_id)
-            if row is None:
+        Core statements on one connection, not the ORM: this runs between the
+        broker's answer and the next order, so it is kept to the SQL it needs.
+        """
+        now = utc_now()
+        changes = {
+            "b_client_id": client_id,
+            "b_status": status.value,
+            "b_filled_volume": filled_volume,
+            "b_price": price,
+            "b_reason": reason,
+            "b_now": now,
+            "b_broker_ticket": broker_ticket,  # None keeps the ticket already known
+            "b_recovered_at": now if recovered else None,
+        }
+
+        def apply(connection: Connection) -> None:
+            updated = connection.execute(_RECORD_RESULT, changes)
+            if updated.rowcount == 0:
                 raise StorageError(f"no journaled intent for order {client_id}")
-            now = utc_now()
-            row.status = status.value
-            row.broker_ticket = broker_ticket if broker_ticket is not None else row.broker_ticket
-            row.filled_volume = filled_volume
-            row.fill_price = price
-            row.reason = reason
-            row.updated_at = now
-            if recovered:
-                row.recovered_at = now
             for fill in fills:
-                self._add_deal(session, fill)
+                self._add_deal(connection, fill)
 
-        self._write(apply, f"the result of order {client_id}")
+        self._execute(apply, f"the result of order {client_id}")
 
     def record_rejection(self, request: OrderRequest, reason: str) -> None:
         """Commit a rejection; orders refused before sending get a row here too."""
@@ -211,7 +241,7 @@ class Journal:
 
     def record_fill(self, fill: Fill) -> None:
         """Commit a deal once; a deal already on record (same ticket) is left alone."""
-        self._write(lambda s: self._add_deal(s, fill), f"deal #{fill.deal_ticket}")
+        self._execute(lambda c: self._add_deal(c, fill), f"deal #{fill.deal_ticket}")
 
     def record_risk_event(
         self, kind: str, message: str, *, state: str | None = None, source: str = ""
@@ -375,14 +405,23 @@ class Journal:
         return self._read(lambda s: [_log_event(r) for r in s.scalars(query)])
 
     # -- internals --------------------------------------------------------------------
-    def _add_deal(self, session: Session, fill: Fill) -> None:
-        exists = session.scalar(
-            select(DealRecord.id).where(
-                DealRecord.account == self.account, DealRecord.deal_ticket == fill.deal_ticket
-            )
+    def _add_deal(self, connection: Connection, fill: Fill) -> None:
+        """Insert the deal unless it is already there (each deal is recorded once)."""
+        seen = connection.scalar(
+            _DEAL_SEEN, {"b_account": self.account, "b_deal_ticket": fill.deal_ticket}
         )
-        if exists is None:
-            session.add(_deal_row(fill, self.account))
+        if seen is None:
+            connection.execute(_INSERT_DEAL, _deal_values(fill, self.account))
+
+    def _execute(self, action: Callable[[Connection], T], what: str) -> T:
+        """Like ``_write`` on a bare connection: one durable transaction, no ORM."""
+        try:
+            with self._engine.begin() as connection:
+                return action(connection)
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                f"Could not record {what}: {describe_failure(self.url, exc)}"
+            ) from exc
 
     def _write(self, action: Callable[[Session], T], what: str) -> T:
         try:
@@ -418,7 +457,18 @@ def _order_row(
     account: str,
     now: datetime,
 ) -> OrderRecord:
-    return OrderRecord(
+    return OrderRecord(**_order_values(request, action, position_ticket, account, now))
+
+
+def _order_values(
+    request: OrderRequest,
+    action: str,
+    position_ticket: int | None,
+    account: str,
+    now: datetime,
+) -> dict[str, object]:
+    """The columns of a new order row, shared by the ORM and the fast insert."""
+    return dict(
         client_id=request.client_id,
         account=account,
         action=action,
@@ -441,8 +491,8 @@ def _order_row(
     )
 
 
-def _deal_row(fill: Fill, account: str) -> DealRecord:
-    return DealRecord(
+def _deal_values(fill: Fill, account: str) -> dict[str, object]:
+    return dict(
         account=account,
         deal_ticket=fill.deal_ticket,
         client_id=fill.client_id,
