@@ -640,13 +640,13 @@ class Mt5Broker:
         if ours is not None:  # one of our pending orders triggered
             fill = fill_from_deal(deal, ours.client_id)
             events.order_updates.append(
-                _update(
+                OrderUpdate.of_request(
                     ours,
                     OrderStatus.FILLED,
-                    int(deal.order),
-                    fill.volume,
-                    fill.price,
-                    f"{ours.order_type} triggered at {fill.price}",
+                    ticket=int(deal.order),
+                    filled=fill.volume,
+                    price=fill.price,
+                    reason=f"{ours.order_type} triggered at {fill.price}",
                 )
             )
             return fill
@@ -667,7 +667,9 @@ class Mt5Broker:
             raise self._failure(f"reading order #{ticket}")
         state = int(history[0].state) if history else -1
         status = _ORDER_STATE_STATUS.get(state, OrderStatus.CANCELLED)
-        return _update(request, status, ticket, 0.0, None, "changed outside Tradeterm")
+        return OrderUpdate.of_request(
+            request, status, ticket=ticket, reason="changed outside Tradeterm"
+        )
 
     def _history_window(self) -> tuple[datetime, datetime]:
         """Two days either side of the terminal's latest quote: wide enough for any trade
@@ -727,29 +729,6 @@ _ORDER_STATE_STATUS = {
 
 def _rejected(reason: str) -> ExecutionReport:
     return ExecutionReport(OrderStatus.REJECTED, reason=reason)
-
-
-def _update(
-    request: OrderRequest,
-    status: OrderStatus,
-    ticket: int,
-    filled: float,
-    price: float | None,
-    reason: str,
-) -> OrderUpdate:
-    return OrderUpdate(
-        client_id=request.client_id,
-        status=status,
-        symbol=request.symbol,
-        side=request.side,
-        volume=request.volume,
-        order_type=request.order_type,
-        filled_volume=filled,
-        price=price,
-        broker_ticket=ticket,
-        reason=reason,
-        source=request.source,
-    )
 
 
 def _snapshot_of(positions: Sequence[Any], orders: Sequence[Any]) -> object:

@@ -393,13 +393,12 @@ class SimBroker:
             if position is None or problem:
                 del self._filling[ticket]
                 events.order_updates.append(
-                    _update(
+                    OrderUpdate.of_request(
                         request,
                         OrderStatus.CANCELLED,
-                        filled,
-                        None,
-                        ticket,
-                        problem or "position closed before the order was filled",
+                        filled=filled,
+                        ticket=ticket,
+                        reason=problem or "position closed before the order was filled",
                     )
                 )
                 continue
@@ -428,7 +427,9 @@ class SimBroker:
                 del self._filling[ticket]
             else:
                 self._filling[ticket] = (request, filled)
-            events.order_updates.append(_update(request, status, filled, price, ticket, ""))
+            events.order_updates.append(
+                OrderUpdate.of_request(request, status, filled=filled, price=price, ticket=ticket)
+            )
 
     def _expire(self, now: float, events: BrokerEvents) -> None:
         """Day orders end with the UTC day they were placed in; others at their time."""
@@ -442,7 +443,9 @@ class SimBroker:
                 continue
             if now_msc >= ends:
                 del self._orders[ticket]
-                update = _update(request, OrderStatus.EXPIRED, 0.0, None, ticket, "expired")
+                update = OrderUpdate.of_request(
+                    request, OrderStatus.EXPIRED, ticket=ticket, reason="expired"
+                )
                 events.order_updates.append(update)
                 self._remember(order.client_id, ExecutionReport(OrderStatus.EXPIRED, ticket))
 
@@ -720,7 +723,9 @@ class SimBroker:
             f"{spec.format_price(order.stop_limit)}"
         )
         events.order_updates.append(
-            _update(request, OrderStatus.WORKING, 0.0, order.stop_limit, ticket, reason)
+            OrderUpdate.of_request(
+                request, OrderStatus.WORKING, price=order.stop_limit, ticket=ticket, reason=reason
+            )
         )
 
     def _remember(self, client_id: str, report: ExecutionReport) -> None:
@@ -772,29 +777,6 @@ class SimBroker:
     def _new_deal(self) -> int:
         self._next_deal += 1
         return self._next_deal
-
-
-def _update(
-    request: OrderRequest,
-    status: OrderStatus,
-    filled: float,
-    price: float | None,
-    ticket: int,
-    reason: str,
-) -> OrderUpdate:
-    return OrderUpdate(
-        client_id=request.client_id,
-        status=status,
-        symbol=request.symbol,
-        side=request.side,
-        volume=request.volume,
-        order_type=request.order_type,
-        filled_volume=filled,
-        price=price,
-        broker_ticket=ticket,
-        reason=reason,
-        source=request.source,
-    )
 
 
 def _triggered(order: WorkingOrder, tick: Tick) -> bool:

@@ -105,6 +105,32 @@ class OrderUpdate:
     reason: str = ""
     source: OrderSource = OrderSource.TICKET
 
+    @classmethod
+    def of_request(
+        cls,
+        request: OrderRequest,
+        status: OrderStatus,
+        *,
+        filled: float = 0.0,
+        price: float | None = None,
+        ticket: int | None = None,
+        reason: str = "",
+    ) -> OrderUpdate:
+        """The next step in the life of ``request``: brokers and the engine build them alike."""
+        return cls(
+            client_id=request.client_id,
+            status=status,
+            symbol=request.symbol,
+            side=request.side,
+            volume=request.volume,
+            order_type=request.order_type,
+            filled_volume=filled,
+            price=price,
+            broker_ticket=ticket,
+            reason=reason,
+            source=request.source,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Fill:

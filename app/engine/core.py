@@ -499,18 +499,8 @@ class TradingCore:
         reason: str = "",
     ) -> None:
         self._out.order(
-            OrderUpdate(
-                client_id=request.client_id,
-                status=status,
-                symbol=request.symbol,
-                side=request.side,
-                volume=request.volume,
-                order_type=request.order_type,
-                filled_volume=filled,
-                price=price,
-                broker_ticket=ticket,
-                reason=reason,
-                source=request.source,
+            OrderUpdate.of_request(
+                request, status, filled=filled, price=price, ticket=ticket, reason=reason
             )
         )
 

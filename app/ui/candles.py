@@ -351,7 +351,29 @@ class CandlestickItem(pg.GraphicsObject):
                 painter.drawLines(_lines(lines[mask]))
 
 
-class PriceLine(pg.GraphicsObject):
+class ViewSpanningItem(pg.GraphicsObject):
+    """An item that always covers exactly the visible part of its view (lines, grid).
+
+    Its bounding rect follows the view, so it is repainted on pan and zoom and
+    never costs more than the pixels on screen.
+    """
+
+    def viewRangeChanged(self) -> None:
+        """pyqtgraph's hook: the view's range changed."""
+        self.viewTransformChanged()
+
+    def viewTransformChanged(self) -> None:
+        """pyqtgraph's hook: the view's range or size changed."""
+        super().viewTransformChanged()  # drops pyqtgraph's cached view rect
+        self.prepareGeometryChange()  # the bounding rect follows the view
+
+    def boundingRect(self) -> QRectF:
+        """The visible part of the view."""
+        rect = self.viewRect()
+        return QRectF(rect) if rect is not None else QRectF()
+
+
+class PriceLine(ViewSpanningItem):
     """A horizontal dashed line at a price, with the price in a filled box at the right edge.
 
     Used for the bid and ask. pyqtgraph's ``InfiniteLine`` with a label re-lays
@@ -414,20 +436,6 @@ class PriceLine(pg.GraphicsObject):
         half = (self._label_height + 4) * per_pixel
         return QRectF(rect.left(), price - half, rect.width(), 2 * half)
 
-    def viewRangeChanged(self) -> None:
-        """pyqtgraph's hook: the view's range changed."""
-        self.viewTransformChanged()
-
-    def viewTransformChanged(self) -> None:
-        """pyqtgraph's hook: the view's range or size changed."""
-        super().viewTransformChanged()  # drops pyqtgraph's cached view rect
-        self.prepareGeometryChange()  # the bounding rect follows the view
-
-    def boundingRect(self) -> QRectF:
-        """The visible part of the view: the line spans it whatever the zoom."""
-        rect = self.viewRect()
-        return QRectF(rect) if rect is not None else QRectF()
-
     def paint(
         self,
         painter: QPainter,
@@ -466,7 +474,7 @@ TickSource = Callable[[float, float, float], list[tuple[float, list[float]]]]
 """An axis's ``tickValues(min, max, size_px)``: ``[(spacing, [values…]), …]`` per level."""
 
 
-class GridItem(pg.GraphicsObject):
+class GridItem(ViewSpanningItem):
     """Grid lines at the axes' tick positions, drawn in one opaque batch inside the view.
 
     pyqtgraph draws its grid as part of each axis, translucent, across the whole
@@ -483,20 +491,6 @@ class GridItem(pg.GraphicsObject):
         self._pen = QPen(QColor(color))
         self._pen.setCosmetic(True)
         self.setZValue(-10)
-
-    def viewRangeChanged(self) -> None:
-        """pyqtgraph's hook: the view's range changed."""
-        self.viewTransformChanged()
-
-    def viewTransformChanged(self) -> None:
-        """pyqtgraph's hook: the view's range or size changed."""
-        super().viewTransformChanged()  # drops pyqtgraph's cached view rect
-        self.prepareGeometryChange()  # the bounding rect follows the view
-
-    def boundingRect(self) -> QRectF:
-        """The visible part of the view."""
-        rect = self.viewRect()
-        return QRectF(rect) if rect is not None else QRectF()
 
     def paint(
         self,
