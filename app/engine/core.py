@@ -9,6 +9,7 @@ and a bus to speak on, so the core is tested without a QApplication.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol, cast
@@ -78,6 +79,8 @@ if TYPE_CHECKING:  # the journal (SQLAlchemy) loads in the engine thread, after 
 log = logging.getLogger(__name__)
 
 HISTORY_BARS = 100_000  # bars asked of the broker per chart history request
+#: Seconds between risk-panel refreshes driven by ticks alone (a human reads it).
+RISK_REFRESH_S = 0.1
 
 
 class Publisher(Protocol):
@@ -104,12 +107,18 @@ class TradingCore:
         risk_limits: RiskLimits | None = None,
         clock: Clock | None = None,
         journal: Journal | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._broker_factory = broker_factory
+        self._monotonic = monotonic  # paces the risk panel's refreshes
         self.journal = journal  # None: no journal (tests); the Engine opens it in its thread
         self.gate = RiskGate(risk_limits, clock=clock) if clock else RiskGate(risk_limits)
         self._risk: RiskContext | None = None
         self._last_risk: RiskSnapshot | None = None
+        # The risk panel's figures: due at once after anything a trader did or any
+        # state change, else refreshed at RISK_REFRESH_S (monotonic seconds).
+        self._risk_due = True
+        self._risk_refresh_at = 0.0
         # Log lines and risk facts are journaled on their way out (see JournalTap).
         self._out = cast(Publisher, JournalTap(publisher, lambda: self.journal))
         self._broker: Broker | None = None
@@ -232,7 +241,7 @@ class TradingCore:
             orders = portfolio.orders if portfolio.orders_changed else None
             self.frames.set_portfolio(portfolio.account(), portfolio.positions, orders)
             portfolio.changed = portfolio.orders_changed = False
-        if self._risk is not None and not self.frames.in_flight:
+        if self._risk is not None and not self.frames.in_flight and self._risk_snapshot_due():
             snapshot = self.gate.snapshot(self._risk)
             if snapshot != self._last_risk:
                 self._last_risk = snapshot
@@ -245,8 +254,31 @@ class TradingCore:
     def frame_consumed(self, seq: int) -> None:
         self.frames.consumed(seq)
 
+    def _risk_snapshot_due(self) -> bool:
+        """Whether the next frame should carry fresh risk figures.
+
+        Building the snapshot walks every rule and the whole book; doing it for
+        every frame cost a quarter of the engine thread at 1,000 ticks/s, and
+        its labels then repainted in every frame. Ticks move the figures (the
+        day's loss, exposure) only at RISK_REFRESH_S; commands, fills, order
+        changes and trading-state changes make them due at once.
+        """
+        now = self._monotonic()
+        last = self._last_risk
+        if not (
+            self._risk_due
+            or now >= self._risk_refresh_at
+            or last is None
+            or last.state is not self.gate.state
+        ):
+            return False
+        self._risk_due = False
+        self._risk_refresh_at = now + RISK_REFRESH_S
+        return True
+
     # -- commands -------------------------------------------------------------------
     def handle(self, command: Command) -> None:
+        self._risk_due = True  # whatever the trader did shows on the panel in this frame
         match command:
             case SubmitOrder(request=request):
                 self.submit(request)
@@ -527,6 +559,7 @@ class TradingCore:
             self._broker_problem(str(exc))
             return
         self.portfolio.sync(account, positions, orders)
+        self._risk_due = True
         if self.journal is not None:
             self.journal.snapshot_account(account)  # batched, off the order path
         if self._risk is not None:
@@ -905,6 +938,7 @@ class TradingCore:
         account = self.portfolio.account()
         self._risk.account = account
         for fact in self.gate.on_equity(account.equity):
+            self._risk_due = True
             self._out.risk(fact)
 
     # -- the journal: intent before the broker, outcome after ------------------------

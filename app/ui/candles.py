@@ -83,6 +83,10 @@ class CandlestickItem(pg.GraphicsObject):
         super().__init__()
         # Let paint() see the dirty rect: a live tick repaints one narrow strip only.
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+        # Keep the painted candles as pixels: a bid line or the crosshair moving
+        # over them then costs a blit, not a redraw of every visible bar, and a
+        # live tick redraws only its own strip of the cache.
+        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self._n = 0
         self._time: IntArray = np.zeros(0, dtype=np.int64)
         self._cols: FloatArray = np.zeros((5, 0), dtype=np.float64)  # o, h, l, c, v
@@ -491,6 +495,8 @@ class GridItem(ViewSpanningItem):
         self._pen = QPen(QColor(color))
         self._pen.setCosmetic(True)
         self.setZValue(-10)
+        # The grid changes only with the view: between pans it is a blit.
+        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
 
     def paint(
         self,

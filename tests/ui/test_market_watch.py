@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from app.domain.events import Bar, Tick
@@ -158,6 +158,49 @@ def test_a_change_flashes_and_fades_with_one_timer(
     clock.now += FLASH_MS / 1000 + 0.1
     qtbot.waitUntil(lambda: not model.fading, timeout=2000)  # the one timer stops itself
     assert background(model, 0, BID) is None and background(model, 2, BID) is None
+
+
+def _ink(image: QImage, rect: QRect, background: QColor) -> int:
+    """Pixels in ``rect`` that differ from ``background``: how much is drawn there."""
+    return sum(
+        image.pixelColor(x, y).rgb() != background.rgb()
+        for x in range(rect.left(), rect.right() + 1)
+        for y in range(rect.top(), rect.bottom() + 1)
+    )
+
+
+def test_the_view_paints_prices_the_change_highlight_and_the_selection(
+    qtbot: QtBot, model: MarketWatchModel
+) -> None:
+    """What the trader sees: the view paints rows itself, so check the pixels."""
+    view = MarketWatchView(model)
+    qtbot.addWidget(view)
+    view.resize(560, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    model.apply({"EURUSD": Tick("EURUSD", T0_MS, 1.1, 1.1001)})
+    model.apply({"EURUSD": Tick("EURUSD", T0_MS + 1, 1.1002, 1.1003)})  # up: green highlight
+    view.selectRow(2)
+    model.flush()
+    image = view.viewport().grab().toImage()
+    palette = view.palette()
+
+    def cell(row: int, column: int) -> QRect:
+        return view.visualRect(model.index(row, column))
+
+    # The highlight fills the bid and ask cells (sampled at the left, away from the
+    # right-aligned text) with green over the row's base colour; the symbol cell is plain.
+    bid, plain = image.pixelColor(cell(0, BID).topLeft() + QPoint(2, 2)), palette.base().color()
+    assert image.pixelColor(cell(0, SYMBOL).topRight() + QPoint(-2, 2)) == plain
+    assert bid != plain and bid.green() > bid.red()
+    # Every cell of the selected row sits on the highlight colour.
+    for column in (SYMBOL, BID, SPREAD, CHANGE):
+        corner = image.pixelColor(cell(2, column).topLeft() + QPoint(1, 1))
+        assert corner == palette.highlight().color()
+    # The price is drawn: its cell has far more ink than the "—" of a symbol with no quote.
+    priced = _ink(image, cell(0, BID), bid)
+    no_quote_background = image.pixelColor(cell(1, BID).topLeft() + QPoint(2, 2))
+    assert priced > 3 * max(1, _ink(image, cell(1, BID), no_quote_background))
 
 
 def test_a_header_click_sorts_once_and_ticks_do_not_reorder(
