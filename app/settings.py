@@ -233,7 +233,11 @@ class UiSettings(_Section):
     """User-interface preferences."""
 
     refresh_hz: int = Field(
-        default=60, ge=1, le=240, description="Maximum repaints per second, 1..240."
+        default=60,
+        ge=1,
+        le=240,
+        description="How often per second the engine re-offers the window a frame, 1..240 "
+        "(a backstop: frames already follow each broker poll, as fast as the window paints).",
     )
     default_symbol: str = Field(
         default="",

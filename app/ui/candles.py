@@ -37,12 +37,17 @@ BODY_WIDTH = 0.7
 MIN_PIXELS_PER_CANDLE = 2.0
 #: Spare capacity reserved by ``set_data`` so live appends rarely reallocate.
 MIN_SPARE = 1024
+#: Spans of settled bars whose drawing primitives are kept (the full view and a strip or two).
+MEMO_ENTRIES = 4
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 BarTuple = tuple[int, float, float, float, float, float]
 """One bar as ``(time, open, high, low, close, volume)``."""
+
+_Primitives = tuple[QPen, QBrush | None, list[QLineF], list[QRectF]]
+"""A pen, a brush (or none), lines and rectangles: one colour's share of a paint."""
 
 
 def _lines(coords: FloatArray) -> list[QLineF]:
@@ -83,10 +88,6 @@ class CandlestickItem(pg.GraphicsObject):
         super().__init__()
         # Let paint() see the dirty rect: a live tick repaints one narrow strip only.
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
-        # Keep the painted candles as pixels: a bid line or the crosshair moving
-        # over them then costs a blit, not a redraw of every visible bar, and a
-        # live tick redraws only its own strip of the cache.
-        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self._n = 0
         self._time: IntArray = np.zeros(0, dtype=np.int64)
         self._cols: FloatArray = np.zeros((5, 0), dtype=np.float64)  # o, h, l, c, v
@@ -100,6 +101,11 @@ class CandlestickItem(pg.GraphicsObject):
             pen.setWidth(1)
         self._up_brush = QBrush(QColor(UP_COLOR))
         self._down_brush = QBrush(QColor(DOWN_COLOR))
+        # Drawing primitives of settled bars (all but the newest), by span. A live
+        # tick repaints whatever crosses the bid and ask lines too, often the whole
+        # plot: replaying these lists then costs a few C++ calls, not a rebuild.
+        self._settled_version = 0  # bumps whenever a bar other than the newest changes
+        self._memo: dict[tuple[int, int, int, int], list[_Primitives]] = {}
 
     # ------------------------------------------------------------------ data
 
@@ -153,6 +159,7 @@ class CandlestickItem(pg.GraphicsObject):
         for row, column in enumerate(columns):
             self._cols[row, :n] = column
         self._n = n
+        self._settled_version += 1
         self._y_min, self._y_max = _low_high(columns[2], columns[1]) or (0.0, 0.0)
         self.prepareGeometryChange()
         self._rebuild_rect()
@@ -187,6 +194,7 @@ class CandlestickItem(pg.GraphicsObject):
         else:
             self._extend_y(low, high)
         self._n = i + 1
+        self._settled_version += 1  # the bar that was live is settled now
         self.prepareGeometryChange()  # the x extent always grows
         self._rebuild_rect()
         self.update()
@@ -285,10 +293,9 @@ class CandlestickItem(pg.GraphicsObject):
             px_per_bar = abs(painter.deviceTransform().m11())
             if span is not None and px_per_bar > 0:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-                if px_per_bar >= MIN_PIXELS_PER_CANDLE:
-                    self._paint_candles(painter, *span)
-                else:
-                    self._paint_envelope(painter, *span, bars_per_line=math.ceil(1 / px_per_bar))
+                group = 1 if px_per_bar >= MIN_PIXELS_PER_CANDLE else math.ceil(1 / px_per_bar)
+                for primitives in self._primitives(*span, group):
+                    _draw(painter, primitives)
         finally:
             self.sigPainted.emit()
 
@@ -306,7 +313,38 @@ class CandlestickItem(pg.GraphicsObject):
         # One bar of margin so half-visible candles at the edges are drawn too.
         return self.index_range(x0 - 1, x1 + 1)
 
-    def _paint_candles(self, painter: QPainter, i0: int, i1: int) -> None:
+    def _primitives(self, i0: int, i1: int, group: int) -> list[_Primitives]:
+        """What to draw for bars ``[i0, i1)``: settled groups from the memo, the live one fresh.
+
+        ``group`` is 1 for candles, else the bars per envelope line. Groups are
+        aligned to absolute multiples of ``group``, so the group holding the
+        newest bar is the only one a live tick changes.
+        """
+        if group > 1:  # whole groups only, so a partial repaint draws what a full one does
+            i0 = i0 // group * group
+            i1 = min(self._n, -(-i1 // group) * group)
+        live = (self._n - 1) // group * group  # first bar of the newest bar's group
+        out: list[_Primitives] = []
+        settled_end = min(i1, live)
+        if settled_end > i0:
+            key = (i0, settled_end, group, self._settled_version)
+            settled = self._memo.get(key)
+            if settled is None:
+                if len(self._memo) >= MEMO_ENTRIES:
+                    self._memo.clear()
+                settled = self._build(i0, settled_end, group)
+                self._memo[key] = settled
+            out.extend(settled)
+        if i1 > live:
+            out.extend(self._build(max(i0, live), i1, group))
+        return out
+
+    def _build(self, i0: int, i1: int, group: int) -> list[_Primitives]:
+        if group == 1:
+            return self._candle_primitives(i0, i1)
+        return self._envelope_primitives(i0, i1, group)
+
+    def _candle_primitives(self, i0: int, i1: int) -> list[_Primitives]:
         """One wick and one body per bar, up and down bars in two draw calls each."""
         o, h, lo, c = (self._cols[k, i0:i1] for k in range(4))
         x = np.arange(i0, i1, dtype=np.float64)
@@ -317,29 +355,21 @@ class CandlestickItem(pg.GraphicsObject):
         bodies = np.column_stack(
             (x - half, body_bottom, np.full_like(x, BODY_WIDTH), np.maximum(o, c) - body_bottom)
         )
+        out: list[_Primitives] = []
         for mask, pen, brush in (
             (up, self._up_pen, self._up_brush),
             (~up, self._down_pen, self._down_brush),
         ):
-            if not mask.any():
-                continue
-            painter.setPen(pen)
-            painter.drawLines(_lines(wicks[mask]))
-            painter.setBrush(brush)
-            painter.drawRects(_rects(bodies[mask]))
+            if mask.any():
+                out.append((pen, brush, _lines(wicks[mask]), _rects(bodies[mask])))
+        return out
 
-    def _paint_envelope(self, painter: QPainter, i0: int, i1: int, bars_per_line: int) -> None:
-        """One vertical low–high line per group of ``bars_per_line`` bars.
+    def _envelope_primitives(self, i0: int, i1: int, group: int) -> list[_Primitives]:
+        """One vertical low–high line per ``group`` bars (``i0`` aligned to a group).
 
-        Groups are aligned to absolute multiples of ``bars_per_line`` so panning
-        does not make the envelope shimmer. A group is "up" when its last close
-        is at or above its first open.
+        A group is "up" when its last close is at or above its first open.
         """
-        k = bars_per_line
-        # Whole groups only, so a partial repaint draws the same lines as a full one.
-        i0 = i0 // k * k
-        i1 = min(self._n, -(-i1 // k) * k)
-        starts = np.arange(i0, i1, k)
+        starts = np.arange(i0, i1, group)
         ends = np.append(starts[1:], i1)
         offsets = starts - i0
         lows = np.minimum.reduceat(self._cols[2, i0:i1], offsets)
@@ -349,10 +379,21 @@ class CandlestickItem(pg.GraphicsObject):
         x = (starts + ends - 1) / 2.0
         lines = np.column_stack((x, lows, x, highs))
         up = last_close >= first_open
-        for mask, pen in ((up, self._up_pen), (~up, self._down_pen)):
-            if mask.any():
-                painter.setPen(pen)
-                painter.drawLines(_lines(lines[mask]))
+        return [
+            (pen, None, _lines(lines[mask]), [])
+            for mask, pen in ((up, self._up_pen), (~up, self._down_pen))
+            if mask.any()
+        ]
+
+
+def _draw(painter: QPainter, primitives: _Primitives) -> None:
+    pen, brush, lines, rects = primitives
+    painter.setPen(pen)
+    if lines:
+        painter.drawLines(lines)
+    if rects and brush is not None:
+        painter.setBrush(brush)
+        painter.drawRects(rects)
 
 
 class ViewSpanningItem(pg.GraphicsObject):
@@ -495,8 +536,10 @@ class GridItem(ViewSpanningItem):
         self._pen = QPen(QColor(color))
         self._pen.setCosmetic(True)
         self.setZValue(-10)
-        # The grid changes only with the view: between pans it is a blit.
-        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
+        # The lines for the last view geometry: live ticks repaint parts of the plot
+        # many times a second without the view moving, so the axes' tick maths runs
+        # once per pan or zoom instead of once per repaint.
+        self._memo: tuple[tuple[float, ...], list[QLineF]] | None = None
 
     def paint(
         self,
@@ -510,14 +553,25 @@ class GridItem(ViewSpanningItem):
         transform = painter.deviceTransform()
         width_px = abs(transform.m11()) * rect.width()
         height_px = abs(transform.m22()) * rect.height()
+        key = (rect.left(), rect.top(), rect.width(), rect.height(), width_px, height_px)
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, self._lines(rect, width_px, height_px))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(self._pen)  # cosmetic: one pixel whatever the zoom
+        painter.drawLines(self._memo[1])
+
+    def refresh(self) -> None:
+        """New bars under the same view: the time axis may tick elsewhere."""
+        self._memo = None
+        self.update()
+
+    def _lines(self, rect: QRectF, width_px: float, height_px: float) -> list[QLineF]:
         xs = self._values(self._x_ticks, rect.left(), rect.right(), width_px)
         ys = self._values(self._y_ticks, rect.top(), rect.bottom(), height_px)
         top, bottom, left, right = rect.top(), rect.bottom(), rect.left(), rect.right()
         lines = [QLineF(x, top, x, bottom) for x in xs]
         lines += [QLineF(left, y, right, y) for y in ys]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setPen(self._pen)  # cosmetic: one pixel whatever the zoom
-        painter.drawLines(lines)
+        return lines
 
     def _values(self, ticks: TickSource, low: float, high: float, pixels: float) -> list[float]:
         if pixels <= 0 or high <= low:

@@ -38,7 +38,10 @@ RIGHT_MARGIN_BARS = 3.0
 #: Fraction of the visible price range added above and below the visible bars.
 Y_PADDING = 0.05
 #: During live updates the y range is kept until it is this many times the fitted one.
-Y_LOOSE_LIMIT = 1.25
+Y_LOOSE_LIMIT = 1.4
+#: When a live bar breaks out of the range, the fraction of the fitted range left free
+#: beyond it: a trend then refits the view (a full repaint) every few points, not every tick.
+Y_BREAKOUT_ROOM = 0.15
 #: Fraction of the visible width moved by Left/Right.
 PAN_FRACTION = 0.10
 ZOOM_IN_FACTOR = 0.8
@@ -193,6 +196,8 @@ class ChartPanel(QWidget):
         )
         self._candles.sigPainted.connect(self._on_candles_painted)
 
+        # The scene's background brush covers every pixel: skip Qt's own fill first.
+        self._plot_widget.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._plot_widget)
@@ -321,6 +326,7 @@ class ChartPanel(QWidget):
         )
         self._awaiting_paint = self.bar_count > 0
         self._hover = None
+        self._grid.refresh()
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
         self._fit_y()
         self._refresh_readout()
@@ -444,6 +450,7 @@ class ChartPanel(QWidget):
         """Drop the bars (the timeframe stays selected)."""
         empty = np.zeros(0)
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
+        self._grid.refresh()
         self._hover = None
         for line in (self._bid_line, self._ask_line):
             line.setVisible(False)
@@ -515,11 +522,13 @@ class ChartPanel(QWidget):
             if levels:
                 low, high = min(low, *levels), max(high, *levels)
         pad = (high - low) * Y_PADDING or max(abs(high) * 1e-4, 1e-9)
-        if not strict:
-            y0, y1 = self._plot_widget.getPlotItem().getViewBox().viewRange()[1]
-            if y0 <= low and high <= y1 and y1 - y0 <= (high - low + 2 * pad) * Y_LOOSE_LIMIT:
-                return None
-        return low - pad, high + pad
+        if strict:
+            return low - pad, high + pad
+        y0, y1 = self._plot_widget.getPlotItem().getViewBox().viewRange()[1]
+        if y0 <= low and high <= y1 and y1 - y0 <= (high - low + 2 * pad) * Y_LOOSE_LIMIT:
+            return None
+        room = (high - low) * Y_BREAKOUT_ROOM
+        return low - pad - (room if low < y0 else 0.0), high + pad + (room if high > y1 else 0.0)
 
     def _digits(self) -> int:
         return self._spec.digits if self._spec is not None else DEFAULT_DIGITS

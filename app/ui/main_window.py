@@ -46,6 +46,7 @@ from app.ui.account_panel import AccountPanel
 from app.ui.chart import ChartPanel
 from app.ui.chart_trading import ChartTrading
 from app.ui.event_log import EventLogModel, EventLogView
+from app.ui.frame_pacing import PaintedAcknowledger
 from app.ui.history_window import HistoryWindow
 from app.ui.market_watch import MarketWatchModel, MarketWatchView
 from app.ui.order_ticket import OrderTicket
@@ -298,6 +299,7 @@ class MainWindow(QMainWindow):
 
     def _connect_bus(self) -> None:
         bus = self._bus
+        self._frame_ack = PaintedAcknowledger(bus.frame_consumed.emit, self)
         bus.frame.connect(self.on_frame)
         bus.history.connect(self.on_history)
         bus.symbols.connect(self.on_symbols)
@@ -464,7 +466,7 @@ class MainWindow(QMainWindow):
                 self.chart_trading.set_currency(frame.account.currency)
             self._count_ticks(frame.tick_count)
         finally:
-            self._bus.frame_consumed.emit(frame.seq)
+            self._frame_ack.frame_applied(frame.seq)  # acknowledged after the repaint
 
     def on_connection(self, state: ConnectionState) -> None:
         colors = {

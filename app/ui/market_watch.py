@@ -4,7 +4,9 @@ Built so that 200 symbols ticking cannot lag the window:
 
 * The model keeps one small mutable row per symbol, in a fixed order. A frame
   updates only the rows whose symbol changed and then emits ``dataChanged``
-  once per contiguous run of changed rows, never a model reset.
+  once per contiguous run of changed rows, never a model reset. Frames come
+  at most once per window repaint (the window acknowledges a frame only after
+  painting it, see ``app.ui.frame_pacing``), so no throttle is needed here.
 * Cells are formatted when the view paints them, i.e. only for the rows on
   screen, once per paint, whatever the tick rate. The view paints whole rows
   itself from prepared text (see ``MarketWatchView.paintEvent``).
@@ -24,7 +26,6 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
-    QPointF,
     QRect,
     Qt,
     QTimer,
@@ -52,11 +53,6 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FLASH_MS = 600
 #: Repaints per second of a fading highlight (one timer for the whole table).
 FLASH_HZ = 30
-#: Shortest time between two repaint requests of the table. With every row
-#: changing each frame, repainting per frame would take the GUI thread; waiting
-#: a full 60 Hz frame would put a change on screen up to a frame plus a paint
-#: late. Half a frame keeps any change under one display frame from its tick.
-REPAINT_INTERVAL_S = 1 / 120
 #: Opacity of a fresh highlight, out of 255.
 FLASH_ALPHA = 110
 _DAY_MS = 86_400_000
@@ -97,12 +93,6 @@ class MarketWatchModel(RowTableModel):
         self._flash_timer = QTimer(self)
         self._flash_timer.setInterval(round(1000 / FLASH_HZ))
         self._flash_timer.timeout.connect(self._fade)
-        self._dirty: set[int] = set()
-        self._last_flush = 0.0
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._flush_timer.timeout.connect(self.flush)
 
     # -- feeding --------------------------------------------------------------------
     def set_symbols(self, specs: Sequence[SymbolSpec]) -> None:
@@ -149,26 +139,10 @@ class MarketWatchModel(RowTableModel):
                     row.flash_at = now
                     self._flashing.add(i)
                 changed.add(i)
-        self._dirty |= changed
-        if self._dirty and not self._flush_timer.isActive():
-            wait = self._last_flush + REPAINT_INTERVAL_S - time.monotonic()
-            if wait <= 0:
-                self.flush()
-            else:
-                self._flush_timer.start(max(1, round(wait * 1000)))
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, BID), self.index(last, CHANGE))
         if self._flashing and not self._flash_timer.isActive():
             self._flash_timer.start()
-
-    def flush(self) -> None:
-        """Ask the view to repaint the changed rows: one ``dataChanged`` per run of rows.
-
-        Called at most every ``REPAINT_INTERVAL_S`` (a change after a quiet
-        spell goes out at once), however many frames arrive in between.
-        """
-        self._last_flush = time.monotonic()
-        dirty, self._dirty = self._dirty, set()
-        for first, last in _runs(dirty):
-            self.dataChanged.emit(self.index(first, BID), self.index(last, CHANGE))
 
     # -- reading --------------------------------------------------------------------
     def symbol_at(self, row: int) -> str:
@@ -387,7 +361,7 @@ class MarketWatchView(QTableView):
         Python about a hundred times for 20 rows and laying every price out
         again: 6 ms a paint, most of a frame when every row ticks. Here one call
         per row fetches the row and each cell costs a fill (if highlighted) and
-        a blit of cached glyphs, about a fifth of that. Rows, columns, scrolling,
+        a blit of prepared glyphs (``StaticTextCache``), about a fifth of that. Rows, columns, scrolling,
         alternating colours, selection and the change highlight look as before;
         the grid is off and there are no icons or editors to draw.
         """
@@ -408,7 +382,7 @@ class MarketWatchView(QTableView):
         alternate = self.alternatingRowColors()
         width = self.viewport().width()
         texts = self._texts
-        lookup, metrics = texts.get, self.fontMetrics()
+        metrics = self.fontMetrics()
         painter = QPainter(self.viewport())
         try:
             painter.setFont(texts.font)
@@ -427,18 +401,17 @@ class MarketWatchView(QTableView):
                 for column, left, column_width in columns:
                     colour = colours[column]
                     painter.setPen(highlighted if is_selected else colour or plain)
-                    static, text_width = lookup(cells[column])
+                    text = cells[column]
+                    text_width = texts.width(text)
                     room = column_width - 2 * _MARGIN
                     if text_width > room:  # a narrow column: elide as the stock view would
-                        elided = metrics.elidedText(
-                            cells[column], Qt.TextElideMode.ElideRight, room
-                        )
-                        static, text_width = lookup(elided)
+                        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+                        text_width = texts.width(text)
                     if column == SYMBOL:
                         x: float = left + _MARGIN
                     else:
                         x = left + column_width - _MARGIN - text_width
-                    painter.drawStaticText(QPointF(x, text_top), static)
+                    texts.draw(painter, x, text_top, text)
         finally:
             painter.end()
 

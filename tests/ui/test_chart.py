@@ -322,3 +322,21 @@ def test_toolbar_timeframe_shows_engine_bars_of_that_period(
     assert w.timeframe_actions[Timeframe.D1].isChecked()
     qtbot.waitUntil(lambda: w.chart.bar_count > 0, timeout=5000)
     assert (w.chart.candles.time % 86_400 == 0).all()
+
+
+def test_a_trending_live_bar_stays_in_view_and_refits_y_only_now_and_then(
+    panel: ChartPanel,
+) -> None:
+    """Every refit repaints the whole chart: a tick-by-tick trend must not cause one per tick."""
+    t, o, h, low, c, v = panel.last_bar()  # type: ignore[misc]
+    y0, y1 = y_range(panel)
+    step = (y1 - y0) / 200  # a rally of 2.5 times the visible range, in 500 ticks
+    refits = 0
+    for i in range(1, 501):
+        c = o + i * step
+        h = max(h, c)
+        panel.update_bar(Bar("EURUSD", TF, t, o, h, low, c, v))
+        before, (y0, y1) = (y0, y1), y_range(panel)
+        refits += (y0, y1) != before
+        assert y0 <= low and h <= y1, f"tick {i}: the live bar left the view"
+    assert 0 < refits <= 12  # without room beyond a breakout: 25
