@@ -74,6 +74,10 @@ class _BusPublisher:
         self._bus.trade_history.emit(history)
 
 
+#: Longest time between two broker polls while the window is painting a frame.
+BUSY_POLL_MS = 10
+
+
 class Engine(QObject):
     """Lives in the engine thread after ``EngineHost`` moves it there."""
 
@@ -149,13 +153,35 @@ class Engine(QObject):
 
     @Slot(int)
     def on_frame_consumed(self, seq: int) -> None:
+        """The window has painted the last frame: poll now, so the next one is fresh."""
         self.core.frame_consumed(seq)
-        self._publish_frame()
+        self._poll()
 
     @Slot()
     def _poll(self) -> None:
         self._guard(self.core.poll)
         self._publish_frame()
+        self._pace_polls()
+
+    def _pace_polls(self) -> None:
+        """Poll at the set interval while the window waits, more slowly while it paints.
+
+        Ticks polled while a frame is in flight cannot reach the screen before
+        the window acknowledges it (which polls at once), but every poll costs
+        the Python lock the window needs to paint. Polling continues at least
+        every ``BUSY_POLL_MS`` so the risk gate sees the equity move even if
+        the window stalls.
+        """
+        timer = self._poll_timer
+        if timer is None or not timer.isActive():
+            return
+        wanted = (
+            max(self._poll_interval_ms, BUSY_POLL_MS)
+            if self.core.frames.in_flight
+            else self._poll_interval_ms
+        )
+        if timer.interval() != wanted:
+            timer.setInterval(wanted)  # restarts the timer: the next poll is `wanted` from now
 
     @Slot()
     def _publish_frame(self) -> None:

@@ -269,11 +269,19 @@ class MarketWatchModel(RowTableModel):
         return colour
 
     def _fade(self) -> None:
-        """One step of every fading highlight; the timer stops when none is left."""
+        """One step of every fading highlight; the timer stops when none is left.
+
+        Rows that changed within the last step were just repainted by their
+        frame at nearly full strength: repainting them again here would only
+        add a paint between frames in a fast market, so they wait a step.
+        """
+        now = self._clock()
         done = {i for i in self._flashing if self.flash_strength(i) <= 0}
         for i in done:
             self._rows[i].flash_at = -1.0
-        for first, last in _runs(self._flashing):
+        step = 1 / FLASH_HZ
+        stale = {i for i in self._flashing if now - self._rows[i].flash_at >= step or i in done}
+        for first, last in _runs(stale):
             self.dataChanged.emit(
                 self.index(first, BID), self.index(last, ASK), [Qt.ItemDataRole.BackgroundRole]
             )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from pytestqt.qtbot import QtBot
 
+from app.brokers.base import BrokerEvents
 from app.domain.commands import ClosePosition, RequestHistory, SubmitOrder, new_client_id
 from app.domain.enums import ConnectionStatus, OrderStatus, Side
 from app.domain.events import BarHistory, OrderRequest
@@ -163,3 +165,42 @@ def test_broker_is_called_only_from_the_engine_thread(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: bool(fills), timeout=5000)
     assert host.stop()
     assert callers and threading.main_thread().name not in callers
+
+
+def test_while_the_window_paints_the_engine_polls_slower_but_never_stops(qtbot: QtBot) -> None:
+    """Polls during a frame in flight only cost the window time; the gate still sees ticks.
+
+    The acknowledgement polls at once, so the next frame carries the freshest ticks.
+    """
+    from app.brokers.sim import SimBroker
+    from app.engine.bus import EventBus
+    from app.engine.engine import BUSY_POLL_MS, Engine, EngineHost
+
+    polls: list[float] = []
+
+    class CountingBroker(SimBroker):
+        def poll(self) -> BrokerEvents:
+            polls.append(time.monotonic())
+            return super().poll()
+
+    bus = EventBus()
+    host = EngineHost(
+        Engine(bus, lambda: CountingBroker(ticks_per_second=200), poll_interval_ms=1), bus
+    )
+    held: list = []
+    bus.frame.connect(held.append)  # a window busy painting: no acknowledgement yet
+    host.start()
+    try:
+        qtbot.waitUntil(lambda: bool(held), timeout=5000)
+        qtbot.wait(100)
+        start = len(polls)
+        qtbot.wait(400)
+        while_held = len(polls) - start
+        assert 400 / BUSY_POLL_MS / 4 <= while_held <= 400 / BUSY_POLL_MS + 5  # not 400 polls
+        before_ack = len(polls)
+        bus.frame_consumed.emit(held[0].seq)
+        qtbot.waitUntil(lambda: len(held) >= 2, timeout=2000)
+        assert len(polls) > before_ack  # the frame after the acknowledgement was polled for
+        assert held[1].tick_count > 0
+    finally:
+        assert host.stop()

@@ -159,6 +159,21 @@ def test_a_change_flashes_and_fades_with_one_timer(
     assert background(model, 0, BID) is None and background(model, 2, BID) is None
 
 
+def test_the_fade_leaves_alone_a_row_its_frame_just_repainted(
+    qtbot: QtBot, model: MarketWatchModel, clock: FakeClock
+) -> None:
+    """In a fast market every frame repaints its rows: the fade must not add paints."""
+    model.apply({"EURUSD": Tick("EURUSD", T0_MS, 1.1, 1.1001)})
+    model.apply({"EURUSD": Tick("EURUSD", T0_MS + 1, 1.1002, 1.1003)})
+    fades: list[int] = []
+    model.dataChanged.connect(lambda top, _, roles: fades.append(top.row()) if roles else None)
+    qtbot.wait(150)  # several fade steps; the clock says the change is brand new
+    assert fades == [] and model.fading
+    clock.now += 0.05  # older than a fade step now
+    qtbot.waitUntil(lambda: bool(fades), timeout=1000)
+    assert fades[0] == 0
+
+
 def _ink(image: QImage, rect: QRect, background: QColor) -> int:
     """Pixels in ``rect`` that differ from ``background``: how much is drawn there."""
     return sum(
