@@ -72,19 +72,20 @@ class SyntheticBroker(SimBroker):
             # Tick i is due at started + i / rate: tick 0 at once.
             due = min(int((now - self._started) * self._rate) + 1, self._sent + self._max_per_poll)
         names, count = self._names, len(self._names)
+        quotes, specs = self._quotes, self._specs
+        ticks, created = events.ticks, self.created
         ms = int(time.time() * 1000)
+        started, rate, burst = self._started, self._rate, self._burst
         for i in range(self._sent, due):
             name = names[i % count]
-            quote = self._quotes[name]
-            step = 1 if (i // count) % 7 < 4 else -1
-            spec = self._specs[name]
-            bid = round(quote.bid + step * spec.point, spec.digits)
-            tick = Tick(name, ms, bid, round(bid + 10 * spec.point, spec.digits))
-            self._quotes[name] = tick
-            events.ticks.append(tick)
-            self.created.append(
-                now if self._burst else self._started + i / self._rate
-            )  # paced: the moment it was due
+            spec = specs[name]
+            point = spec.point
+            step = point if (i // count) % 7 < 4 else -point
+            bid = round(quotes[name].bid + step, spec.digits)
+            tick = Tick(name, ms, bid, round(bid + 10 * point, spec.digits))
+            quotes[name] = tick
+            ticks.append(tick)
+            created.append(now if burst else started + i / rate)  # paced: the moment it was due
         self._sent = due
         return events
 

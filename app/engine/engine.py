@@ -74,8 +74,9 @@ class _BusPublisher:
         self._bus.trade_history.emit(history)
 
 
-#: Longest time between two broker polls while the window is painting a frame.
-BUSY_POLL_MS = 10
+#: Longest time between two broker polls while the window is painting a frame
+#: (the default poll interval: a busy window never makes the risk gate see ticks later).
+BUSY_POLL_MS = 20
 
 
 class Engine(QObject):

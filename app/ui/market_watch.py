@@ -4,7 +4,8 @@ Built so that 200 symbols ticking cannot lag the window:
 
 * The model keeps one small mutable row per symbol, in a fixed order. A frame
   updates only the rows whose symbol changed and then emits ``dataChanged``
-  once per contiguous run of changed rows, never a model reset. Frames come
+  once per contiguous run of rows, for the cells whose text changed (usually
+  the bid and ask), never a model reset. Frames come
   at most once per window repaint (the window acknowledges a frame only after
   painting it, see ``app.ui.frame_pacing``), so no throttle is needed here.
 * Cells are formatted when the view paints them, i.e. only for the rows on
@@ -21,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from PySide6.QtCore import (
     QEvent,
@@ -63,6 +65,10 @@ COLUMN_CHARS = (8, 9, 9, 6, 8)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 #: Pixels between a cell's edge and its text.
 _MARGIN = 4
+
+
+_Shown = tuple[list[str], list[QColor | None]]
+"""A row's cell texts and text colours, as last shown."""
 
 
 @dataclass(slots=True)
@@ -113,36 +119,72 @@ class MarketWatchModel(RowTableModel):
         O(changed symbols); emits ``dataChanged`` per contiguous run of changed rows.
         """
         now = self._clock()
-        changed: set[int] = set()
+        shown: dict[int, _Shown] = {}  # row -> its texts and colours before this frame
         row_of, rows = self._row_of, self._rows
         for bar in bars:
             if bar.timeframe is not Timeframe.D1:
                 continue
             i = row_of.get(bar.symbol)
             if i is not None:
+                shown.setdefault(i, self.row_cells(i)[:2])
                 row = rows[i]
                 row.day_open, row.day_open_is_d1, row.day = bar.open, True, bar.time // 86_400
-                changed.add(i)
         for symbol, tick in quotes.items():
             i = row_of.get(symbol)
             if i is None:
                 continue
             row = rows[i]
             previous = row.tick
+            if previous is not None and tick.bid == previous.bid and tick.ask == previous.ask:
+                row.tick = tick
+                continue
+            shown.setdefault(i, self.row_cells(i)[:2])
             row.tick = tick
             day = tick.time_msc // _DAY_MS
             if row.day_open is None or (day > row.day and not row.day_open_is_d1):
                 row.day_open, row.day = tick.bid, day  # first price of the day
-            if previous is None or tick.bid != previous.bid or tick.ask != previous.ask:
-                if previous is not None:
-                    row.direction = 1 if tick.bid >= previous.bid else -1
-                    row.flash_at = now
-                    self._flashing.add(i)
-                changed.add(i)
-        for first, last in _runs(changed):
-            self.dataChanged.emit(self.index(first, BID), self.index(last, CHANGE))
+            if previous is not None:
+                row.direction = 1 if tick.bid >= previous.bid else -1
+                row.flash_at = now
+                self._flashing.add(i)
+        self._repaint_changed_cells(shown)
         if self._flashing and not self._flash_timer.isActive():
             self._flash_timer.start()
+
+    def _repaint_changed_cells(self, shown: Mapping[int, _Shown]) -> None:
+        """One ``dataChanged`` per run of rows whose changed cells span the same columns.
+
+        A quote usually changes the bid and ask only; the spread and the day's
+        change keep their text. Leaving their cells out of the repaint halves
+        the text a fast market makes the view draw. A changed quote always
+        repaints both the bid and the ask: the highlight spans the two.
+        """
+        spans: list[tuple[int, int, int]] = []  # (row, first column, last column)
+        for i in sorted(shown):
+            texts, colours, _ = self.row_cells(i)
+            old_texts, old_colours = shown[i]
+            columns = [
+                c
+                for c in range(len(texts))
+                if texts[c] != old_texts[c] or colours[c] != old_colours[c]
+            ]
+            if columns and columns[0] in (BID, ASK):
+                columns = sorted({BID, ASK, *columns})
+            if columns:
+                spans.append((i, columns[0], columns[-1]))
+        start = 0
+        for k in range(1, len(spans) + 1):
+            run_ends = (
+                k == len(spans)
+                or spans[k][0] != spans[k - 1][0] + 1
+                or spans[k][1:] != spans[start][1:]
+            )
+            if run_ends:
+                first_row, first_column, last_column = spans[start]
+                self.dataChanged.emit(
+                    self.index(first_row, first_column), self.index(spans[k - 1][0], last_column)
+                )
+                start = k
 
     # -- reading --------------------------------------------------------------------
     def symbol_at(self, row: int) -> str:
@@ -374,14 +416,6 @@ class MarketWatchView(QTableView):
         the grid is off and there are no icons or editors to draw.
         """
         model = self._model
-        exposed = event.rect()
-        first = self.rowAt(exposed.top())
-        if first < 0:
-            return  # only the empty area below the last row: the viewport's fill is all
-        last = self.rowAt(exposed.bottom())
-        if last < 0:
-            last = model.rowCount() - 1
-        columns = self._exposed_columns(exposed.left(), exposed.right())
         flash_span = self._flash_span()
         selection = self.selectionModel()
         selected = {index.row() for index in selection.selectedRows()} if selection else set()
@@ -394,32 +428,44 @@ class MarketWatchView(QTableView):
         painter = QPainter(self.viewport())
         try:
             painter.setFont(texts.font)
-            for row in range(first, last + 1):
-                top, height = self.rowViewportPosition(row), self.rowHeight(row)
-                cells, colours, flash = model.row_cells(row)
-                is_selected = row in selected
-                if is_selected:
-                    painter.fillRect(QRect(0, top, width, height), palette.highlight())
-                else:
-                    if row & 1 and alternate:
-                        painter.fillRect(QRect(0, top, width, height), palette.alternateBase())
-                    if flash is not None and flash_span is not None:
-                        painter.fillRect(QRect(flash_span[0], top, flash_span[1], height), flash)
-                text_top = top + (height - texts.line_height) / 2
-                for column, left, column_width in columns:
-                    colour = colours[column]
-                    painter.setPen(highlighted if is_selected else colour or plain)
-                    text = cells[column]
-                    text_width = texts.width(text)
-                    room = column_width - 2 * _MARGIN
-                    if text_width > room:  # a narrow column: elide as the stock view would
-                        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
-                        text_width = texts.width(text)
-                    if column == SYMBOL:
-                        x: float = left + _MARGIN
+            # Rect by rect (a frame's changed cells), so a row is drawn only where it changed.
+            for exposed in cast(Iterable[QRect], event.region()):
+                first = self.rowAt(exposed.top())
+                if first < 0:
+                    continue  # the empty area below the last row: the viewport's fill is all
+                last = self.rowAt(exposed.bottom())
+                if last < 0:
+                    last = model.rowCount() - 1
+                columns = self._exposed_columns(exposed.left(), exposed.right())
+                painter.setClipRect(exposed)
+                for row in range(first, last + 1):
+                    top, height = self.rowViewportPosition(row), self.rowHeight(row)
+                    cells, colours, flash = model.row_cells(row)
+                    is_selected = row in selected
+                    if is_selected:
+                        painter.fillRect(QRect(0, top, width, height), palette.highlight())
                     else:
-                        x = left + column_width - _MARGIN - text_width
-                    texts.draw(painter, x, text_top, text)
+                        if row & 1 and alternate:
+                            painter.fillRect(QRect(0, top, width, height), palette.alternateBase())
+                        if flash is not None and flash_span is not None:
+                            painter.fillRect(
+                                QRect(flash_span[0], top, flash_span[1], height), flash
+                            )
+                    text_top = top + (height - texts.line_height) / 2
+                    for column, left, column_width in columns:
+                        colour = colours[column]
+                        painter.setPen(highlighted if is_selected else colour or plain)
+                        text = cells[column]
+                        text_width = texts.width(text)
+                        room = column_width - 2 * _MARGIN
+                        if text_width > room:  # a narrow column: elide as the stock view would
+                            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+                            text_width = texts.width(text)
+                        if column == SYMBOL:
+                            x: float = left + _MARGIN
+                        else:
+                            x = left + column_width - _MARGIN - text_width
+                        texts.draw(painter, x, text_top, text)
         finally:
             painter.end()
 

@@ -135,6 +135,36 @@ def test_a_frame_repaints_only_the_changed_rows_in_contiguous_runs(qtbot: QtBot)
     assert model.symbols == names  # rows stay where they were
 
 
+def test_a_frame_repaints_only_the_cells_whose_text_changed(model: MarketWatchModel) -> None:
+    """A quote usually moves the bid and ask only: the spread and change cells stay as drawn."""
+    model.apply(
+        {"EURUSD": Tick("EURUSD", T0_MS, 1.1, 1.1001), "GBPUSD": Tick("GBPUSD", T0_MS, 1.3, 1.3001)}
+    )
+    model.apply({"EURUSD": Tick("EURUSD", T0_MS, 1.10001, 1.10011)})  # now up on the day
+    spans: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda top, bottom, roles: (
+            None
+            if roles
+            else spans.append((top.row(), bottom.row(), top.column(), bottom.column()))
+        )
+    )
+    # One point up on both sides: same spread, same "+0.00%".
+    model.apply({"EURUSD": Tick("EURUSD", T0_MS + 1, 1.10002, 1.10012)})
+    assert spans == [(0, 0, BID, ASK)]
+    # The ask moves on GBPUSD and widens its spread: a run of its own.
+    spans.clear()
+    model.apply(
+        {
+            "EURUSD": Tick("EURUSD", T0_MS + 2, 1.10003, 1.10013),
+            "GBPUSD": Tick("GBPUSD", T0_MS + 2, 1.3, 1.3003),
+        }
+    )
+    # GBPUSD: the ask and spread changed; the bid repaints too, under the highlight.
+    assert spans == [(0, 0, BID, ASK), (2, 2, BID, SPREAD)]
+    assert text(model, 2, SPREAD) == "30"
+
+
 def test_a_change_flashes_and_fades_with_one_timer(
     qtbot: QtBot, model: MarketWatchModel, clock: FakeClock
 ) -> None:
