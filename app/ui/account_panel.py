@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from app.domain.events import AccountState
+from app.ui.steady_label import SteadyLabel
 from app.ui.theme import money, pnl_color, signed_money
 
 
@@ -26,7 +27,7 @@ class AccountPanel(QWidget):
         layout = QFormLayout(self)
         self.values: dict[str, QLabel] = {}
         for key, title in self.FIELDS:
-            label = QLabel("—")
+            label = SteadyLabel("—")  # changes with every tick while positions are open
             label.setObjectName(f"account_{key}")
             label.setMinimumWidth(110)
             font = label.font()

@@ -54,6 +54,7 @@ from app.ui.orders import OrdersModel, OrdersView
 from app.ui.positions import PositionsModel, PositionsView
 from app.ui.risk_limits_dialog import RiskLimitsDialog
 from app.ui.risk_panel import RiskPanel
+from app.ui.steady_label import SteadyLabel
 from app.ui.telegram_settings import TelegramBackend, TelegramSettingsDialog
 from app.ui.theme import LOSS, PROFIT, WARNING
 from app.ui.trading_actions import TradingActions
@@ -284,7 +285,7 @@ class MainWindow(QMainWindow):
         self.broker_label = QLabel("Broker: —")
         self.connection_label = QLabel("Disconnected")
         self.connection_label.setObjectName("status_connection")
-        self.rate_label = QLabel("0 ticks/s")
+        self.rate_label = SteadyLabel("0 ticks/s")
         self.rate_label.setObjectName("status_rate")
         self.telegram_label = QLabel("Telegram: off")
         self.telegram_label.setObjectName("status_telegram")

@@ -82,6 +82,7 @@ class _Row:
     day: int = -1  # UTC day number of ``day_open``
     direction: int = 0  # +1 up, -1 down: the last bid move
     flash_at: float = -1.0  # monotonic seconds of the last change; <0: no highlight
+    cells: _Shown | None = None  # texts and colours, formatted once per change (None: stale)
 
 
 class MarketWatchModel(RowTableModel):
@@ -96,6 +97,7 @@ class MarketWatchModel(RowTableModel):
         self._row_of: dict[str, int] = {}
         self._order: dict[str, int] = {}  # subscription order, for "unsorted"
         self._flashing: set[int] = set()
+        self._flash_colours: dict[tuple[bool, int], QColor] = {}
         self._flash_timer = QTimer(self)
         self._flash_timer.setInterval(round(1000 / FLASH_HZ))
         self._flash_timer.timeout.connect(self._fade)
@@ -107,7 +109,7 @@ class MarketWatchModel(RowTableModel):
         self.beginResetModel()
         self._rows = [old.get(spec.name) or _Row(spec) for spec in specs]
         for row, spec in zip(self._rows, specs, strict=True):
-            row.spec = spec
+            row.spec, row.cells = spec, None  # digits may differ
         self._row_of = {row.spec.name: i for i, row in enumerate(self._rows)}
         self._order = {spec.name: i for i, spec in enumerate(specs)}
         self._flashing = {i for i, row in enumerate(self._rows) if row.flash_at >= 0}
@@ -126,9 +128,10 @@ class MarketWatchModel(RowTableModel):
                 continue
             i = row_of.get(bar.symbol)
             if i is not None:
-                shown.setdefault(i, self.row_cells(i)[:2])
+                shown.setdefault(i, self._shown(i))
                 row = rows[i]
                 row.day_open, row.day_open_is_d1, row.day = bar.open, True, bar.time // 86_400
+                row.cells = None
         for symbol, tick in quotes.items():
             i = row_of.get(symbol)
             if i is None:
@@ -138,8 +141,9 @@ class MarketWatchModel(RowTableModel):
             if previous is not None and tick.bid == previous.bid and tick.ask == previous.ask:
                 row.tick = tick
                 continue
-            shown.setdefault(i, self.row_cells(i)[:2])
+            shown.setdefault(i, self._shown(i))
             row.tick = tick
+            row.cells = None
             day = tick.time_msc // _DAY_MS
             if row.day_open is None or (day > row.day and not row.day_open_is_d1):
                 row.day_open, row.day = tick.bid, day  # first price of the day
@@ -161,7 +165,7 @@ class MarketWatchModel(RowTableModel):
         """
         spans: list[tuple[int, int, int]] = []  # (row, first column, last column)
         for i in sorted(shown):
-            texts, colours, _ = self.row_cells(i)
+            texts, colours = self._shown(i)
             old_texts, old_colours = shown[i]
             columns = [
                 c
@@ -206,23 +210,31 @@ class MarketWatchModel(RowTableModel):
 
     def daily_change(self, row: int) -> float | None:
         """Percent change of the bid against the day's open (D1 open, else first price)."""
-        r = self._rows[row]
-        if r.tick is None or not r.day_open:
-            return None
-        return (r.tick.bid - r.day_open) / r.day_open * 100
+        return _change_pct(self._rows[row])
 
     def row_cells(self, row: int) -> tuple[list[str], list[QColor | None], QColor | None]:
         """Every column's text and text colour, and the bid/ask highlight, in one call.
 
         The view paints a whole row from this, so a paint asks once per row
-        instead of about ten times per cell as a stock delegate would.
+        instead of about ten times per cell as a stock delegate would. Texts
+        are formatted once per change of the row, however often it is painted.
         """
+        texts, colours = self._shown(row)
+        return texts, colours, self._flash_colour(row)
+
+    def _shown(self, row: int) -> _Shown:
+        """The row's texts and colours, formatted only if the row changed since."""
         r = self._rows[row]
+        if r.cells is None:
+            r.cells = self._format(r)
+        return r.cells
+
+    def _format(self, r: _Row) -> _Shown:
         tick, spec = r.tick, r.spec
-        direction = PROFIT if r.direction > 0 else LOSS if r.direction < 0 else None
         if tick is None:
-            return [spec.name, "—", "—", "—", "—"], [None, None, None, None, None], None
-        change = self.daily_change(row)
+            return [spec.name, "—", "—", "—", "—"], [None, None, None, None, None]
+        direction = PROFIT if r.direction > 0 else LOSS if r.direction < 0 else None
+        change = _change_pct(r)
         texts = [
             spec.name,
             spec.format_price(tick.bid),
@@ -231,7 +243,7 @@ class MarketWatchModel(RowTableModel):
             "—" if change is None else f"{change:+.2f}%",
         ]
         change_colour = (PROFIT if change > 0 else LOSS) if change else None
-        return texts, [None, direction, direction, None, change_colour], self._flash_colour(row)
+        return texts, [None, direction, direction, None, change_colour]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Reorder the rows once (a header click); ticks never re-sort.
@@ -306,8 +318,12 @@ class MarketWatchModel(RowTableModel):
         strength = self.flash_strength(row)
         if strength <= 0:
             return None
-        colour = QColor(PROFIT if self._rows[row].direction > 0 else LOSS)
-        colour.setAlpha(round(FLASH_ALPHA * strength))
+        key = (self._rows[row].direction > 0, round(FLASH_ALPHA * strength))
+        colour = self._flash_colours.get(key)
+        if colour is None:  # at most 2 x FLASH_ALPHA colours, made once each
+            colour = QColor(PROFIT if key[0] else LOSS)
+            colour.setAlpha(key[1])
+            self._flash_colours[key] = colour
         return colour
 
     def _fade(self) -> None:
@@ -335,6 +351,13 @@ class MarketWatchModel(RowTableModel):
     def fading(self) -> bool:
         """Whether the flash timer is running (for tests and diagnostics)."""
         return self._flash_timer.isActive()
+
+
+def _change_pct(r: _Row) -> float | None:
+    """Percent change of the bid against the day's open, if both are known."""
+    if r.tick is None or not r.day_open:
+        return None
+    return (r.tick.bid - r.day_open) / r.day_open * 100
 
 
 def _sortable(key: object) -> tuple[int, object]:

@@ -36,6 +36,7 @@ from app.domain.enums import OrderSource, OrderStatus, OrderType, Side, TimeInFo
 from app.domain.events import AccountState, OrderUpdate, Position, Tick, WorkingOrder
 from app.domain.normalize import step_volume
 from app.domain.symbols import SymbolSpec
+from app.ui.steady_label import SteadyLabel
 from app.ui.theme import LOSS, PROFIT
 
 SendFn = Callable[[ParsedCommand], bool]
@@ -243,8 +244,11 @@ class OrderTicket(QWidget):
         self.comment = QLineEdit()
         self.comment.setObjectName("ticket_comment")
         self.comment.setMaxLength(31)
-        self.quote = QLabel("—")
+        # Changes with every frame: a fixed-size label (no window re-layout per
+        # change) painting its own background (no repaint of the dock behind it).
+        self.quote = SteadyLabel("—")
         self.quote.setObjectName("ticket_quote")
+        self.quote.setAutoFillBackground(True)
         self.buy_button = QPushButton("Buy")
         self.buy_button.setObjectName("ticket_buy")
         self.sell_button = QPushButton("Sell")

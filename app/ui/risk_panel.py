@@ -29,6 +29,7 @@ from app.domain.risk import (
     RiskWarning,
     UsageLevel,
 )
+from app.ui.steady_label import SteadyLabel
 from app.ui.theme import LOSS, PROFIT, WARNING
 
 MAX_BREACHES = 20
@@ -87,7 +88,7 @@ class RiskPanel(QWidget):
         self._levels: dict[RiskRule, UsageLevel | None] = {}
         rules = [r for r in RiskRule if r is not RiskRule.TRADING_STATE]
         for row, rule in enumerate(rules, start=1):
-            limit, usage, gauge = QLabel("—"), QLabel("—"), QProgressBar()
+            limit, usage, gauge = SteadyLabel("—"), SteadyLabel("—"), QProgressBar()
             gauge.setRange(0, 100)
             gauge.setMaximumHeight(14)
             gauge.setTextVisible(False)
