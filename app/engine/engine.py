@@ -176,13 +176,12 @@ class Engine(QObject):
         timer = self._poll_timer
         if timer is None or not timer.isActive():
             return
-        wanted = (
-            max(self._poll_interval_ms, BUSY_POLL_MS)
-            if self.core.frames.in_flight
-            else self._poll_interval_ms
-        )
-        if timer.interval() != wanted:
-            timer.setInterval(wanted)  # restarts the timer: the next poll is `wanted` from now
+        if self.core.frames.in_flight:
+            # Counted from this poll: while the window keeps acknowledging within
+            # BUSY_POLL_MS, every poll happens at an acknowledgement, none mid-paint.
+            timer.start(max(self._poll_interval_ms, BUSY_POLL_MS))
+        elif timer.interval() != self._poll_interval_ms:
+            timer.start(self._poll_interval_ms)
 
     @Slot()
     def _publish_frame(self) -> None:
