@@ -8,7 +8,9 @@ that opened it. Commands arrive as queued signals; facts leave as bus signals.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -102,6 +104,7 @@ class Engine(QObject):
         self._frame_interval_ms = max(1, round(1000 / refresh_hz))
         self._poll_timer: QTimer | None = None
         self._frame_timer: QTimer | None = None
+        self._last_poll = 0.0  # monotonic seconds
 
     @Slot()
     def start(self) -> None:
@@ -154,12 +157,24 @@ class Engine(QObject):
 
     @Slot(int)
     def on_frame_consumed(self, seq: int) -> None:
-        """The window has painted the last frame: poll now, so the next one is fresh."""
+        """The window has painted the last frame: poll now if one is due, so the next is fresh.
+
+        Never sooner than ``poll_interval_ms`` after the last poll: a fast
+        window must not make the engine poll the broker more often than set.
+        """
         self.core.frame_consumed(seq)
-        self._poll()
+        since_ms = (time.monotonic() - self._last_poll) * 1000
+        if since_ms >= self._poll_interval_ms:
+            self._poll()
+            return
+        self._publish_frame()
+        timer = self._poll_timer
+        if timer is not None and timer.isActive():  # the next poll, when it is due
+            timer.start(max(1, math.ceil(self._poll_interval_ms - since_ms)))
 
     @Slot()
     def _poll(self) -> None:
+        self._last_poll = time.monotonic()
         self._guard(self.core.poll)
         self._publish_frame()
         self._pace_polls()

@@ -204,3 +204,39 @@ def test_while_the_window_paints_the_engine_polls_slower_but_never_stops(qtbot: 
         assert held[1].tick_count > 0
     finally:
         assert host.stop()
+
+
+def test_a_fast_window_never_makes_the_engine_poll_more_often_than_set(qtbot: QtBot) -> None:
+    """Acknowledgements poll at once only when a poll is due by ``poll_interval_ms``."""
+    from app.brokers.sim import SimBroker
+    from app.engine.bus import EventBus
+    from app.engine.engine import Engine, EngineHost
+
+    polls: list[float] = []
+
+    class CountingBroker(SimBroker):
+        def poll(self) -> BrokerEvents:
+            polls.append(time.monotonic())
+            return super().poll()
+
+    bus = EventBus()
+    host = EngineHost(
+        Engine(bus, lambda: CountingBroker(ticks_per_second=500), poll_interval_ms=50), bus
+    )
+    frames: list = []
+
+    def acknowledge_at_once(frame: object) -> None:
+        frames.append(frame)
+        bus.frame_consumed.emit(frame.seq)  # type: ignore[attr-defined]
+
+    bus.frame.connect(acknowledge_at_once)
+    host.start()
+    try:
+        qtbot.waitUntil(lambda: len(frames) >= 2, timeout=5000)
+        start = len(polls)
+        qtbot.wait(1000)
+        assert 8 <= len(polls) - start <= 1000 / 50 + 3  # about 20, not one per frame
+        gaps = [b - a for a, b in zip(polls[start:], polls[start + 1 :], strict=False)]
+        assert min(gaps) >= 0.045  # 50 ms apart, give or take the timer's precision
+    finally:
+        assert host.stop()
