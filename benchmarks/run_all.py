@@ -195,8 +195,27 @@ def print_table(sections: list[dict], vn: dict, measured: bool) -> None:
             )
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (Linux ``/proc/stat``), or ``None`` elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(field) for field in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def stolen_share(before: list[int] | None, after: list[int] | None) -> str:
+    """How much CPU the host took from this virtual machine meanwhile (noise in the figures)."""
+    if before is None or after is None or len(before) < 8:
+        return ""
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(spent[:8])
+    return f"{100 * spent[7] / total:.0f} % of the CPU time was stolen by the host" if total else ""
+
+
 def main() -> None:
     started = time.perf_counter()
+    cpu_before = cpu_times()
     sections, others = run_benchmarks()
     vn: dict = {}
     notes: list[str] = []
@@ -212,6 +231,9 @@ def main() -> None:
             measured = bool(vn)
     if not measured:
         vn = dict(REFERENCE)
+    stolen = stolen_share(cpu_before, cpu_times())
+    if stolen:
+        notes.append(stolen)
     print(
         f"\nPython {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"QPA {os.environ.get('QT_QPA_PLATFORM', 'offscreen')}; "
