@@ -52,4 +52,6 @@ class AccountPanel(QWidget):
         for key, value in (("floating_pnl", account.floating_pnl), ("day_pnl", account.day_pnl)):
             v[key].setText(signed_money(value, ccy))
             color = pnl_color(value)
-            v[key].setStyleSheet(f"color: {color.name()}" if color else "")
+            sheet = f"color: {color.name()}" if color else ""
+            if v[key].styleSheet() != sheet:  # re-styling costs a polish: only on a sign change
+                v[key].setStyleSheet(sheet)

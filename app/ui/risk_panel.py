@@ -51,6 +51,7 @@ class RiskPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = TradingState.ACTIVE
+        self._banner_shows: tuple[TradingState, str] | None = None
         self.limits = RiskLimits()
         self._last: RiskSnapshot | None = None
 
@@ -153,6 +154,9 @@ class RiskPanel(QWidget):
                 self.breaches.takeItem(self.breaches.count() - 1)
 
     def _show_state(self, state: TradingState, reason: str) -> None:
+        if (state, reason) == self._banner_shows:
+            return  # re-styling the banner costs a polish and a re-layout: only on change
+        self._banner_shows = (state, reason)
         self.state = state
         color = _STATE_COLORS[state]
         self.banner.setText(f"<b>{state.upper()}</b> — {reason}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.commands import SubmitOrder, UpdateRiskLimits, new_client_id
 from app.domain.enums import OrderSource, Side, TradingState
-from app.domain.events import OrderRequest
+from app.domain.events import AccountState, OrderRequest
 from app.domain.risk import (
     RiskBreach,
     RiskLimits,
@@ -18,6 +19,7 @@ from app.domain.risk import (
     RuleUsage,
     UsageLevel,
 )
+from app.ui.account_panel import AccountPanel
 from app.ui.risk_panel import RiskPanel
 from tests.ui.conftest import Terminal
 
@@ -172,3 +174,40 @@ def test_gauge_colours_follow_the_level(qtbot: QtBot) -> None:
     for n in range(25):
         panel.add_fact(RiskBreach(RiskRule.ORDER_VOLUME, f"breach {n}"))
     assert panel.breaches.count() == 20 and panel.breaches.item(0).text().endswith("breach 24")
+
+
+class _StyleChanges(QObject):
+    """Counts re-stylings of a widget (each costs Qt a polish and a re-layout)."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.StyleChange:
+            self.count += 1
+        return False
+
+
+def test_live_figures_restyle_only_when_their_colour_changes(qtbot: QtBot) -> None:
+    """Ten risk snapshots a second and an account per tick: styles change only on news."""
+    panel, account = RiskPanel(), AccountPanel()
+    for widget in (panel, account):
+        qtbot.addWidget(widget)
+        widget.show()
+        qtbot.waitExposed(widget)
+    banner, pnl = _StyleChanges(panel.banner), _StyleChanges(account.values["floating_pnl"])
+    for n in range(10):
+        row = RuleUsage(RiskRule.DAILY_LOSS, "500.00 USD", f"{n}.00 USD", n / 100, UsageLevel.OK)
+        panel.update_snapshot(RiskSnapshot(TradingState.ACTIVE, "", (row,), RiskLimits()))
+        account.update_account(
+            AccountState("USD", 10_000, 10_000 - n - 1, 0, 10_000, -n - 1.0, -n - 1.0, 100)
+        )
+    assert panel.usage_labels[RiskRule.DAILY_LOSS].text() == "9.00 USD"
+    assert account.values["floating_pnl"].text().startswith("-10.00")
+    assert banner.count <= 1 and pnl.count <= 1  # the first colour only
+    panel.update_snapshot(RiskSnapshot(TradingState.HALTED, "kill switch", (), RiskLimits()))
+    account.update_account(AccountState("USD", 10_000, 10_005, 0, 10_000, 5.0, 5.0, 100))
+    assert "HALTED" in panel.banner.text()
+    assert banner.count == 2 and pnl.count == 2  # a new state, a profit: restyled once each
