@@ -116,7 +116,9 @@ class ChartTrading:
             elif key not in self._dragging and abs(line.value() - spec.price) > 1e-12:
                 line.setValue(spec.price)
             if key not in self._dragging:
-                line.label.setFormat(self.label_text(key, spec.price))
+                text = self.label_text(key, spec.price)
+                if line.label.format != text:  # re-laying out a label costs ~0.1 ms per frame
+                    line.label.setFormat(text)
 
     def levels(self) -> list[float]:
         """Prices of the current symbol's trading lines (the chart keeps them in view)."""
