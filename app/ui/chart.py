@@ -16,12 +16,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QPen, QResizeEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.domain.events import Bar, BarHistory, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.candles import BarTuple, CandlestickItem, GridItem, PriceLine
+from app.ui.steady_label import SteadyLabel
 
 BACKGROUND = "#131722"
 FOREGROUND = "#b2b5be"
@@ -180,7 +181,7 @@ class ChartPanel(QWidget):
             background=BACKGROUND,
             axisItems={"bottom": self._time_axis, "right": self._price_axis},
         )
-        self._readout = QLabel(self._plot_widget)
+        self._readout = SteadyLabel("", self._plot_widget)  # changes with every tick
         self._crosshair_v = _crosshair_line(angle=90)
         self._crosshair_h = _crosshair_line(angle=0)
         # The ask label sits above its line and the bid label below its own, so the
@@ -554,11 +555,7 @@ class ChartPanel(QWidget):
         if bar is not None:
             lines.append(self._format_bar(bar))
         text = "\n".join(lines)
-        if len(text) != len(self._readout.text()):
-            self._readout.setText(text)
-            self._readout.adjustSize()  # a monospace text of the same length keeps its size
-        else:
-            self._readout.setText(text)
+        self._readout.setText(text)
 
     def _format_bar(self, bar: BarTuple) -> str:
         time, o, h, low, c, v = bar

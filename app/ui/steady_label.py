@@ -24,9 +24,9 @@ class SteadyLabel(QLabel):
 
     def setText(self, text: str) -> None:
         margins = self.contentsMargins()
-        metrics = self.fontMetrics()
-        width = metrics.horizontalAdvance(text) + margins.left() + margins.right()
-        height = metrics.height() + margins.top() + margins.bottom()
+        needed = self.fontMetrics().size(0, text)  # several lines too
+        width = needed.width() + margins.left() + margins.right()
+        height = needed.height() + margins.top() + margins.bottom()
         if width > self.minimumWidth() or height > self.minimumHeight():
             self.setFixedSize(
                 max(width + _SLACK, self.minimumWidth()), max(height, self.minimumHeight())

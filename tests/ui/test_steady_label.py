@@ -61,3 +61,12 @@ def test_a_longer_text_grows_the_label_so_it_stays_readable(qtbot: QtBot) -> Non
     assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
     label.setText("1.0850 / 1.0851")  # shorter again: keeps its size, no re-layout
     assert label.width() > narrow
+
+
+def test_a_two_line_readout_gets_room_for_both_lines(qtbot: QtBot) -> None:
+    label = SteadyLabel("EURUSD · M1")
+    _window, _ = _window_with(qtbot, label)
+    one_line = label.height()
+    label.setText("EURUSD · M1\n2026-11-22 08:40  O 1.08501  H 1.08507  L 1.08501  C 1.08507")
+    assert label.height() >= 2 * label.fontMetrics().height() > one_line
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text().split("\n")[1])
