@@ -20,14 +20,13 @@ from app.brokers.base import Broker
 from app.brokers.mt5 import Mt5Broker
 from app.brokers.sim import SimBroker
 from app.domain.enums import ConnectionStatus, Side
-from app.domain.events import MarketFrame
 from app.domain.risk import RiskLimits
 from app.engine.bus import EventBus
 from app.engine.engine import Engine, EngineHost
 from app.engine.reconnect import ReconnectPolicy, ReconnectSchedule
 from app.settings import Mt5Settings
 from tests.fakes import metatrader5 as mt5
-from tests.integration.conftest import Recorder
+from tests.integration.conftest import Recorder, start_recorded
 
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD"]
 
@@ -115,22 +114,8 @@ def terminal(request: pytest.FixtureRequest, qtbot: QtBot) -> Iterator[Terminal]
             min_margin_level_pct=0,
         )
     )
-    host = EngineHost(engine, bus)
-    seen = Recorder()
-    bus.order.connect(seen.orders.append)
-    bus.fill.connect(seen.fills.append)
-    bus.log.connect(seen.logs.append)
-    bus.connection.connect(seen.connection.append)
-
-    def on_frame(frame: MarketFrame) -> None:
-        seen.frames.append(frame)
-        bus.frame_consumed.emit(frame.seq)
-
-    bus.frame.connect(on_frame)
-    host.start()
-    qtbot.waitUntil(
-        lambda: any(c.status is ConnectionStatus.CONNECTED for c in seen.connection), timeout=10_000
-    )
+    running = start_recorded(qtbot, bus, engine)
+    host, seen = running.host, running.seen
     qtbot.waitUntil(lambda: any(f.tick_count for f in seen.frames), timeout=5000)
     yield Terminal(kind, bus, host, seen, HARNESSES[kind], made, qtbot)
     assert host.stop(), "engine thread did not stop"

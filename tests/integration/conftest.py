@@ -45,14 +45,22 @@ class RunningEngine:
     seen: Recorder
 
 
-@pytest.fixture
-def running_engine(qtbot: QtBot) -> Iterator[RunningEngine]:
-    bus = EventBus()
-    engine = Engine(
-        bus, lambda: SimBroker(seed=11, ticks_per_second=40, history_bars=500), refresh_hz=60
-    )
+def start_recorded(
+    qtbot: QtBot,
+    bus: EventBus,
+    engine: Engine,
+    seen: Recorder | None = None,
+    *,
+    connect_timeout_ms: int = 10_000,
+) -> RunningEngine:
+    """Start ``engine`` on its thread the way the window uses it, and wait till it connects.
+
+    ``seen`` records every order, fill, log line and connection state, and every
+    frame, which it acknowledges at once. Connect any other signal to ``bus``
+    before calling this: facts sent right after the start are not repeated.
+    """
+    seen = seen if seen is not None else Recorder()
     host = EngineHost(engine, bus)
-    seen = Recorder()
     bus.order.connect(seen.orders.append)
     bus.fill.connect(seen.fills.append)
     bus.log.connect(seen.logs.append)
@@ -65,7 +73,18 @@ def running_engine(qtbot: QtBot) -> Iterator[RunningEngine]:
     bus.frame.connect(on_frame)
     host.start()
     qtbot.waitUntil(
-        lambda: any(c.status is ConnectionStatus.CONNECTED for c in seen.connection), timeout=10_000
+        lambda: any(c.status is ConnectionStatus.CONNECTED for c in seen.connection),
+        timeout=connect_timeout_ms,
     )
-    yield RunningEngine(bus, host, seen)
-    assert host.stop(), "engine thread did not stop"
+    return RunningEngine(bus, host, seen)
+
+
+@pytest.fixture
+def running_engine(qtbot: QtBot) -> Iterator[RunningEngine]:
+    bus = EventBus()
+    engine = Engine(
+        bus, lambda: SimBroker(seed=11, ticks_per_second=40, history_bars=500), refresh_hz=60
+    )
+    running = start_recorded(qtbot, bus, engine)
+    yield running
+    assert running.host.stop(), "engine thread did not stop"

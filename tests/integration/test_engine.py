@@ -8,9 +8,12 @@ import time
 from pytestqt.qtbot import QtBot
 
 from app.brokers.base import BrokerEvents
+from app.brokers.sim import SimBroker
 from app.domain.commands import ClosePosition, RequestHistory, SubmitOrder, new_client_id
 from app.domain.enums import ConnectionStatus, OrderStatus, Side
 from app.domain.events import BarHistory, OrderRequest
+from app.engine.bus import EventBus
+from app.engine.engine import BUSY_POLL_MS, Engine, EngineHost
 from tests.integration.conftest import RunningEngine
 
 
@@ -139,9 +142,6 @@ def test_history_ends_with_the_forming_bar(qtbot: QtBot, running_engine: Running
 
 def test_broker_is_called_only_from_the_engine_thread(qtbot: QtBot) -> None:
     """Wrap every broker method and record the calling thread."""
-    from app.brokers.sim import SimBroker
-    from app.engine.bus import EventBus
-    from app.engine.engine import Engine, EngineHost
 
     callers: set[str] = set()
 
@@ -167,26 +167,39 @@ def test_broker_is_called_only_from_the_engine_thread(qtbot: QtBot) -> None:
     assert callers and threading.main_thread().name not in callers
 
 
+class _PollCountingBroker(SimBroker):
+    """The paper broker, noting the moment of every poll in ``polls``."""
+
+    def __init__(self, polls: list[float], ticks_per_second: float) -> None:
+        super().__init__(ticks_per_second=ticks_per_second)
+        self._polls = polls
+
+    def poll(self) -> BrokerEvents:
+        self._polls.append(time.monotonic())
+        return super().poll()
+
+
+def _polled_engine(
+    polls: list[float], *, ticks_per_second: float, poll_interval_ms: int
+) -> tuple[EventBus, EngineHost]:
+    """An engine (not started yet) over a paper broker whose polls are timed."""
+    bus = EventBus()
+    engine = Engine(
+        bus,
+        lambda: _PollCountingBroker(polls, ticks_per_second),
+        poll_interval_ms=poll_interval_ms,
+    )
+    return bus, EngineHost(engine, bus)
+
+
 def test_while_the_window_paints_the_engine_polls_slower_but_never_stops(qtbot: QtBot) -> None:
     """Polls during a frame in flight only cost the window time; the gate still sees ticks.
 
     The acknowledgement polls at once, so the next frame carries the freshest ticks.
     """
-    from app.brokers.sim import SimBroker
-    from app.engine.bus import EventBus
-    from app.engine.engine import BUSY_POLL_MS, Engine, EngineHost
 
     polls: list[float] = []
-
-    class CountingBroker(SimBroker):
-        def poll(self) -> BrokerEvents:
-            polls.append(time.monotonic())
-            return super().poll()
-
-    bus = EventBus()
-    host = EngineHost(
-        Engine(bus, lambda: CountingBroker(ticks_per_second=200), poll_interval_ms=1), bus
-    )
+    bus, host = _polled_engine(polls, ticks_per_second=200, poll_interval_ms=1)
     held: list = []
     bus.frame.connect(held.append)  # a window busy painting: no acknowledgement yet
     host.start()
@@ -208,21 +221,8 @@ def test_while_the_window_paints_the_engine_polls_slower_but_never_stops(qtbot: 
 
 def test_a_fast_window_never_makes_the_engine_poll_more_often_than_set(qtbot: QtBot) -> None:
     """Acknowledgements poll at once only when a poll is due by ``poll_interval_ms``."""
-    from app.brokers.sim import SimBroker
-    from app.engine.bus import EventBus
-    from app.engine.engine import Engine, EngineHost
-
     polls: list[float] = []
-
-    class CountingBroker(SimBroker):
-        def poll(self) -> BrokerEvents:
-            polls.append(time.monotonic())
-            return super().poll()
-
-    bus = EventBus()
-    host = EngineHost(
-        Engine(bus, lambda: CountingBroker(ticks_per_second=500), poll_interval_ms=50), bus
-    )
+    bus, host = _polled_engine(polls, ticks_per_second=500, poll_interval_ms=50)
     frames: list = []
 
     def acknowledge_at_once(frame: object) -> None:

@@ -10,13 +10,13 @@ from pytestqt.qtbot import QtBot
 from app.brokers.mt5 import Mt5Broker
 from app.domain.commands import SubmitOrder, new_client_id
 from app.domain.enums import ConnectionStatus, LogLevel, OrderStatus, Side
-from app.domain.events import MarketFrame, OrderRequest
+from app.domain.events import OrderRequest
 from app.engine.bus import EventBus
 from app.engine.engine import Engine, EngineHost
 from app.engine.reconnect import ReconnectPolicy, ReconnectSchedule
 from app.settings import Mt5Settings
 from tests.fakes import metatrader5 as mt5
-from tests.integration.conftest import Recorder, RunningEngine
+from tests.integration.conftest import RunningEngine, start_recorded
 
 Start = Callable[..., RunningEngine]
 
@@ -33,23 +33,9 @@ def start_mt5(qtbot: QtBot) -> Iterator[Start]:
         names = symbols or ["EURUSD", "XAUUSD"]
         engine = Engine(bus, lambda: Mt5Broker(mt5, Mt5Settings(), names))
         engine.core.reconnect = ReconnectSchedule(ReconnectPolicy(0.05, 0.2))
-        host = EngineHost(engine, bus)
-        seen = Recorder()
-        bus.order.connect(seen.orders.append)
-        bus.fill.connect(seen.fills.append)
-        bus.log.connect(seen.logs.append)
-        bus.connection.connect(seen.connection.append)
-
-        def on_frame(frame: MarketFrame) -> None:
-            seen.frames.append(frame)
-            bus.frame_consumed.emit(frame.seq)
-
-        bus.frame.connect(on_frame)
-        host.start()
-        hosts.append(host)
-        qtbot.waitUntil(lambda: bool(seen.connection) and any(
-            c.status is ConnectionStatus.CONNECTED for c in seen.connection), timeout=10_000)  # fmt: skip
-        return RunningEngine(bus, host, seen)
+        running = start_recorded(qtbot, bus, engine)
+        hosts.append(running.host)
+        return running
 
     yield start
     for host in hosts:

@@ -22,12 +22,12 @@ from app.domain.commands import (
     UpdateRiskLimits,
     new_client_id,
 )
-from app.domain.enums import ConnectionStatus, OrderSource, OrderStatus, Side, TradingState
-from app.domain.events import MarketFrame, OrderRequest
+from app.domain.enums import OrderSource, OrderStatus, Side, TradingState
+from app.domain.events import OrderRequest
 from app.domain.risk import RiskBreach, RiskLimits, RiskRule, RiskWarning, TradingStateChanged
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
-from tests.integration.conftest import Recorder, RunningEngine
+from app.engine.engine import Engine
+from tests.integration.conftest import Recorder, RunningEngine, start_recorded
 
 LIMITS = RiskLimits(max_daily_loss=12.0, warning_fraction=0.5)
 
@@ -52,29 +52,12 @@ def risky_engine(qtbot: QtBot) -> Iterator[RunningEngine]:
         lambda: SimBroker(seed=3, ticks_per_second=40, history_bars=200),
         risk_limits=LIMITS,
     )
-    host = EngineHost(engine, bus)
     seen = RiskRecorder()
-    for signal, sink in (
-        (bus.order, seen.orders.append),
-        (bus.fill, seen.fills.append),
-        (bus.log, seen.logs.append),
-        (bus.connection, seen.connection.append),
-        (bus.risk, seen.risk.append),
-    ):
-        signal.connect(sink)
-
-    def on_frame(frame: MarketFrame) -> None:
-        seen.frames.append(frame)
-        bus.frame_consumed.emit(frame.seq)
-
-    bus.frame.connect(on_frame)
-    host.start()
-    qtbot.waitUntil(
-        lambda: any(c.status is ConnectionStatus.CONNECTED for c in seen.connection), timeout=10_000
-    )
+    bus.risk.connect(seen.risk.append)
+    running = start_recorded(qtbot, bus, engine, seen)
     qtbot.waitUntil(lambda: seen.state() is TradingState.ACTIVE, timeout=5000)
-    yield RunningEngine(bus, host, seen)
-    assert host.stop(), "engine thread did not stop"
+    yield running
+    assert running.host.stop(), "engine thread did not stop"
 
 
 def _buy(volume: float = 0.5, symbol: str = "EURUSD") -> OrderRequest:

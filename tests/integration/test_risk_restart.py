@@ -14,12 +14,12 @@ from pytestqt.qtbot import QtBot
 
 from app.brokers.sim import SimBroker
 from app.domain.commands import ClosePosition, SubmitOrder, new_client_id
-from app.domain.enums import ConnectionStatus, OrderStatus, TradingState
-from app.domain.events import MarketFrame
+from app.domain.enums import OrderStatus, TradingState
 from app.domain.risk import RiskLimits
 from app.engine.bus import EventBus
 from app.engine.engine import Engine, EngineHost
 from app.storage.journal import Journal
+from tests.integration.conftest import start_recorded
 from tests.integration.test_risk_engine import RiskRecorder, _buy, _final
 
 LIMITS = RiskLimits(max_daily_loss=12.0, warning_fraction=0.5)
@@ -31,24 +31,9 @@ def _start(qtbot: QtBot, tmp_path: Path) -> tuple[EventBus, EngineHost, RiskReco
     broker: Callable[[], SimBroker] = lambda: SimBroker(  # noqa: E731
         seed=3, ticks_per_second=40, history_bars=200, state_path=tmp_path / "paper.json"
     )
-    host = EngineHost(
-        Engine(bus, broker, risk_limits=LIMITS, journal_factory=lambda: Journal.open(url)), bus
-    )
+    engine = Engine(bus, broker, risk_limits=LIMITS, journal_factory=lambda: Journal.open(url))
     seen = RiskRecorder()
-    bus.order.connect(seen.orders.append)
-    bus.fill.connect(seen.fills.append)
-    bus.log.connect(seen.logs.append)
-    bus.connection.connect(seen.connection.append)
-
-    def on_frame(frame: MarketFrame) -> None:
-        seen.frames.append(frame)
-        bus.frame_consumed.emit(frame.seq)
-
-    bus.frame.connect(on_frame)
-    host.start()
-    qtbot.waitUntil(
-        lambda: any(c.status is ConnectionStatus.CONNECTED for c in seen.connection), timeout=15_000
-    )
+    host = start_recorded(qtbot, bus, engine, seen, connect_timeout_ms=15_000).host
     qtbot.waitUntil(lambda: seen.state() is not None, timeout=5000)
     return bus, host, seen
 
