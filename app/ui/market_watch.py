@@ -45,11 +45,10 @@ from app.domain.events import Bar, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.static_text import StaticTextCache
-from app.ui.table_model import RowTableModel
+from app.ui.table_model import SORT_ROLE, RowTableModel
 from app.ui.theme import LOSS, PROFIT
 
 _Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 #: How long a changed price stays highlighted, fading out.
 FLASH_MS = 600

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
-    QPoint,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QTableView, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
 
 from app.domain.enums import OrderType, Side, TimeInForce
 from app.domain.events import Tick, WorkingOrder, utc_from_msc
 from app.domain.symbols import SymbolSpec
-from app.ui.table_model import RowTableModel
+from app.ui.table_model import SORT_ROLE, ActionTableView, RowTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class OrdersModel(RowTableModel):
@@ -147,48 +144,24 @@ def _sort_value(o: WorkingOrder, column: int) -> object:
     return values[column]
 
 
-class OrdersView(QTableView):
+class OrdersView(ActionTableView):
     """Delete cancels the selected orders (after confirmation); F2 modifies one."""
 
     cancel_requested = Signal(list)  # list[WorkingOrder]
     modify_requested = Signal(object)  # WorkingOrder
 
     def __init__(self, model: OrdersModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(model, parent)
         self.source_model = model
-        proxy = QSortFilterProxyModel(self)
-        proxy.setSourceModel(model)
-        proxy.setSortRole(SORT_ROLE)
-        self.setModel(proxy)
-        self.setSortingEnabled(True)
-        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(22)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._show_menu)
         self.cancel_action = self._action("Cancel order", "Delete", self._request_cancel)
         self.modify_action = self._action("Modify order…", "F2", self._request_modify)
 
-    def _action(self, text: str, keys: str, slot: Callable[[], None]) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
+    @property
+    def actions_in_menu(self) -> tuple[QAction, ...]:
+        return (self.cancel_action, self.modify_action)
 
     def selected_orders(self) -> list[WorkingOrder]:
-        proxy = self.model()
-        assert isinstance(proxy, QSortFilterProxyModel)
-        rows = {proxy.mapToSource(i).row() for i in self.selectionModel().selectedRows()}
-        current = self.currentIndex()
-        if not rows and current.isValid():
-            rows = {proxy.mapToSource(current).row()}
-        return [self.source_model.order_at(r) for r in sorted(rows)]
+        return [self.source_model.order_at(r) for r in self.selected_rows()]
 
     def _request_cancel(self) -> None:
         orders = self.selected_orders()
@@ -199,11 +172,3 @@ class OrdersView(QTableView):
         orders = self.selected_orders()
         if orders:
             self.modify_requested.emit(orders[0])
-
-    def _show_menu(self, pos: QPoint) -> None:
-        if not self.selected_orders():
-            return
-        menu = QMenu(self)
-        menu.addAction(self.cancel_action)
-        menu.addAction(self.modify_action)
-        menu.exec(self.viewport().mapToGlobal(pos))

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
-    QPoint,
-    QSortFilterProxyModel,
     Qt,
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QTableView, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
 
 from app.domain.events import Position
 from app.domain.symbols import SymbolSpec
-from app.ui.table_model import RowTableModel
+from app.ui.table_model import SORT_ROLE, ActionTableView, RowTableModel
 from app.ui.theme import pnl_color
 
 _Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class PositionsModel(RowTableModel):
@@ -121,7 +118,7 @@ def _sort_value(p: Position, column: int) -> object:
     return values[column]
 
 
-class PositionsView(QTableView):
+class PositionsView(ActionTableView):
     """Sortable, keyboard-driven table of positions.
 
     Delete closes the selected positions (several at once), Shift+Delete closes
@@ -137,22 +134,8 @@ class PositionsView(QTableView):
     close_by_requested = Signal(object)  # Position
 
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(model, parent)
         self.source_model = model
-        proxy = QSortFilterProxyModel(self)
-        proxy.setSourceModel(model)
-        proxy.setSortRole(SORT_ROLE)
-        self.setModel(proxy)
-        self.setSortingEnabled(True)
-        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(22)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._show_menu)
         self.close_action = self._action("Close position", "Delete", self.request_close_selected)
         self.partial_close_action = self._action(
             "Partial close…", "Shift+Delete", lambda: self._one(self.partial_close_requested)
@@ -167,14 +150,6 @@ class PositionsView(QTableView):
             "Close by opposite…", "Alt+Delete", lambda: self._one(self.close_by_requested)
         )
 
-    def _action(self, text: str, keys: str, slot: Callable[[], None]) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:
         return (
@@ -186,13 +161,7 @@ class PositionsView(QTableView):
         )
 
     def selected_positions(self) -> list[Position]:
-        proxy = self.model()
-        assert isinstance(proxy, QSortFilterProxyModel)
-        rows = {proxy.mapToSource(i).row() for i in self.selectionModel().selectedRows()}
-        current = self.currentIndex()
-        if not rows and current.isValid():
-            rows = {proxy.mapToSource(current).row()}
-        return [self.source_model.position_at(r) for r in sorted(rows)]
+        return [self.source_model.position_at(r) for r in self.selected_rows()]
 
     def request_close_selected(self) -> None:
         positions = self.selected_positions()
@@ -201,22 +170,12 @@ class PositionsView(QTableView):
 
     def _one(self, signal: SignalInstance) -> None:
         """Single-position actions act on the current row."""
-        proxy = self.model()
-        assert isinstance(proxy, QSortFilterProxyModel)
-        current = self.currentIndex()
-        if current.isValid():
-            position = self.source_model.position_at(proxy.mapToSource(current).row())
+        row = self.current_row()
+        if row is not None:
+            position = self.source_model.position_at(row)
         else:
             chosen = self.selected_positions()
             if not chosen:
                 return
             position = chosen[0]
         signal.emit(position)
-
-    def _show_menu(self, pos: QPoint) -> None:
-        if not self.selected_positions():
-            return
-        menu = QMenu(self)
-        for action in self.actions_in_menu:
-            menu.addAction(action)
-        menu.exec(self.viewport().mapToGlobal(pos))
