@@ -113,6 +113,21 @@ def _distance_problem(
     return None
 
 
+def _wrong_side(
+    value: float, ref: float, loss: bool, side: Side, what: str, label: str, spec: SymbolSpec
+) -> str | None:
+    """A stop on the wrong side of ``ref``: for a buy the stop loss is below, the take profit above."""
+    below = loss == (side is Side.BUY)
+    if below and value >= ref:
+        where = "below"
+    elif not below and value <= ref:
+        where = "above"
+    else:
+        return None
+    fmt = spec.format_price
+    return f"{what} {fmt(value)} must be {where} the {label} {fmt(ref)} for a {side}"
+
+
 def _frozen(price: float, market: float, spec: SymbolSpec) -> bool:
     """Within the freeze level of the market the broker refuses to modify or cancel."""
     freeze = spec.freeze_level * spec.point
@@ -151,15 +166,8 @@ def modify_position_problems(
             continue
         if value is None:
             continue
-        below = loss == (position.side is Side.BUY)
-        if below and value >= ref:
-            problems.append(
-                f"{what} {fmt(value)} must be below the {label} {fmt(ref)} for a {position.side}"
-            )
-        elif not below and value <= ref:
-            problems.append(
-                f"{what} {fmt(value)} must be above the {label} {fmt(ref)} for a {position.side}"
-            )
+        if (wrong := _wrong_side(value, ref, loss, position.side, what, label, spec)) is not None:
+            problems.append(wrong)
         elif (dp := _distance_problem(value, ref, spec, what, label)) is not None:
             problems.append(dp)
     return problems
@@ -253,16 +261,10 @@ def _stops_side(request: OrderRequest, spec: SymbolSpec, quote: Tick) -> list[st
     ):
         if value is None:
             continue
-        # For a buy the stop loss is below the entry and the take profit above it.
-        should_be_below = loss_side == (request.side is Side.BUY)
-        if should_be_below and value >= ref:
-            problems.append(
-                f"{what} {fmt(value)} must be below the {label} {fmt(ref)} for a {request.side}"
-            )
-        elif not should_be_below and value <= ref:
-            problems.append(
-                f"{what} {fmt(value)} must be above the {label} {fmt(ref)} for a {request.side}"
-            )
+        if (
+            wrong := _wrong_side(value, ref, loss_side, request.side, what, label, spec)
+        ) is not None:
+            problems.append(wrong)
         elif min_distance > 0 and abs(value - ref) < min_distance - spec.point * 1e-6:
             problems.append(
                 f"{what} {fmt(value)} is closer than the broker's minimum of "

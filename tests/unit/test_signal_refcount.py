@@ -22,10 +22,11 @@ class _Emitter(QObject):
     with_bool = Signal(bool)
 
 
-@pytest.fixture(scope="module")
-def qcore() -> QCoreApplication:
-    app = QCoreApplication.instance() or QCoreApplication([])
-    return app  # type: ignore[return-value]
+@pytest.fixture
+def qcore(qapp: QCoreApplication) -> QCoreApplication:
+    """pytest-qt's application: a bare QCoreApplication here would break the GUI tests
+    that run after this file in the same process."""
+    return qapp
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="True is immortal from Python 3.12 on")
