@@ -683,18 +683,13 @@ class SimBroker:
                 )
                 status = report.status
                 events.order_updates.append(
-                    OrderUpdate(
-                        client_id=order.client_id,
-                        status=status,
-                        symbol=order.symbol,
-                        side=order.side,
-                        volume=order.volume,
-                        order_type=order.order_type,
-                        filled_volume=report.filled_volume,
-                        price=report.price,
-                        broker_ticket=ticket,
-                        reason=report.reason or f"{order.order_type} triggered at {order.price}",
+                    OrderUpdate.of_order(
+                        order,
+                        status,
                         source=request.source,
+                        filled=report.filled_volume,
+                        price=report.price,
+                        reason=report.reason or f"{order.order_type} triggered at {order.price}",
                     )
                 )
                 events.fills.extend(report.fills)

@@ -131,6 +131,32 @@ class OrderUpdate:
             source=request.source,
         )
 
+    @classmethod
+    def of_order(
+        cls,
+        order: WorkingOrder,
+        status: OrderStatus,
+        *,
+        source: OrderSource,
+        filled: float = 0.0,
+        price: float | None = None,
+        reason: str = "",
+    ) -> OrderUpdate:
+        """The next step in the life of a working order (triggered, cancelled, expired)."""
+        return cls(
+            client_id=order.client_id,
+            status=status,
+            symbol=order.symbol,
+            side=order.side,
+            volume=order.volume,
+            order_type=order.order_type,
+            filled_volume=filled,
+            price=price,
+            broker_ticket=order.ticket,
+            reason=reason,
+            source=source,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Fill:

@@ -1043,17 +1043,8 @@ class TradingCore:
 
 def _order_update(order: WorkingOrder, status: OrderStatus, source: OrderSource) -> OrderUpdate:
     """A working order's end (cancelled), told under the client id it was sent with."""
-    return OrderUpdate(
-        client_id=order.client_id,
-        status=status,
-        symbol=order.symbol,
-        side=order.side,
-        volume=order.volume,
-        order_type=order.order_type,
-        price=order.price,
-        broker_ticket=order.ticket,
-        reason=f"{status} by {source}",
-        source=source,
+    return OrderUpdate.of_order(
+        order, status, source=source, price=order.price, reason=f"{status} by {source}"
     )
 
 
