@@ -69,7 +69,7 @@ from app.engine.journal_tap import JournalTap
 from app.engine.market_data import TIMEFRAMES, MarketData
 from app.engine.portfolio import Portfolio
 from app.engine.reconnect import ReconnectSchedule
-from app.engine.recovery import reconcile
+from app.engine.recovery import reconcile, record_report
 from app.engine.risk import Book, Clock, RiskContext, RiskGate
 from app.storage.errors import StorageError
 
@@ -960,15 +960,7 @@ class TradingCore:
         if self.journal is None:
             return
         try:
-            self.journal.record_result(
-                request.client_id,
-                report.status,
-                broker_ticket=report.broker_ticket,
-                filled_volume=report.filled_volume,
-                price=report.price,
-                reason=report.reason,
-                fills=report.fills,
-            )
+            record_report(self.journal, request.client_id, report)
         except StorageError as exc:
             self._say(
                 LogLevel.ERROR,

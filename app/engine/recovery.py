@@ -13,12 +13,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.brokers.base import Broker
+from app.brokers.base import Broker, ExecutionReport
 from app.domain.enums import LogLevel, OrderStatus
 from app.domain.events import HistoryOrder
 
 if TYPE_CHECKING:
     from app.storage.journal import Journal
+
+
+def record_report(
+    journal: Journal, client_id: str, report: ExecutionReport, *, recovered: bool = False
+) -> None:
+    """Write the broker's answer for ``client_id`` and its deals to the journal, in one go."""
+    journal.record_result(
+        client_id,
+        report.status,
+        broker_ticket=report.broker_ticket,
+        filled_volume=report.filled_volume,
+        price=report.price,
+        reason=report.reason,
+        fills=report.fills,
+        recovered=recovered,
+    )
+
 
 NEVER_EXECUTED = "not executed: Tradeterm stopped before the broker received it"
 
@@ -87,16 +104,7 @@ def reconcile(journal: Journal, broker: Broker, say: Say) -> Reconciliation:
         if report.status is order.status and report.status is OrderStatus.WORKING:
             result.working.append(cid)  # still resting, nothing new to record
             continue
-        journal.record_result(
-            cid,
-            report.status,
-            broker_ticket=report.broker_ticket,
-            filled_volume=report.filled_volume,
-            price=report.price,
-            reason=report.reason,
-            fills=report.fills,
-            recovered=True,
-        )
+        record_report(journal, cid, report, recovered=True)
         bucket = {
             OrderStatus.FILLED: result.filled,
             OrderStatus.PARTIALLY_FILLED: result.filled,
