@@ -41,11 +41,6 @@ class PaintedAcknowledger(QObject):
                 self, QEvent(_ACKNOWLEDGE), Qt.EventPriority.LowEventPriority.value
             )
 
-    @property
-    def pending(self) -> int | None:
-        """The frame applied but not yet acknowledged, if any."""
-        return self._pending
-
     def event(self, event: QEvent) -> bool:
         if event.type() == _ACKNOWLEDGE:
             seq, self._pending = self._pending, None

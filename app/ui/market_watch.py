@@ -292,7 +292,7 @@ class MarketWatchModel(RowTableModel):
         return None
 
     def _text(self, row: int, column: int) -> str:
-        return self.row_cells(row)[0][column]
+        return self._shown(row)[0][column]
 
     def _sort_key(self, row: int, column: int) -> object:
         r = self._rows[row]
@@ -311,7 +311,7 @@ class MarketWatchModel(RowTableModel):
         return float("-inf") if change is None else change
 
     def _foreground(self, row: int, column: int) -> QColor | None:
-        return self.row_cells(row)[1][column]
+        return self._shown(row)[1][column]
 
     def _flash_colour(self, row: int) -> QColor | None:
         strength = self.flash_strength(row)
