@@ -132,6 +132,8 @@ def test_a_lost_connection_refuses_orders_and_comes_back(terminal: Terminal) -> 
     t.in_engine(t.harness.go_down)
     t.qtbot.waitUntil(lambda: t.status() is ConnectionStatus.DISCONNECTED, timeout=5000)
     reason = t.seen.connection[-1].detail
+    # The log line follows the state change on the bus: it may land a moment later.
+    t.qtbot.waitUntil(lambda: any("Connection to the broker lost" in e.message for e in t.seen.logs), timeout=5000)  # fmt: skip
     assert reason and any("Connection to the broker lost" in e.message for e in t.seen.logs)
 
     refused = _order()
