@@ -4,8 +4,10 @@ Run offscreen from the repository root:
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py [--json]
 
-For 10k / 100k / 1M bars it renders a 1600x900 ``ChartPanel`` into a QImage and
-prints a markdown table. Update timings cover ``ChartPanel.update_bar`` alone
+For 10k / 100k / 1M bars it renders a 1600x900 ``ChartPanel`` (candles and
+volume) into a QImage and prints a markdown table. A *first paint* follows a
+fresh load and zoom, so nothing drawn before is reused; a *repaint* draws the
+same view again, as live ticks do. Update timings cover ``ChartPanel.update_bar`` alone
 (data change, y-fit, readout, and the repaint *request*); the repaint itself is
 measured separately. "load" is ``set_history`` (copy into the item's buffers and
 fit the view); the renders draw the whole panel into a QImage.
@@ -36,6 +38,7 @@ from app.ui.chart import ChartPanel
 SIZES = (10_000, 100_000, 1_000_000)
 WIDTH, HEIGHT = 1600, 900
 RENDER_RUNS = 7
+FIRST_PAINT_RUNS = 5
 SET_DATA_RUNS = 3
 UPDATE_CALLS = 2_000
 SYMBOL = "EURUSD"
@@ -91,6 +94,25 @@ def render_p50_ms(app: QApplication, panel: ChartPanel, x0: float, x1: float) ->
     render()  # warm-up: lets axes settle their width
     app.processEvents()
     return ms(float(np.median(timed_ns(render, RENDER_RUNS))))
+
+
+def first_paint_p50_ms(
+    app: QApplication, panel: ChartPanel, history: BarHistory, x0: float, x1: float
+) -> float:
+    """Median time of the first render after loading the history and zooming to ``[x0, x1]``.
+
+    Nothing drawn before is reused (the loaded bars are new to the chart's
+    memos), so this is the cost of the first frame after a load, a zoom or a
+    pan; the plain repaint figures replay what the previous frame built.
+    """
+    image = QImage(WIDTH, HEIGHT, QImage.Format.Format_ARGB32_Premultiplied)
+    samples = []
+    for _ in range(FIRST_PAINT_RUNS):
+        panel.set_history(history)
+        panel.plot_widget.getPlotItem().getViewBox().setXRange(x0, x1, padding=0)
+        app.processEvents()
+        samples.extend(timed_ns(lambda: panel.render(image), 1))
+    return ms(float(np.median(samples)))
 
 
 def percentiles_us(samples: list[int]) -> tuple[float, float]:
@@ -157,7 +179,8 @@ def bench_size(app: QApplication, n: int) -> dict[str, float]:
         float(np.median(timed_ns(lambda: panel.set_history(history), SET_DATA_RUNS)))
     )
     out[f"chart_repaint_100_{n}_ms"] = render_p50_ms(app, panel, n - 100.5, n - 0.5)
-    out[f"chart_repaint_all_{n}_ms"] = render_p50_ms(app, panel, -0.5, n - 0.5)
+    out[f"chart_repaint_all_{n}_ms"] = first_paint_p50_ms(app, panel, history, -0.5, n - 0.5)
+    out[f"chart_repaint_all_cached_{n}_ms"] = render_p50_ms(app, panel, -0.5, n - 0.5)
     panel.set_history(history)
     updates = bench_updates(panel, history)
     tick = updates["panel.update_bar (same time)"]
@@ -189,10 +212,20 @@ def rows(figures: dict[str, float]) -> list[Row]:
     for n in SIZES:
         out.append(
             Row(
-                f"repaint, all {n:,} bars visible",
+                f"first paint, all {n:,} bars visible",
                 figures[f"chart_repaint_all_{n}_ms"],
                 "ms",
                 f"chart_repaint_all_{n}_ms",
+                target="< 25 ms" if n == 1_000_000 else "",
+            )
+        )
+    for n in SIZES:
+        out.append(
+            Row(
+                f"repaint, all {n:,} bars visible",
+                figures[f"chart_repaint_all_cached_{n}_ms"],
+                "ms",
+                f"chart_repaint_all_cached_{n}_ms",
                 target="< 25 ms" if n == 1_000_000 else "",
             )
         )

@@ -170,6 +170,11 @@ def ratio(ours: float | None, theirs: float | None, higher: bool) -> str:
     return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
 
 
+def _skipped(key: str) -> str:
+    """The vn.py driver's note for a chart paint it did not run (cached or not)."""
+    return key.replace("_cached", "")[:-3] + "_skipped"
+
+
 def print_table(sections: list[dict], vn: dict, measured: bool) -> None:
     head = "vn.py (same run)" if measured else "vn.py (reference, NOT measured in this run)"
     print(f"| metric | Tradeterm | {head} | ratio | target |")
@@ -181,8 +186,8 @@ def print_table(sections: list[dict], vn: dict, measured: bool) -> None:
             theirs = vn.get(key) if key else None
             if isinstance(theirs, str):
                 theirs_text, theirs = theirs, None
-            elif key and key.startswith("chart_repaint_all_") and f"{key[:-3]}_skipped" in vn:
-                theirs_text = vn[f"{key[:-3]}_skipped"]
+            elif key and key.startswith("chart_repaint_all_") and _skipped(key) in vn:
+                theirs_text = vn[_skipped(key)]
             else:
                 theirs_text = fmt(theirs, row["unit"]) if key else "n/a"
             our_text = row.get("text") or fmt(ours, row["unit"])

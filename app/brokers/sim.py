@@ -273,7 +273,10 @@ class SimBroker:
         out["time"] = last_closed - 60 * np.arange(n - 1, -1, -1, dtype=np.int64)
         for col, values in (("open", open_), ("high", high), ("low", low), ("close", close)):
             out[col] = np.round(values, spec.digits)
-        out["tick_volume"] = self._rng.poisson(self._ticks_per_second * 60, n)
+        # Busy minutes move more: tick volume follows each bar's range, averaging the live rate.
+        activity = np.abs(returns) + wick.sum(axis=0)
+        activity /= activity.mean() or 1.0
+        out["tick_volume"] = self._rng.poisson(self._ticks_per_second * 60 * activity)
         out["spread"] = market.spread_points
         return out
 

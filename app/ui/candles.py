@@ -18,8 +18,9 @@ long the history is.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from itertools import starmap
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -43,21 +44,55 @@ MEMO_ENTRIES = 4
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+T = TypeVar("T")
+
 BarTuple = tuple[int, float, float, float, float, float]
 """One bar as ``(time, open, high, low, close, volume)``."""
 
-_Primitives = tuple[QPen, QBrush | None, list[QLineF], list[QRectF]]
+Primitives = tuple[QPen, QBrush | None, list[QLineF], list[QRectF]]
 """A pen, a brush (or none), lines and rectangles: one colour's share of a paint."""
 
 
-def _lines(coords: FloatArray) -> list[QLineF]:
+def as_lines(coords: FloatArray) -> list[QLineF]:
     """QLineF objects for the rows of an ``(n, 4)`` array of x1, y1, x2, y2."""
     return list(starmap(QLineF, coords.tolist()))
 
 
-def _rects(coords: FloatArray) -> list[QRectF]:
+def as_rects(coords: FloatArray) -> list[QRectF]:
     """QRectF objects for the rows of an ``(n, 4)`` array of x, y, w, h."""
     return list(starmap(QRectF, coords.tolist()))
+
+
+def pixel_group(px_per_bar: float) -> int:
+    """Bars per drawn column: 1 while candles are readable, else enough to fill one pixel."""
+    return 1 if px_per_bar >= MIN_PIXELS_PER_CANDLE else math.ceil(1 / px_per_bar)
+
+
+def group_starts(i0: int, i1: int, group: int) -> tuple[IntArray, IntArray]:
+    """First and one-past-last bar of each ``group``-bar column in ``[i0, i1)``."""
+    starts = np.arange(i0, i1, group)
+    return starts, np.append(starts[1:], i1)
+
+
+class SettledMemo(Generic[T]):
+    """What was drawn for a few recent spans of settled bars, by span, group and data version.
+
+    Live ticks repaint parts of the plot many times a second without the data
+    of settled bars changing; keying by the candles' ``settled_version`` makes
+    any other change miss, so a stale entry is never replayed.
+    """
+
+    def __init__(self, entries: int = MEMO_ENTRIES) -> None:
+        self._entries = entries
+        self._memo: dict[Hashable, T] = {}
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        value = self._memo.get(key)
+        if value is None:
+            if len(self._memo) >= self._entries:
+                self._memo.clear()
+            value = self._memo[key] = build()
+        return value
 
 
 def _low_high(lows: FloatArray, highs: FloatArray) -> tuple[float, float] | None:
@@ -105,7 +140,7 @@ class CandlestickItem(pg.GraphicsObject):
         # tick repaints whatever crosses the bid and ask lines too, often the whole
         # plot: replaying these lists then costs a few C++ calls, not a rebuild.
         self._settled_version = 0  # bumps whenever a bar other than the newest changes
-        self._memo: dict[tuple[int, int, int, int], list[_Primitives]] = {}
+        self._memo: SettledMemo[list[Primitives]] = SettledMemo()
 
     # ------------------------------------------------------------------ data
 
@@ -136,6 +171,11 @@ class CandlestickItem(pg.GraphicsObject):
     @property
     def volume(self) -> FloatArray:
         return self._cols[4, : self._n]
+
+    @property
+    def settled_version(self) -> int:
+        """Bumps whenever a bar other than the newest changes (memo keys of what is drawn)."""
+        return self._settled_version
 
     def set_data(
         self,
@@ -289,19 +329,20 @@ class CandlestickItem(pg.GraphicsObject):
         widget: QWidget | None = None,
     ) -> None:
         try:
-            span = self._visible_indices(option)
+            span = self.exposed_bars(option.exposedRect)
             px_per_bar = abs(painter.deviceTransform().m11())
             if span is not None and px_per_bar > 0:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-                group = 1 if px_per_bar >= MIN_PIXELS_PER_CANDLE else math.ceil(1 / px_per_bar)
-                for primitives in self._primitives(*span, group):
-                    _draw(painter, primitives)
+                for primitives in self._primitives(*span, pixel_group(px_per_bar)):
+                    draw_primitives(painter, primitives)
         finally:
             self.sigPainted.emit()
 
-    def _visible_indices(self, option: QStyleOptionGraphicsItem) -> tuple[int, int] | None:
-        """Bars inside the view box's x range and the exposed (dirty) part of the item."""
-        exposed = option.exposedRect
+    def exposed_bars(self, exposed: QRectF) -> tuple[int, int] | None:
+        """Bars inside the view box's x range and an exposed (dirty) rect in data coordinates.
+
+        An empty rect means the whole view.
+        """
         x0, x1 = exposed.left(), exposed.right()
         view = self.getViewBox()
         if view is not None:
@@ -313,38 +354,53 @@ class CandlestickItem(pg.GraphicsObject):
         # One bar of margin so half-visible candles at the edges are drawn too.
         return self.index_range(x0 - 1, x1 + 1)
 
-    def _primitives(self, i0: int, i1: int, group: int) -> list[_Primitives]:
-        """What to draw for bars ``[i0, i1)``: settled groups from the memo, the live one fresh.
+    def split_settled(self, i0: int, i1: int, group: int) -> tuple[int, int, int]:
+        """Align ``[i0, i1)`` to whole groups; return it with the first bar of the live group.
 
-        ``group`` is 1 for candles, else the bars per envelope line. Groups are
+        ``group`` is 1 for candles, else the bars per pixel column. Groups are
         aligned to absolute multiples of ``group``, so the group holding the
-        newest bar is the only one a live tick changes.
+        newest bar is the only one a live tick changes, and a partial repaint
+        draws exactly what a full one does.
         """
-        if group > 1:  # whole groups only, so a partial repaint draws what a full one does
+        if group > 1:
             i0 = i0 // group * group
             i1 = min(self._n, -(-i1 // group) * group)
-        live = (self._n - 1) // group * group  # first bar of the newest bar's group
-        out: list[_Primitives] = []
+        return i0, i1, (self._n - 1) // group * group
+
+    def by_settled_and_live(
+        self,
+        i0: int,
+        i1: int,
+        group: int,
+        memo: SettledMemo[T],
+        build: Callable[[int, int, int], T],
+    ) -> list[T]:
+        """``build(i0, i1, group)`` over the whole groups of ``[i0, i1)``, in up to two parts.
+
+        The settled groups come from ``memo`` (built on a miss), the live
+        group is always built fresh: after a live tick only it has changed.
+        """
+        i0, i1, live = self.split_settled(i0, i1, group)
+        parts: list[T] = []
         settled_end = min(i1, live)
         if settled_end > i0:
             key = (i0, settled_end, group, self._settled_version)
-            settled = self._memo.get(key)
-            if settled is None:
-                if len(self._memo) >= MEMO_ENTRIES:
-                    self._memo.clear()
-                settled = self._build(i0, settled_end, group)
-                self._memo[key] = settled
-            out.extend(settled)
+            parts.append(memo.get(key, lambda: build(i0, settled_end, group)))
         if i1 > live:
-            out.extend(self._build(max(i0, live), i1, group))
-        return out
+            parts.append(build(max(i0, live), i1, group))
+        return parts
 
-    def _build(self, i0: int, i1: int, group: int) -> list[_Primitives]:
+    def _primitives(self, i0: int, i1: int, group: int) -> list[Primitives]:
+        """What to draw for bars ``[i0, i1)``: settled groups from the memo, the live one fresh."""
+        parts = self.by_settled_and_live(i0, i1, group, self._memo, self._build)
+        return [primitives for part in parts for primitives in part]
+
+    def _build(self, i0: int, i1: int, group: int) -> list[Primitives]:
         if group == 1:
             return self._candle_primitives(i0, i1)
         return self._envelope_primitives(i0, i1, group)
 
-    def _candle_primitives(self, i0: int, i1: int) -> list[_Primitives]:
+    def _candle_primitives(self, i0: int, i1: int) -> list[Primitives]:
         """One wick and one body per bar, up and down bars in two draw calls each."""
         o, h, lo, c = (self._cols[k, i0:i1] for k in range(4))
         x = np.arange(i0, i1, dtype=np.float64)
@@ -355,22 +411,21 @@ class CandlestickItem(pg.GraphicsObject):
         bodies = np.column_stack(
             (x - half, body_bottom, np.full_like(x, BODY_WIDTH), np.maximum(o, c) - body_bottom)
         )
-        out: list[_Primitives] = []
+        out: list[Primitives] = []
         for mask, pen, brush in (
             (up, self._up_pen, self._up_brush),
             (~up, self._down_pen, self._down_brush),
         ):
             if mask.any():
-                out.append((pen, brush, _lines(wicks[mask]), _rects(bodies[mask])))
+                out.append((pen, brush, as_lines(wicks[mask]), as_rects(bodies[mask])))
         return out
 
-    def _envelope_primitives(self, i0: int, i1: int, group: int) -> list[_Primitives]:
+    def _envelope_primitives(self, i0: int, i1: int, group: int) -> list[Primitives]:
         """One vertical low–high line per ``group`` bars (``i0`` aligned to a group).
 
         A group is "up" when its last close is at or above its first open.
         """
-        starts = np.arange(i0, i1, group)
-        ends = np.append(starts[1:], i1)
+        starts, ends = group_starts(i0, i1, group)
         offsets = starts - i0
         lows = np.minimum.reduceat(self._cols[2, i0:i1], offsets)
         highs = np.maximum.reduceat(self._cols[1, i0:i1], offsets)
@@ -380,13 +435,14 @@ class CandlestickItem(pg.GraphicsObject):
         lines = np.column_stack((x, lows, x, highs))
         up = last_close >= first_open
         return [
-            (pen, None, _lines(lines[mask]), [])
+            (pen, None, as_lines(lines[mask]), [])
             for mask, pen in ((up, self._up_pen), (~up, self._down_pen))
             if mask.any()
         ]
 
 
-def _draw(painter: QPainter, primitives: _Primitives) -> None:
+def draw_primitives(painter: QPainter, primitives: Primitives) -> None:
+    """Draw one colour's lines and rectangles in two calls."""
     pen, brush, lines, rects = primitives
     painter.setPen(pen)
     if lines:

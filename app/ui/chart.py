@@ -21,8 +21,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from app.domain.events import Bar, BarHistory, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
-from app.ui.candles import BarTuple, CandlestickItem, GridItem, PriceLine
+from app.ui.candles import DOWN_COLOR, UP_COLOR, BarTuple, CandlestickItem, GridItem, PriceLine
 from app.ui.steady_label import SteadyLabel
+from app.ui.volume_bars import VolumeItem, muted
 
 BACKGROUND = "#131722"
 FOREGROUND = "#b2b5be"
@@ -172,6 +173,9 @@ class ChartPanel(QWidget):
         self._awaiting_paint = False
 
         self._candles = CandlestickItem()
+        self._volume = VolumeItem(
+            self._candles, muted(UP_COLOR, BACKGROUND), muted(DOWN_COLOR, BACKGROUND)
+        )
         self._time_axis = BarTimeAxis(lambda: self._candles.time, self._bar_seconds)
         self._price_axis = PriceAxis(self._digits)
         self._grid = GridItem(
@@ -229,6 +233,7 @@ class ChartPanel(QWidget):
         view.setLimits(minXRange=MIN_VISIBLE_BARS)
         view.sigXRangeChanged.connect(self._on_x_range_changed)
         plot.addItem(self._grid, ignoreBounds=True)
+        plot.addItem(self._volume, ignoreBounds=True)
         plot.addItem(self._candles)
         for line in (self._bid_line, self._ask_line, self._crosshair_v, self._crosshair_h):
             plot.addItem(line, ignoreBounds=True)
@@ -263,6 +268,10 @@ class ChartPanel(QWidget):
     @property
     def candles(self) -> CandlestickItem:
         return self._candles
+
+    @property
+    def volume(self) -> VolumeItem:
+        return self._volume
 
     @property
     def plot_widget(self) -> pg.PlotWidget:
@@ -325,6 +334,7 @@ class ChartPanel(QWidget):
             np.asarray(history.time, dtype=np.int64),
             *(np.asarray(c, dtype=np.float64) for c in columns),
         )
+        self._volume.bars_changed()
         self._awaiting_paint = self.bar_count > 0
         self._hover = None
         self._grid.refresh()
@@ -347,10 +357,12 @@ class ChartPanel(QWidget):
             self._start_series(bar)
         elif bar.time == last[0]:
             self._candles.update_last(*values)
+            self._volume.live_changed()
             self._fit_y(strict=False)
         elif bar.time > last[0]:
             following = self._view_x_range()[1] >= self.bar_count - 1
             self._candles.append(bar.time, *values)
+            self._volume.bars_changed()
             if following:  # one view update moves x and (if needed) y together
                 self._shift_view(1.0, strict=False)
             else:
@@ -444,6 +456,7 @@ class ChartPanel(QWidget):
         self._symbol = bar.symbol
         self._timeframe = bar.timeframe
         self._candles.append(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume)
+        self._volume.bars_changed()
         self._awaiting_paint = True
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
 
@@ -451,6 +464,7 @@ class ChartPanel(QWidget):
         """Drop the bars (the timeframe stays selected)."""
         empty = np.zeros(0)
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
+        self._volume.bars_changed()
         self._grid.refresh()
         self._hover = None
         for line in (self._bid_line, self._ask_line):

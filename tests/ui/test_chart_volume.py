@@ -1,0 +1,202 @@
+"""Volume columns along the bottom of the chart, checked on the pixels the trader sees."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from app.domain.events import Bar, BarHistory
+from app.ui.candles import DOWN_COLOR, UP_COLOR
+from app.ui.chart import BACKGROUND, ChartPanel
+from app.ui.volume_bars import VOLUME_BAND, muted
+from tests.ui.test_chart import START, TF, shown, spec
+
+UP_VOLUME = muted(UP_COLOR, BACKGROUND)
+DOWN_VOLUME = muted(DOWN_COLOR, BACKGROUND)
+
+
+def staircase(volumes: list[float]) -> BarHistory:
+    """A steady climb, so every candle sits well above the volume band.
+
+    Even bars close up, odd bars close down; bar ``i`` has ``volumes[i]``.
+    """
+    n = len(volumes)
+    base = 1.0 + 0.01 * np.arange(n)
+    up = np.arange(n) % 2 == 0
+    open_ = np.where(up, base, base + 0.005)
+    close = np.where(up, base + 0.005, base)
+    times = START + np.arange(n, dtype=np.int64) * TF.seconds
+    return BarHistory(
+        "EURUSD", TF, times, open_, base + 0.006, base - 0.001, close, np.asarray(volumes)
+    )
+
+
+@pytest.fixture
+def panel(qtbot: QtBot) -> Iterator[ChartPanel]:
+    chart = ChartPanel()
+    qtbot.addWidget(chart)
+    chart.resize(900, 500)
+    chart.set_symbol_spec(spec())
+    yield chart
+
+
+def on_screen(qtbot: QtBot, panel: ChartPanel, change: Callable[[], object]) -> QImage:
+    """What the window shows after ``change`` was painted (not a fresh render).
+
+    A live tick repaints only part of the chart; grabbing the window's
+    backing store shows whether that part was enough.
+    """
+    with qtbot.waitSignal(panel.frame_painted, timeout=5000):
+        change()
+    return panel.screen().grabWindow(panel.winId()).toImage()
+
+
+def settle(qtbot: QtBot, panel: ChartPanel) -> None:
+    """Wait out the repaints that follow a zoom (the axes settle their width)."""
+    while True:
+        with qtbot.waitSignal(panel.frame_painted, timeout=300, raising=False) as blocker:
+            pass
+        if not blocker.signal_triggered:
+            return
+
+
+def pixel_x(panel: ChartPanel, index: float) -> int:
+    """The panel's pixel column of a bar's centre."""
+    return to_panel(panel, QPointF(index, view_range(panel)[1][0])).x()
+
+
+def to_panel(panel: ChartPanel, point: QPointF) -> QPoint:
+    widget = panel.plot_widget
+    scene = widget.getPlotItem().getViewBox().mapViewToScene(point)
+    return widget.viewport().mapTo(panel, widget.mapFromScene(scene))
+
+
+def show_all(panel: ChartPanel) -> None:
+    panel.plot_widget.getPlotItem().getViewBox().setXRange(-0.5, panel.bar_count - 0.5, padding=0)
+
+
+def view_range(panel: ChartPanel) -> list[list[float]]:
+    ranges: list[list[float]] = panel.plot_widget.getPlotItem().getViewBox().viewRange()
+    return ranges
+
+
+def column_height(image: QImage, x: int) -> int:
+    """How many pixels of volume colour the image has in pixel column ``x``."""
+    pixels = pg.imageToArray(image.convertToFormat(QImage.Format.Format_ARGB32), copy=True)
+    column = pixels[x, :, :3]  # imageToArray is indexed [x, y]
+    return int(
+        sum(
+            np.all(column == (c.blue(), c.green(), c.red()), axis=-1).sum()
+            for c in (UP_VOLUME, DOWN_VOLUME)
+        )
+    )
+
+
+def band_pixels(panel: ChartPanel) -> float:
+    view = panel.plot_widget.getPlotItem().getViewBox()
+    return float(view.sceneBoundingRect().height()) * VOLUME_BAND
+
+
+def heights(panel: ChartPanel, image: QImage, *bars: int) -> list[int]:
+    return [column_height(image, pixel_x(panel, i)) for i in bars]
+
+
+def test_columns_rise_in_proportion_and_the_tallest_fills_the_band(
+    qtbot: QtBot, panel: ChartPanel
+) -> None:
+    volumes = [40.0] * 150
+    volumes[140], volumes[141] = 100.0, 50.0
+    panel.set_history(staircase(volumes))
+    with qtbot.waitSignal(panel.painted, timeout=2000):
+        shown(qtbot, panel)
+    image = panel.grab().toImage()
+    tallest, half, usual = heights(panel, image, 140, 141, 139)
+    band = band_pixels(panel)
+    assert tallest == pytest.approx(band, abs=2)
+    assert half == pytest.approx(band / 2, abs=2)
+    assert usual == pytest.approx(band * 0.4, abs=2)
+    # Up bars get the muted up colour, down bars the muted down colour.
+    bottom = to_panel(panel, QPointF(140, view_range(panel)[1][0])).y() - 2
+    assert image.pixelColor(pixel_x(panel, 140), bottom) == UP_VOLUME
+    assert image.pixelColor(pixel_x(panel, 141), bottom) == DOWN_VOLUME
+
+
+def test_a_live_tick_grows_its_column_and_rescales_when_it_becomes_the_tallest(
+    qtbot: QtBot, panel: ChartPanel
+) -> None:
+    volumes = [40.0] * 150
+    volumes[140] = 100.0
+    volumes[149] = 20.0
+    panel.set_history(staircase(volumes))
+    with qtbot.waitSignal(panel.painted, timeout=2000):
+        shown(qtbot, panel)
+    band = band_pixels(panel)
+    t, o, h, low, c, _ = panel.last_bar()  # type: ignore[misc]
+
+    image = on_screen(
+        qtbot, panel, lambda: panel.update_bar(Bar("EURUSD", TF, t, o, h, low, c, 60.0))
+    )
+    live, tallest = heights(panel, image, 149, 140)
+    assert live == pytest.approx(band * 0.6, abs=2)
+    assert tallest == pytest.approx(band, abs=2)
+
+    # Now the live bar is the tallest: every column on screen shrinks to the new scale.
+    image = on_screen(
+        qtbot, panel, lambda: panel.update_bar(Bar("EURUSD", TF, t, o, h, low, c, 200.0))
+    )
+    live, former, usual = heights(panel, image, 149, 140, 130)
+    assert live == pytest.approx(band, abs=2)
+    assert former == pytest.approx(band / 2, abs=2)
+    assert usual == pytest.approx(band / 5, abs=2)
+
+
+def test_zoomed_out_columns_sum_the_volume_of_each_pixel(qtbot: QtBot, panel: ChartPanel) -> None:
+    n = 200_000
+    # Left half: every other bar trades; right half: every bar. Same largest bar.
+    bars = np.arange(n)
+    volumes = np.where((bars >= n // 2) | (bars % 2 == 0), 1.0, 0.0)
+    panel.set_history(staircase(list(volumes)))
+    shown(qtbot, panel)
+    image = on_screen(qtbot, panel, lambda: show_all(panel))
+    band = band_pixels(panel)
+    quiet, busy = heights(panel, image, n // 4, 3 * n // 4)
+    # Each column is the sum over its bars, not the largest bar: twice the trades, twice as tall.
+    assert busy == pytest.approx(band, abs=2)
+    assert quiet == pytest.approx(band / 2, abs=2)
+    left, right = pixel_x(panel, 0), pixel_x(panel, n - 1)
+    filled = sum(column_height(image, x) > 0 for x in range(left, right + 1))
+    assert filled >= 0.95 * (right - left + 1)  # a column per pixel, no gaps
+
+
+def test_a_live_tick_rebuilds_only_the_newest_column(qtbot: QtBot, panel: ChartPanel) -> None:
+    """Settled columns are replayed; the per-tick cost does not grow with the history."""
+    n = 1_000_000
+    panel.set_history(staircase([1.0] * n))
+    shown(qtbot, panel)
+    on_screen(qtbot, panel, lambda: show_all(panel))
+    settle(qtbot, panel)
+    built: list[tuple[int, int]] = []
+    volume = panel.volume
+    build: Callable[[int, int, int], object] = volume._build
+
+    def recording_build(i0: int, i1: int, group: int) -> object:
+        built.append((i0, i1))
+        return build(i0, i1, group)
+
+    t, o, h, low, c, v = panel.last_bar()  # type: ignore[misc]
+    for extra in (1, 2):  # the first tick's repaint strips may be new to the memo
+        if extra == 2:
+            volume._build = recording_build  # type: ignore[method-assign]
+        live = Bar("EURUSD", TF, t, o, h, low, c, v + extra)
+        on_screen(qtbot, panel, lambda bar=live: panel.update_bar(bar))  # type: ignore[misc]
+    assert built, "the live column was not repainted"
+    assert all(i1 == n and i1 - i0 < 1_000 for i0, i1 in built), built
