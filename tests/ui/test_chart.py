@@ -10,15 +10,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QWheelEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.domain.events import Bar, BarHistory, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
-from app.ui.chart import INITIAL_VISIBLE_BARS, ChartPanel
+from app.ui.chart import INITIAL_VISIBLE_BARS, Y_PADDING, ChartPanel
 from tests.ui.conftest import Terminal
 
 TF = Timeframe.M5
@@ -340,3 +341,48 @@ def test_a_trending_live_bar_stays_in_view_and_refits_y_only_now_and_then(
         refits += (y0, y1) != before
         assert y0 <= low and h <= y1, f"tick {i}: the live bar left the view"
     assert 0 < refits <= 12  # without room beyond a breakout: 25
+
+
+# ----------------------------------------------------------------- mouse
+
+
+def test_mouse_wheel_zooms_and_dragging_pans_with_y_refitted(
+    qtbot: QtBot, panel: ChartPanel
+) -> None:
+    with qtbot.waitSignal(panel.painted, timeout=2000):
+        shown(qtbot, panel)
+    viewport = panel.plot_widget.viewport()
+    view = panel.plot_widget.getPlotItem().getViewBox()
+    centre = panel.plot_widget.mapFromScene(view.sceneBoundingRect().center())
+    x0, x1 = x_range(panel)
+
+    wheel = QWheelEvent(
+        QPointF(centre), QPointF(viewport.mapToGlobal(centre)), QPoint(), QPoint(0, 240),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )  # fmt: skip
+    QApplication.sendEvent(viewport, wheel)
+    zx0, zx1 = x_range(panel)
+    assert zx1 - zx0 < 0.8 * (x1 - x0)  # zoomed in around the pointer
+    assert x0 < zx0 < zx1 < x1
+    assert y_range(panel) == pytest.approx(fitted_y(panel), rel=1e-9)
+
+    # Drag right by 200 pixels, as a hand does (the window repaints between moves):
+    # earlier bars come into view, the zoom stays.
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=centre)
+    for step in range(1, 11):
+        qtbot.mouseMove(viewport, centre + QPoint(20 * step, 0))
+        qtbot.wait(10)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=centre + QPoint(200, 0))
+    px0, px1 = x_range(panel)
+    bars_per_pixel = (zx1 - zx0) / view.sceneBoundingRect().width()
+    assert px1 - px0 == pytest.approx(zx1 - zx0)
+    assert zx0 - px0 == pytest.approx(200 * bars_per_pixel, rel=0.1)
+    assert y_range(panel) == pytest.approx(fitted_y(panel), rel=1e-9)
+
+
+def fitted_y(panel: ChartPanel) -> tuple[float, float]:
+    """The visible bars' low and high with the chart's padding."""
+    low, high = panel.candles.visible_y_range(*x_range(panel))  # type: ignore[misc]
+    pad = (high - low) * Y_PADDING
+    return low - pad, high + pad
