@@ -9,7 +9,9 @@ Built so that 200 symbols ticking cannot lag the window:
   at most once per window repaint (the window acknowledges a frame only after
   painting it, see ``app.ui.frame_pacing``), so no throttle is needed here.
 * Cells are formatted when the view paints them, i.e. only for the rows on
-  screen, once per paint, whatever the tick rate. The view paints whole rows
+  screen, once per change, whatever the tick rate. A frame decides which
+  cells changed from the raw quote (prices, spread in points, the day's
+  change to two decimals), so rows scrolled out of view cost no formatting. The view paints whole rows
   itself from prepared text (see ``MarketWatchView.paintEvent``).
 * Sorting (click a header) happens once, on request; ticks never re-sort.
 * The flash that marks a change (green up, red down) fades through the
@@ -82,6 +84,10 @@ class _Row:
     direction: int = 0  # +1 up, -1 down: the last bid move
     flash_at: float = -1.0  # monotonic seconds of the last change; <0: no highlight
     cells: _Shown | None = None  # texts and colours, formatted once per change (None: stale)
+    # What the spread and change cells show once pending repaints ran: a frame
+    # repaints them only when these change.
+    spread: int | None = None  # in points
+    change: str = ""  # the day's change cell: its text and sign
 
 
 class MarketWatchModel(RowTableModel):
@@ -108,7 +114,7 @@ class MarketWatchModel(RowTableModel):
         self.beginResetModel()
         self._rows = [old.get(spec.name) or _Row(spec) for spec in specs]
         for row, spec in zip(self._rows, specs, strict=True):
-            row.spec, row.cells = spec, None  # digits may differ
+            row.spec, row.cells, row.spread = spec, None, None  # digits may differ
         self._row_of = {row.spec.name: i for i, row in enumerate(self._rows)}
         self._order = {spec.name: i for i, spec in enumerate(specs)}
         self._flashing = {i for i, row in enumerate(self._rows) if row.flash_at >= 0}
@@ -120,28 +126,28 @@ class MarketWatchModel(RowTableModel):
         O(changed symbols); emits ``dataChanged`` per contiguous run of changed rows.
         """
         now = self._clock()
-        shown: dict[int, _Shown] = {}  # row -> its texts and colours before this frame
+        spans: dict[int, tuple[int, int]] = {}  # row -> first and last changed column
         row_of, rows = self._row_of, self._rows
         for bar in bars:
             if bar.timeframe is not Timeframe.D1:
                 continue
             i = row_of.get(bar.symbol)
             if i is not None:
-                shown.setdefault(i, self._shown(i))
                 row = rows[i]
                 row.day_open, row.day_open_is_d1, row.day = bar.open, True, bar.time // 86_400
-                row.cells = None
+                change = _change_cell(row)
+                if change != row.change:
+                    row.cells, row.change = None, change
+                    spans[i] = (CHANGE, CHANGE)
         for symbol, tick in quotes.items():
             i = row_of.get(symbol)
             if i is None:
                 continue
             row = rows[i]
             previous = row.tick
-            if previous is not None and tick.bid == previous.bid and tick.ask == previous.ask:
-                row.tick = tick
-                continue
-            shown.setdefault(i, self._shown(i))
             row.tick = tick
+            if previous is not None and tick.bid == previous.bid and tick.ask == previous.ask:
+                continue
             row.cells = None
             day = tick.time_msc // _DAY_MS
             if row.day_open is None or (day > row.day and not row.day_open_is_d1):
@@ -150,42 +156,36 @@ class MarketWatchModel(RowTableModel):
                 row.direction = 1 if tick.bid >= previous.bid else -1
                 row.flash_at = now
                 self._flashing.add(i)
-        self._repaint_changed_cells(shown)
+            # A changed quote repaints the bid and the ask (the highlight spans both),
+            # and the spread and the day's change only if their text changed.
+            change, spread = _change_cell(row), _spread_points(row)
+            last = CHANGE if change != row.change else SPREAD if spread != row.spread else ASK
+            row.change, row.spread = change, spread
+            spans[i] = (BID, max(last, spans.get(i, (BID, ASK))[1]))
+        self._repaint(spans)
         if self._flashing and not self._flash_timer.isActive():
             self._flash_timer.start()
 
-    def _repaint_changed_cells(self, shown: Mapping[int, _Shown]) -> None:
+    def _repaint(self, spans: Mapping[int, tuple[int, int]]) -> None:
         """One ``dataChanged`` per run of rows whose changed cells span the same columns.
 
         A quote usually changes the bid and ask only; the spread and the day's
         change keep their text. Leaving their cells out of the repaint halves
-        the text a fast market makes the view draw. A changed quote always
-        repaints both the bid and the ask: the highlight spans the two.
+        the text a fast market makes the view draw.
         """
-        spans: list[tuple[int, int, int]] = []  # (row, first column, last column)
-        for i in sorted(shown):
-            texts, colours = self._shown(i)
-            old_texts, old_colours = shown[i]
-            columns = [
-                c
-                for c in range(len(texts))
-                if texts[c] != old_texts[c] or colours[c] != old_colours[c]
-            ]
-            if columns and columns[0] in (BID, ASK):
-                columns = sorted({BID, ASK, *columns})
-            if columns:
-                spans.append((i, columns[0], columns[-1]))
+        ordered = sorted(spans.items())
         start = 0
-        for k in range(1, len(spans) + 1):
+        for k in range(1, len(ordered) + 1):
             run_ends = (
-                k == len(spans)
-                or spans[k][0] != spans[k - 1][0] + 1
-                or spans[k][1:] != spans[start][1:]
+                k == len(ordered)
+                or ordered[k][0] != ordered[k - 1][0] + 1
+                or ordered[k][1] != ordered[start][1]
             )
             if run_ends:
-                first_row, first_column, last_column = spans[start]
+                first_row, (first_column, last_column) = ordered[start]
                 self.dataChanged.emit(
-                    self.index(first_row, first_column), self.index(spans[k - 1][0], last_column)
+                    self.index(first_row, first_column),
+                    self.index(ordered[k - 1][0], last_column),
                 )
                 start = k
 
@@ -350,6 +350,17 @@ class MarketWatchModel(RowTableModel):
     def fading(self) -> bool:
         """Whether the flash timer is running (for tests and diagnostics)."""
         return self._flash_timer.isActive()
+
+
+def _spread_points(r: _Row) -> int | None:
+    """The spread in points, as the spread cell shows it."""
+    return None if r.tick is None else round((r.tick.ask - r.tick.bid) / r.spec.point)
+
+
+def _change_cell(r: _Row) -> str:
+    """What decides the day's change cell: its text and its colour (the sign)."""
+    change = _change_pct(r)
+    return "—" if change is None else f"{change:+.2f}{'+' if change > 0 else '-' if change else ''}"
 
 
 def _change_pct(r: _Row) -> float | None:

@@ -163,6 +163,11 @@ def test_a_frame_repaints_only_the_cells_whose_text_changed(model: MarketWatchMo
     # GBPUSD: the ask and spread changed; the bid repaints too, under the highlight.
     assert spans == [(0, 0, BID, ASK), (2, 2, BID, SPREAD)]
     assert text(model, 2, SPREAD) == "30"
+    # EURUSD gains a hundredth of a percent on the day: its change cell repaints too.
+    spans.clear()
+    model.apply({"EURUSD": Tick("EURUSD", T0_MS + 3, 1.10011, 1.10021)})
+    assert spans == [(0, 0, BID, CHANGE)]
+    assert text(model, 0, CHANGE) == "+0.01%"
 
 
 def test_a_change_flashes_and_fades_with_one_timer(
