@@ -401,13 +401,20 @@ class CandlestickItem(pg.GraphicsObject):
         return self._envelope_primitives(i0, i1, group)
 
     def _candle_primitives(self, i0: int, i1: int) -> list[Primitives]:
-        """One wick and one body per bar, up and down bars in two draw calls each."""
+        """One wick and one body per bar, up and down bars in two draw calls each.
+
+        Bodies are filled without an outline; a one-pixel line across each
+        body's middle keeps a doji (or any body thinner than a pixel) visible.
+        """
         o, h, lo, c = (self._cols[k, i0:i1] for k in range(4))
         x = np.arange(i0, i1, dtype=np.float64)
         up = c >= o
         half = BODY_WIDTH / 2
-        wicks = np.column_stack((x, lo, x, h))
         body_bottom = np.minimum(o, c)
+        middle = (o + c) / 2
+        lines = np.concatenate(
+            (np.column_stack((x, lo, x, h)), np.column_stack((x - half, middle, x + half, middle)))
+        )
         bodies = np.column_stack(
             (x - half, body_bottom, np.full_like(x, BODY_WIDTH), np.maximum(o, c) - body_bottom)
         )
@@ -417,7 +424,8 @@ class CandlestickItem(pg.GraphicsObject):
             (~up, self._down_pen, self._down_brush),
         ):
             if mask.any():
-                out.append((pen, brush, as_lines(wicks[mask]), as_rects(bodies[mask])))
+                both = np.concatenate((mask, mask))  # wicks, then body middles
+                out.append((pen, brush, as_lines(lines[both]), as_rects(bodies[mask])))
         return out
 
     def _envelope_primitives(self, i0: int, i1: int, group: int) -> list[Primitives]:
@@ -442,14 +450,20 @@ class CandlestickItem(pg.GraphicsObject):
 
 
 def draw_primitives(painter: QPainter, primitives: Primitives) -> None:
-    """Draw one colour's lines and rectangles in two calls."""
+    """Draw one colour's rectangles (filled, no outline), then its lines, in two calls.
+
+    Outlining rectangles costs about five times filling them in Qt's raster
+    engine (each outline is stroked); lines that need to show at any zoom are
+    in ``lines``, drawn with the cosmetic pen.
+    """
     pen, brush, lines, rects = primitives
-    painter.setPen(pen)
-    if lines:
-        painter.drawLines(lines)
     if rects and brush is not None:
+        painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(brush)
         painter.drawRects(rects)
+    if lines:
+        painter.setPen(pen)
+        painter.drawLines(lines)
 
 
 class ViewSpanningItem(pg.GraphicsObject):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -283,6 +283,10 @@ class ChartPanel(QWidget):
         return self._readout.text()
 
     @property
+    def crosshair_visible(self) -> bool:
+        return bool(self._crosshair_v.isVisible())
+
+    @property
     def quote_lines(self) -> tuple[PriceLine, PriceLine]:
         """The (bid, ask) price lines; hidden until the first quote."""
         return self._bid_line, self._ask_line
@@ -414,6 +418,12 @@ class ChartPanel(QWidget):
             return
         action()
         event.accept()
+
+    def leaveEvent(self, event: QEvent) -> None:
+        """The pointer left the chart: hide the crosshair, show the newest bar again."""
+        super().leaveEvent(event)
+        if self._hover is not None:
+            self._set_hover(None)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -229,6 +229,12 @@ def test_crosshair_readout_shows_the_bar_in_symbol_digits(qtbot: QtBot, panel: C
     assert f"O {o:.3f}  H {h:.3f}  L {low:.3f}  C {c:.3f}" in text
     assert "2023-11-" in text
     panel.on_mouse_moved(QPointF(-50, -50))  # off the plot: back to the newest bar
+    assert f"C {panel.last_bar()[4]:.3f}" in panel.readout_text  # type: ignore[index]
+    # Leaving the chart altogether (no more moves reach the plot) hides the crosshair too.
+    panel.on_mouse_moved(view.mapViewToScene(QPointF(index, h)))
+    assert f"H {h:.3f}" in panel.readout_text and panel.crosshair_visible
+    QApplication.sendEvent(panel, QEvent(QEvent.Type.Leave))
+    assert not panel.crosshair_visible
     assert f"C {panel.last_bar()[4]:.3f}" in panel.readout_text  # type: ignore[index]
 
 
