@@ -16,29 +16,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.domain.events import Bar, BarHistory, Tick
-from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
 from app.ui.chart import INITIAL_VISIBLE_BARS, Y_PADDING, ChartPanel
 from tests.ui.conftest import Terminal
+from tests.ui.specs import fx_spec as spec
 
 TF = Timeframe.M5
 START = TF.bar_open(1_700_000_000)
-
-
-def spec(name: str = "EURUSD", digits: int = 5) -> SymbolSpec:
-    return SymbolSpec(
-        name=name,
-        description=name,
-        digits=digits,
-        point=10.0**-digits,
-        contract_size=100_000,
-        volume_min=0.01,
-        volume_max=100,
-        volume_step=0.01,
-        base_currency=name[:3],
-        profit_currency=name[3:],
-    )
 
 
 Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]

@@ -18,7 +18,8 @@ from app.domain.events import Bar, BarHistory
 from app.ui.candles import DOWN_COLOR, UP_COLOR
 from app.ui.chart import BACKGROUND, ChartPanel
 from app.ui.volume_bars import VOLUME_BAND, muted
-from tests.ui.test_chart import START, TF, shown, spec
+from tests.ui.specs import fx_spec as spec
+from tests.ui.test_chart import START, TF, shown
 
 UP_VOLUME = muted(UP_COLOR, BACKGROUND)
 DOWN_VOLUME = muted(DOWN_COLOR, BACKGROUND)

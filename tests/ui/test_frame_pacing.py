@@ -11,24 +11,9 @@ from PySide6.QtCore import QEvent, QObject
 from pytestqt.qtbot import QtBot
 
 from app.domain.events import MarketFrame, Tick
-from app.domain.symbols import SymbolSpec
 from app.engine.bus import EventBus
 from app.ui.main_window import MainWindow
-
-
-def spec(name: str) -> SymbolSpec:
-    return SymbolSpec(
-        name=name,
-        description=name,
-        digits=5,
-        point=1e-5,
-        contract_size=100_000,
-        volume_min=0.01,
-        volume_max=100,
-        volume_step=0.01,
-        base_currency=name[:3],
-        profit_currency=name[3:],
-    )
+from tests.ui.specs import fx_spec as spec
 
 
 class PaintLog(QObject):

@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from app.domain.events import Bar, Tick
-from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.market_watch import (
     ASK,
@@ -24,24 +23,10 @@ from app.ui.market_watch import (
 )
 from app.ui.theme import LOSS, PROFIT
 from tests.ui.conftest import Terminal
+from tests.ui.specs import fx_spec as spec
 
 DAY_MS = 86_400_000
 T0_MS = 1_700_006_400_000  # a UTC midnight
-
-
-def spec(name: str, digits: int = 5) -> SymbolSpec:
-    return SymbolSpec(
-        name=name,
-        description=f"{name} description",
-        digits=digits,
-        point=10.0**-digits,
-        contract_size=100_000,
-        volume_min=0.01,
-        volume_max=100,
-        volume_step=0.01,
-        base_currency=name[:3],
-        profit_currency=name[3:],
-    )
 
 
 class FakeClock:
