@@ -415,29 +415,24 @@ class Journal:
 
     def _execute(self, action: Callable[[Connection], T], what: str) -> T:
         """Like ``_write`` on a bare connection: one durable transaction, no ORM."""
-        try:
-            with self._engine.begin() as connection:
-                return action(connection)
-        except SQLAlchemyError as exc:
-            raise StorageError(
-                f"Could not record {what}: {describe_failure(self.url, exc)}"
-            ) from exc
+        with self._failures(f"Could not record {what}: "), self._engine.begin() as connection:
+            return action(connection)
 
     def _write(self, action: Callable[[Session], T], what: str) -> T:
-        try:
-            with self._sessions.begin() as session:
-                return action(session)
-        except SQLAlchemyError as exc:
-            raise StorageError(
-                f"Could not record {what}: {describe_failure(self.url, exc)}"
-            ) from exc
+        with self._failures(f"Could not record {what}: "), self._sessions.begin() as session:
+            return action(session)
 
     def _read(self, action: Callable[[Session], T]) -> T:
+        with self._failures(""), self._sessions() as session:
+            return action(session)
+
+    @contextmanager
+    def _failures(self, prefix: str) -> Iterator[None]:
+        """Database errors become one ``StorageError`` in words, starting with ``prefix``."""
         try:
-            with self._sessions() as session:
-                return action(session)
+            yield
         except SQLAlchemyError as exc:
-            raise StorageError(describe_failure(self.url, exc)) from exc
+            raise StorageError(prefix + describe_failure(self.url, exc)) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
