@@ -183,7 +183,7 @@ def main() -> None:
             )
         )
     emit("tick to screen", rows)
-    del collector
+    collector.stop()
 
 
 if __name__ == "__main__":

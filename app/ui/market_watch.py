@@ -71,6 +71,9 @@ _MARGIN = 4
 _Shown = tuple[list[str], list[QColor | None]]
 """A row's cell texts and text colours, as last shown."""
 
+_Cell = tuple[str, QColor | None]
+"""One cell's text and text colour."""
+
 
 @dataclass(slots=True)
 class _Row:
@@ -87,7 +90,7 @@ class _Row:
     # What the spread and change cells show once pending repaints ran: a frame
     # repaints them only when these change.
     spread: int | None = None  # in points
-    change: str = ""  # the day's change cell: its text and sign
+    change: _Cell | None = None  # the day's change cell
 
 
 class MarketWatchModel(RowTableModel):
@@ -233,15 +236,14 @@ class MarketWatchModel(RowTableModel):
         if tick is None:
             return [spec.name, "—", "—", "—", "—"], [None, None, None, None, None]
         direction = PROFIT if r.direction > 0 else LOSS if r.direction < 0 else None
-        change = _change_pct(r)
+        change, change_colour = _change_cell(r)
         texts = [
             spec.name,
             spec.format_price(tick.bid),
             spec.format_price(tick.ask),
-            f"{round((tick.ask - tick.bid) / spec.point):d}",
-            "—" if change is None else f"{change:+.2f}%",
+            f"{_spread_points(r):d}",
+            change,
         ]
-        change_colour = (PROFIT if change > 0 else LOSS) if change else None
         return texts, [None, direction, direction, None, change_colour]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -357,10 +359,12 @@ def _spread_points(r: _Row) -> int | None:
     return None if r.tick is None else round((r.tick.ask - r.tick.bid) / r.spec.point)
 
 
-def _change_cell(r: _Row) -> str:
-    """What decides the day's change cell: its text and its colour (the sign)."""
+def _change_cell(r: _Row) -> _Cell:
+    """The day's change cell: its text, green when up and red when down."""
     change = _change_pct(r)
-    return "—" if change is None else f"{change:+.2f}{'+' if change > 0 else '-' if change else ''}"
+    if change is None:
+        return "—", None
+    return f"{change:+.2f}%", (PROFIT if change > 0 else LOSS) if change else None
 
 
 def _change_pct(r: _Row) -> float | None:
