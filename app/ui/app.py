@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -42,6 +42,10 @@ class TelegramHooks(TelegramBackend, Protocol):
     """Handed in by ``app.cli``: makes the service (or says why not) and backs the dialog."""
 
     def create_service(self, bus: EventBus) -> tuple[TelegramCompanion | None, str]: ...
+
+
+#: When start-up is over and the heap can be frozen (see ``GuiThreadGarbageCollector.settle``).
+SETTLE_HEAP_AFTER_MS = 3000
 
 
 def run_gui(
@@ -137,6 +141,8 @@ def run_gui(
         if is_first_run(preferences.user_file, store):
             show_welcome(preferences, store)  # after raising the window, so it stays on top
     host.start()
+    # Once the window has painted and its history is in, what exists lives until exit.
+    QTimer.singleShot(SETTLE_HEAP_AFTER_MS, collector.settle)
 
     async def main() -> None:
         # The bot starts and stops inside the one running loop: qasync runs a last
