@@ -234,7 +234,7 @@ def main() -> None:
             after,
             "ms",
             None,
-            note="what the app does 3 s after start",
+            note="what the app does once the chart has drawn its first history",
         )
     )
     emit("tick to screen", rows)

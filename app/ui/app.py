@@ -44,10 +44,6 @@ class TelegramHooks(TelegramBackend, Protocol):
     def create_service(self, bus: EventBus) -> tuple[TelegramCompanion | None, str]: ...
 
 
-#: When start-up is over and the heap can be frozen (see ``GuiThreadGarbageCollector.settle``).
-SETTLE_HEAP_AFTER_MS = 3000
-
-
 def run_gui(
     settings: Settings,
     broker_factory: BrokerFactory,
@@ -141,8 +137,13 @@ def run_gui(
         if is_first_run(preferences.user_file, store):
             show_welcome(preferences, store)  # after raising the window, so it stays on top
     host.start()
-    # Once the window has painted and its history is in, what exists lives until exit.
-    QTimer.singleShot(SETTLE_HEAP_AFTER_MS, collector.settle)
+
+    def settle_heap() -> None:
+        """Once the chart has drawn its first history, start-up is over: what exists lives on."""
+        window.chart.painted.disconnect(settle_heap)
+        QTimer.singleShot(0, collector.settle)  # after the first frame reached the screen
+
+    window.chart.painted.connect(settle_heap)
 
     async def main() -> None:
         # The bot starts and stops inside the one running loop: qasync runs a last

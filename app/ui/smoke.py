@@ -1,12 +1,14 @@
 """``--smoke-test``: prove the whole app works, then exit.
 
 Waits for the chart's first painted frame with live ticks, sends one paper order
-through the normal command road and closes it again, prints the timings and
-exits 0; any failure or a timeout exits 1 with the reason.
+through the normal command road and closes it again, checks that the start-up
+heap was settled (see ``gc_guard``), prints the timings and exits 0; any
+failure or a timeout exits 1 with the reason.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -82,6 +84,9 @@ class SmokeTest(QObject):
         elif fill.client_id == self._close_id and fill.closes_position:
             round_trip_ms = (time.perf_counter() - self._order_sent_at) * 1000
             assert self.first_frame_s is not None
+            if not gc.get_freeze_count():
+                self._fail("the start-up heap was not settled after the first chart paint")
+                return
             _say(
                 "smoke test ok: first painted frame with live ticks after "
                 f"{self.first_frame_s * 1000:.0f} ms; "
