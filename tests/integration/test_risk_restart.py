@@ -40,21 +40,23 @@ def _start(qtbot: QtBot, tmp_path: Path) -> tuple[EventBus, EngineHost, RiskReco
 
 def test_daily_loss_limit_still_holds_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None:
     bus, host, seen = _start(qtbot, tmp_path)
-    for _ in range(25):  # lose the spread round trip after round trip
-        if seen.state() is TradingState.HALTED:
-            break
-        trade = _buy(0.5)
-        bus.command.emit(SubmitOrder(trade))
-        qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
-        if _final(seen, trade.client_id) is not OrderStatus.FILLED:
-            break
-        ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
-        close_id = new_client_id()
-        bus.command.emit(ClosePosition(ticket, client_id=close_id))
-        qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
-        qtbot.wait(60)
-    qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
-    assert host.stop()
+    try:  # a failure must still stop the engine thread, or the run aborts later
+        for _ in range(25):  # lose the spread round trip after round trip
+            if seen.state() is TradingState.HALTED:
+                break
+            trade = _buy(0.5)
+            bus.command.emit(SubmitOrder(trade))
+            qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
+            if _final(seen, trade.client_id) is not OrderStatus.FILLED:
+                break
+            ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
+            close_id = new_client_id()
+            bus.command.emit(ClosePosition(ticket, client_id=close_id))
+            qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
+            qtbot.wait(60)
+        qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
+    finally:
+        assert host.stop()
 
     bus, host, seen = _start(qtbot, tmp_path)  # the trader restarts the terminal
     try:
