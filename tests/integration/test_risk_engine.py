@@ -71,6 +71,26 @@ def _final(seen: Recorder, client_id: str) -> OrderStatus | None:
     return None
 
 
+def lose_round_trips(
+    qtbot: QtBot, bus: EventBus, seen: RiskRecorder, most: int, pause_ms: int = 0
+) -> None:
+    """Buy 0.5 lots and close at once, up to ``most`` times, until the gate halts or refuses."""
+    for _ in range(most):
+        if seen.state() is TradingState.HALTED:
+            return
+        trade = _buy(0.5)
+        bus.command.emit(SubmitOrder(trade))
+        qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
+        if _final(seen, trade.client_id) is not OrderStatus.FILLED:
+            return  # refused: the gate already stopped it
+        ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
+        close_id = new_client_id()
+        bus.command.emit(ClosePosition(ticket, client_id=close_id))
+        qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
+        if pause_ms:
+            qtbot.wait(pause_ms)
+
+
 def test_a_losing_streak_halts_trading_and_only_closes_pass(
     qtbot: QtBot, risky_engine: RunningEngine
 ) -> None:
@@ -81,19 +101,7 @@ def test_a_losing_streak_halts_trading_and_only_closes_pass(
     qtbot.waitUntil(lambda: _final(seen, keep.client_id) is OrderStatus.FILLED, timeout=5000)
     kept = next(f.position_ticket for f in seen.fills if f.client_id == keep.client_id)
 
-    for _ in range(20):  # each round trip pays the spread (about 4 USD for 0.5 lots)
-        if seen.state() is TradingState.HALTED:
-            break
-        trade = _buy(0.5)
-        bus.command.emit(SubmitOrder(trade))
-        qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
-        if _final(seen, trade.client_id) is not OrderStatus.FILLED:
-            break  # refused: the gate already stopped it
-        ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
-        close_id = new_client_id()
-        bus.command.emit(ClosePosition(ticket, client_id=close_id))
-        qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
-        qtbot.wait(60)
+    lose_round_trips(qtbot, bus, seen, 20, pause_ms=60)  # each pays the spread (~4 USD)
     qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
 
     assert sum(f.closes_position for f in seen.fills) >= 2  # a streak, not one bad trade

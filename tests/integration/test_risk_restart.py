@@ -13,14 +13,14 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from app.brokers.sim import SimBroker
-from app.domain.commands import ClosePosition, SubmitOrder, new_client_id
+from app.domain.commands import SubmitOrder
 from app.domain.enums import OrderStatus, TradingState
 from app.domain.risk import RiskLimits
 from app.engine.bus import EventBus
 from app.engine.engine import Engine, EngineHost
 from app.storage.journal import Journal
 from tests.integration.conftest import start_recorded
-from tests.integration.test_risk_engine import RiskRecorder, _buy, _final
+from tests.integration.test_risk_engine import RiskRecorder, _buy, _final, lose_round_trips
 
 LIMITS = RiskLimits(max_daily_loss=12.0, warning_fraction=0.5)
 
@@ -41,19 +41,7 @@ def _start(qtbot: QtBot, tmp_path: Path) -> tuple[EventBus, EngineHost, RiskReco
 def test_daily_loss_limit_still_holds_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None:
     bus, host, seen = _start(qtbot, tmp_path)
     try:  # a failure must still stop the engine thread, or the run aborts later
-        for _ in range(25):  # lose the spread round trip after round trip
-            if seen.state() is TradingState.HALTED:
-                break
-            trade = _buy(0.5)
-            bus.command.emit(SubmitOrder(trade))
-            qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
-            if _final(seen, trade.client_id) is not OrderStatus.FILLED:
-                break
-            ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
-            close_id = new_client_id()
-            bus.command.emit(ClosePosition(ticket, client_id=close_id))
-            qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
-            qtbot.wait(60)
+        lose_round_trips(qtbot, bus, seen, 25, pause_ms=60)  # the spread, trip after trip
         qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
     finally:
         assert host.stop()
