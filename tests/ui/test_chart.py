@@ -19,8 +19,8 @@ from app.domain.events import Bar, BarHistory, Tick
 from app.domain.timeframes import Timeframe
 from app.ui.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
 from app.ui.chart import INITIAL_VISIBLE_BARS, Y_PADDING, ChartPanel
+from tests.specs import fx_spec as spec
 from tests.ui.conftest import Terminal
-from tests.ui.specs import fx_spec as spec
 
 TF = Timeframe.M5
 START = TF.bar_open(1_700_000_000)

@@ -18,7 +18,7 @@ from app.domain.events import Bar, BarHistory
 from app.ui.candles import DOWN_COLOR, UP_COLOR
 from app.ui.chart import BACKGROUND, ChartPanel
 from app.ui.volume_bars import VOLUME_BAND, muted
-from tests.ui.specs import fx_spec as spec
+from tests.specs import fx_spec as spec
 from tests.ui.test_chart import START, TF, shown
 
 UP_VOLUME = muted(UP_COLOR, BACKGROUND)

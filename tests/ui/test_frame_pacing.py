@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.events import MarketFrame, Tick
 from app.engine.bus import EventBus
 from app.ui.main_window import MainWindow
-from tests.ui.specs import fx_spec as spec
+from tests.specs import fx_spec as spec
 
 
 class PaintLog(QObject):

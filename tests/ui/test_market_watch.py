@@ -22,8 +22,8 @@ from app.ui.market_watch import (
     MarketWatchView,
 )
 from app.ui.theme import LOSS, PROFIT
+from tests.specs import fx_spec as spec
 from tests.ui.conftest import Terminal
-from tests.ui.specs import fx_spec as spec
 
 DAY_MS = 86_400_000
 T0_MS = 1_700_006_400_000  # a UTC midnight

@@ -7,29 +7,13 @@ import pytest
 from app.domain.enums import Side
 from app.domain.events import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
-from app.domain.symbols import SymbolSpec
-
-
-def make_spec(name: str, digits: int, contract_size: float = 100_000) -> SymbolSpec:
-    return SymbolSpec(
-        name=name,
-        description=name,
-        digits=digits,
-        point=10.0**-digits,
-        contract_size=contract_size,
-        volume_min=0.01,
-        volume_max=100.0,
-        volume_step=0.01,
-        base_currency=name[:3],
-        profit_currency=name[3:],
-    )
-
+from tests.specs import fx_spec
 
 SPECS = {
-    "EURUSD": make_spec("EURUSD", 5),
-    "USDJPY": make_spec("USDJPY", 3),
-    "GBPUSD": make_spec("GBPUSD", 5),
-    "XAUUSD": make_spec("XAUUSD", 2, contract_size=100),
+    "EURUSD": fx_spec("EURUSD", 5),
+    "USDJPY": fx_spec("USDJPY", 3),
+    "GBPUSD": fx_spec("GBPUSD", 5),
+    "XAUUSD": fx_spec("XAUUSD", 2, contract_size=100),
 }
 
 

@@ -20,8 +20,8 @@ from app.domain.risk import (
     TradingStateChanged,
     UsageLevel,
 )
-from app.domain.symbols import SymbolSpec
 from app.engine.risk import Book, RiskContext, RiskGate, trading_day_start
+from tests.specs import fx_spec
 
 MONDAY_NOON = datetime(2024, 6, 3, 12, 0, tzinfo=UTC).timestamp()
 
@@ -52,11 +52,7 @@ class FakeClock:
         return self.t
 
 
-def _fx(name: str) -> SymbolSpec:
-    return SymbolSpec(name, name, 5, 0.00001, 100_000, 0.01, 100, 0.01, name[:3], name[3:])
-
-
-SPECS = {name: _fx(name) for name in ("EURUSD", "GBPUSD")}
+SPECS = {name: fx_spec(name) for name in ("EURUSD", "GBPUSD")}
 
 
 def _quotes(clock: FakeClock, spread_points: int = 2) -> dict[str, Tick]:

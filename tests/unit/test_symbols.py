@@ -7,36 +7,12 @@ import math
 import pytest
 
 from app.domain.symbols import SymbolSpec
+from tests.specs import fx_spec
 
-
-def make_spec(
-    name: str = "EURUSD",
-    *,
-    digits: int = 5,
-    volume_min: float = 0.01,
-    volume_max: float = 100.0,
-    volume_step: float = 0.01,
-    tick_size: float = 0.0,
-) -> SymbolSpec:
-    return SymbolSpec(
-        name=name,
-        description=name,
-        digits=digits,
-        point=10.0**-digits,
-        contract_size=100_000,
-        volume_min=volume_min,
-        volume_max=volume_max,
-        volume_step=volume_step,
-        base_currency=name[:3],
-        profit_currency=name[3:],
-        tick_size=tick_size,
-    )
-
-
-EURUSD = make_spec()
-USDJPY = make_spec("USDJPY", digits=3)
+EURUSD = fx_spec()
+USDJPY = fx_spec("USDJPY", digits=3)
 # An index CFD quoted to 2 decimals that only trades in quarter-point ticks.
-US500 = make_spec("US500USD", digits=2, tick_size=0.25, volume_step=0.1, volume_min=0.1)
+US500 = fx_spec("US500USD", digits=2, tick_size=0.25, volume_step=0.1, volume_min=0.1)
 
 
 # -- round_price -----------------------------------------------------------------
@@ -143,12 +119,12 @@ def test_non_positive_or_non_finite_volume_is_rejected(volume: float) -> None:
     ],
 )
 def test_format_volume_prints_the_steps_decimals(step: float, volume: float, text: str) -> None:
-    spec = make_spec(volume_step=step, volume_min=step)
+    spec = fx_spec(volume_step=step, volume_min=step)
     assert spec.format_volume(volume) == text
 
 
 def test_off_step_message_prints_a_quarter_lot_step_faithfully() -> None:
-    spec = make_spec(volume_step=0.25, volume_min=0.25)
+    spec = fx_spec(volume_step=0.25, volume_min=0.25)
     problem = spec.volume_problem(0.3)
     assert problem is not None
     assert "0.25" in problem
@@ -169,7 +145,7 @@ def test_price_on_the_tick_is_accepted() -> None:
         (EURUSD, 1.085005, "1.085005"),
         (USDJPY, 150.1234, "150.1234"),
         (US500, 4500.10, "4500.1"),
-        (make_spec("XAUUSD", digits=2), 2350.005, "2350.005"),
+        (fx_spec("XAUUSD", digits=2), 2350.005, "2350.005"),
     ],
 )
 def test_too_precise_price_is_rejected_and_named_exactly(

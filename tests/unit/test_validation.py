@@ -12,30 +12,15 @@ from app.domain.enums import OrderType, Side
 from app.domain.events import OrderRequest, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.validation import order_problems
+from tests.specs import fx_spec
 
 POINT = 0.00001
 BID = 1.08500
 ASK = 1.08510  # a 10-point spread
 
 
-def make_spec(stops_level: int = 0) -> SymbolSpec:
-    return SymbolSpec(
-        name="EURUSD",
-        description="Euro vs US Dollar",
-        digits=5,
-        point=POINT,
-        contract_size=100_000,
-        volume_min=0.01,
-        volume_max=100.0,
-        volume_step=0.01,
-        base_currency="EUR",
-        profit_currency="USD",
-        stops_level=stops_level,
-    )
-
-
-SPEC = make_spec()
-SPEC_STOPS = make_spec(stops_level=10)
+SPEC = fx_spec()
+SPEC_STOPS = fx_spec(stops_level=10)
 QUOTE = Tick("EURUSD", 1_700_000_000_000, BID, ASK)
 
 
@@ -282,7 +267,7 @@ _requests = st.builds(
 def test_order_problems_never_raises_and_returns_sentences(
     req: OrderRequest, quote: Tick | None, stops_level: int
 ) -> None:
-    result = order_problems(req, make_spec(stops_level), quote)
+    result = order_problems(req, fx_spec(stops_level=stops_level), quote)
     assert isinstance(result, list)
     assert all(isinstance(m, str) and m for m in result)
 
