@@ -36,7 +36,7 @@ from app.domain.events import (
     WorkingOrder,
 )
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
-from app.domain.symbols import SymbolSpec
+from app.domain.symbols import SymbolSpec, fx_pair
 from app.domain.timeframes import Timeframe
 from app.domain.validation import order_problems
 
@@ -55,19 +55,7 @@ class SimMarket:
 
 
 def _fx(name: str, desc: str, digits: int, price: float, vol: float, spread: int) -> SimMarket:
-    spec = SymbolSpec(
-        name=name,
-        description=desc,
-        digits=digits,
-        point=10.0**-digits,
-        contract_size=100_000,
-        volume_min=0.01,
-        volume_max=100.0,
-        volume_step=0.01,
-        base_currency=name[:3],
-        profit_currency=name[3:],
-        stops_level=10,
-    )
+    spec = fx_pair(name, digits, description=desc, stops_level=10)
     return SimMarket(spec, price, vol, spread)
 
 

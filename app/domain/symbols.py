@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 _EPS = 1e-9
 
@@ -93,3 +94,25 @@ class SymbolSpec:
                 f"(tick size {self.format_price(self.price_increment)})"
             )
         return None
+
+
+def fx_pair(name: str, digits: int, *, description: str = "", **fields: Any) -> SymbolSpec:
+    """A standard FX pair quoted to ``digits`` decimals, currencies taken from its name.
+
+    A 100,000 contract traded in lots of 0.01 up to 100; any other field
+    (``stops_level``, ``tick_size``…) is set by keyword. The paper broker's
+    pairs and the tests' are built here, so they describe a pair alike.
+    """
+    spec = SymbolSpec(
+        name=name,
+        description=description or name,
+        digits=digits,
+        point=10.0**-digits,
+        contract_size=100_000,
+        volume_min=0.01,
+        volume_max=100.0,
+        volume_step=0.01,
+        base_currency=name[:3],
+        profit_currency=name[3:],
+    )
+    return replace(spec, **fields) if fields else spec
