@@ -9,12 +9,13 @@ auto-range is switched off because it would scan all the data on every change.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -50,6 +51,10 @@ ZOOM_IN_FACTOR = 0.8
 MIN_VISIBLE_BARS = 10.0
 #: Price decimals before a symbol spec arrives.
 DEFAULT_DIGITS = 5
+#: Refreshes per second of the readout while it shows the live bar. A person reads
+#: it; the candle itself moves in every frame. Re-laying out and repainting its
+#: two lines in every frame cost about 6 % of a frame at 10,000 ticks/s.
+READOUT_LIVE_HZ = 10
 #: Max crosshair updates per second (mouse moves arrive far faster than frames).
 CROSSHAIR_RATE_LIMIT = 60
 
@@ -171,6 +176,10 @@ class ChartPanel(QWidget):
         self._hover: int | None = None  # bar index under the crosshair
         self._moving = False  # True while the panel itself moves the view
         self._awaiting_paint = False
+        self._readout_next = 0.0  # monotonic time before which a live bar waits to show
+        self._readout_timer = QTimer(self)
+        self._readout_timer.setSingleShot(True)
+        self._readout_timer.timeout.connect(self._refresh_readout)
 
         self._candles = CandlestickItem()
         self._volume = VolumeItem(
@@ -374,7 +383,7 @@ class ChartPanel(QWidget):
         else:
             return
         if self._hover is None or self._hover >= self.bar_count - 2:
-            self._refresh_readout()  # the readout shows the bar that changed
+            self._refresh_live_readout()  # the readout shows the bar that changed
 
     def set_quote(self, tick: Tick) -> None:
         """Move the bid and ask lines (quotes for other symbols are ignored)."""
@@ -567,8 +576,21 @@ class ChartPanel(QWidget):
         self._crosshair_h.setVisible(index is not None)
         self._refresh_readout()
 
+    def _refresh_live_readout(self) -> None:
+        """Show the live bar's change now, or at the next of READOUT_LIVE_HZ's steps.
+
+        The last change is never lost: a refresh is scheduled for it.
+        """
+        wait = self._readout_next - time.monotonic()
+        if wait <= 0:
+            self._refresh_readout()
+        elif not self._readout_timer.isActive():
+            self._readout_timer.start(math.ceil(wait * 1000))
+
     def _refresh_readout(self) -> None:
         """Symbol and timeframe, then the hovered bar (or the newest one) in full."""
+        self._readout_timer.stop()
+        self._readout_next = time.monotonic() + 1 / READOUT_LIVE_HZ
         parts = [self._symbol or "No symbol"]
         if self._timeframe is not None:
             parts.append(self._timeframe.name)

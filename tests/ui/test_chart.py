@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.events import Bar, BarHistory, Tick
 from app.domain.timeframes import Timeframe
 from app.ui.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
-from app.ui.chart import INITIAL_VISIBLE_BARS, Y_PADDING, ChartPanel
+from app.ui.chart import INITIAL_VISIBLE_BARS, READOUT_LIVE_HZ, Y_PADDING, ChartPanel
 from tests.specs import fx_spec as spec
 from tests.ui.conftest import Terminal
 
@@ -221,6 +221,26 @@ def test_crosshair_readout_shows_the_bar_in_symbol_digits(qtbot: QtBot, panel: C
     QApplication.sendEvent(panel, QEvent(QEvent.Type.Leave))
     assert not panel.crosshair_visible
     assert f"C {panel.last_bar()[4]:.3f}" in panel.readout_text  # type: ignore[index]
+
+
+def test_a_fast_live_bar_shows_in_the_readout_at_once_then_at_most_ten_times_a_second(
+    qtbot: QtBot, panel: ChartPanel
+) -> None:
+    shown(qtbot, panel)
+    t, o, h, low, c, v = panel.last_bar()  # type: ignore[misc]
+
+    def tick(volume: float) -> None:
+        panel.update_bar(Bar("EURUSD", TF, t, o, h, low, c, volume))
+
+    qtbot.wait(round(1200 / READOUT_LIVE_HZ))  # a quiet market so far
+    tick(v + 1)
+    assert panel.readout_text.endswith(f"V {v + 1:,.0f}")  # so the change shows at once
+    for extra in range(2, 20):  # a burst, well inside one refresh step
+        tick(v + extra)
+    assert panel.readout_text.endswith(f"V {v + 1:,.0f}")
+    # The burst's last bar is shown at the next step, not lost.
+    qtbot.waitUntil(lambda: panel.readout_text.endswith(f"V {v + 19:,.0f}"), timeout=1000)
+    assert READOUT_LIVE_HZ <= 20  # a person's reading rate, far below the frame rate
 
 
 def test_arrow_keys_pan_plus_minus_zoom_and_home_returns(qtbot: QtBot, panel: ChartPanel) -> None:
