@@ -35,6 +35,10 @@ from app.ui.candles import (
 
 #: Fraction of the plot's height that the tallest visible column reaches.
 VOLUME_BAND = 0.2
+#: When a live column outgrows the band, the share of the band left free above it:
+#: a busy bar then rescales every column (a repaint of the whole band) each time
+#: it grows by a quarter, not on every tick. Like the price axis' breakout room.
+LIVE_ROOM = 0.2
 #: Share of the candle colour mixed into the background for the volume columns.
 VOLUME_SHADE = 0.35
 
@@ -53,8 +57,10 @@ class VolumeItem(ViewSpanningItem):
     """Volume of the candles' bars, scaled so the tallest visible column fills the band.
 
     The chart tells it what changed: :meth:`live_changed` after a live tick
-    (repaints the newest column, or the band when the tallest column's height
-    changes) and :meth:`bars_changed` after new or replaced bars.
+    (repaints the newest column, or the whole band when that column outgrew
+    the band, then leaving it :data:`LIVE_ROOM` to grow) and
+    :meth:`bars_changed` after new or replaced bars. Any other repaint keeps
+    the scale, and a pan or zoom fits it to the tallest visible column again.
     """
 
     def __init__(self, candles: CandlestickItem, up_colour: QColor, down_colour: QColor) -> None:
@@ -71,6 +77,7 @@ class VolumeItem(ViewSpanningItem):
         self._peaks: SettledMemo[float] = SettledMemo()
         self._group: int | None = None  # bars per column in the last paint
         self._scale = 0.0  # the volume that filled the band in the last paint
+        self._refit = True  # fit the scale to the tallest visible column at the next paint
 
     def boundingRect(self) -> QRectF:
         """The band at the bottom of the view: repaints above it (the readout) skip the item."""
@@ -85,15 +92,26 @@ class VolumeItem(ViewSpanningItem):
 
     def bars_changed(self) -> None:
         """Bars were added or replaced: the tallest column may have changed anywhere."""
+        self._refit = True
         self.update()
 
+    def viewTransformChanged(self) -> None:
+        """Panned, zoomed or resized: other columns are visible, fit them again."""
+        self._refit = True
+        super().viewTransformChanged()
+
     def live_changed(self) -> None:
-        """The newest bar changed: repaint its column, or the band if the scale moved."""
-        if self._group is None:
+        """The newest bar changed: repaint its column, or the band if it outgrew the band."""
+        if self._group is None or self._refit:
             self.update()
             return
         span = self._candles.exposed_bars(QRectF())
-        if span is None or self._visible_peak(*span, self._group) != self._scale:
+        if span is None:
+            self.update()
+            return
+        peak = self._visible_peak(*span, self._group)
+        if peak > self._scale:
+            self._scale = peak / (1 - LIVE_ROOM)
             self.update()
             return
         x = len(self._candles) - 1
@@ -115,8 +133,9 @@ class VolumeItem(ViewSpanningItem):
             self._scale = 0.0
             return
         group = pixel_group(px_per_bar)
-        self._group = group
-        self._scale = self._visible_peak(*view_span, group)
+        if group != self._group or self._refit or self._scale <= 0:
+            self._group, self._refit = group, False
+            self._scale = self._visible_peak(*view_span, group)
         span = self._candles.exposed_bars(option.exposedRect)
         if self._scale <= 0 or span is None:
             return

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.events import Bar, BarHistory
 from app.ui.candles import DOWN_COLOR, UP_COLOR
 from app.ui.chart import BACKGROUND, ChartPanel
-from app.ui.volume_bars import VOLUME_BAND, muted
+from app.ui.volume_bars import LIVE_ROOM, VOLUME_BAND, muted
 from tests.specs import fx_spec as spec
 from tests.ui.test_chart import START, TF, shown
 
@@ -131,7 +131,7 @@ def test_columns_rise_in_proportion_and_the_tallest_fills_the_band(
     assert image.pixelColor(pixel_x(panel, 141), bottom) == DOWN_VOLUME
 
 
-def test_a_live_tick_grows_its_column_and_rescales_when_it_becomes_the_tallest(
+def test_a_live_column_grows_and_rescales_the_band_with_room_when_it_outgrows_it(
     qtbot: QtBot, panel: ChartPanel
 ) -> None:
     volumes = [40.0] * 150
@@ -143,21 +143,30 @@ def test_a_live_tick_grows_its_column_and_rescales_when_it_becomes_the_tallest(
     band = band_pixels(panel)
     t, o, h, low, c, _ = panel.last_bar()  # type: ignore[misc]
 
-    image = on_screen(
-        qtbot, panel, lambda: panel.update_bar(Bar("EURUSD", TF, t, o, h, low, c, 60.0))
-    )
-    live, tallest = heights(panel, image, 149, 140)
-    assert live == pytest.approx(band * 0.6, abs=2)
-    assert tallest == pytest.approx(band, abs=2)
+    def live(volume: float) -> QImage:
+        return on_screen(
+            qtbot, panel, lambda: panel.update_bar(Bar("EURUSD", TF, t, o, h, low, c, volume))
+        )
 
-    # Now the live bar is the tallest: every column on screen shrinks to the new scale.
-    image = on_screen(
-        qtbot, panel, lambda: panel.update_bar(Bar("EURUSD", TF, t, o, h, low, c, 200.0))
-    )
-    live, former, usual = heights(panel, image, 149, 140, 130)
-    assert live == pytest.approx(band, abs=2)
-    assert former == pytest.approx(band / 2, abs=2)
-    assert usual == pytest.approx(band / 5, abs=2)
+    image = live(60.0)
+    assert heights(panel, image, 149, 140) == pytest.approx([band * 0.6, band], abs=2)
+
+    # The live bar outgrows the band: every column shrinks to a scale that leaves
+    # the live column LIVE_ROOM of the band to grow into.
+    image = live(200.0)
+    scale = 200.0 / (1 - LIVE_ROOM)
+    expected = [band * 200 / scale, band * 100 / scale, band * 40 / scale]
+    assert heights(panel, image, 149, 140, 130) == pytest.approx(expected, abs=2)
+
+    # Growing within that room moves the live column only; the others keep their height.
+    image = live(240.0)
+    expected = [band * 240 / scale, band * 100 / scale, band * 40 / scale]
+    assert heights(panel, image, 149, 140, 130) == pytest.approx(expected, abs=2)
+    assert panel.volume.scale == pytest.approx(scale)
+
+    # A pan fits the band to the tallest visible column again.
+    image = on_screen(qtbot, panel, lambda: panel.scroll_to_latest(100))
+    assert heights(panel, image, 149, 140) == pytest.approx([band, band * 100 / 240], abs=2)
 
 
 def test_zoomed_out_columns_sum_the_volume_of_each_pixel(qtbot: QtBot, panel: ChartPanel) -> None:
