@@ -29,6 +29,8 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
+from app.ui.glyph_text import GlyphText
+
 UP_COLOR = "#26a69a"
 DOWN_COLOR = "#ef5350"
 
@@ -507,12 +509,11 @@ class PriceLine(ViewSpanningItem):
         self._pen.setCosmetic(True)
         self._pen.setStyle(Qt.PenStyle.DashLine)
         self._box = QBrush(QColor(color))
-        self._text_pen = QPen(QColor(text_color))
-        self._font = QFont()
-        self._font.setPointSize(8)
-        metrics = QFontMetricsF(self._font)
-        self._metrics = metrics
-        self._label_height = metrics.height() + 2
+        self._text_colour = QColor(text_color)
+        font = QFont()
+        font.setPointSize(8)
+        self._texts = GlyphText(font)  # prices: laid out once, drawn as one glyph run
+        self._label_height = QFontMetricsF(font).height() + 2
         self.setZValue(10)
         self.setVisible(False)
 
@@ -575,13 +576,16 @@ class PriceLine(ViewSpanningItem):
         painter.scale(1 / sx, 1 / sy if sy > 0 else -1 / sy)
         if sy < 0:
             painter.scale(1, -1)
-        width = self._metrics.horizontalAdvance(self._text) + 8
+        text_width = self._texts.width(self._text)
+        width = text_width + 8
         top = -self._label_height if self._label_above else 0.0
-        box = QRectF(-width - 2, top, width, self._label_height)
-        painter.fillRect(box, self._box)
-        painter.setPen(self._text_pen)
-        painter.setFont(self._font)
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._text)
+        painter.fillRect(QRectF(-width - 2, top, width, self._label_height), self._box)
+        # Centred in the box as drawText(box, AlignCenter) would put it, without its layout.
+        text_top = top + (self._label_height - self._texts.line_height) / 2
+        self._texts.add(
+            -width - 2 + (width - text_width) / 2, text_top, self._text, self._text_colour
+        )
+        self._texts.flush(painter)
         painter.restore()
 
 

@@ -29,6 +29,11 @@ DEFAULT_LIMIT = 4096
 TABLE_CHARS = "0123456789.,+-%"
 
 
+#: Per font (its key and pixel size): the table, or empty if the font kerns its characters.
+#: Checking every pair takes a few milliseconds, so each font is checked once.
+_TABLES: dict[tuple[str, float], dict[str, tuple[int, float]]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class _Shape:
     """One string's glyphs and their x offsets from its left edge, in one raw font."""
@@ -108,7 +113,11 @@ class GlyphText:
         self._run = QGlyphRun()
         if self._raw is not None:
             self._run.setRawFont(self._raw)
-        self._table = self._plain_table()
+        key = (self._font.key(), self._raw.pixelSize() if self._raw is not None else 0.0)
+        table = _TABLES.get(key)
+        if table is None:
+            table = _TABLES[key] = self._plain_table()
+        self._table = table
         self._shapes: dict[str, _Shape | None] = {}
         self._offset_ids: dict[tuple[float, ...], int] = {}
         self._points: dict[tuple[float, float, int], list[QPointF]] = {}
