@@ -202,6 +202,9 @@ class GlyphText:
             return
         offsets_id = self._offset_ids.get(shape.offsets)
         if offsets_id is None:
+            if len(self._offset_ids) >= self._limit:  # ids start over, and so do their places
+                self._offset_ids.clear()
+                self._points.clear()
             offsets_id = self._offset_ids[shape.offsets] = len(self._offset_ids)
         key = (x, top, offsets_id)
         points = self._points.get(key)

@@ -117,6 +117,13 @@ def test_nothing_queued_survives_a_flush_and_the_caches_start_over_when_full(
     assert len(texts) == 1  # "1.2345", "a" and "b" filled it; "c" started it over
     again = render(1.0, font, lambda p: (texts.add(10, 5, "1.2345", COLOURS[0]), texts.flush(p)))
     assert again == first
+    # Many different layouts (so many places) start the place cache over, still drawing right.
+    for width in range(1, 8):
+        render(
+            1.0, font, lambda p, w=width: (texts.add(10, 5, "8" * w, COLOURS[0]), texts.flush(p))
+        )
+    again = render(1.0, font, lambda p: (texts.add(10, 5, "1.2345", COLOURS[0]), texts.flush(p)))
+    assert again == first
 
 
 def test_a_new_font_reshapes_every_string(qtbot: QtBot) -> None:
