@@ -399,8 +399,23 @@ class CandlestickItem(pg.GraphicsObject):
 
     def _build(self, i0: int, i1: int, group: int) -> list[Primitives]:
         if group == 1:
+            if i1 - i0 == 1:  # the live bar, in every frame: plain floats beat numpy's set-up
+                return self._one_candle(i0)
             return self._candle_primitives(i0, i1)
         return self._envelope_primitives(i0, i1, group)
+
+    def _one_candle(self, i: int) -> list[Primitives]:
+        """What :meth:`_candle_primitives` builds for the single bar ``i``, value for value."""
+        o, h, lo, c = self._cols[:4, i].tolist()
+        if math.isnan(o + h + lo + c):  # a gap: numpy's NaN rules, not min()'s
+            return self._candle_primitives(i, i + 1)
+        x, half = float(i), BODY_WIDTH / 2
+        bottom, middle = min(o, c), (o + c) / 2
+        lines = [QLineF(x, lo, x, h), QLineF(x - half, middle, x + half, middle)]
+        body = QRectF(x - half, bottom, BODY_WIDTH, max(o, c) - bottom)
+        if c >= o:
+            return [(self._up_pen, self._up_brush, lines, [body])]
+        return [(self._down_pen, self._down_brush, lines, [body])]
 
     def _candle_primitives(self, i0: int, i1: int) -> list[Primitives]:
         """One wick and one body per bar, up and down bars in two draw calls each.

@@ -14,6 +14,8 @@ column only.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
@@ -155,6 +157,9 @@ class VolumeItem(ViewSpanningItem):
         return max(parts, default=0.0)
 
     def _peak(self, i0: int, i1: int, group: int) -> float:
+        if group == 1 and i1 - i0 == 1:  # the live bar, in every frame
+            volume = float(self._candles.volume[i0])
+            return 0.0 if math.isnan(volume) else volume
         sums = self._sums(i0, i1, group)
         return float(np.nanmax(sums)) if sums.size and not np.all(np.isnan(sums)) else 0.0
 
@@ -176,6 +181,20 @@ class VolumeItem(ViewSpanningItem):
         A column is "up" when its last close is at or above its first open, as
         the candles' envelope colours it.
         """
+        if group == 1 and i1 - i0 == 1:  # the live bar, in every frame: plain floats
+            return self._one_column(i0)
+        return self._columns_of(i0, i1, group)
+
+    def _one_column(self, i: int) -> list[Primitives]:
+        """What :meth:`_columns_of` builds for the single bar ``i``, value for value."""
+        candles = self._candles
+        height = float(np.nan_to_num(candles.volume[i]))
+        rect = QRectF(i - BODY_WIDTH / 2, 0.0, BODY_WIDTH, height)
+        pen, brush = self._styles[0 if candles.close[i] >= candles.open[i] else 1]
+        return [(pen, brush, [], [rect])]
+
+    def _columns_of(self, i0: int, i1: int, group: int) -> list[Primitives]:
+        """The columns of bars ``[i0, i1)`` (``i0`` aligned to a group), with numpy."""
         starts, ends = group_starts(i0, i1, group)
         heights = np.nan_to_num(self._sums(i0, i1, group))
         up = self._candles.close[ends - 1] >= self._candles.open[starts]

@@ -210,3 +210,37 @@ def test_a_live_tick_rebuilds_only_the_newest_column(qtbot: QtBot, panel: ChartP
         on_screen(qtbot, panel, lambda bar=live: panel.update_bar(bar))  # type: ignore[misc]
     assert built, "the live column was not repainted"
     assert all(i1 == n and i1 - i0 < 1_000 for i0, i1 in built), built
+
+
+def test_the_live_bar_is_built_exactly_as_the_whole_history_builds_it(
+    qtbot: QtBot, panel: ChartPanel
+) -> None:
+    """The newest bar has a fast path (it is rebuilt every frame); it must draw the same."""
+    volumes = [40.0, float("nan"), 7.5, 0.0, 12.0, 3.0]
+    history = staircase(volumes)
+    history.close[3] = history.open[3]  # a doji
+    history.close[4], history.open[4] = history.open[4], history.close[4]  # up and down
+    history.high[5] = history.low[5] = history.open[5] = history.close[5] = float("nan")
+    panel.set_history(history)
+    candles, volume = panel.candles, panel.volume
+
+    def same(*values: float) -> tuple[float | str, ...]:
+        return tuple("nan" if v != v else v for v in values)  # NaN equals NaN here
+
+    def plain(primitives: list) -> list:  # type: ignore[type-arg]
+        return [
+            (
+                pen.color().name(),
+                brush.color().name() if brush is not None else None,
+                [same(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in lines],
+                [same(r.x(), r.y(), r.width(), r.height()) for r in rects],
+            )
+            for pen, brush, lines, rects in primitives
+        ]
+
+    for i in range(len(volumes)):
+        assert plain(candles._build(i, i + 1, 1)) == plain(candles._candle_primitives(i, i + 1))
+        assert plain(volume._build(i, i + 1, 1)) == plain(volume._columns_of(i, i + 1, 1))
+        whole = volume._sums(i, i + 1, 1)
+        expected = 0.0 if np.all(np.isnan(whole)) else float(np.nanmax(whole))
+        assert volume._peak(i, i + 1, 1) == expected
