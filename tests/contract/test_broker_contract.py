@@ -72,6 +72,10 @@ def test_market_order_then_sl_tp_partial_close_and_close(terminal: Terminal) -> 
     request = _order()
     t.bus.command.emit(SubmitOrder(request))
     t.qtbot.waitUntil(lambda: OrderStatus.FILLED in _statuses(t, request.client_id), timeout=5000)
+    # The fill is its own event, published after the order's FILLED status.
+    t.qtbot.waitUntil(
+        lambda: any(f.client_id == request.client_id for f in t.seen.fills), timeout=5000
+    )
     ticket = next(f.position_ticket for f in t.seen.fills if f.client_id == request.client_id)
     t.qtbot.waitUntil(lambda: _position(t, ticket) is not None, timeout=5000)
 

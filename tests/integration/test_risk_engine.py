@@ -71,6 +71,12 @@ def _final(seen: Recorder, client_id: str) -> OrderStatus | None:
     return None
 
 
+def position_of(qtbot: QtBot, seen: RiskRecorder, client_id: str) -> int:
+    """The position an order's fill opened; the fill is its own event, after the FILLED status."""
+    qtbot.waitUntil(lambda: any(f.client_id == client_id for f in seen.fills), timeout=5000)
+    return next(f.position_ticket for f in seen.fills if f.client_id == client_id)
+
+
 def lose_round_trips(
     qtbot: QtBot, bus: EventBus, seen: RiskRecorder, most: int, pause_ms: int = 0
 ) -> None:
@@ -83,7 +89,7 @@ def lose_round_trips(
         qtbot.waitUntil(lambda t=trade: _final(seen, t.client_id) is not None, timeout=5000)
         if _final(seen, trade.client_id) is not OrderStatus.FILLED:
             return  # refused: the gate already stopped it
-        ticket = next(f.position_ticket for f in seen.fills if f.client_id == trade.client_id)
+        ticket = position_of(qtbot, seen, trade.client_id)
         close_id = new_client_id()
         bus.command.emit(ClosePosition(ticket, client_id=close_id))
         qtbot.waitUntil(lambda c=close_id: _final(seen, c) is not None, timeout=5000)
@@ -99,7 +105,7 @@ def test_a_losing_streak_halts_trading_and_only_closes_pass(
     keep = _buy(0.2)
     bus.command.emit(SubmitOrder(keep))
     qtbot.waitUntil(lambda: _final(seen, keep.client_id) is OrderStatus.FILLED, timeout=5000)
-    kept = next(f.position_ticket for f in seen.fills if f.client_id == keep.client_id)
+    kept = position_of(qtbot, seen, keep.client_id)
 
     lose_round_trips(qtbot, bus, seen, 20, pause_ms=60)  # each pays the spread (~4 USD)
     qtbot.waitUntil(lambda: seen.state() is TradingState.HALTED, timeout=5000)
