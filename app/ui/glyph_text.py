@@ -6,7 +6,9 @@ lays each one out again (about 13 µs for a price here); a prepared
 6 µs); blitting the glyphs themselves costs about 0.4 µs each. So a paint
 queues its strings with :meth:`GlyphText.add` and :meth:`GlyphText.flush`
 draws them with one ``drawGlyphRun`` per colour, through the same glyph cache
-and the same pixel rounding as ``drawText``: the pixels are the same.
+and the same pixel rounding as ``drawText``: at 1x the pixels are the same;
+scaled (1.25x, 1.5x, 2x) a glyph may sit a sub-pixel step apart, as it does
+with Qt's own prepared ``QStaticText``.
 
 A string is shaped once: from a table of glyphs and advances when every
 character is in it (digits and the punctuation of prices and percentages),
