@@ -77,6 +77,21 @@ def _lay_out(text: str, font: QFont) -> _Layout:
     )
 
 
+def _side_by_side(table: dict[str, tuple[int, float]], text: str) -> _Shape | None:
+    """``text`` shaped from ``table``, each glyph at the previous one's advance (None: not all in it)."""
+    glyphs: list[int] = []
+    offsets: list[float] = []
+    x = 0.0
+    for char in text:
+        entry = table.get(char)
+        if entry is None:
+            return None
+        glyphs.append(entry[0])
+        offsets.append(x)
+        x += entry[1]
+    return _Shape(tuple(glyphs), tuple(offsets), x)
+
+
 class GlyphText:
     """Queues strings of one font at positions and colours, then draws them all at once.
 
@@ -129,6 +144,7 @@ class GlyphText:
 
         Allowed when each character is one glyph of the font itself and every
         pair of them lays out exactly as the first's advance puts the second.
+        One layout of every pair side by side checks them all at once.
         """
         table: dict[str, tuple[int, float]] = {}
         for char in TABLE_CHARS:
@@ -136,14 +152,17 @@ class GlyphText:
             if alone.runs != 1 or alone.raw_font != self._raw or len(alone.glyphs) != 1:
                 return {}
             table[char] = (alone.glyphs[0], alone.width)
-        for first in TABLE_CHARS:
-            for second in TABLE_CHARS:
-                pair = _lay_out(first + second, self._font)
-                expected = (table[first][0], table[second][0])
-                if pair.raw_font != self._raw or pair.glyphs != expected:
-                    return {}
-                if pair.xs != (0.0, table[first][1]) or pair.ys != (self._baseline,) * 2:
-                    return {}
+        pairs = "".join(first + second for first in TABLE_CHARS for second in TABLE_CHARS)
+        laid = _lay_out(pairs, self._font)
+        expected = _side_by_side(table, pairs)
+        assert expected is not None  # every pair is made of table characters
+        if laid.raw_font != self._raw or (laid.glyphs, laid.xs) != (
+            expected.glyphs,
+            expected.offsets,
+        ):
+            return {}
+        if any(y != self._baseline for y in laid.ys):
+            return {}
         return table
 
     # -- shaping --------------------------------------------------------------------
@@ -166,18 +185,7 @@ class GlyphText:
         return shape
 
     def _shape_from_table(self, text: str) -> _Shape | None:
-        table = self._table
-        glyphs: list[int] = []
-        offsets: list[float] = []
-        x = 0.0
-        for char in text:
-            entry = table.get(char)
-            if entry is None:
-                return None
-            glyphs.append(entry[0])
-            offsets.append(x)
-            x += entry[1]
-        return _Shape(tuple(glyphs), tuple(offsets), x)
+        return _side_by_side(self._table, text)
 
     def _shape_from_layout(self, text: str) -> _Shape | None:
         laid = _lay_out(text, self._font)

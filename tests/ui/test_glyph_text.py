@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
+from app.ui import glyph_text
 from app.ui.glyph_text import GlyphText
 
 BACKGROUND = QColor("#1e1e1e")
@@ -134,3 +135,27 @@ def test_a_new_font_reshapes_every_string(qtbot: QtBot) -> None:
     texts.set_font(bigger)
     assert texts.font == bigger
     assert texts.width("1.08503") > narrow
+
+
+def test_a_font_that_kerns_any_pair_gets_qts_layout_for_every_string(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kerning moves one glyph of one pair; the table would then misplace it."""
+    real = glyph_text._lay_out
+
+    def kerning_7_then_dot(text: str, font: QFont) -> object:
+        laid = real(text, font)
+        if len(text) < 3:
+            return laid
+        xs, shift = list(laid.xs), 0.0
+        for i in range(1, len(text)):
+            if text[i - 1 : i + 1] == "7.":
+                shift -= 0.5
+            xs[i] += shift
+        return glyph_text._Layout(laid.runs, laid.raw_font, laid.glyphs, tuple(xs), laid.ys, 0.0)
+
+    monkeypatch.setattr(glyph_text, "_lay_out", kerning_7_then_dot)
+    monkeypatch.setattr(glyph_text, "_TABLES", {})
+    assert not GlyphText(QFont()).table_shaping
+    monkeypatch.undo()
+    assert GlyphText(QFont()).table_shaping
