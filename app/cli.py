@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     log_file = setup_logging(user_log_dir(), debug=args.debug)
     logging.getLogger(__name__).info("Tradeterm %s starting", __version__)
 
-    from app.brokers.factory import BrokerUnavailable, broker_factory
+    from app.brokers.registry import BrokerUnavailable, broker_factory
     from app.settings import ConfigError, load_settings
 
     try:
@@ -94,7 +94,7 @@ def tell_user(message: str, *, exit_code: int = 2) -> int:
     if sys.stderr is not None:
         print(message, file=sys.stderr)
     else:
-        from app.ui.startup_problem import show_startup_problem
+        from app.ui.dialogs.startup_problem import show_startup_problem
 
         show_startup_problem(message)
     return exit_code

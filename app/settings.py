@@ -53,7 +53,7 @@ from pydantic_settings import (
 )
 
 from app import paths
-from app.domain.risk import RiskLimits, SymbolLimits, TradingHours, parse_window
+from app.domain.risk_limits import RiskLimits, SymbolLimits, TradingHours, parse_window
 
 __all__ = [
     "ENV_PREFIX",

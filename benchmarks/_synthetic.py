@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 
 from app.brokers.base import BrokerEvents
-from app.brokers.sim import SimBroker, SimMarket, _fx
-from app.domain.events import Tick
+from app.brokers.sim.broker import SimBroker, SimMarket, _fx
+from app.domain.market import Tick
 
 
 def synthetic_markets(count: int) -> dict[str, SimMarket]:

@@ -30,10 +30,10 @@ from _report import Row, emit
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from app.domain.events import Bar, BarHistory
+from app.domain.market import Bar, BarHistory
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
-from app.ui.chart import ChartPanel
+from app.ui.panels.chart.panel import ChartPanel
 
 SIZES = (10_000, 100_000, 1_000_000)
 WIDTH, HEIGHT = 1600, 900

@@ -37,11 +37,13 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal, Slo
 from PySide6.QtWidgets import QApplication
 
 from app.domain.enums import ConnectionStatus
-from app.domain.events import ConnectionState, MarketFrame, Tick
+from app.domain.frame import MarketFrame
+from app.domain.market import Tick
+from app.domain.notices import ConnectionState
 from app.engine.bus import EventBus
 from app.engine.conflation import FrameBuilder
-from app.engine.engine import Engine, EngineHost
-from app.ui.gc_guard import GuiThreadGarbageCollector
+from app.engine.thread import Engine, EngineHost
+from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
 
 HANDOFF_TICKS = 1_000_000
 ENGINE_TICKS = 200_000

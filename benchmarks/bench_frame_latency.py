@@ -42,11 +42,11 @@ from _synthetic import SyntheticBroker
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication
 
-from app.domain.events import MarketFrame
+from app.domain.frame import MarketFrame
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
-from app.ui.gc_guard import GuiThreadGarbageCollector
+from app.engine.thread import Engine, EngineHost
 from app.ui.main_window import MainWindow
+from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
 
 #: (ticks/s, symbols) runs; vn.py is measured on the 20-symbol ones.
 RUNS = ((1_000, 20), (10_000, 20), (10_000, 200))

@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, make_url, text
 
 from app.domain.enums import LogLevel, OrderStatus, Side
-from app.domain.events import Fill, LogEvent, OrderRequest
+from app.domain.notices import LogEvent
+from app.domain.trading import Fill, OrderRequest
 from app.storage import Journal
 from app.storage.database import sqlite_url
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from app.brokers.mt5 import Mt5Broker
+from app.brokers.mt5.broker import Mt5Broker
 from app.settings import Mt5Settings
 from tests.fakes import metatrader5 as mt5
 

@@ -31,11 +31,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.brokers.base import ExecutionReport
-from app.brokers.sim import SimBroker
-from app.domain.events import OrderRequest
-from app.domain.risk import RiskLimits
+from app.brokers.sim.broker import SimBroker
+from app.domain.risk_limits import RiskLimits
+from app.domain.trading import OrderRequest
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
+from app.engine.thread import Engine, EngineHost
 from app.ui.main_window import MainWindow
 
 # Every limit that would stop hundreds of quick paper orders is switched off (0).

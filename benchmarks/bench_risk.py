@@ -21,11 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.brokers.sim import DEFAULT_MARKETS
+from app.brokers.sim.broker import DEFAULT_MARKETS
 from app.domain.enums import OrderType, Side
-from app.domain.events import AccountState, OrderRequest, Position, Tick, WorkingOrder
-from app.domain.risk import RiskLimits, SymbolLimits, TradingHours
-from app.engine.risk import Book, RiskContext, RiskGate
+from app.domain.market import Tick
+from app.domain.risk_limits import RiskLimits, SymbolLimits, TradingHours
+from app.domain.trading import AccountState, OrderRequest, Position, WorkingOrder
+from app.engine.risk_gate import Book, RiskContext, RiskGate
 
 RUNS = 5_000
 LIMITS = RiskLimits(

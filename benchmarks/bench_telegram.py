@@ -15,7 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.domain.enums import Side
-from app.domain.events import Fill
+from app.domain.trading import Fill
 from app.engine.bus import EventBus
 from app.notify.service import ONLINE, TelegramService
 from app.settings import TelegramSettings

@@ -13,18 +13,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from app.domain.enums import OrderStatus
-from app.domain.events import (
-    AccountState,
-    Fill,
-    LogEvent,
-    OrderRequest,
-    OrderUpdate,
-    Position,
-    Tick,
-    WorkingOrder,
-)
+from app.domain.market import Tick
+from app.domain.notices import LogEvent
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+from app.domain.trading import AccountState, Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
 
 # numpy dtype of bar history, field-compatible with MetaTrader 5's rates arrays.
 RATES_DTYPE = np.dtype(

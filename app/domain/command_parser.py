@@ -45,10 +45,11 @@ from app.domain.commands import (
     new_client_id,
 )
 from app.domain.enums import OrderSource, OrderType, Side, TimeInForce
-from app.domain.events import OrderRequest, Position, Tick, WorkingOrder
+from app.domain.market import Tick
 from app.domain.normalize import offset_price, pip_size
 from app.domain.order_preview import preview_order
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import OrderRequest, Position, WorkingOrder
 from app.domain.validation import (
     cancel_problems,
     modify_order_problems,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.enums import OrderSource
-from app.domain.events import OrderRequest
-from app.domain.risk import RiskLimits
+from app.domain.risk_limits import RiskLimits
 from app.domain.timeframes import Timeframe
+from app.domain.trading import OrderRequest
 
 _counter = itertools.count(1)
 _session = f"{int(time.time()) % 100000:05d}{os.getpid() % 1000:03d}"

@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from app.domain.events import Fill, utc_from_msc
+from app.domain.market import utc_from_msc
+from app.domain.trading import Fill
 
 
 def daily_realized_pnl(deals: Iterable[Fill]) -> list[tuple[date, float, int]]:

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.domain.enums import OrderType, Side, TimeInForce
-from app.domain.events import OrderRequest, Tick, utc_from_msc
+from app.domain.market import Tick, utc_from_msc
 from app.domain.pnl import CurrencyConverter, position_profit, required_margin
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import OrderRequest
 from app.domain.validation import entry_price
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.domain.enums import Side
-from app.domain.events import Tick
+from app.domain.market import Tick
 from app.domain.symbols import SymbolSpec
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.domain.enums import OrderType, Side, TimeInForce
-from app.domain.events import OrderRequest, Position, Tick, WorkingOrder
+from app.domain.market import Tick
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import OrderRequest, Position, WorkingOrder
 
 
 def entry_price(request: OrderRequest, quote: Tick) -> float:

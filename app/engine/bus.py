@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from app.domain.events import (
-    BarHistory,
-    ConnectionState,
-    Fill,
-    LogEvent,
-    MarketFrame,
-    OrderUpdate,
-)
+from app.domain.frame import MarketFrame
+from app.domain.market import BarHistory
+from app.domain.notices import ConnectionState, LogEvent
+from app.domain.trading import Fill, OrderUpdate
 
 
 class EventBus(QObject):

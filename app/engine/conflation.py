@@ -9,9 +9,11 @@ older data, and no queue can grow.
 
 from __future__ import annotations
 
-from app.domain.events import AccountState, Bar, MarketFrame, Position, Tick, WorkingOrder
-from app.domain.risk import RiskSnapshot
+from app.domain.frame import MarketFrame
+from app.domain.market import Bar, Tick
+from app.domain.risk_facts import RiskSnapshot
 from app.domain.timeframes import Timeframe
+from app.domain.trading import AccountState, Position, WorkingOrder
 
 
 class FrameBuilder:

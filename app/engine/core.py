@@ -49,20 +49,14 @@ from app.domain.enums import (
     OrderType,
     TradingState,
 )
-from app.domain.events import (
-    BarHistory,
-    ConnectionState,
-    Fill,
-    LogEvent,
-    MarketFrame,
-    OrderRequest,
-    OrderUpdate,
-    TradeHistory,
-    WorkingOrder,
-)
-from app.domain.risk import RiskBreach, RiskFact, RiskLimits, RiskRule, RiskSnapshot
+from app.domain.frame import MarketFrame
+from app.domain.market import BarHistory
+from app.domain.notices import ConnectionState, LogEvent
+from app.domain.risk_facts import RiskBreach, RiskFact, RiskSnapshot
+from app.domain.risk_limits import RiskLimits, RiskRule
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+from app.domain.trading import Fill, OrderRequest, OrderUpdate, TradeHistory, WorkingOrder
 from app.domain.validation import order_problems
 from app.engine.conflation import FrameBuilder
 from app.engine.journal_tap import JournalTap
@@ -70,7 +64,7 @@ from app.engine.market_data import TIMEFRAMES, MarketData
 from app.engine.portfolio import Portfolio
 from app.engine.reconnect import ReconnectSchedule
 from app.engine.recovery import reconcile, record_report
-from app.engine.risk import Book, Clock, RiskContext, RiskGate
+from app.engine.risk_gate import Book, Clock, RiskContext, RiskGate
 from app.storage.errors import StorageError
 
 if TYPE_CHECKING:  # the journal (SQLAlchemy) loads in the engine thread, after the window

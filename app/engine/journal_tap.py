@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.domain.events import LogEvent
+from app.domain.notices import LogEvent
 from app.storage.errors import StorageError
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from app.domain.events import Bar, BarHistory, Tick
+from app.domain.market import Bar, BarHistory, Tick
 from app.domain.timeframes import Timeframe
 
 #: Closed bars kept per symbol and timeframe (M1: about 3.5 days of a 24h market).

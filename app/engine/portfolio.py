@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from app.domain.events import AccountState, Fill, Position, Tick, WorkingOrder
+from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import AccountState, Fill, Position, WorkingOrder
 
 
 class Portfolio:

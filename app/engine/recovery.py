@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from app.brokers.base import Broker, ExecutionReport
 from app.domain.enums import LogLevel, OrderStatus
-from app.domain.events import HistoryOrder
+from app.domain.trading import HistoryOrder
 
 if TYPE_CHECKING:
     from app.storage.journal import Journal

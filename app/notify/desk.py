@@ -12,14 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.domain.enums import ConnectionStatus
-from app.domain.events import (
-    AccountState,
-    ConnectionState,
-    Fill,
-    MarketFrame,
-    Position,
-    WorkingOrder,
-)
+from app.domain.frame import MarketFrame
+from app.domain.notices import ConnectionState
+from app.domain.trading import AccountState, Fill, Position, WorkingOrder
 
 
 class DeskState:

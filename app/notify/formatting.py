@@ -13,16 +13,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from app.domain.enums import ConnectionStatus, OrderStatus
-from app.domain.events import (
-    AccountState,
-    ConnectionState,
-    Fill,
-    LogEvent,
-    OrderUpdate,
-    Position,
-    WorkingOrder,
-)
+from app.domain.notices import ConnectionState, LogEvent
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import AccountState, Fill, OrderUpdate, Position, WorkingOrder
 
 MAX_MESSAGE_CHARS = 4096
 """Telegram rejects longer texts (counted after entity parsing; we count raw)."""

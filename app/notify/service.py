@@ -37,9 +37,11 @@ from telegram.ext import (
 
 from app.domain.commands import Command
 from app.domain.enums import LogLevel, OrderStatus
-from app.domain.events import ConnectionState, Fill, LogEvent, MarketFrame, OrderUpdate
-from app.domain.risk import RiskBreach, RiskWarning, TradingStateChanged
+from app.domain.frame import MarketFrame
+from app.domain.notices import ConnectionState, LogEvent
+from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import Fill, OrderUpdate
 from app.engine.bus import EventBus
 from app.notify.commands import CANCEL_DATA, COMMAND_NAMES, CONFIRM_DATA, RemoteCommands
 from app.notify.desk import DeskState, next_summary_at

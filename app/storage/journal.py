@@ -19,11 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
-from app.domain.events import (
+from app.domain.notices import LogEvent
+from app.domain.trading import (
     AccountState,
     Fill,
     HistoryOrder,
-    LogEvent,
     OrderRequest,
     OrderUpdate,
     TradeHistory,

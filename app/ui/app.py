@@ -15,18 +15,18 @@ from PySide6.QtWidgets import QApplication
 from app import __version__
 from app.diagnostics import install_exception_hooks
 from app.engine.bus import EventBus
-from app.engine.engine import BrokerFactory, Engine, EngineHost, JournalFactory
+from app.engine.thread import BrokerFactory, Engine, EngineHost, JournalFactory
 from app.paths import resource_path
 from app.settings import Settings, user_settings_path
-from app.ui.crash_dialog import CrashReporter, halt_on_engine_failure
+from app.ui.dialogs.crash import CrashReporter, halt_on_engine_failure
+from app.ui.dialogs.telegram import TelegramBackend
 from app.ui.first_run import Preferences, is_first_run, show_welcome
-from app.ui.gc_guard import GuiThreadGarbageCollector
 from app.ui.main_window import MainWindow
-from app.ui.qt_messages import route_qt_messages_to_logging
-from app.ui.single_instance import SingleInstance
-from app.ui.smoke import SmokeTest
-from app.ui.telegram_settings import TelegramBackend
-from app.ui.theme import apply_theme
+from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
+from app.ui.runtime.qt_messages import route_qt_messages_to_logging
+from app.ui.runtime.single_instance import SingleInstance
+from app.ui.runtime.smoke import SmokeTest
+from app.ui.widgets.theme import apply_theme
 
 
 class TelegramCompanion(Protocol):

@@ -12,10 +12,10 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
+from app.ui.dialogs.settings import SettingsDialog
+from app.ui.dialogs.welcome import WelcomeDialog
 from app.ui.main_window import MainWindow
-from app.ui.settings_dialog import SettingsDialog
-from app.ui.theme import apply_theme
-from app.ui.welcome import WelcomeDialog
+from app.ui.widgets.theme import apply_theme
 
 DISMISSED_KEY = "welcome/dismissed"
 

@@ -37,28 +37,31 @@ from app.domain.commands import (
     WatchBars,
 )
 from app.domain.enums import ConnectionStatus, LogLevel, OrderSource
-from app.domain.events import BarHistory, ConnectionState, LogEvent, MarketFrame, Position
-from app.domain.risk import RiskBreach, RiskFact, RiskWarning
+from app.domain.frame import MarketFrame
+from app.domain.market import BarHistory
+from app.domain.notices import ConnectionState, LogEvent
+from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+from app.domain.trading import Position
 from app.engine.bus import EventBus
-from app.ui.account_panel import AccountPanel
-from app.ui.chart import ChartPanel
-from app.ui.chart_trading import ChartTrading
-from app.ui.event_log import EventLogModel, EventLogView
-from app.ui.frame_pacing import PaintedAcknowledger
-from app.ui.history_window import HistoryWindow
-from app.ui.market_watch import MarketWatchModel, MarketWatchView
-from app.ui.order_ticket import OrderTicket
-from app.ui.orders import OrdersModel, OrdersView
-from app.ui.positions import PositionsModel, PositionsView
-from app.ui.risk_limits_dialog import RiskLimitsDialog
-from app.ui.risk_panel import RiskPanel
-from app.ui.steady_label import SteadyLabel
-from app.ui.telegram_settings import TelegramBackend, TelegramSettingsDialog
-from app.ui.theme import LOSS, PROFIT, WARNING
+from app.ui.dialogs.risk_limits import RiskLimitsDialog
+from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
+from app.ui.dialogs.trade_history import HistoryWindow
+from app.ui.panels.account import AccountPanel
+from app.ui.panels.chart.panel import ChartPanel
+from app.ui.panels.chart.trading_lines import ChartTrading
+from app.ui.panels.event_log import EventLogModel, EventLogView
+from app.ui.panels.market_watch import MarketWatchModel, MarketWatchView
+from app.ui.panels.orders import OrdersModel, OrdersView
+from app.ui.panels.positions import PositionsModel, PositionsView
+from app.ui.panels.risk import RiskPanel
+from app.ui.panels.ticket import OrderTicket
+from app.ui.runtime.frame_pacing import PaintedAcknowledger
+from app.ui.runtime.window_state import fit_to_screen, keep_on_screen, restore_header, save_header
 from app.ui.trading_actions import TradingActions
-from app.ui.window_state import fit_to_screen, keep_on_screen, restore_header, save_header
+from app.ui.widgets.steady_label import SteadyLabel
+from app.ui.widgets.theme import LOSS, PROFIT, WARNING
 
 ConfirmFn = Callable[[str, str], bool]
 LAYOUT_VERSION = 1

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import QMenu, QWidget
 from app.domain.command_parser import ParsedCommand, ParseError, parse
 from app.domain.commands import Command
 from app.domain.enums import OrderSource, Side
-from app.domain.events import Position, WorkingOrder
 from app.domain.symbols import SymbolSpec
-from app.ui.order_ticket import OrderTicket
-from app.ui.orders import OrdersView
-from app.ui.positions import PositionsView
-from app.ui.trade_dialogs import TradeDialogs, confirmation_text, confirmation_title
+from app.domain.trading import Position, WorkingOrder
+from app.ui.dialogs.trade import TradeDialogs, confirmation_text, confirmation_title
+from app.ui.panels.orders import OrdersView
+from app.ui.panels.positions import PositionsView
+from app.ui.panels.ticket import OrderTicket
 
 ConfirmFn = Callable[[str, str], bool]
 UNDO_MESSAGE = "Trades cannot be undone"

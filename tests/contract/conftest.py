@@ -17,13 +17,13 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from app.brokers.base import Broker
-from app.brokers.mt5 import Mt5Broker
-from app.brokers.sim import SimBroker
+from app.brokers.mt5.broker import Mt5Broker
+from app.brokers.sim.broker import SimBroker
 from app.domain.enums import ConnectionStatus, Side
-from app.domain.risk import RiskLimits
+from app.domain.risk_limits import RiskLimits
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
 from app.engine.reconnect import ReconnectPolicy, ReconnectSchedule
+from app.engine.thread import Engine, EngineHost
 from app.settings import Mt5Settings
 from tests.fakes import metatrader5 as mt5
 from tests.integration.conftest import Recorder, start_recorded

@@ -18,8 +18,9 @@ from app.domain.commands import (
     new_client_id,
 )
 from app.domain.enums import ConnectionStatus, OrderStatus, OrderType, Side
-from app.domain.events import BarHistory, OrderRequest
+from app.domain.market import BarHistory
 from app.domain.timeframes import Timeframe
+from app.domain.trading import OrderRequest
 from tests.contract.conftest import Terminal
 
 

@@ -18,10 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import ClosePosition
 from app.domain.enums import Side
-from app.domain.events import LogEvent, OrderRequest
+from app.domain.notices import LogEvent
+from app.domain.trading import OrderRequest
 from app.engine.core import TradingCore
 from app.storage import Journal
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from app.brokers.sim_state import SimAccountState, load_state
+from app.brokers.sim.state import SimAccountState, load_state
 from app.domain.enums import OrderStatus
 from app.storage import Journal
 from tests.crash import child

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.enums import ConnectionStatus
-from app.domain.events import ConnectionState, Fill, LogEvent, MarketFrame, OrderUpdate
+from app.domain.frame import MarketFrame
+from app.domain.notices import ConnectionState, LogEvent
+from app.domain.trading import Fill, OrderUpdate
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
+from app.engine.thread import Engine, EngineHost
 
 
 @dataclass

@@ -83,7 +83,7 @@ def test_without_a_console_the_problem_is_shown_in_a_dialog(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A windowed Windows build has no stderr: a bad setting must still reach the user."""
-    import app.ui.startup_problem as startup_problem
+    import app.ui.dialogs.startup_problem as startup_problem
     from app.cli import tell_user
 
     shown: list[str] = []
@@ -96,7 +96,7 @@ def test_without_a_console_the_problem_is_shown_in_a_dialog(
 def test_the_startup_dialog_shows_the_message(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox
 
-    from app.ui.startup_problem import show_startup_problem
+    from app.ui.dialogs.startup_problem import show_startup_problem
 
     seen: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: seen.append(box.text()) or 0)

@@ -10,13 +10,15 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.brokers.base import BrokerEvents
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import RequestHistory, WatchBars
 from app.domain.enums import ConnectionStatus
-from app.domain.events import BarHistory, ConnectionState, MarketFrame, Tick
+from app.domain.frame import MarketFrame
+from app.domain.market import BarHistory, Tick
+from app.domain.notices import ConnectionState
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
+from app.engine.thread import Engine, EngineHost
 
 BURST = 30_000
 

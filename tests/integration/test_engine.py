@@ -8,12 +8,13 @@ import time
 from pytestqt.qtbot import QtBot
 
 from app.brokers.base import BrokerEvents
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import ClosePosition, RequestHistory, SubmitOrder, new_client_id
 from app.domain.enums import ConnectionStatus, OrderStatus, Side
-from app.domain.events import BarHistory, OrderRequest
+from app.domain.market import BarHistory
+from app.domain.trading import OrderRequest
 from app.engine.bus import EventBus
-from app.engine.engine import BUSY_POLL_MS, Engine, EngineHost
+from app.engine.thread import BUSY_POLL_MS, Engine, EngineHost
 from tests.integration.conftest import RunningEngine
 
 

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.brokers.mt5 import Mt5Broker
+from app.brokers.mt5.broker import Mt5Broker
 from app.domain.commands import SubmitOrder, new_client_id
 from app.domain.enums import ConnectionStatus, LogLevel, OrderStatus, Side
-from app.domain.events import OrderRequest
+from app.domain.trading import OrderRequest
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
 from app.engine.reconnect import ReconnectPolicy, ReconnectSchedule
+from app.engine.thread import Engine, EngineHost
 from app.settings import Mt5Settings
 from tests.fakes import metatrader5 as mt5
 from tests.integration.conftest import RunningEngine, start_recorded

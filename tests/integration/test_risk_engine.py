@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import (
     CloseAll,
     ClosePosition,
@@ -23,10 +23,11 @@ from app.domain.commands import (
     new_client_id,
 )
 from app.domain.enums import OrderSource, OrderStatus, Side, TradingState
-from app.domain.events import OrderRequest
-from app.domain.risk import RiskBreach, RiskLimits, RiskRule, RiskWarning, TradingStateChanged
+from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
+from app.domain.risk_limits import RiskLimits, RiskRule
+from app.domain.trading import OrderRequest
 from app.engine.bus import EventBus
-from app.engine.engine import Engine
+from app.engine.thread import Engine
 from tests.integration.conftest import Recorder, RunningEngine, start_recorded
 
 LIMITS = RiskLimits(max_daily_loss=12.0, warning_fraction=0.5)

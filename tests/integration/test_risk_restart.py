@@ -12,12 +12,12 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import SubmitOrder
 from app.domain.enums import OrderStatus, TradingState
-from app.domain.risk import RiskLimits
+from app.domain.risk_limits import RiskLimits
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
+from app.engine.thread import Engine, EngineHost
 from app.storage.journal import Journal
 from tests.integration.conftest import start_recorded
 from tests.integration.test_risk_engine import RiskRecorder, _buy, _final, lose_round_trips

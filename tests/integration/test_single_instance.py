@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from app.ui.single_instance import SingleInstance
+from app.ui.runtime.single_instance import SingleInstance
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def test_second_instance_is_refused_and_wakes_the_first(qtbot: QtBot, tmp_path: 
         import sys
         from pathlib import Path
         from PySide6.QtCore import QCoreApplication
-        from app.ui.single_instance import SingleInstance
+        from app.ui.runtime.single_instance import SingleInstance
         app = QCoreApplication([])
         sys.exit(0 if not SingleInstance(Path({str(tmp_path)!r})).acquire() else 3)
         """
@@ -54,7 +54,7 @@ def test_a_crashed_instance_does_not_block_the_next_start(tmp_path: Path, qtbot:
         import os
         from pathlib import Path
         from PySide6.QtCore import QCoreApplication
-        from app.ui.single_instance import SingleInstance
+        from app.ui.runtime.single_instance import SingleInstance
         app = QCoreApplication([])
         assert SingleInstance(Path({str(tmp_path)!r})).acquire()
         os._exit(9)  # dies holding the lock, like a killed process

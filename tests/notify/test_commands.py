@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from app.domain.commands import CloseAll, Command, Halt
 from app.domain.enums import OrderSource, Side
-from app.domain.events import AccountState, MarketFrame, Position
+from app.domain.frame import MarketFrame
+from app.domain.trading import AccountState, Position
 from app.notify.commands import RemoteCommands
 from app.notify.desk import DeskState, next_summary_at
 from app.notify.formatting import Formatter

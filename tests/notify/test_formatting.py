@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.enums import Side
-from app.domain.events import Fill
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import Fill
 from app.notify.formatting import MAX_MESSAGE_CHARS, Formatter, esc, split_message
 
 SPEC = SymbolSpec("XAUUSD", "Gold", 2, 0.01, 100, 0.01, 100, 0.01, "XAU", "USD")

@@ -19,16 +19,11 @@ from app.domain.enums import (
     Side,
     TradingState,
 )
-from app.domain.events import (
-    AccountState,
-    ConnectionState,
-    Fill,
-    LogEvent,
-    MarketFrame,
-    OrderUpdate,
-    Position,
-)
-from app.domain.risk import RiskBreach, RiskRule, TradingStateChanged
+from app.domain.frame import MarketFrame
+from app.domain.notices import ConnectionState, LogEvent
+from app.domain.risk_facts import RiskBreach, TradingStateChanged
+from app.domain.risk_limits import RiskRule
+from app.domain.trading import AccountState, Fill, OrderUpdate, Position
 from app.notify.service import OFFLINE, ONLINE
 from tests.notify.conftest import OTHER_TRADER, TRADER, Telegram, until
 from tests.notify.fake_bot_api import TOKEN

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from app.domain.enums import Side
-from app.domain.events import Fill
+from app.domain.trading import Fill
 from app.engine.bus import EventBus
 from app.notify.setup import TEST_TEXT, TelegramHooks
 from app.settings import TelegramSettings
+from app.ui.dialogs.telegram import TelegramSettingsWidget
 from app.ui.main_window import MainWindow
-from app.ui.telegram_settings import TelegramSettingsWidget
 from tests.notify.conftest import TRADER, Telegram, until
 from tests.notify.fake_bot_api import TOKEN
 

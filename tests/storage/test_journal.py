@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
-from app.domain.events import AccountState, Fill, LogEvent, OrderRequest, OrderUpdate
+from app.domain.notices import LogEvent
+from app.domain.trading import AccountState, Fill, OrderRequest, OrderUpdate
 from app.storage import Journal
 from app.storage.models import AccountSnapshotRecord, RiskEventRecord, SettingChangeRecord
 

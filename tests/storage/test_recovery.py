@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from app.brokers.base import ExecutionReport, TransientBrokerError
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import ClosePosition
 from app.domain.enums import LogLevel, OrderStatus, OrderType, Side
-from app.domain.events import LogEvent, OrderRequest, OrderUpdate
+from app.domain.notices import LogEvent
+from app.domain.trading import OrderRequest, OrderUpdate
 from app.engine.core import TradingCore
 from app.storage import Journal, StorageError
 

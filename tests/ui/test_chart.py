@@ -15,10 +15,10 @@ from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.domain.events import Bar, BarHistory, Tick
+from app.domain.market import Bar, BarHistory, Tick
 from app.domain.timeframes import Timeframe
-from app.ui.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
-from app.ui.chart import INITIAL_VISIBLE_BARS, READOUT_LIVE_HZ, Y_PADDING, ChartPanel
+from app.ui.panels.chart.candles import DOWN_COLOR, UP_COLOR, CandlestickItem
+from app.ui.panels.chart.panel import INITIAL_VISIBLE_BARS, READOUT_LIVE_HZ, Y_PADDING, ChartPanel
 from tests.specs import fx_spec as spec
 from tests.ui.conftest import Terminal
 

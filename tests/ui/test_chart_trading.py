@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from app.domain.enums import OrderSource, OrderType, Side
-from app.domain.events import OrderRequest
+from app.domain.trading import OrderRequest
 from tests.ui.trading_desk import Desk, desk_fixture  # noqa: F401  (the desk fixture)
 
 

@@ -14,10 +14,10 @@ from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from app.domain.events import Bar, BarHistory
-from app.ui.candles import DOWN_COLOR, UP_COLOR
-from app.ui.chart import BACKGROUND, ChartPanel
-from app.ui.volume_bars import LIVE_ROOM, VOLUME_BAND, muted
+from app.domain.market import Bar, BarHistory
+from app.ui.panels.chart.candles import DOWN_COLOR, UP_COLOR
+from app.ui.panels.chart.panel import BACKGROUND, ChartPanel
+from app.ui.panels.chart.volume import LIVE_ROOM, VOLUME_BAND, muted
 from tests.specs import fx_spec as spec
 from tests.ui.test_chart import START, TF, shown
 

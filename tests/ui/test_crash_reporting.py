@@ -13,14 +13,14 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.brokers.base import BrokerEvents
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.diagnostics import install_exception_hooks, setup_logging
 from app.domain.commands import SubmitOrder, new_client_id
 from app.domain.enums import ConnectionStatus, OrderStatus, Side
-from app.domain.events import OrderRequest, OrderUpdate
+from app.domain.trading import OrderRequest, OrderUpdate
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
-from app.ui.crash_dialog import CrashReporter, halt_on_engine_failure
+from app.engine.thread import Engine, EngineHost
+from app.ui.dialogs.crash import CrashReporter, halt_on_engine_failure
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from app.settings import Settings
 from app.ui.first_run import Preferences, is_first_run, show_welcome
-from app.ui.theme import apply_theme, resolve_theme
-from app.ui.window_state import keep_on_screen, visible_enough
+from app.ui.runtime.window_state import keep_on_screen, visible_enough
+from app.ui.widgets.theme import apply_theme, resolve_theme
 from tests.ui.conftest import Terminal
 
 
@@ -126,7 +126,7 @@ def test_first_window_fits_a_small_or_scaled_screen(qtbot: QtBot) -> None:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QWidget
 
-    from app.ui.window_state import fit_to_screen
+    from app.ui.runtime.window_state import fit_to_screen
 
     area = QGuiApplication.primaryScreen().availableGeometry()
     widget = QWidget()

@@ -2,7 +2,7 @@
 
 The engine builds the next frame the moment the last one is acknowledged, so
 acknowledging after the repaint makes the next frame as fresh as it can be
-when the window is ready to show it (see ``app.ui.frame_pacing``).
+when the window is ready to show it (see ``app.ui.runtime.frame_pacing``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject
 from pytestqt.qtbot import QtBot
 
-from app.domain.events import MarketFrame, Tick
+from app.domain.frame import MarketFrame
+from app.domain.market import Tick
 from app.engine.bus import EventBus
 from app.ui.main_window import MainWindow
 from tests.specs import fx_spec as spec

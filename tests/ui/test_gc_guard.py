@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pytestqt.qtbot import QtBot
 
-from app.ui.gc_guard import GuiThreadGarbageCollector
+from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
 
 
 class Node:

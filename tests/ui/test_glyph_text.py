@@ -10,8 +10,8 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
-from app.ui import glyph_text
-from app.ui.glyph_text import GlyphText
+from app.ui.widgets import glyph_text
+from app.ui.widgets.glyph_text import GlyphText
 
 BACKGROUND = QColor("#1e1e1e")
 COLOURS = (QColor("#e0e0e0"), QColor("#26a69a"), QColor("#ef5350"))

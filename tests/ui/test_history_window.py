@@ -13,15 +13,16 @@ from PySide6.QtCore import QDate
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import ClosePosition, Command, SubmitOrder
 from app.domain.enums import ConnectionStatus, Side
-from app.domain.events import ConnectionState, Fill, OrderRequest
+from app.domain.notices import ConnectionState
+from app.domain.trading import Fill, OrderRequest
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
+from app.engine.thread import Engine, EngineHost
 from app.storage import Journal
 from app.storage.database import sqlite_url
-from app.ui.history_window import ALL_SYMBOLS, HistoryWindow
+from app.ui.dialogs.trade_history import ALL_SYMBOLS, HistoryWindow
 from tests.ui.conftest import Terminal
 
 

@@ -9,9 +9,9 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
-from app.domain.events import Bar, Tick
+from app.domain.market import Bar, Tick
 from app.domain.timeframes import Timeframe
-from app.ui.market_watch import (
+from app.ui.panels.market_watch import (
     ASK,
     BID,
     CHANGE,
@@ -21,7 +21,7 @@ from app.ui.market_watch import (
     MarketWatchModel,
     MarketWatchView,
 )
-from app.ui.theme import LOSS, PROFIT
+from app.ui.widgets.theme import LOSS, PROFIT
 from tests.specs import fx_spec as spec
 from tests.ui.conftest import Terminal
 

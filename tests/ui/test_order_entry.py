@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.commands import CancelAll, CloseAll
 from app.domain.enums import OrderSource, OrderStatus, OrderType, Side, TimeInForce
-from app.domain.events import OrderRequest, Position
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import OrderRequest, Position
 from tests.ui.trading_desk import Desk, desk_fixture  # noqa: F401  (the desk fixture)
 
 

@@ -10,17 +10,11 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.commands import SubmitOrder, UpdateRiskLimits, new_client_id
 from app.domain.enums import OrderSource, Side, TradingState
-from app.domain.events import AccountState, OrderRequest
-from app.domain.risk import (
-    RiskBreach,
-    RiskLimits,
-    RiskRule,
-    RiskSnapshot,
-    RuleUsage,
-    UsageLevel,
-)
-from app.ui.account_panel import AccountPanel
-from app.ui.risk_panel import RiskPanel
+from app.domain.risk_facts import RiskBreach, RiskSnapshot, RuleUsage, UsageLevel
+from app.domain.risk_limits import RiskLimits, RiskRule
+from app.domain.trading import AccountState, OrderRequest
+from app.ui.panels.account import AccountPanel
+from app.ui.panels.risk import RiskPanel
 from tests.ui.conftest import Terminal
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from app.settings import Settings, load_settings
-from app.ui.settings_dialog import SettingsDialog, write_user_settings
+from app.ui.dialogs.settings import SettingsDialog, write_user_settings
 
 
 def _field(dialog: SettingsDialog, key: str) -> QLineEdit | QCheckBox | QComboBox:

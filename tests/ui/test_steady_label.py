@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.ui.steady_label import SteadyLabel
+from app.ui.widgets.steady_label import SteadyLabel
 
 
 class LayoutRequests(QObject):

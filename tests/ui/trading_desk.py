@@ -14,12 +14,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.brokers.base import ExecutionReport
-from app.brokers.sim import SimBroker
-from app.domain.events import Fill, OrderRequest, OrderUpdate, Position
-from app.domain.risk import RiskLimits
+from app.brokers.sim.broker import SimBroker
+from app.domain.risk_limits import RiskLimits
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import Fill, OrderRequest, OrderUpdate, Position
 from app.engine.bus import EventBus
-from app.engine.engine import Engine, EngineHost
+from app.engine.thread import Engine, EngineHost
 from app.ui.main_window import MainWindow
 
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from app.brokers.base import RATES_DTYPE
-from app.domain.bars import BarBuilder, aggregate_rates
-from app.domain.events import Bar, Tick
+from app.domain.bars import aggregate_rates
+from app.domain.market import Bar, Tick
 from app.domain.timeframes import Timeframe
+from tests.reference_bars import BarBuilder
 
 T0 = 1_700_000_100  # a multiple of 300 s: the open of an M5 bar (and of an M1 bar)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.brokers.sim import DEFAULT_MARKETS
+from app.brokers.sim.broker import DEFAULT_MARKETS
 from app.domain.command_parser import ParseContext, ParsedCommand, ParseError, parse
 from app.domain.commands import (
     CancelAll,
@@ -22,7 +22,8 @@ from app.domain.commands import (
     SubmitOrder,
 )
 from app.domain.enums import OrderSource, OrderType, Side, TimeInForce
-from app.domain.events import OrderRequest, Position, Tick, WorkingOrder
+from app.domain.market import Tick
+from app.domain.trading import OrderRequest, Position, WorkingOrder
 
 SPECS = {name: market.spec for name, market in DEFAULT_MARKETS.items()}
 QUOTES = {

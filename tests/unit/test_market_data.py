@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.brokers.base import RATES_DTYPE
-from app.domain.bars import BarBuilder
-from app.domain.events import Bar, Tick
+from app.domain.market import Bar, Tick
 from app.domain.timeframes import Timeframe
 from app.engine.market_data import MarketData, SymbolBars
+from tests.reference_bars import BarBuilder
 
 DAY = 86_400
 T0 = 1_700_006_400  # 2023-11-15 00:00 UTC: the open of a D1 bar and of every shorter one

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from app.brokers import mt5_mapping as m
 from app.brokers.base import OutcomeUnknownError, PermanentBrokerError, TransientBrokerError
-from app.brokers.factory import BrokerUnavailable, broker_factory
-from app.brokers.mt5 import Mt5Broker
-from app.brokers.secrets import mt5_password
+from app.brokers.mt5 import mapping as m
+from app.brokers.mt5.broker import Mt5Broker
+from app.brokers.mt5.password import mt5_password
+from app.brokers.registry import BrokerUnavailable, broker_factory
 from app.domain.enums import OrderStatus, OrderType, Side
-from app.domain.events import OrderRequest
 from app.domain.timeframes import Timeframe
+from app.domain.trading import OrderRequest
 from app.settings import Mt5Settings, Settings
 from tests.fakes import metatrader5 as mt5
 from tests.unit.test_fake_mt5_conformance import REFERENCE

@@ -13,7 +13,7 @@ import grimp
 import pytest
 
 ALLOWED = ("app.engine", "app.brokers", "app.cli")
-INTERFACE = {"app.brokers", "app.brokers.base", "app.brokers.factory"}
+INTERFACE = {"app.brokers", "app.brokers.base", "app.brokers.registry"}
 
 
 @pytest.fixture(scope="module")
@@ -47,25 +47,25 @@ def test_only_the_engine_holds_the_trading_core(graph: grimp.ImportGraph) -> Non
 
 def test_concrete_brokers_are_built_only_by_the_factory(graph: grimp.ImportGraph) -> None:
     concrete = _broker_modules(graph) - INTERFACE
-    assert "app.brokers.sim" in concrete
+    assert "app.brokers.sim.broker" in concrete
     for module in concrete:
         importers = graph.find_modules_that_directly_import(module)
         outside = {m for m in importers if m not in concrete}
-        assert outside <= {"app.brokers.factory"}, f"{module} is imported by {outside}"
+        assert outside <= {"app.brokers.registry"}, f"{module} is imported by {outside}"
 
 
 def test_only_the_cli_calls_the_broker_factory(graph: grimp.ImportGraph) -> None:
-    assert graph.find_modules_that_directly_import("app.brokers.factory") == {"app.cli"}
-    details = graph.get_import_details(importer="app.cli", imported="app.brokers.factory")
+    assert graph.find_modules_that_directly_import("app.brokers.registry") == {"app.cli"}
+    details = graph.get_import_details(importer="app.cli", imported="app.brokers.registry")
     assert any("broker_factory" in d["line_contents"] for d in details)
 
 
 def test_the_check_would_catch_a_ui_module_importing_a_broker() -> None:
     """The test above can fail: a graph with a forbidden import is reported."""
     fake = grimp.ImportGraph()
-    for module in ("app", "app.ui", "app.ui.panel", "app.brokers", "app.brokers.sim"):
+    for module in ("app", "app.ui", "app.ui.panel", "app.brokers", "app.brokers.sim.broker"):
         fake.add_module(module)
-    fake.add_import(importer="app.ui.panel", imported="app.brokers.sim")
+    fake.add_import(importer="app.ui.panel", imported="app.brokers.sim.broker")
     offenders = {
         importer
         for imported in _broker_modules(fake)

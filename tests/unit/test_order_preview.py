@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.brokers.sim import DEFAULT_MARKETS
+from app.brokers.sim.broker import DEFAULT_MARKETS
 from app.domain.enums import OrderType, Side, TimeInForce
-from app.domain.events import OrderRequest, Tick
+from app.domain.market import Tick
 from app.domain.normalize import clamp_volume, pip_size, step_volume
 from app.domain.order_preview import preview_order
+from app.domain.trading import OrderRequest
 
 SPECS = {name: market.spec for name, market in DEFAULT_MARKETS.items()}
 QUOTES = {

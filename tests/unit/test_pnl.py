@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.enums import Side
-from app.domain.events import Tick
+from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
 from tests.specs import fx_spec
 

@@ -14,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.enums import OrderSource, Side, TradingState
-from app.domain.events import AccountState, OrderRequest, Position, Tick
+from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, notional, required_margin
-from app.domain.risk import RiskLimits, SymbolLimits
+from app.domain.risk_limits import RiskLimits, SymbolLimits
 from app.domain.symbols import SymbolSpec
-from app.engine.risk import Book, RiskContext, RiskGate
+from app.domain.trading import AccountState, OrderRequest, Position
+from app.engine.risk_gate import Book, RiskContext, RiskGate
 
 T0 = 1_717_416_000.0  # a Monday, 12:00 UTC
 EQUITY = 10_000.0

@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.commands import Halt, SubmitOrder
 from app.domain.enums import Side, TradingState
-from app.domain.events import MarketFrame, OrderRequest
+from app.domain.frame import MarketFrame
+from app.domain.trading import OrderRequest
 from app.engine.core import RISK_REFRESH_S, TradingCore
 
 

@@ -9,18 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.domain.enums import OrderSource, OrderType, Side, TradingState
-from app.domain.events import AccountState, OrderRequest, Position, Tick
-from app.domain.risk import (
-    RiskBreach,
-    RiskLimits,
-    RiskRule,
-    RiskWarning,
-    SymbolLimits,
-    TradingHours,
-    TradingStateChanged,
-    UsageLevel,
-)
-from app.engine.risk import Book, RiskContext, RiskGate, trading_day_start
+from app.domain.market import Tick
+from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged, UsageLevel
+from app.domain.risk_limits import RiskLimits, RiskRule, SymbolLimits, TradingHours
+from app.domain.trading import AccountState, OrderRequest, Position
+from app.engine.risk_gate import Book, RiskContext, RiskGate, trading_day_start
 from tests.specs import fx_spec
 
 MONDAY_NOON = datetime(2024, 6, 3, 12, 0, tzinfo=UTC).timestamp()

@@ -8,10 +8,11 @@ import statistics
 import pytest
 
 from app.brokers.base import BrokerEvents
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.enums import OrderStatus, OrderType, Side
-from app.domain.events import Fill, OrderRequest, Tick
+from app.domain.market import Tick
 from app.domain.timeframes import Timeframe
+from app.domain.trading import Fill, OrderRequest
 
 START = 1_700_000_030.5  # half a minute into a minute
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.brokers.base import BrokerEvents
-from app.brokers.sim import SimBroker
+from app.brokers.sim.broker import SimBroker
 from app.domain.enums import OrderStatus, OrderType, Side, TimeInForce
-from app.domain.events import OrderRequest
+from app.domain.trading import OrderRequest
 from tests.unit.test_sim_broker import FakeClock, latest_quote
 
 

@@ -9,8 +9,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.domain.enums import OrderType, Side
-from app.domain.events import OrderRequest, Tick
+from app.domain.market import Tick
 from app.domain.symbols import SymbolSpec
+from app.domain.trading import OrderRequest
 from app.domain.validation import order_problems
 from tests.specs import fx_spec
 

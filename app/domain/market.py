@@ -1,0 +1,71 @@
+"""Market data: quotes, candles and bar history, as immutable values.
+
+Times are UTC: a tick in epoch milliseconds, a bar by its open time in epoch seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.domain.timeframes import Timeframe
+
+
+def utc_from_msc(time_msc: int) -> datetime:
+    return datetime.fromtimestamp(time_msc / 1000, tz=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One quote change. ``time_msc`` is milliseconds since the epoch, UTC."""
+
+    symbol: str
+    time_msc: int
+    bid: float
+    ask: float
+    last: float = 0.0
+    volume: float = 0.0
+
+    @property
+    def time(self) -> datetime:
+        return utc_from_msc(self.time_msc)
+
+    @property
+    def spread(self) -> float:
+        return self.ask - self.bid
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One candle. ``time`` is the bar's open time in epoch seconds, UTC."""
+
+    symbol: str
+    timeframe: Timeframe
+    time: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+@dataclass(frozen=True, slots=True)
+class BarHistory:
+    """Closed and forming bars of one symbol, oldest first, as parallel columns.
+
+    Columns are numpy arrays (time int64, open/high/low/close/volume float64);
+    typed loosely here so the domain does not depend on numpy's typing.
+    """
+
+    symbol: str
+    timeframe: Timeframe
+    time: object
+    open: object
+    high: object
+    low: object
+    close: object
+    volume: object

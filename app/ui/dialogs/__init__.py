@@ -1,0 +1,1 @@
+"""Dialogs and secondary windows opened from the main window."""

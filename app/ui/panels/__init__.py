@@ -1,0 +1,1 @@
+"""The docked panels of the main window; each is independent of the others."""

@@ -1,0 +1,57 @@
+"""The risk panel: the account's money at a glance, updated every frame."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+
+from app.domain.trading import AccountState
+from app.ui.widgets.steady_label import SteadyLabel
+from app.ui.widgets.theme import money, pnl_color, signed_money
+
+
+class AccountPanel(QWidget):
+    """Balance, equity, margin, free margin, margin level, floating and today's P&L."""
+
+    FIELDS = (
+        ("balance", "Balance"),
+        ("equity", "Equity"),
+        ("margin", "Margin"),
+        ("free_margin", "Free margin"),
+        ("margin_level", "Margin level"),
+        ("floating_pnl", "Floating P&&L"),  # && : a literal ampersand in a Qt label
+        ("day_pnl", "Today's P&&L"),
+    )
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QFormLayout(self)
+        self.values: dict[str, QLabel] = {}
+        for key, title in self.FIELDS:
+            label = SteadyLabel("—")  # changes with every tick while positions are open
+            label.setObjectName(f"account_{key}")
+            label.setMinimumWidth(110)
+            font = label.font()
+            font.setBold(key in ("equity", "day_pnl"))
+            label.setFont(font)
+            self.values[key] = label
+            layout.addRow(title, label)
+        self._last: AccountState | None = None
+
+    def update_account(self, account: AccountState) -> None:
+        if account == self._last:
+            return
+        self._last = account
+        ccy = account.currency
+        v = self.values
+        v["balance"].setText(money(account.balance, ccy))
+        v["equity"].setText(money(account.equity, ccy))
+        v["margin"].setText(money(account.margin, ccy))
+        v["free_margin"].setText(money(account.free_margin, ccy))
+        level = account.margin_level
+        v["margin_level"].setText("—" if level is None else f"{level:,.1f} %")
+        for key, value in (("floating_pnl", account.floating_pnl), ("day_pnl", account.day_pnl)):
+            v[key].setText(signed_money(value, ccy))
+            color = pnl_color(value)
+            sheet = f"color: {color.name()}" if color else ""
+            if v[key].styleSheet() != sheet:  # re-styling costs a polish: only on a sign change
+                v[key].setStyleSheet(sheet)

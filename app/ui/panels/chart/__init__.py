@@ -1,0 +1,1 @@
+"""The chart panel: candles, volume and the trading lines drawn on it."""

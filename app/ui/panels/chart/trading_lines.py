@@ -1,0 +1,300 @@
+"""Trading from the chart: position, SL, TP and pending-order lines with money labels.
+
+The chart panel belongs to the market-data view; this module only adds its own
+pyqtgraph items to the panel's plot. Dragging an SL, TP or pending-order line
+shows, while dragging, the money at that price; on release it sends the same
+``modify`` command the command line would (so the same validation, preview and
+confirmation rule apply) and snaps back if it was refused or declined. A
+right-click offers pending orders at the price under the mouse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QAction, QCursor
+from PySide6.QtWidgets import QMenu
+
+from app.domain.enums import OrderSource, OrderType, Side
+from app.domain.market import Tick
+from app.domain.order_preview import money_at
+from app.domain.pnl import CurrencyConverter
+from app.domain.symbols import SymbolSpec
+from app.domain.trading import Position, WorkingOrder
+from app.ui.panels.chart.panel import ChartPanel
+
+SendText = Callable[[str, OrderSource], object]
+"""Parses, confirms and sends a command line; returns None if nothing was sent."""
+
+ENTRY_COLOR = "#d1d4dc"
+SL_COLOR = "#ef5350"
+TP_COLOR = "#26a69a"
+ORDER_COLOR = "#f0b90b"
+Z_VALUE = 50  # above the candles and the quote lines
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpec:
+    """What one trading line shows; ``key`` is (kind, ticket)."""
+
+    key: tuple[str, int]
+    price: float
+    color: str
+    movable: bool
+
+
+class ChartTrading:
+    """Keeps the trading lines of the chart's symbol in step with positions and orders.
+
+    A plain object owned by the window (no Qt parent): it only adds items to the
+    chart's plot and listens to their signals.
+    """
+
+    def __init__(
+        self,
+        chart: ChartPanel,
+        send_text: SendText,
+        volume: Callable[[], float],
+    ) -> None:
+        self._chart = chart
+        self._send_text = send_text
+        self._volume = volume
+        self._plot = chart.plot_widget.getPlotItem()
+        self._specs: dict[str, SymbolSpec] = {}
+        self._quotes: dict[str, Tick] = {}
+        self._converter = CurrencyConverter(self._specs, self._quotes)
+        self._currency = "USD"
+        self._positions: tuple[Position, ...] = ()
+        self._orders: tuple[WorkingOrder, ...] = ()
+        self.lines: dict[tuple[str, int], pg.InfiniteLine] = {}
+        self._dragging: set[tuple[str, int]] = set()
+        self.last_menu: QMenu | None = None
+        chart.plot_widget.scene().sigMouseClicked.connect(self._on_click)
+        chart.set_level_source(self.levels)  # a stop loss is never off-screen
+        self._shown_levels: list[float] = []
+
+    # -- inputs ---------------------------------------------------------------------
+    def set_specs(self, specs: Mapping[str, SymbolSpec]) -> None:
+        self._specs.clear()
+        self._specs.update(specs)
+
+    def set_currency(self, currency: str) -> None:
+        self._currency = currency
+
+    def update_quotes(self, quotes: Mapping[str, Tick]) -> None:
+        self._quotes.update(quotes)
+
+    def update(
+        self,
+        positions: Sequence[Position] | None = None,
+        orders: Sequence[WorkingOrder] | None = None,
+    ) -> None:
+        """New positions and/or orders (``None`` keeps the last); redraws the lines."""
+        if positions is not None:
+            self._positions = tuple(positions)
+        if orders is not None:
+            self._orders = tuple(orders)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Draw the lines of the chart's current symbol (call after a symbol change)."""
+        wanted = {spec.key: spec for spec in self._line_specs()}
+        levels = sorted(spec.price for spec in wanted.values())
+        if levels != self._shown_levels:
+            self._shown_levels = levels
+            self._chart.refit()  # a new or moved stop must come into view
+        for key in list(self.lines):
+            if key not in wanted and key not in self._dragging:
+                self._plot.removeItem(self.lines.pop(key))
+        for key, spec in wanted.items():
+            line = self.lines.get(key)
+            if line is None:
+                line = self._new_line(spec)
+                self.lines[key] = line
+            elif key not in self._dragging and abs(line.value() - spec.price) > 1e-12:
+                line.setValue(spec.price)
+            if key not in self._dragging:
+                text = self.label_text(key, spec.price)
+                if line.label.format != text:  # re-laying out a label costs ~0.1 ms per frame
+                    line.label.setFormat(text)
+
+    def levels(self) -> list[float]:
+        """Prices of the current symbol's trading lines (the chart keeps them in view)."""
+        return [spec.price for spec in self._line_specs()]
+
+    # -- what to draw ---------------------------------------------------------------
+    def _line_specs(self) -> list[LineSpec]:
+        symbol = self._chart.symbol
+        out: list[LineSpec] = []
+        for p in self._positions:
+            if p.symbol != symbol:
+                continue
+            out.append(LineSpec(("entry", p.ticket), p.price_open, ENTRY_COLOR, False))
+            if p.sl is not None:
+                out.append(LineSpec(("sl", p.ticket), p.sl, SL_COLOR, True))
+            if p.tp is not None:
+                out.append(LineSpec(("tp", p.ticket), p.tp, TP_COLOR, True))
+        for o in self._orders:
+            if o.symbol != symbol:
+                continue
+            out.append(LineSpec(("order", o.ticket), o.price, ORDER_COLOR, True))
+            if o.sl is not None:
+                out.append(LineSpec(("order_sl", o.ticket), o.sl, SL_COLOR, True))
+            if o.tp is not None:
+                out.append(LineSpec(("order_tp", o.ticket), o.tp, TP_COLOR, True))
+        return out
+
+    def _new_line(self, spec: LineSpec) -> pg.InfiniteLine:
+        style = Qt.PenStyle.SolidLine if spec.movable else Qt.PenStyle.DashLine
+        line = pg.InfiniteLine(
+            pos=spec.price,
+            angle=0,
+            movable=spec.movable,
+            pen=pg.mkPen(spec.color, width=1, style=style),
+            hoverPen=pg.mkPen(spec.color, width=3),
+            label="",
+            labelOpts={"position": 0.55, "color": spec.color, "anchors": [(0, 1), (0, 1)]},
+        )
+        line.setZValue(Z_VALUE)
+        key = spec.key
+        line.sigDragged.connect(lambda _line: self._on_dragged(key))
+        line.sigPositionChangeFinished.connect(lambda _line: self._on_drag_finished(key))
+        self._plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def label_text(self, key: tuple[str, int], price: float) -> str:
+        """``SL 1.08400 · −12.00 USD``: the level and the money if the price goes there."""
+        kind, ticket = key
+        spec = self._specs.get(self._chart.symbol or "")
+        fmt = spec.format_price if spec else (lambda v: f"{v:g}")
+        if kind == "entry":
+            p = self._position(ticket)
+            if p is None:
+                return ""
+            return f"#{ticket} {p.side.upper()} {p.volume:g} · {p.profit:+,.2f} {self._currency}"
+        if kind == "order":
+            o = self._order(ticket)
+            if o is None:
+                return ""
+            return f"#{ticket} {o.side.upper()} {o.order_type.upper()} {o.volume:g} @ {fmt(price)}"
+        word = "SL" if kind.endswith("sl") else "TP"
+        money = self._money(key, price)
+        money_text = f" · {money:+,.2f} {self._currency}" if money is not None else ""
+        return f"{word} {fmt(price)}{money_text}"
+
+    def _money(self, key: tuple[str, int], price: float) -> float | None:
+        kind, ticket = key
+        spec = self._specs.get(self._chart.symbol or "")
+        if spec is None:
+            return None
+        if kind in ("sl", "tp"):
+            p = self._position(ticket)
+            if p is None:
+                return None
+            return money_at(
+                p.side, p.volume, p.price_open, price, spec, self._converter, self._currency
+            )
+        o = self._order(ticket)
+        if o is None:
+            return None
+        entry = o.stop_limit if o.order_type is OrderType.STOP_LIMIT and o.stop_limit else o.price
+        return money_at(o.side, o.volume, entry, price, spec, self._converter, self._currency)
+
+    def _position(self, ticket: int) -> Position | None:
+        return next((p for p in self._positions if p.ticket == ticket), None)
+
+    def _order(self, ticket: int) -> WorkingOrder | None:
+        return next((o for o in self._orders if o.ticket == ticket), None)
+
+    # -- dragging -------------------------------------------------------------------
+    def _snapped(self, key: tuple[str, int]) -> float:
+        value = float(self.lines[key].value())
+        spec = self._specs.get(self._chart.symbol or "")
+        return spec.round_price(value) if spec else value
+
+    def _on_dragged(self, key: tuple[str, int]) -> None:
+        self._dragging.add(key)
+        line = self.lines.get(key)
+        if line is not None:
+            line.label.setFormat(self.label_text(key, self._snapped(key)))
+
+    def _on_drag_finished(self, key: tuple[str, int]) -> None:
+        self._dragging.discard(key)
+        if key not in self.lines:
+            return
+        kind, ticket = key
+        price = self._snapped(key)
+        spec = self._specs.get(self._chart.symbol or "")
+        text = f"{price:.{spec.digits}f}" if spec else f"{price:g}"
+        word = {"sl": "sl", "tp": "tp", "order": "price", "order_sl": "sl", "order_tp": "tp"}
+        sent = self._send_text(f"modify #{ticket} {word[kind]} {text}", OrderSource.CHART)
+        if sent is None:  # refused or declined: the line goes back where the broker has it
+            self.refresh_line(key)
+
+    def refresh_line(self, key: tuple[str, int]) -> None:
+        spec = next((s for s in self._line_specs() if s.key == key), None)
+        line = self.lines.get(key)
+        if spec is not None and line is not None:
+            line.setValue(spec.price)
+            line.label.setFormat(self.label_text(key, spec.price))
+
+    # -- right-click: pending orders at a price -------------------------------------
+    def pending_choices(self, price: float) -> list[tuple[str, str]]:
+        """(menu text, command line) for the pending orders that make sense at ``price``."""
+        symbol = self._chart.symbol
+        spec = self._specs.get(symbol or "")
+        quote = self._quotes.get(symbol or "")
+        if spec is None or quote is None or symbol is None:
+            return []
+        p = spec.round_price(price)
+        text = spec.format_price(p)
+        volume = spec.format_volume(self._volume())
+        choices: list[tuple[Side, OrderType]] = []
+        if p < quote.bid:
+            choices = [(Side.BUY, OrderType.LIMIT), (Side.SELL, OrderType.STOP)]
+        elif p > quote.ask:
+            choices = [(Side.SELL, OrderType.LIMIT), (Side.BUY, OrderType.STOP)]
+        return [
+            (
+                f"{side.capitalize()} {kind} {volume} {symbol} at {text}",
+                f"{side} {volume} {symbol} {kind} {text}",
+            )
+            for side, kind in choices
+        ]
+
+    def pending_menu(self, price: float) -> QMenu:
+        menu = QMenu(self._chart)
+        choices = self.pending_choices(price)
+        for label, command in choices:
+            action = QAction(label, menu)
+            action.triggered.connect(
+                lambda _=False, c=command: self._send_text(c, OrderSource.CHART)
+            )
+            menu.addAction(action)
+        if not choices:
+            menu.addAction("No pending order here (inside the spread or no quote)").setEnabled(
+                False
+            )
+        self.last_menu = menu
+        return menu
+
+    def price_at(self, scene_pos: QPointF) -> float | None:
+        view = self._plot.getViewBox()
+        if not view.sceneBoundingRect().contains(scene_pos):
+            return None
+        return float(view.mapSceneToView(scene_pos).y())
+
+    def _on_click(self, event: object) -> None:
+        button = getattr(event, "button", lambda: None)()
+        if button != Qt.MouseButton.RightButton:
+            return
+        price = self.price_at(event.scenePos())  # type: ignore[attr-defined]
+        if price is None:
+            return
+        event.accept()  # type: ignore[attr-defined]
+        where = event.screenPos()  # type: ignore[attr-defined]
+        menu = self.pending_menu(price)
+        menu.popup(QPoint(int(where.x()), int(where.y())) if where else QCursor.pos())

@@ -1,0 +1,159 @@
+"""The risk panel: trading state, every rule's usage as a gauge, the kill switch.
+
+It draws what the engine says (``RiskSnapshot`` in each frame, risk facts as they
+happen) and asks for actions through signals; it never decides anything itself.
+The main window turns the signals into commands (and asks before flattening).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import TradingState
+from app.domain.risk_facts import RiskBreach, RiskFact, RiskSnapshot, RiskWarning, UsageLevel
+from app.domain.risk_limits import RiskLimits, RiskRule
+from app.ui.widgets.steady_label import SteadyLabel
+from app.ui.widgets.theme import LOSS, PROFIT, WARNING
+
+MAX_BREACHES = 20
+
+_STATE_COLORS = {
+    TradingState.ACTIVE: PROFIT,
+    TradingState.REDUCING: WARNING,
+    TradingState.HALTED: LOSS,
+}
+_LEVEL_COLORS = {UsageLevel.OK: PROFIT, UsageLevel.WARNING: WARNING, UsageLevel.BREACH: LOSS}
+
+
+class RiskPanel(QWidget):
+    """``halt_requested(flatten)`` and ``resume_requested`` go to the main window."""
+
+    halt_requested = Signal(bool)
+    resume_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = TradingState.ACTIVE
+        self._banner_shows: tuple[TradingState, str] | None = None
+        self.limits = RiskLimits()
+        self._last: RiskSnapshot | None = None
+
+        self.banner = QLabel()
+        self.banner.setObjectName("risk_state")
+        self.banner.setWordWrap(True)
+
+        self.kill_button = QPushButton("HALT  (Ctrl+Shift+H)")
+        self.kill_button.setObjectName("risk_kill")
+        self.kill_button.setToolTip("Kill switch: stop all new orders at once")
+        self.kill_button.setStyleSheet(
+            f"background: {LOSS.name()}; color: white; font-weight: bold"
+        )
+        self.kill_button.clicked.connect(lambda: self.halt_requested.emit(False))
+        self.flatten_button = QPushButton("Halt and flatten…")
+        self.flatten_button.setObjectName("risk_flatten")
+        self.flatten_button.setToolTip("Halt, cancel every order and close every position")
+        self.flatten_button.clicked.connect(lambda: self.halt_requested.emit(True))
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setObjectName("risk_resume")
+        self.resume_button.setEnabled(False)
+        self.resume_button.clicked.connect(self.resume_requested.emit)
+        buttons = QHBoxLayout()
+        for button in (self.kill_button, self.flatten_button, self.resume_button):
+            buttons.addWidget(button)
+
+        grid = QGridLayout()
+        grid.setVerticalSpacing(2)
+        for column, title in enumerate(("Rule", "Limit", "Now", "")):
+            header = QLabel(f"<b>{title}</b>")
+            grid.addWidget(header, 0, column)
+        self.limit_labels: dict[RiskRule, QLabel] = {}
+        self.usage_labels: dict[RiskRule, QLabel] = {}
+        self.gauges: dict[RiskRule, QProgressBar] = {}
+        self._levels: dict[RiskRule, UsageLevel | None] = {}
+        rules = [r for r in RiskRule if r is not RiskRule.TRADING_STATE]
+        for row, rule in enumerate(rules, start=1):
+            limit, usage, gauge = SteadyLabel("—"), SteadyLabel("—"), QProgressBar()
+            gauge.setRange(0, 100)
+            gauge.setMaximumHeight(14)
+            gauge.setTextVisible(False)
+            gauge.setObjectName(f"gauge_{rule.value}")
+            gauge.setVisible(False)
+            grid.addWidget(QLabel(rule.label), row, 0)
+            grid.addWidget(limit, row, 1)
+            grid.addWidget(usage, row, 2)
+            grid.addWidget(gauge, row, 3)
+            self.limit_labels[rule], self.usage_labels[rule] = limit, usage
+            self.gauges[rule] = gauge
+            self._levels[rule] = None
+        grid.setColumnStretch(3, 1)
+
+        self.breaches = QListWidget()
+        self.breaches.setObjectName("risk_breaches")
+        self.breaches.setMaximumHeight(110)
+
+        self._show_state(TradingState.ACTIVE, "waiting for the engine")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.banner)
+        layout.addLayout(buttons)
+        layout.addLayout(grid)
+        layout.addWidget(QLabel("Last breaches"))
+        layout.addWidget(self.breaches)
+
+    # -- engine state ---------------------------------------------------------------
+    def update_snapshot(self, snapshot: RiskSnapshot) -> None:
+        if snapshot == self._last:
+            return
+        self._last = snapshot
+        self.limits = snapshot.limits
+        self._show_state(snapshot.state, snapshot.reason)
+        for usage in snapshot.rules:
+            if usage.rule not in self.gauges:
+                continue
+            self.limit_labels[usage.rule].setText(usage.limit_text)
+            self.usage_labels[usage.rule].setText(usage.usage_text)
+            gauge = self.gauges[usage.rule]
+            gauge.setVisible(usage.fraction is not None)
+            if usage.fraction is None:
+                continue
+            gauge.setValue(max(0, min(100, round(usage.fraction * 100))))
+            if self._levels[usage.rule] is not usage.level:
+                self._levels[usage.rule] = usage.level
+                color = _LEVEL_COLORS[usage.level].name()
+                gauge.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
+                gauge.setToolTip(f"{usage.rule.label}: {usage.level}")
+
+    def level(self, rule: RiskRule) -> UsageLevel | None:
+        """The colour band a gauge is in (for tests and tooltips)."""
+        return self._levels.get(rule)
+
+    def add_fact(self, fact: RiskFact) -> None:
+        """Breaches and warnings go to the list, newest first."""
+        if isinstance(fact, RiskBreach | RiskWarning):
+            kind = "⚠" if isinstance(fact, RiskWarning) else "✖"
+            line = f"{fact.time.astimezone():%H:%M:%S} {kind} {fact.message}"
+            self.breaches.insertItem(0, line)
+            while self.breaches.count() > MAX_BREACHES:
+                self.breaches.takeItem(self.breaches.count() - 1)
+
+    def _show_state(self, state: TradingState, reason: str) -> None:
+        if (state, reason) == self._banner_shows:
+            return  # re-styling the banner costs a polish and a re-layout: only on change
+        self._banner_shows = (state, reason)
+        self.state = state
+        color = _STATE_COLORS[state]
+        self.banner.setText(f"<b>{state.upper()}</b> — {reason}")
+        self.banner.setStyleSheet(
+            f"background: {color.name()}; color: white; padding: 6px; border-radius: 3px"
+        )
+        self.resume_button.setEnabled(state is not TradingState.ACTIVE)

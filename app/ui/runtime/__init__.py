@@ -1,0 +1,1 @@
+"""The GUI process machinery: frame pacing, GC, single instance, window state, smoke test."""
