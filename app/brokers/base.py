@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from app.domain.enums import OrderStatus
+from app.domain.enums import OrderStatus, Side
 from app.domain.market import Tick
 from app.domain.notices import LogEvent
 from app.domain.symbols import SymbolSpec
@@ -39,7 +39,13 @@ class BrokerError(Exception):
 
 
 class TransientBrokerError(BrokerError):
-    """Worth retrying after a pause: a timeout, a requote, a lost connection."""
+    """Worth retrying after a pause: a timeout, a requote, a lost connection.
+
+    On the order path it promises that the request was **not** executed (it never
+    reached the broker). After the broker may have acted, raise
+    ``OutcomeUnknownError`` instead, or report what is known (a DONE answer is
+    FILLED even if the deal's details could not be read yet).
+    """
 
 
 class PermanentBrokerError(BrokerError):
@@ -150,3 +156,14 @@ class Broker(Protocol):
     def working_orders(self) -> Sequence[WorkingOrder]: ...
 
     def account(self) -> AccountState: ...
+
+    # -- optional capabilities: every adapter has these methods; an adapter that
+    # cannot answer returns None (the engine then falls back, as each says) --------
+    def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
+        """The broker's own margin for an order, or ``None``: the gate uses the leverage formula."""
+        ...
+
+    def deals_since(self, time_msc: int) -> Sequence[Fill] | None:
+        """Every deal of the account from ``time_msc`` on, oldest first; ``None`` if the broker
+        keeps no deal history. At each start the engine records those its journal missed."""
+        ...

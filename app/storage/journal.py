@@ -336,6 +336,42 @@ class Journal:
             query = query.where(DealRecord.client_id == client_id)
         return self._read(lambda s: [_fill(r) for r in s.scalars(query)])
 
+    def deals_checked_from(self) -> int | None:
+        """Where to look for deals this journal may have missed (epoch ms), or ``None``.
+
+        From its newest deal of this account, less an hour for the broker's clock;
+        with no deal yet, from its oldest order; with neither, nothing is missing.
+        """
+
+        def read(session: Session) -> int | None:
+            newest = session.scalar(
+                select(func.max(DealRecord.time_msc)).where(DealRecord.account == self.account)
+            )
+            if newest is not None:
+                return int(newest) - 3_600_000
+            oldest = session.scalar(
+                select(func.min(OrderRecord.created_at)).where(OrderRecord.account == self.account)
+            )
+            return int(oldest.timestamp() * 1000) if oldest is not None else None
+
+        return self._read(read)
+
+    def record_missed_deals(self, fills: Sequence[Fill]) -> list[Fill]:
+        """Record, in one transaction, those of ``fills`` not on record; returns them."""
+        added: list[Fill] = []
+
+        def apply(connection: Connection) -> None:
+            for fill in fills:
+                seen = connection.scalar(
+                    _DEAL_SEEN, {"b_account": self.account, "b_deal_ticket": fill.deal_ticket}
+                )
+                if seen is None:
+                    connection.execute(_INSERT_DEAL, _deal_values(fill, self.account))
+                    added.append(fill)
+
+        self._execute(apply, "the deals missed before this start")
+        return added
+
     def equity_marks(self, day_start: datetime) -> tuple[float | None, float | None]:
         """(equity when the trading day began, highest equity ever) for this account.
 

@@ -18,7 +18,7 @@ from app.engine.bus import EventBus
 from app.engine.thread import BrokerFactory, Engine, EngineHost, JournalFactory
 from app.paths import resource_path
 from app.settings import Settings, user_settings_path
-from app.ui.dialogs.crash import CrashReporter, halt_on_engine_failure
+from app.ui.dialogs.crash import CrashReporter, report_engine_failures
 from app.ui.dialogs.telegram import TelegramBackend
 from app.ui.first_run import Preferences, is_first_run, show_welcome
 from app.ui.main_window import MainWindow
@@ -107,7 +107,7 @@ def run_gui(
     install_exception_hooks(reporter.report)
     instance.activation_requested.connect(window.bring_to_front)
 
-    halt_on_engine_failure(bus, reporter)
+    report_engine_failures(bus, reporter)
     companion: TelegramCompanion | None = None
     if telegram is not None and not smoke_test:
         window.set_telegram_backend(telegram)

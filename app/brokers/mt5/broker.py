@@ -446,6 +446,21 @@ class Mt5Broker:
                 return ExecutionReport(status, int(o.ticket), reason="found in the history")
         return None
 
+    def deals_since(self, time_msc: int) -> Sequence[Fill] | None:
+        """Buy and sell deals of the account from ``time_msc`` on (the terminal's history)."""
+        self._check_thread()
+        _start, end = self._history_window()
+        deals = self._mt5.history_deals_get(utc(time_msc / 1000), end)
+        if deals is None:
+            raise self._failure("reading deals")
+        fills = []
+        for deal in deals:
+            if int(deal.type) not in (0, 1):  # balance, credit, commission… are not trades
+                continue
+            client = self._position_client.get(int(deal.position_id), "") or deal.comment
+            fills.append(fill_from_deal(deal, client))
+        return fills
+
     def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
         """The terminal's own margin figure for the risk gate; ``None`` if it cannot tell."""
         self._check_thread()
@@ -528,8 +543,15 @@ class Mt5Broker:
         words = m.error_words(code, text)
         if code not in m.IPC_ERRORS:
             return _rejected(words)
+        if not client_id:  # a cancel or a modify: only the orders and positions can tell
+            self._connected = False
+            raise OutcomeUnknownError(
+                f"No reply from the terminal ({words}); whether it was carried out is "
+                "checked as soon as the terminal answers",
+                client_id,
+            )
         try:
-            found = self.order_outcome(client_id) if client_id else None
+            found = self.order_outcome(client_id)
         except BrokerError:
             self._connected = False
             raise OutcomeUnknownError(
@@ -558,14 +580,23 @@ class Mt5Broker:
                 OrderStatus.WORKING, int(result.order), price=float(req.get("price", 0.0))
             )
         else:
-            fills = self._fills_of(result, client_id)
             partial = int(result.retcode) == m.RETCODE_DONE_PARTIAL
+            reason = m.retcode_words(int(result.retcode)) if partial else ""
+            try:
+                fills = self._fills_of(result, client_id)
+            except BrokerError as exc:
+                # DONE means executed, whatever happens next: the deal is read later,
+                # when the next poll finds it among the deals it has not seen yet.
+                fills = ()
+                reason = (reason + "; " if reason else "") + (
+                    f"executed; the deal's details will follow ({exc})"
+                )
             report = ExecutionReport(
                 OrderStatus.PARTIALLY_FILLED if partial else OrderStatus.FILLED,
                 int(result.order),
                 float(result.volume),
                 float(result.price) or None,
-                reason=m.retcode_words(int(result.retcode)) if partial else "",
+                reason=reason,
                 fills=fills,
             )
         if report.status is not OrderStatus.REJECTED:

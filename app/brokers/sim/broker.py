@@ -609,6 +609,14 @@ class SimBroker:
             fills=tuple(d for d in self._deals if d.deal_ticket in deals),
         )
 
+    def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
+        """The paper broker charges the leverage formula, which the gate computes itself."""
+        return None
+
+    def deals_since(self, time_msc: int) -> Sequence[Fill] | None:
+        """Every deal from ``time_msc`` on (the paper account keeps them all)."""
+        return [d for d in self._deals if d.time_msc >= time_msc]
+
     # -- state --------------------------------------------------------------------
     def positions(self) -> Sequence[Position]:
         return [self._marked(p, self._specs[p.symbol]) for p in self._positions.values()]
