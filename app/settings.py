@@ -311,7 +311,10 @@ class TelegramAlerts(_Section):
     """Which alert categories go to Telegram; each one can be switched off on its own."""
 
     fills: bool = Field(default=True, description="Orders filled (opening or adding).")
-    rejections: bool = Field(default=True, description="Orders rejected, with the reason.")
+    rejections: bool = Field(
+        default=True,
+        description="Orders rejected, with the reason, and orders whose outcome is unknown.",
+    )
     stops: bool = Field(default=True, description="Positions closed by stop loss or take profit.")
     closes: bool = Field(default=True, description="Positions closed otherwise, with P&L.")
     risk: bool = Field(default=True, description="Risk warnings and limit breaches.")
