@@ -6,9 +6,9 @@ domain objects; they never emit Qt signals or touch the GUI.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from app.domain.market import Tick
 from app.domain.notices import LogEvent
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 from app.domain.trading import AccountState, Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
 
 # numpy dtype of bar history, field-compatible with MetaTrader 5's rates arrays.
@@ -32,6 +35,24 @@ RATES_DTYPE = np.dtype(
         ("real_volume", "<u8"),
     ]
 )
+
+
+BrokerFactory = Callable[[], "Broker"]
+"""Builds the broker; called once, inside the engine thread."""
+
+
+class BrokerUnavailable(Exception):
+    """The configured broker cannot run here; ``str()`` is one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerKind:
+    """One kind of broker, as a broker package declares it for the registry."""
+
+    name: str  # the value of ``[broker] kind``
+    title: str  # one line a trader reads in the settings
+    section: str  # the settings section it reads (``[sim]``, ``[mt5]``)
+    build: Callable[[Settings], BrokerFactory]  # may raise BrokerUnavailable
 
 
 class BrokerError(Exception):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from app.brokers.base import Broker
+from app.brokers.base import BrokerFactory
 from app.domain.commands import Halt
 from app.domain.enums import ConnectionStatus, LogLevel, OrderSource
 from app.domain.notices import ConnectionState, LogEvent
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from app.storage.journal import Journal
 
 log = logging.getLogger(__name__)
-
-BrokerFactory = Callable[[], Broker]
-"""Builds the broker; called once, inside the engine thread."""
 
 JournalFactory = Callable[[], "Journal"]
 """Opens the trade journal; called once, inside the engine thread, before connecting."""

@@ -250,4 +250,3 @@ class Formatter:
 def is_stop(fill: Fill) -> bool:
     """A close caused by the position's own stop loss or take profit."""
     return fill.closes_position and fill.reason.strip().lower() in STOP_REASONS
-

@@ -71,6 +71,14 @@ def _literal_choices(annotation: Any) -> tuple[object, ...] | None:
     return typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None
 
 
+def _named_choices(model: type[BaseModel], info: Any) -> dict[str, str] | None:
+    """Choices a model registers at run time (``json_schema_extra={"choices": ATTR}``)."""
+    extra = info.json_schema_extra
+    attribute = extra.get("choices") if isinstance(extra, dict) else None
+    choices = getattr(model, attribute, None) if isinstance(attribute, str) else None
+    return dict(choices) if choices else None
+
+
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -118,7 +126,7 @@ class SettingsForm(QWidget):
                 note.setEnabled(False)
                 layout.addRow(humanize(name), note)
                 continue
-            editor = self._editor_for(key, annotation)
+            editor = self._editor_for(key, annotation, _named_choices(type(model), info))
             editor.set_value(value)
             tip = info.description or ""
             editor.widget.setToolTip(tip)
@@ -128,10 +136,16 @@ class SettingsForm(QWidget):
             layout.addRow("", editor.error)
             self.editors.append(editor)
 
-    def _editor_for(self, key: str, annotation: Any) -> FieldEditor:
+    def _editor_for(
+        self, key: str, annotation: Any, named: dict[str, str] | None = None
+    ) -> FieldEditor:
         widget: Editor
         if annotation is bool:
             widget = QCheckBox()
+        elif named:
+            widget = QComboBox()
+            for name, about in named.items():
+                widget.addItem(f"{name} — {about}", name)
         elif (choices := _literal_choices(annotation)) is not None:
             widget = QComboBox()
             for choice in choices:
