@@ -7,8 +7,11 @@ value is the batch value to the last bit or within a few ulps:
 * EMA is seeded, as TA-Lib does, with the SMA of the first ``period`` closes
   (first value at index ``period - 1``), then ``(x - ema) * k + ema`` with
   ``k = 2 / (period + 1)``;
-* WMA keeps TA-Lib's two running sums (weighted and plain) and shifts every
-  weight down by one with a single subtraction per bar.
+* WMA keeps two running sums (weighted and plain) and shifts every weight
+  down by one with a single subtraction per bar; that subtraction of a large
+  sum drifts (3e-9 after 30,000 bars at price 100, where TA-Lib stays within
+  1e-12), so the sums are rebuilt from the window every ``period`` bars:
+  amortised O(1), no drift.
 
 The window is a fixed-size list used as a ring, so a bar allocates nothing.
 """
@@ -162,7 +165,17 @@ class WMA(Indicator):
     placement = Placement.OVERLAY
     Params = WMAParams
 
-    __slots__ = ("_divider", "_i", "_n", "_period", "_plain", "_ring", "_trailing", "_weighted")
+    __slots__ = (
+        "_divider",
+        "_i",
+        "_n",
+        "_period",
+        "_plain",
+        "_ring",
+        "_since_rebuild",
+        "_trailing",
+        "_weighted",
+    )
 
     def _configure(self) -> None:
         self._period: int = self.params.period  # type: ignore[attr-defined]
@@ -175,6 +188,7 @@ class WMA(Indicator):
         self._plain = 0.0  # sum of the window's closes
         self._weighted = 0.0  # weighted sum, weights already shifted for the next close
         self._trailing = 0.0  # the close that leaves the plain sum on the next push
+        self._since_rebuild = 0
 
     @property
     def lookbacks(self) -> tuple[int, ...]:
@@ -197,9 +211,31 @@ class WMA(Indicator):
         i += 1
         self._i = 0 if i == len(ring) else i
         value = weighted / self._divider
-        self._weighted = weighted - plain
-        self._plain = plain
+        since = self._since_rebuild + 1
+        if since >= self._period:
+            self._rebuild()
+        else:
+            self._since_rebuild = since
+            self._weighted = weighted - plain
+            self._plain = plain
         return value
+
+    def _rebuild(self) -> None:
+        """Sum the window afresh (every ``period`` bars): the running sums do not drift."""
+        ring = self._ring
+        size = len(ring)
+        i = self._i
+        weighted = plain = 0.0
+        for weight in range(1, size + 1):
+            value = ring[i]
+            weighted += value * weight
+            plain += value
+            i += 1
+            if i == size:
+                i = 0
+        self._weighted = weighted
+        self._plain = plain + self._trailing
+        self._since_rebuild = 0
 
     def peek(self, close: float) -> float:
         if self._n < len(self._ring):

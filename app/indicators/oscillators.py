@@ -23,6 +23,7 @@ TA-Lib's conventions, reproduced here bar by bar:
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from typing import Self
 
 from pydantic import model_validator
@@ -391,7 +392,15 @@ class CCIParams(IndicatorParams):
 
 
 class CCI(Indicator):
-    """Commodity Channel Index of the typical price (high + low + close) / 3."""
+    """Commodity Channel Index of the typical price (high + low + close) / 3.
+
+    The window is kept twice: in TA-Lib's circular order (bar ``t`` in slot
+    ``t % period``), so the average is summed in TA-Lib's order, and sorted, so
+    the mean absolute deviation is two slice sums either side of the average
+    (C loops) instead of a Python loop over the window. The sorted copy holds
+    ``typical - reference`` with a reference rebuilt every ``period`` bars, so
+    the slice sums are of deviations, not of prices, and lose no digits.
+    """
 
     name = "cci"
     title = "Commodity Channel Index"
@@ -402,17 +411,18 @@ class CCI(Indicator):
     Params = CCIParams
     levels = (-100.0, 100.0)
 
-    __slots__ = ("_i", "_n", "_period", "_ring")
+    __slots__ = ("_i", "_n", "_period", "_reference", "_ring", "_since_rebase", "_sorted")
 
     def _configure(self) -> None:
         self._period: int = self.params.period  # type: ignore[attr-defined]
 
     def reset(self) -> None:
-        # Typical prices in TA-Lib's circular order: bar t sits in slot t % period,
-        # so the sums below add them in the same order as TA-Lib does.
         self._ring = [0.0] * self._period
         self._i = 0
-        self._n = 0
+        self._n = 0  # bars seen, capped at period
+        self._sorted: list[float] = []  # committed window minus the reference, ascending
+        self._reference = 0.0
+        self._since_rebase = 0
 
     @property
     def lookbacks(self) -> tuple[int, ...]:
@@ -420,40 +430,66 @@ class CCI(Indicator):
 
     def push(self, high: float, low: float, close: float) -> float:
         typical = (high + low + close) / 3
+        n = self._n
+        period = self._period
         ring = self._ring
         i = self._i
+        old = ring[i]
         ring[i] = typical
-        i += 1
-        self._i = 0 if i == self._period else i
-        n = self._n
-        if n < self._period - 1:
+        srt = self._sorted
+        if n < period - 1:
+            if n == 0:
+                self._reference = typical
+            insort(srt, typical - self._reference)
             self._n = n + 1
+            self._i = i + 1
             return NAN
-        return self._cci(ring, typical)
+        value = self._cci(ring, srt, typical, old if n == period else None)
+        reference = self._reference
+        if n == period:
+            del srt[bisect_left(srt, old - reference)]
+        else:
+            self._n = period
+        insort(srt, typical - reference)
+        i += 1
+        self._i = 0 if i == period else i
+        since = self._since_rebase + 1
+        if since >= period:
+            self._reference = typical
+            self._sorted = sorted([slot - typical for slot in ring])
+            since = 0
+        self._since_rebase = since
+        return value
 
     def peek(self, high: float, low: float, close: float) -> float:
-        if self._n < self._period - 1:
+        n = self._n
+        if n < self._period - 1:
             return NAN
         typical = (high + low + close) / 3
         ring = self._ring
         i = self._i
         old = ring[i]
-        ring[i] = typical  # evaluate in place, then put the committed value back
-        try:
-            return self._cci(ring, typical)
-        finally:
-            ring[i] = old
+        ring[i] = typical  # the forming bar's window, for the average; restored below
+        value = self._cci(ring, self._sorted, typical, old if n == self._period else None)
+        ring[i] = old
+        return value
 
-    def _cci(self, ring: list[float], typical: float) -> float:
+    def _cci(self, ring: list[float], srt: list[float], typical: float, old: float | None) -> float:
+        """CCI of ``ring``; ``srt`` is the committed window, which still has ``old`` in it."""
         period = self._period
         average = sum(ring, 0.0) / period
-        deviation = 0.0
-        for value in ring:
-            deviation += abs(value - average)
+        reference = self._reference
+        centre = average - reference
+        k = bisect_left(srt, centre)
+        above = sum(srt[k:], 0.0) - (len(srt) - k) * centre
+        below = k * centre - sum(srt[:k], 0.0)
+        deviation = above + below + abs(typical - reference - centre)
+        if old is not None:
+            deviation -= abs(old - reference - centre)
         deviation /= period
         distance = typical - average
         scale = _FLAT * abs(average)
-        if abs(distance) <= scale or abs(deviation) <= scale:
+        if abs(distance) <= scale or deviation <= scale:
             return 0.0
         return distance / (0.015 * deviation)
 

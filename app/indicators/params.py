@@ -149,7 +149,9 @@ def _bounds(field: FieldInfo) -> tuple[float, float]:
 
 def cross_field(parameter: str, message: str) -> PydanticCustomError:
     """The error a model validator raises when two parameters disagree (``slow`` > ``fast``)."""
-    return PydanticCustomError(_CROSS_FIELD, "{message}", {"parameter": parameter, "message": message})
+    return PydanticCustomError(
+        _CROSS_FIELD, "{message}", {"parameter": parameter, "message": message}
+    )
 
 
 def _name(error: ErrorDetails) -> str | None:

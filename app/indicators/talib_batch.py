@@ -35,7 +35,7 @@ __all__ = [
     "wma",
 ]
 
-_SMA = 0  # TA-Lib's MA_Type.SMA
+_SMA = talib.MA_Type.SMA
 
 
 def sma(close: FloatArray, period: int) -> FloatArray:
@@ -77,7 +77,12 @@ def atr(high: FloatArray, low: FloatArray, close: FloatArray, period: int) -> Fl
 
 
 def stoch(
-    high: FloatArray, low: FloatArray, close: FloatArray, k_period: int, k_slowing: int, d_period: int
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    k_period: int,
+    k_slowing: int,
+    d_period: int,
 ) -> tuple[FloatArray, FloatArray]:
     slow_k, slow_d = talib.STOCH(
         as_f64(high),
