@@ -121,5 +121,6 @@ def donchian(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     upper = talib.MAX(as_f64(high), timeperiod=period)
     lower = talib.MIN(as_f64(low), timeperiod=period)
-    middle = (upper + lower) / 2.0
-    return upper, np.asarray(middle, dtype=np.float64), lower
+    middle = np.add(upper, lower)
+    middle *= 0.5  # exactly (upper + lower) / 2, with one temporary less
+    return upper, middle, lower
