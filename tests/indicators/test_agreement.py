@@ -126,6 +126,22 @@ def test_warm_then_push_continues_the_full_run(name: str) -> None:
             assert_same_series([row[k] for row in expected[cut:]], [row[k] for row in tail])
 
 
+def test_sar_warm_replays_only_a_tail_on_ordinary_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole-history fallback is for odd data; a random walk joins within the tail."""
+    bars = random_walk(20_000, seed=12, step=0.05, tick=0.01)
+    sar = create("sar")
+
+    def whole_history(self: Indicator, *arrays: np.ndarray) -> None:
+        raise AssertionError("replayed the whole history")
+
+    monkeypatch.setattr(Indicator, "warm", whole_history)
+    sar.warm(bars.high, bars.low)
+    monkeypatch.undo()
+    full = create("sar")
+    push_all(full, [bars.high, bars.low])
+    assert sar.peek(100.0, 99.0) == full.peek(100.0, 99.0)
+
+
 def test_sar_warm_falls_back_to_the_whole_history_when_the_tail_disagrees() -> None:
     """A tail that starts in the other direction and never reverses with the full run."""
     n = 6000
