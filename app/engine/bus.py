@@ -21,6 +21,7 @@ from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
+from app.domain.strategies import BudgetHalt, StrategyCatalog, StrategyStatus
 from app.domain.trading import Fill, OrderUpdate, TradeHistory
 
 _declared: dict[int, tuple[type, ...]] = {}
@@ -43,6 +44,8 @@ class EventBus(QObject):
     symbols = fact(tuple)  # tuple[SymbolSpec, ...], once per connect
     trade_history = fact(TradeHistory)  # the answer to RequestTradeHistory
     risk = fact(RiskBreach, RiskWarning, TradingStateChanged)
+    strategy = fact(StrategyStatus, BudgetHalt)  # an instance changed, or its budget halted it
+    strategy_catalog = fact(StrategyCatalog)  # the strategies that loaded, and those that did not
     # engine -> clients: conflated state, at most one frame in flight
     frame = Signal(MarketFrame)
     # clients -> engine

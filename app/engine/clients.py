@@ -55,7 +55,14 @@ from app.domain.enums import LogLevel, OrderSource
 from app.domain.market import Bar, BarHistory, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
-from app.domain.trading import AccountState, Fill, OrderUpdate, Position, WorkingOrder
+from app.domain.trading import (
+    MANUAL,
+    AccountState,
+    Fill,
+    OrderUpdate,
+    Position,
+    WorkingOrder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +95,15 @@ class Subscriptions:
     ``timer_ms``: the period of ``on_timer`` in engine-clock milliseconds (0: none).
     ``all_orders``: every order's updates and fills, not only the client's own
     (a recorder, a notifier).
+    ``facts``: kinds of other facts the engine publishes (a trading-state change,
+    a strategy budget's halt) that reach ``on_fact`` at the end of the turn.
     """
 
     ticks: frozenset[str] | None = frozenset()
     bars: frozenset[BarKey] = frozenset()
     timer_ms: int = 0
     all_orders: bool = False
+    facts: frozenset[type] = frozenset()  # other facts to receive in ``on_fact``
 
 
 class EngineView(Protocol):
@@ -125,6 +135,10 @@ class EngineClient:
     source: OrderSource = OrderSource.SYSTEM
     #: Exceptions tolerated before the client is disabled.
     max_failures: int = 3
+    #: What its orders and positions carry at the broker (``OrderRequest.owner``):
+    #: a strategy instance's number, so their updates and fills come back to it even
+    #: after a restart; ``MANUAL`` (0) for clients that own nothing.
+    owner: int = MANUAL
 
     def subscriptions(self) -> Subscriptions:
         return Subscriptions()
@@ -149,6 +163,9 @@ class EngineClient:
 
     def on_timer(self, now_msc: int) -> None:
         """Every ``Subscriptions.timer_ms`` of engine time."""
+
+    def on_fact(self, fact: object) -> None:
+        """A fact of a kind in ``Subscriptions.facts``, after the turn's orders and fills."""
 
 
 class ClientContext:
@@ -200,7 +217,7 @@ class ClientContext:
                 f"{type(command).__name__} refused: only the trader may send it",
             )
             return ""
-        stamped, client_id = _stamp(command, self._client.source)
+        stamped, client_id = _stamp(command, self._client.source, self._client.owner)
         refusal = self._host.refusal(self._client, stamped)
         if refusal:
             self.log(LogLevel.WARNING, f"{type(command).__name__} refused: {refusal}")
@@ -215,12 +232,13 @@ class ClientContext:
         self._view.say(level, message, source=self._client.name)
 
 
-def _stamp(command: Command, source: OrderSource) -> tuple[Command, str]:
-    """``command`` with the client's source and a client id (a fresh one if it had none)."""
+def _stamp(command: Command, source: OrderSource, owner: int) -> tuple[Command, str]:
+    """``command`` with the client's source, owner and a client id (fresh if it had none)."""
     if isinstance(command, SubmitOrder):
         request = command.request
         client_id = request.client_id or new_client_id()
-        return SubmitOrder(replace(request, client_id=client_id, source=source)), client_id
+        stamped = replace(request, client_id=client_id, source=source, owner=owner)
+        return SubmitOrder(stamped), client_id
     if isinstance(command, Halt):
         return replace(command, source=source), ""
     client_id = command.client_id or new_client_id()  # type: ignore[union-attr]
@@ -273,9 +291,13 @@ class ClientHost:
         self._all_ticks: list[_Entry] = []
         self._bar_routes: dict[BarKey, list[_Entry]] = {}
         self._order_watchers: list[_Entry] = []
+        self._by_owner: dict[int, _Entry] = {}  # strategy instance number -> its client
         self._timed: list[_Entry] = []
+        self._fact_routes: dict[type, list[_Entry]] = {}
         self._running = False
         self.refusal: Refusal = lambda _client, _command: ""
+        #: Told when a client is disabled (it raised too often, or could not start).
+        self.disabled: Callable[[EngineClient, str], None] = lambda _client, _reason: None
 
     # -- attaching ------------------------------------------------------------------
     def attach(self, client: EngineClient) -> None:
@@ -364,8 +386,11 @@ class ClientHost:
             for entry in routes.get((bar.symbol, bar.timeframe), ()):
                 self._call(entry, entry.client.on_bar, bar)
 
+    def _owner_of(self, client_id: str, owner: int) -> _Entry | None:
+        return self._by_owner.get(owner) if owner > 0 else self._owners.get(client_id)
+
     def order(self, update: OrderUpdate) -> None:
-        owner = self._owners.get(update.client_id)
+        owner = self._owner_of(update.client_id, update.owner)
         if owner is not None and owner.state is ClientState.RUNNING:
             self._call(owner, owner.client.on_order, update)
             if update.status.is_final and not update.broker_ticket:
@@ -375,12 +400,19 @@ class ClientHost:
                 self._call(entry, entry.client.on_order, update)
 
     def fill(self, fill: Fill) -> None:
-        owner = self._owners.get(fill.client_id)
+        owner = self._owner_of(fill.client_id, fill.owner)
         if owner is not None and owner.state is ClientState.RUNNING:
             self._call(owner, owner.client.on_fill, fill)
         for entry in self._order_watchers:
             if entry is not owner:
                 self._call(entry, entry.client.on_fill, fill)
+
+    def wants(self, fact: object) -> bool:
+        return type(fact) in self._fact_routes
+
+    def fact(self, fact: object) -> None:
+        for entry in self._fact_routes.get(type(fact), ()):
+            self._call(entry, entry.client.on_fact, fact)
 
     def clock(self, now_msc: int) -> None:
         """Fire the timers that are due at ``now_msc`` (engine time)."""
@@ -426,6 +458,7 @@ class ClientHost:
             return
         entry.reason = f"failed in {where}: {what}"
         self._stop(entry, ClientState.DISABLED)
+        self.disabled(entry.client, entry.reason)
         self._view.say(
             LogLevel.ERROR,
             f"{name} disabled after {entry.failures} error(s): {what} (traceback in the log "
@@ -445,6 +478,7 @@ class ClientHost:
             log.error("engine client %s failed to start", name, exc_info=exc)
             entry.reason = f"failed to start: {type(exc).__name__}: {exc}"
             self._stop(entry, ClientState.DISABLED)
+            self.disabled(entry.client, entry.reason)
             self._view.say(
                 LogLevel.ERROR,
                 f"{name} {entry.reason} (traceback in the log file); it is disabled",
@@ -470,10 +504,14 @@ class ClientHost:
         bars: dict[BarKey, list[_Entry]] = {}
         watchers: list[_Entry] = []
         timed: list[_Entry] = []
+        by_owner: dict[int, _Entry] = {}
+        facts: dict[type, list[_Entry]] = {}
         for entry in self._entries.values():
             if entry.state is not ClientState.RUNNING:
                 continue
             client, subs = entry.client, entry.subs
+            if client.owner > 0:
+                by_owner[client.owner] = entry
             if _overrides(client, "on_tick"):
                 if subs.ticks is None:
                     every.append(entry)
@@ -486,5 +524,8 @@ class ClientHost:
                 watchers.append(entry)
             if subs.timer_ms > 0:
                 timed.append(entry)
+            for kind in subs.facts:
+                facts.setdefault(kind, []).append(entry)
+        self._fact_routes = facts
         self._tick_routes, self._all_ticks, self._bar_routes = ticks, every, bars
-        self._order_watchers, self._timed = watchers, timed
+        self._order_watchers, self._timed, self._by_owner = watchers, timed, by_owner

@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
@@ -119,8 +119,10 @@ class TradingCore:
         self.market_data = MarketData()  # bars of every symbol in M1…D1
         self.orders = OrderRoad(self)
         self.clients = ClientHost(self)
+        #: Commands owned by a package above the engine (the strategy host's): type -> handler.
+        self.command_handlers: dict[type, Callable[[Any], None]] = {}
         # Facts of this turn for the clients, and the commands they sent (see _end_turn).
-        self._inbox: list[OrderUpdate | Fill] = []
+        self._inbox: list[object] = []
         self._queued: list[Command] = []
         # Connection loss: why the link is down (None while up) and when to retry.
         self.reconnect = ReconnectSchedule()
@@ -359,7 +361,11 @@ class TradingCore:
             case RequestTradeHistory():
                 self.send_trade_history(command)
             case _:
-                self.say(LogLevel.ERROR, f"Unknown command {command!r} ignored")
+                handler = self.command_handlers.get(type(command))
+                if handler is None:
+                    self.say(LogLevel.ERROR, f"Unknown command {command!r} ignored")
+                else:
+                    handler(command)
 
     def _end_turn(self) -> None:
         """Clients get the turn's order facts and timers; then what they queued runs.
@@ -390,8 +396,10 @@ class TradingCore:
             for fact in inbox:
                 if isinstance(fact, OrderUpdate):
                     self.clients.order(fact)
-                else:
+                elif isinstance(fact, Fill):
                     self.clients.fill(fact)
+                else:
+                    self.clients.fact(fact)
 
     def send_history(self, symbol: str, timeframe: Timeframe, watcher: str = "") -> None:
         """The broker's bars plus those built live, ending with the forming bar.
@@ -456,12 +464,13 @@ class TradingCore:
     def publish(self, fact: object) -> None:
         """Every fact leaves the core here: to the bus (journaled on the way) and the clients."""
         self._out.publish(fact)
-        if isinstance(fact, OrderUpdate | Fill):
+        if isinstance(fact, OrderUpdate | Fill) or self.clients.wants(fact):
             self._inbox.append(fact)
 
     def publish_fill(self, fill: Fill) -> None:
         if self.portfolio is not None:
             self.portfolio.on_fill(fill)
+        self.gate.budgets.on_fill(fill)
         self.publish(fill)
         spec = self.specs.get(fill.symbol)
         price = spec.format_price(fill.price) if spec else f"{fill.price:g}"
@@ -520,6 +529,7 @@ class TradingCore:
             self.journal.snapshot_account(account)  # batched, off the order path
         if self.risk is not None:
             self.risk.book = Book.build(self.portfolio.positions, self.portfolio.orders)
+            self.risk.positions, self.risk.orders = self.portfolio.positions, self.portfolio.orders
         self._watch_equity()
 
     # -- connection loss and reconnect ----------------------------------------------
@@ -660,6 +670,8 @@ class TradingCore:
         for fact in self.gate.on_equity(account.equity):
             self._risk_due = True
             self.publish(fact)
+        for halt in self.gate.budgets.on_positions(self.portfolio.positions):
+            self.publish(halt)
 
     # -- the journal ------------------------------------------------------------------
     def journal_write(self, action: Callable[[Journal], object]) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from app.domain.notices import LogEvent
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
+from app.domain.strategies import BudgetHalt
 from app.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -38,17 +39,21 @@ class JournalTap:
         if journal is not None:
             if isinstance(fact, LogEvent):
                 journal.log_event(fact)
-            elif isinstance(fact, RiskBreach | RiskWarning | TradingStateChanged):
+            elif isinstance(fact, RiskBreach | RiskWarning | TradingStateChanged | BudgetHalt):
                 _record_risk(journal, fact)
         self._inner.publish(fact)
 
 
-def _record_risk(journal: Journal, fact: RiskBreach | RiskWarning | TradingStateChanged) -> None:
+def _record_risk(
+    journal: Journal, fact: RiskBreach | RiskWarning | TradingStateChanged | BudgetHalt
+) -> None:
     """(kind, message, new trading state or None, source) of a risk fact, durably."""
     if isinstance(fact, TradingStateChanged):
         state: str | None = str(fact.new)
         message = f"{fact.old} → {fact.new}: {fact.reason}"
         source = str(fact.source)
+    elif isinstance(fact, BudgetHalt):
+        state, message, source = "halted", fact.reason, f"strategy #{fact.owner}"
     else:
         state, message, source = None, fact.message, str(fact.rule)
     try:

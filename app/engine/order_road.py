@@ -116,6 +116,7 @@ class OrderRoad:
             volume=command.volume if command.volume is not None else position.volume,
             comment=f"close #{position.ticket}",
             source=command.source,
+            owner=position.owner,
         )
         what = f"Close position #{position.ticket} ({request.volume:g} lots)"
         if not self._open(request):
@@ -148,6 +149,7 @@ class OrderRoad:
             volume=min(first.volume, other.volume),
             comment=f"close #{first.ticket} by #{other.ticket}",
             source=command.source,
+            owner=first.owner,
         )
         if not self._open(request):
             return
@@ -183,6 +185,7 @@ class OrderRoad:
             volume=position.volume,
             comment=f"reverse #{ticket}",
             source=command.source,
+            owner=position.owner,  # the flipped position keeps its owner
         )
         if not self._open(request):
             return
@@ -310,6 +313,7 @@ class OrderRoad:
             sl=command.sl,
             tp=command.tp,
             source=command.source,
+            owner=position.owner,
         )
         spec = self._core.specs.get(position.symbol)
         self._modify(
@@ -339,6 +343,7 @@ class OrderRoad:
             sl=command.sl,
             tp=command.tp,
             source=command.source,
+            owner=order.owner,
         )
         spec = self._core.specs.get(order.symbol)
         self._modify(
@@ -594,9 +599,12 @@ class OrderRoad:
             return "; ".join(problems)
         assert core.risk is not None
         refused = core.gate.admit(request, core.risk)
+        halts, core.gate.budget_halts = core.gate.budget_halts, []
+        for halt in halts:  # the order went through, but its strategy is flooding
+            core.publish(halt)
         if refused is None:
             return None
-        if refused.rule is not RiskRule.TRADING_STATE:
+        if refused.rule not in (RiskRule.TRADING_STATE, RiskRule.STRATEGY_BUDGET):
             core.publish(
                 RiskBreach(refused.rule, refused.message, request.symbol, False, request.client_id)
             )
@@ -691,6 +699,7 @@ def _request_for_order(order: WorkingOrder, client_id: str, source: OrderSource)
         price=order.price,
         source=source,
         comment=f"cancel #{order.ticket}",
+        owner=order.owner,
     )
 
 

@@ -171,7 +171,7 @@ def _describe(error: ErrorDetails) -> str:
     if kind == "less_than_equal":
         return f"must be at most {ctx['le']}{got}"
     if kind == "extra_forbidden":
-        return "is not a parameter of this indicator"
+        return "is not one of its parameters"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"must be a whole number{got}"
     if kind in ("float_parsing", "float_type"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
@@ -27,6 +28,9 @@ from app.ui.runtime.qt_messages import route_qt_messages_to_logging
 from app.ui.runtime.single_instance import SingleInstance
 from app.ui.runtime.smoke import SmokeTest
 from app.ui.widgets.theme import apply_theme
+
+if TYPE_CHECKING:
+    from app.engine.core import TradingCore
 
 
 class TelegramCompanion(Protocol):
@@ -55,6 +59,7 @@ def run_gui(
     smoke_test: bool = False,
     telegram: TelegramHooks | None = None,
     journal_factory: JournalFactory | None = None,
+    extend_engine: Callable[[TradingCore], object] | None = None,
 ) -> int:
     """Run the terminal until its window closes; returns the process exit code."""
     if smoke_test:
@@ -95,6 +100,8 @@ def run_gui(
         risk_limits=settings.risk.to_limits(),
         journal_factory=journal_factory,
     )
+    if extend_engine is not None:
+        extend_engine(engine.core)  # e.g. the strategy host, before the thread starts
     host = EngineHost(engine, bus)
     window = MainWindow(
         bus,

@@ -98,7 +98,7 @@ def test_describe_gives_types_bounds_and_steps() -> None:
             {"dev_down": float("nan")},
             "Bollinger Bands dev_down: must be a finite number (got nan)",
         ),
-        ("atr", {"lenght": 14}, "ATR lenght: is not a parameter of this indicator"),
+        ("atr", {"lenght": 14}, "ATR lenght: is not one of its parameters"),
         ("macd", {"fast": 26, "slow": 12}, "MACD slow: must be greater than fast (26) (got 12)"),
         ("macd", {"fast": 12, "slow": 12}, "MACD slow: must be greater than fast (12) (got 12)"),
         (

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from app.brokers.sim.replay import ReplayBroker
 from app.domain.commands import (
     ClosePosition,
     Command,
@@ -24,48 +23,9 @@ from app.domain.risk_limits import RiskLimits
 from app.domain.timeframes import Timeframe
 from app.domain.trading import Fill, OrderRequest, OrderUpdate
 from app.engine.clients import ClientContext, ClientState, EngineClient, Subscriptions
-from app.engine.core import TradingCore
 from app.storage.journal import Journal
-from tests.published import Published
 from tests.reference_bars import BarBuilder
-
-START = 1_700_000_000 - 1_700_000_000 % 86_400  # a UTC midnight, in epoch seconds
-
-
-class Clock:
-    """The engine's and the broker's time: the newest tick fed."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Market:
-    """A core over the replay broker, fed tick by tick from a test."""
-
-    def __init__(self, limits: RiskLimits | None = None, journal: Journal | None = None) -> None:
-        self.clock = Clock(START)
-        self.broker = ReplayBroker(symbols=["EURUSD"], clock=self.clock)
-        self.out = Published()
-        self.core = TradingCore(
-            lambda: self.broker, self.out, risk_limits=limits, clock=self.clock, journal=journal
-        )
-        self.bid = 1.1000
-
-    def connect(self) -> None:
-        self.tick(self.clock.now, self.bid)  # a first quote, so market orders can fill
-        assert self.core.connect()
-        self.core.poll()
-
-    def tick(self, at: float, bid: float, *, poll: bool = False) -> Tick:
-        tick = Tick("EURUSD", int(at * 1000), round(bid, 5), round(bid + 0.0001, 5))
-        self.clock.now = max(self.clock.now, at)
-        self.broker.feed([tick])
-        if poll:
-            self.core.poll()
-        return tick
+from tests.replay_market import START, Market
 
 
 class Recorder(EngineClient):

@@ -281,7 +281,7 @@ class Mt5Broker:
             ),
             "type_time": self._mt5.ORDER_TIME_GTC,
             "deviation": self._settings.deviation_points,
-            "magic": self._settings.magic,
+            "magic": m.magic_for(request.owner, self._settings.magic),
             "comment": comment_for(request.client_id),
         }
         if pending:
@@ -335,7 +335,7 @@ class Mt5Broker:
             ),
             "type_time": self._mt5.ORDER_TIME_GTC,
             "deviation": self._settings.deviation_points,
-            "magic": self._settings.magic,
+            "magic": int(p.magic) or self._settings.magic,  # the position's owner
             "comment": comment_for(client_id),
         }
         if self._hedging:
@@ -356,7 +356,7 @@ class Mt5Broker:
             "symbol": found[0].symbol,
             "position": int(ticket),
             "position_by": int(opposite_ticket),
-            "magic": self._settings.magic,
+            "magic": int(found[0].magic) or self._settings.magic,
             "comment": comment_for(client_id),
         }
         return self._report(self._send(req, client_id), req, client_id)
@@ -430,7 +430,11 @@ class Mt5Broker:
         deals = self._mt5.history_deals_get(start, end)
         if deals is None:
             raise self._failure("looking up deals")
-        fills = tuple(fill_from_deal(d, client_id) for d in deals if d.comment == comment)
+        fills = tuple(
+            fill_from_deal(d, client_id, self._settings.magic)
+            for d in deals
+            if d.comment == comment
+        )
         if fills:
             self._seen_deals.update(f.deal_ticket for f in fills)
             volume = sum(f.volume for f in fills)
@@ -458,7 +462,7 @@ class Mt5Broker:
             if int(deal.type) not in (0, 1):  # balance, credit, commission… are not trades
                 continue
             client = self._position_client.get(int(deal.position_id), "") or deal.comment
-            fills.append(fill_from_deal(deal, client))
+            fills.append(fill_from_deal(deal, client, self._settings.magic))
         return fills
 
     def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
@@ -474,14 +478,16 @@ class Mt5Broker:
         found = self._mt5.positions_get()
         if found is None:  # pitfall 14: None is an error, () is "no positions"
             raise self._failure("reading positions")
-        return [position_from(p) for p in found]
+        return [position_from(p, self._settings.magic) for p in found]
 
     def working_orders(self) -> Sequence[WorkingOrder]:
         self._check_thread()
         found = self._mt5.orders_get()
         if found is None:
             raise self._failure("reading orders")
-        return [o for o in map(working_order_from, found) if o is not None]
+        return [
+            o for o in (working_order_from(o, self._settings.magic) for o in found) if o is not None
+        ]
 
     def account(self) -> AccountState:
         self._check_thread()
@@ -610,7 +616,7 @@ class Mt5Broker:
         deals = self._mt5.history_deals_get(ticket=int(result.order))
         if deals is None:
             raise self._failure("reading the deal of an order")
-        fills = tuple(fill_from_deal(d, client_id) for d in deals)
+        fills = tuple(fill_from_deal(d, client_id, self._settings.magic) for d in deals)
         self._seen_deals.update(f.deal_ticket for f in fills)
         for fill in fills:  # an SL/TP later closing this position is reported as ours
             if not fill.closes_position:
@@ -662,7 +668,7 @@ class Mt5Broker:
     def _fill_for(self, deal: Any, events: BrokerEvents) -> Fill:
         ours = self._ours.get(int(deal.order))
         if ours is not None:  # one of our pending orders triggered
-            fill = fill_from_deal(deal, ours.client_id)
+            fill = fill_from_deal(deal, ours.client_id, self._settings.magic)
             events.order_updates.append(
                 OrderUpdate.of_request(
                     ours,
@@ -675,7 +681,7 @@ class Mt5Broker:
             )
             return fill
         client = self._position_client.get(int(deal.position_id), "")
-        fill = fill_from_deal(deal, client)
+        fill = fill_from_deal(deal, client, self._settings.magic)
         if int(deal.reason) in (0, 1, 2):  # terminal, mobile app, web terminal
             self._notify(
                 LogLevel.INFO,

@@ -30,7 +30,15 @@ from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
 from app.domain.symbols import SymbolSpec, fx_pair
 from app.domain.timeframes import Timeframe
-from app.domain.trading import AccountState, Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
+from app.domain.trading import (
+    MANUAL,
+    AccountState,
+    Fill,
+    OrderRequest,
+    OrderUpdate,
+    Position,
+    WorkingOrder,
+)
 from app.domain.validation import order_problems
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
@@ -310,6 +318,7 @@ class SimBroker:
             sl=request.sl,
             tp=request.tp,
             comment=request.client_id,
+            owner=request.owner,
         )
         self._positions[ticket] = self._marked(position, spec)
         self._position_client[ticket] = request.client_id
@@ -323,6 +332,7 @@ class SimBroker:
             price=price,
             time_msc=time_msc,
             reason="client",
+            owner=request.owner,
         )
         self._deals.append(fill)
         return ExecutionReport(OrderStatus.FILLED, ticket, request.volume, price, fills=(fill,))
@@ -345,6 +355,7 @@ class SimBroker:
             time_in_force=request.time_in_force,
             expiration_msc=request.expiration_msc,
             comment=request.comment,
+            owner=request.owner,
         )
         self._orders[ticket] = (order, request)
         return ExecutionReport(OrderStatus.WORKING, ticket, price=request.price)
@@ -402,6 +413,7 @@ class SimBroker:
                 price=price,
                 time_msc=tick.time_msc,
                 reason="client",
+                owner=request.owner,
             )
             self._deals.append(fill)
             events.fills.append(fill)
@@ -528,6 +540,7 @@ class SimBroker:
             closes_position=True,
             realized_pnl=pnl,
             reason=reason,
+            owner=position.owner,
         )
         self._deals.append(fill)
         return fill
@@ -576,11 +589,15 @@ class SimBroker:
         self._link_down = None if connected else reason or "the paper broker's link is down"
         self._connected = connected and bool(self._base_history)
 
-    def open_external_position(self, symbol: str, side: Side, volume: float) -> int:
-        """A trade made outside Tradeterm; the next poll reports its fill."""
+    def open_external_position(
+        self, symbol: str, side: Side, volume: float, *, owner: int = MANUAL
+    ) -> int:
+        """A trade made outside Tradeterm (by hand, or ``owner=EXTERNAL`` by another
+        program); the next poll reports its fill."""
         quote = self._quotes[symbol]
         price = quote.ask if side is Side.BUY else quote.bid
-        report = self._open_position(OrderRequest("", symbol, side, volume), price, quote.time_msc)
+        request = OrderRequest("", symbol, side, volume, owner=owner)
+        report = self._open_position(request, price, quote.time_msc)
         self._pending_events.fills.extend(report.fills)
         self._save()
         assert report.broker_ticket is not None, report.reason

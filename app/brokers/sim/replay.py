@@ -53,6 +53,8 @@ class ReplayBroker(SimBroker):
             for name in self._markets:
                 self._base_history[name] = self._m1.get(name, np.zeros(0, dtype=RATES_DTYPE))
             self._load()
+        for tick in self._fed:  # the market as it stands at connect: the first quote fed
+            self._quotes.setdefault(tick.symbol, tick)
         self._connected = True
         self._last_poll = self._clock()
         return BrokerInfo(
