@@ -6,7 +6,7 @@ import logging
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -54,7 +54,7 @@ class Probe(Strategy):
         period: int = param(3, ge=2, le=50, step=1, title="SMA period")
         volume: float = param(0.1, ge=0.01, le=100, step=0.01, title="Lots")
 
-    actions: list[Any] = []  # callables run on each live bar, set by a test
+    actions: ClassVar[list[Any]] = []  # callables run on each live bar, set by a test
 
     def on_start(self) -> None:
         self.sma = self.indicator("sma", period=self.params.period)
@@ -380,7 +380,7 @@ def test_at_metatrader_5_a_strategy_s_orders_carry_its_magic_number(tmp_path: Pa
     core.handle(AttachStrategy("probe", "EURUSD", Timeframe.M1, start=True))
     [name] = host.configs
     number = host.configs[name].number
-    for minute in (1, 2):
+    for _minute in (1, 2):
         clock.now += 60
         bid, _ask = mt5.control.quote("EURUSD")
         mt5.control.push_tick("EURUSD", bid + 0.0001)
