@@ -54,11 +54,13 @@ class Engine(QObject):
         refresh_hz: int = 60,
         risk_limits: RiskLimits | None = None,
         journal_factory: JournalFactory | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock``: the engine's time in epoch seconds (default the wall clock)."""
         super().__init__()
         self._bus = bus
         self._journal_factory = journal_factory
-        self.core = TradingCore(broker_factory, bus, risk_limits=risk_limits)
+        self.core = TradingCore(broker_factory, bus, risk_limits=risk_limits, clock=clock)
         self._poll_interval_ms = poll_interval_ms
         self._frame_interval_ms = max(1, round(1000 / refresh_hz))
         self._poll_timer: QTimer | None = None
