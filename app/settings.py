@@ -343,6 +343,9 @@ class TelegramAlerts(_Section):
     )
     connection: bool = Field(default=True, description="Broker connection lost and restored.")
     errors: bool = Field(default=True, description="Engine errors.")
+    strategies: bool = Field(
+        default=True, description="Strategies started, stopped, failed or halted by their budget."
+    )
     daily_summary: bool = Field(default=True, description="The daily summary message.")
 
 

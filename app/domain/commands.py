@@ -14,6 +14,14 @@ from datetime import date
 
 from app.domain.enums import OrderSource
 from app.domain.risk_limits import RiskLimits
+from app.domain.strategies import (
+    AttachStrategy,
+    DetachStrategy,
+    EditStrategy,
+    RequestStrategies,
+    StartStrategy,
+    StopStrategy,
+)
 from app.domain.timeframes import Timeframe
 from app.domain.trading import OrderRequest
 
@@ -188,4 +196,11 @@ Command = (
     | Resume
     | UpdateRiskLimits
     | RequestTradeHistory
+    # owned by the strategy host (app/strategies), run by the engine like the others
+    | AttachStrategy
+    | EditStrategy
+    | StartStrategy
+    | StopStrategy
+    | DetachStrategy
+    | RequestStrategies
 )

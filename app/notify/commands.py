@@ -6,7 +6,8 @@ click in the terminal — engine, risk gate, journal. Read-only commands answer
 from the :class:`DeskState` the bus keeps current.
 
 ``/flatten`` closes everything, so it needs a second, deliberate act: the
-inline "Close all" button, or ``/flatten`` again, within 30 seconds.
+inline "Close all" button, or ``/flatten`` again, within 30 seconds. ``/stop
+NAME`` stops a strategy instance the same way: ``/stop NAME`` again within 30 s.
 """
 
 from __future__ import annotations
@@ -17,13 +18,25 @@ from dataclasses import dataclass
 
 from app.domain.commands import CloseAll, Command, Halt, Resume
 from app.domain.enums import OrderSource
+from app.domain.strategies import StopStrategy
 from app.notify.desk import DeskState
 from app.notify.formatting import HELP_TEXT, Formatter, esc
 
 CONFIRM_WINDOW_S = 30.0
 CONFIRM_DATA = "flatten:confirm"
 CANCEL_DATA = "flatten:cancel"
-COMMAND_NAMES = ("status", "positions", "orders", "pnl", "halt", "resume", "flatten", "help")
+COMMAND_NAMES = (
+    "status",
+    "positions",
+    "orders",
+    "pnl",
+    "strategies",
+    "stop",
+    "halt",
+    "resume",
+    "flatten",
+    "help",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +58,7 @@ class RemoteCommands:
         self._send = send_command
         self._clock = clock
         self._flatten_asked: dict[int, float] = {}  # chat id -> deadline
+        self._stop_asked: dict[tuple[int, str], float] = {}  # (chat id, instance) -> deadline
 
     def handle(self, name: str, chat_id: int, args: str = "") -> Reply:
         """Run command ``name`` (without the slash) for an authorised chat."""
@@ -72,6 +86,10 @@ class RemoteCommands:
                 return Reply("▶️ Resume sent to the engine; it confirms when trading is ACTIVE.")
             case "flatten":
                 return self._flatten(chat_id)
+            case "strategies":
+                return Reply(fmt.strategies(list(desk.strategies.values()), currency))
+            case "stop":
+                return self._stop(chat_id, args.strip())
             case "help" | "start":
                 return Reply(HELP_TEXT)
         return Reply(f"Unknown command /{esc(name)}. Send /help for the list.")
@@ -90,6 +108,24 @@ class RemoteCommands:
             f"⚠️ Close {what} at market?\n"
             f"Press <b>Close all</b> or send /flatten again within {CONFIRM_WINDOW_S:.0f} s.",
             ask_flatten=True,
+        )
+
+    def _stop(self, chat_id: int, name: str) -> Reply:
+        if not name:
+            return Reply("Send /stop NAME, e.g. /stop ma_cross#1 (see /strategies).")
+        status = self._desk.strategies.get(name)
+        if status is None:
+            known = ", ".join(esc(n) for n in self._desk.strategies) or "none attached"
+            return Reply(f"No strategy {esc(name)} (attached: {known}).")
+        key = (chat_id, name)
+        deadline = self._stop_asked.pop(key, None)
+        if deadline is not None and self._clock() <= deadline:
+            self._send(StopStrategy(name, source=OrderSource.TELEGRAM))
+            return Reply(f"⏹ Stop sent for {esc(name)}; its positions stay as they are.")
+        self._stop_asked[key] = self._clock() + CONFIRM_WINDOW_S
+        return Reply(
+            f"⚠️ Stop {esc(name)} ({esc(status.state)})? Its positions stay open.\n"
+            f"Send /stop {esc(name)} again within {CONFIRM_WINDOW_S:.0f} s."
         )
 
     def confirm_flatten(self, chat_id: int) -> Reply:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from app.domain.enums import ConnectionStatus
 from app.domain.frame import MarketFrame
 from app.domain.notices import ConnectionState
+from app.domain.strategies import StrategyStatus
 from app.domain.trading import AccountState, Fill, Position, WorkingOrder
 
 
@@ -28,6 +29,7 @@ class DeskState:
         self.account: AccountState | None = None
         self.positions: tuple[Position, ...] = ()
         self.orders: tuple[WorkingOrder, ...] = ()
+        self.strategies: dict[str, StrategyStatus] = {}  # by instance name
         self._day: date = self.today()
         self._trades = 0
         self._realized = 0.0
@@ -43,10 +45,17 @@ class DeskState:
             self.positions = frame.positions
         if frame.orders is not None:
             self.orders = frame.orders
-        snapshot = getattr(frame, "risk", None)  # RiskSnapshot, once the gate publishes it
-        state = getattr(snapshot, "state", None)
-        if state is not None:
-            self.trading_state = str(state)
+        if frame.risk is not None:
+            self.trading_state = str(frame.risk.state)
+
+    def on_strategy(self, status: StrategyStatus) -> StrategyStatus | None:
+        """Keep the instance's latest status; returns the one it replaces (``None`` if new)."""
+        before = self.strategies.get(status.name)
+        if status.detached:
+            self.strategies.pop(status.name, None)
+        else:
+            self.strategies[status.name] = status
+        return before
 
     def on_fill(self, fill: Fill) -> None:
         self._roll()

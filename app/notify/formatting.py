@@ -14,6 +14,7 @@ from datetime import datetime
 
 from app.domain.enums import ConnectionStatus
 from app.domain.notices import ConnectionState, LogEvent
+from app.domain.strategies import StrategyStatus
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import AccountState, Fill, OrderUpdate, Position, WorkingOrder
 
@@ -29,6 +30,8 @@ HELP_TEXT = "\n".join(
         "/positions – open positions",
         "/orders – working orders",
         "/pnl – floating and day P&amp;L",
+        "/strategies – strategy instances, their state and P&amp;L today",
+        "/stop NAME – stop a strategy instance (asks for a confirmation)",
         "/halt – kill switch: stop all new trading",
         "/resume – leave HALTED and trade again",
         "/flatten – close every position (asks for a confirmation)",
@@ -123,6 +126,29 @@ class Formatter:
         return (
             f"⛔ <b>Rejected</b> {esc(update.side.upper())} {vol} {esc(update.symbol)} "
             f"({esc(update.order_type)}, from {esc(update.source)}): {reason}"
+        )
+
+    @staticmethod
+    def strategies(statuses: list[StrategyStatus], currency: str) -> str:
+        if not statuses:
+            return "No strategy is attached."
+        lines = ["<b>Strategies</b>"]
+        for s in statuses:
+            why = f" — {esc(s.reason)}" if s.reason else ""
+            lines.append(
+                f"{esc(s.name)} {esc(s.config.symbol)} {esc(s.config.timeframe.name)}: "
+                f"<b>{esc(s.state)}</b>, today {s.day_pnl:+,.2f} {esc(currency)}, "
+                f"{s.open_positions} open, {s.trades} trades{why}"
+            )
+        return "\n".join(lines)
+
+    @staticmethod
+    def strategy_change(status: StrategyStatus) -> str:
+        icons = {"running": "▶️", "stopped": "⏹", "halted": "🛑", "failed": "💥"}
+        why = f": {esc(status.reason)}" if status.reason else ""
+        return (
+            f"{icons.get(str(status.state), 'ℹ️')} Strategy <b>{esc(status.name)}</b> "
+            f"{esc(status.state)}{why}"
         )
 
     def unknown(self, update: OrderUpdate) -> str:

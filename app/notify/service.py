@@ -40,6 +40,7 @@ from app.domain.enums import LogLevel, OrderStatus
 from app.domain.frame import MarketFrame
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
+from app.domain.strategies import StrategyState, StrategyStatus
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import Fill, OrderUpdate
 from app.engine.bus import EventBus
@@ -189,6 +190,7 @@ class TelegramService(QObject):
         bus.frame.connect(self.on_frame)
         bus.symbols.connect(self.on_symbols)
         bus.risk.connect(self.on_risk)
+        bus.strategy.connect(self.on_strategy)
         self._connected_to_bus = True
 
     def _disconnect_bus(self) -> None:
@@ -203,6 +205,7 @@ class TelegramService(QObject):
             (bus.frame, self.on_frame),
             (bus.symbols, self.on_symbols),
             (bus.risk, self.on_risk),
+            (bus.strategy, self.on_strategy),
         ]
         for signal, slot in pairs:
             with contextlib.suppress(RuntimeError, TypeError):
@@ -243,6 +246,17 @@ class TelegramService(QObject):
     def on_log(self, event: LogEvent) -> None:
         if event.level >= LogLevel.ERROR:
             self.alert("errors", self.formatter.error(event))
+
+    @Slot(object)
+    def on_strategy(self, fact: object) -> None:
+        """An instance started, stopped, failed or was halted by its budget: say so."""
+        if not isinstance(fact, StrategyStatus):
+            return
+        before = self.desk.on_strategy(fact)
+        told = (StrategyState.RUNNING, StrategyState.STOPPED, StrategyState.HALTED)
+        changed = before is not None and before.state is not fact.state
+        if changed and (fact.state in told or fact.state is StrategyState.FAILED):
+            self.alert("strategies", self.formatter.strategy_change(fact))
 
     @Slot(object)
     def on_risk(self, fact: object) -> None:

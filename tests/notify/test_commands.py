@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from app.domain.commands import CloseAll, Command, Halt
 from app.domain.enums import OrderSource, Side
 from app.domain.frame import MarketFrame
+from app.domain.strategies import StopStrategy, StrategyConfig, StrategyState, StrategyStatus
+from app.domain.timeframes import Timeframe
 from app.domain.trading import AccountState, Position
 from app.notify.commands import RemoteCommands
 from app.notify.desk import DeskState, next_summary_at
@@ -61,3 +63,30 @@ def test_daily_summary_time_in_the_configured_zone() -> None:
     assert next_summary_at(before, "22:00", zone) == datetime(2026, 7, 1, 22, 0, tzinfo=zone)
     after = datetime(2026, 7, 1, 21, 30, tzinfo=UTC)  # 22:30 London: tomorrow
     assert next_summary_at(after, "22:00", zone) == datetime(2026, 7, 2, 22, 0, tzinfo=zone)
+
+
+def _status(name: str, state: StrategyState, pnl: float = 0.0) -> StrategyStatus:
+    number = int(name.split("#")[1])
+    config = StrategyConfig(number, name.split("#")[0], "EURUSD", Timeframe.H1)
+    return StrategyStatus(config, state, "", pnl, 1, 3)
+
+
+def test_strategies_are_listed_and_stop_asks_before_it_is_sent() -> None:
+    now = [0.0]
+    commands, sent, desk = make(now)
+    assert commands.handle("strategies", 1).text == "No strategy is attached."
+    desk.on_strategy(_status("ma_cross#1", StrategyState.RUNNING, 12.5))
+    desk.on_strategy(_status("rsi_reversion#2", StrategyState.STOPPED))
+    listing = commands.handle("strategies", 1).text
+    assert "ma_cross#1 EURUSD H1: <b>running</b>, today +12.50" in listing
+    assert "rsi_reversion#2" in listing
+    assert "No strategy nope#9" in commands.handle("stop", 1, "nope#9").text
+    assert "again within 30 s" in commands.handle("stop", 1, "ma_cross#1").text
+    assert sent == []  # nothing until it is confirmed
+    now[0] = 10.0
+    assert "Stop sent for ma_cross#1" in commands.handle("stop", 1, "ma_cross#1").text
+    assert sent == [StopStrategy("ma_cross#1", source=OrderSource.TELEGRAM)]
+    commands.handle("stop", 1, "ma_cross#1")
+    now[0] = 45.0  # too late: asks again
+    assert "again within 30 s" in commands.handle("stop", 1, "ma_cross#1").text
+    assert len(sent) == 1

@@ -314,3 +314,28 @@ def test_starting_while_telegram_is_unreachable_comes_online_later(telegram: Tel
         await until(lambda: "#501" in h.texts())
 
     telegram.run(scenario)
+
+
+def test_strategy_starts_failures_and_budget_halts_reach_the_phone(telegram: Telegram) -> None:
+    from app.domain.strategies import StrategyConfig, StrategyState, StrategyStatus
+    from app.domain.timeframes import Timeframe
+
+    config = StrategyConfig(3, "ma_cross", "EURUSD", Timeframe.M1)
+
+    def status(state: StrategyState, reason: str = "") -> StrategyStatus:
+        return StrategyStatus(config, state, reason)
+
+    async def scenario() -> None:
+        h = await telegram.start()
+        h.bus.strategy.emit(status(StrategyState.STOPPED))  # first sight: no news
+        h.bus.strategy.emit(status(StrategyState.RUNNING))
+        h.bus.strategy.emit(status(StrategyState.HALTED, "its loss today 60.00 reached 50.00"))
+        h.bus.strategy.emit(status(StrategyState.FAILED, "failed in on_bar: KeyError: 'x'"))
+        await until(lambda: "KeyError" in h.texts())
+        text = h.texts()
+        assert "Strategy <b>ma_cross#3</b> running" in text
+        assert "Strategy <b>ma_cross#3</b> halted: its loss today 60.00 reached 50.00" in text
+        assert "Strategy <b>ma_cross#3</b> failed: failed in on_bar: KeyError: 'x'" in text
+        assert text.count("ma_cross#3") == 3
+
+    telegram.run(scenario)
