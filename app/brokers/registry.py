@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from app import paths
 from app.brokers.base import Broker
@@ -24,15 +25,40 @@ class BrokerUnavailable(Exception):
     """The configured broker cannot run here; ``str()`` is one line for the user."""
 
 
+def paper_account_path() -> Path:
+    """Where the paper broker keeps its account between runs."""
+    return paths.user_data_dir() / PAPER_ACCOUNT_FILE
+
+
+def paper_broker_problem(settings: Settings) -> str | None:
+    """What the paper broker cannot do with these settings, as ``key: problem``; or None.
+
+    The paper broker's symbols are known before it starts, so a symbol it lacks
+    or a default volume its default symbol cannot trade (off the volume step, over
+    the maximum) is said at start, and in the settings dialog, instead of at the
+    first order. A MetaTrader 5 account's symbols are only known once connected.
+    """
+    if settings.broker.kind != "sim":
+        return None
+    unknown = [s for s in settings.symbols if s not in DEFAULT_MARKETS]
+    if unknown:
+        return (
+            f"symbols: the paper broker has no symbol {', '.join(unknown)}; "
+            f"it knows {', '.join(DEFAULT_MARKETS)}"
+        )
+    spec = DEFAULT_MARKETS[settings.ui.default_symbol].spec
+    problem = spec.volume_problem(settings.ui.default_volume)
+    if problem is not None:
+        return f"ui.default_volume: {problem}"
+    return None
+
+
 def broker_factory(settings: Settings) -> Callable[[], Broker]:
     kind = settings.broker.kind
     if kind == "sim":
-        unknown = [s for s in settings.symbols if s not in DEFAULT_MARKETS]
-        if unknown:
-            raise BrokerUnavailable(
-                f"symbols: the paper broker has no symbol {', '.join(unknown)}; "
-                f"it knows {', '.join(DEFAULT_MARKETS)}"
-            )
+        problem = paper_broker_problem(settings)
+        if problem is not None:
+            raise BrokerUnavailable(problem)
         sim = settings.sim
 
         def make_sim() -> Broker:
@@ -45,7 +71,7 @@ def broker_factory(settings: Settings) -> Callable[[], Broker]:
                 ticks_per_second=sim.ticks_per_second,
                 history_bars=sim.history_bars,
                 # The paper account outlives the process, so crash recovery can ask it.
-                state_path=paths.user_data_dir() / PAPER_ACCOUNT_FILE,
+                state_path=paper_account_path(),
             )
 
         return make_sim

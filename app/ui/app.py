@@ -19,6 +19,7 @@ from app.engine.thread import BrokerFactory, Engine, EngineHost, JournalFactory
 from app.paths import resource_path
 from app.settings import Settings, user_settings_path
 from app.ui.dialogs.crash import CrashReporter, halt_on_engine_failure
+from app.ui.dialogs.settings import SettingsCheck
 from app.ui.dialogs.telegram import TelegramBackend
 from app.ui.first_run import Preferences, is_first_run, show_welcome
 from app.ui.main_window import MainWindow
@@ -55,8 +56,13 @@ def run_gui(
     smoke_test: bool = False,
     telegram: TelegramHooks | None = None,
     journal_factory: JournalFactory | None = None,
+    settings_check: SettingsCheck | None = None,
 ) -> int:
-    """Run the terminal until its window closes; returns the process exit code."""
+    """Run the terminal until its window closes; returns the process exit code.
+
+    ``settings_check`` lets the settings dialog refuse what only the broker side
+    knows (the paper broker's symbols and volume steps), as the start does.
+    """
     if smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
@@ -128,7 +134,7 @@ def run_gui(
     window.closing.connect(finished.set)
     if smoke_test:
         SmokeTest(window, bus, started_at, finish).start()
-    preferences = Preferences(window, settings, user_settings_path())
+    preferences = Preferences(window, settings, user_settings_path(), settings_check)
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard focus from the first keystroke, even without a window manager
