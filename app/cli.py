@@ -40,6 +40,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="move the trade journal aside (kept as <name>.<time>.bak) and start a new one",
     )
+    parser.add_argument(
+        "--fresh-paper-account",
+        action="store_true",
+        help="move the paper account aside (kept as <name>.<time>.bak) and start a new one",
+    )
     parser.add_argument("--version", action="version", version=f"tradeterm {__version__}")
     return parser.parse_args(argv)
 
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     log_file = setup_logging(user_log_dir(), debug=args.debug)
     logging.getLogger(__name__).info("Tradeterm %s starting", __version__)
 
-    from app.brokers.registry import BrokerUnavailable, broker_factory
+    from app.brokers.registry import BrokerUnavailable, broker_factory, paper_broker_problem
     from app.settings import ConfigError, load_settings
 
     try:
@@ -64,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         return tell_user(f"settings error: {exc}")
 
     problem = check_journal_before_window(settings, fresh=args.fresh_journal)
+    if problem:
+        return tell_user(problem)
+    problem = check_paper_account_before_window(settings, fresh=args.fresh_paper_account)
     if problem:
         return tell_user(problem)
 
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         smoke_test=args.smoke_test,
         journal_factory=lambda: open_journal(settings),
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
+        settings_check=paper_broker_problem,
     )
 
 
@@ -124,6 +133,40 @@ def check_journal_before_window(settings: Settings, *, fresh: bool) -> str | Non
         return f"journal error: {exc}"
     if notice:
         print(notice, file=sys.stderr)
+    return None
+
+
+def check_paper_account_before_window(settings: Settings, *, fresh: bool) -> str | None:
+    """A damaged paper account stops the start; returns the one-line problem.
+
+    Found later, in the engine thread, it would leave the terminal running with
+    no broker and no way out (and ``--smoke-test`` waiting for a connection).
+    ``--fresh-paper-account`` sets the file aside, never deletes it.
+    """
+    if settings.broker.kind != "sim":
+        return None
+    from app.brokers.registry import paper_account_path
+    from app.brokers.sim.state import load_state, set_aside
+
+    path = paper_account_path()
+    if fresh:
+        try:
+            moved = set_aside(path)
+        except OSError as exc:
+            return f"paper account error: Cannot move {path} aside: {exc.strerror or exc}"
+        if moved is not None:
+            print(
+                f"Started a fresh paper account {path}; the old one is kept as {moved}",
+                file=sys.stderr,
+            )
+    try:
+        load_state(path)
+    except ValueError as exc:
+        return (
+            f"paper account error: {exc}; to start a fresh paper account run: tradeterm "
+            f"--fresh-paper-account (the old file is kept as {path.name}.<time>.bak, "
+            f"never deleted)"
+        )
     return None
 
 
