@@ -141,33 +141,13 @@ def check_paper_account_before_window(settings: Settings, *, fresh: bool) -> str
 
     Found later, in the engine thread, it would leave the terminal running with
     no broker and no way out (and ``--smoke-test`` waiting for a connection).
-    ``--fresh-paper-account`` sets the file aside, never deletes it.
     """
-    if settings.broker.kind != "sim":
-        return None
-    from app.brokers.registry import paper_account_path
-    from app.brokers.sim.state import load_state, set_aside
+    from app.brokers.registry import check_paper_account
 
-    path = paper_account_path()
-    if fresh:
-        try:
-            moved = set_aside(path)
-        except OSError as exc:
-            return f"paper account error: Cannot move {path} aside: {exc.strerror or exc}"
-        if moved is not None:
-            print(
-                f"Started a fresh paper account {path}; the old one is kept as {moved}",
-                file=sys.stderr,
-            )
-    try:
-        load_state(path)
-    except ValueError as exc:
-        return (
-            f"paper account error: {exc}; to start a fresh paper account run: tradeterm "
-            f"--fresh-paper-account (the old file is kept as {path.name}.<time>.bak, "
-            f"never deleted)"
-        )
-    return None
+    notice, problem = check_paper_account(settings, fresh=fresh)
+    if notice:
+        print(notice, file=sys.stderr)
+    return problem
 
 
 def open_journal(settings: Settings) -> Journal:

@@ -15,9 +15,11 @@ from pathlib import Path
 from app import paths
 from app.brokers.base import Broker
 from app.brokers.sim.broker import DEFAULT_MARKETS, SimBroker
+from app.brokers.sim.state import load_state, set_aside
 from app.settings import Settings
 
 PAPER_ACCOUNT_FILE = "paper-account.json"
+FRESH_PAPER_FLAG = "--fresh-paper-account"
 MT5_MODULE_ENV = "TRADETERM_MT5_MODULE"
 
 
@@ -28,6 +30,33 @@ class BrokerUnavailable(Exception):
 def paper_account_path() -> Path:
     """Where the paper broker keeps its account between runs."""
     return paths.user_data_dir() / PAPER_ACCOUNT_FILE
+
+
+def check_paper_account(settings: Settings, *, fresh: bool) -> tuple[str | None, str | None]:
+    """``(notice, problem)`` for the paper account file, before any window opens.
+
+    A damaged file stops the start with one line naming it and the way out;
+    ``fresh`` (``--fresh-paper-account``) first sets the file aside, never deletes it.
+    """
+    if settings.broker.kind != "sim":
+        return None, None
+    path = paper_account_path()
+    notice = None
+    if fresh:
+        try:
+            moved = set_aside(path)
+        except OSError as exc:
+            return None, f"paper account error: Cannot move {path} aside: {exc.strerror or exc}"
+        if moved is not None:
+            notice = f"Started a fresh paper account {path}; the old one is kept as {moved}"
+    try:
+        load_state(path)
+    except ValueError as exc:
+        return notice, (
+            f"paper account error: {exc}; to start a fresh paper account run: tradeterm "
+            f"{FRESH_PAPER_FLAG} (the old file is kept as {path.name}.<time>.bak, never deleted)"
+        )
+    return notice, None
 
 
 def paper_broker_problem(settings: Settings) -> str | None:

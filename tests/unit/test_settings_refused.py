@@ -86,7 +86,7 @@ def test_the_documented_variables_that_are_not_settings_are_left_alone(user_dir:
 
 
 def test_every_tradeterm_variable_named_in_the_repository_is_a_setting_or_documented() -> None:
-    """A new ``TRADETERM_X`` read somewhere must be listed, or the start refuses it."""
+    """A variable newly read somewhere must be listed here, or the start refuses it."""
     text_files = subprocess.run(
         ["git", "ls-files", "*.py", "*.md", "*.toml", "*.yml", "*.spec", ".ci/*"],
         cwd=REPO,
