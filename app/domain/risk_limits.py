@@ -41,6 +41,7 @@ class RiskRule(StrEnum):
     SYMBOLS = "allowed_symbols"
     TRADING_HOURS = "trading_hours"
     TRADING_STATE = "trading_state"
+    QUOTE_CHECK = "quote_check"
 
     @property
     def label(self) -> str:
@@ -65,6 +66,7 @@ _LABELS: dict[RiskRule, str] = {
     RiskRule.SYMBOLS: "Allowed symbols",
     RiskRule.TRADING_HOURS: "Trading hours",
     RiskRule.TRADING_STATE: "Trading state",
+    RiskRule.QUOTE_CHECK: "Quote check",
 }
 
 
