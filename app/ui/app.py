@@ -25,6 +25,7 @@ from app.ui.first_run import Preferences, is_first_run, show_welcome
 from app.ui.main_window import MainWindow
 from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
 from app.ui.runtime.qt_messages import route_qt_messages_to_logging
+from app.ui.runtime.quit_signals import QuitOnSignal
 from app.ui.runtime.single_instance import SingleInstance
 from app.ui.runtime.smoke import SmokeTest
 from app.ui.widgets.theme import apply_theme
@@ -132,6 +133,8 @@ def run_gui(
 
     window.closing.connect(host.stop)
     window.closing.connect(finished.set)
+    quitter = QuitOnSignal(window.close, parent=app)  # SIGTERM, Ctrl+C: as Ctrl+Q does
+    quitter.install()
     if smoke_test:
         SmokeTest(window, bus, started_at, finish).start()
     preferences = Preferences(window, settings, user_settings_path(), settings_check)
@@ -162,6 +165,7 @@ def run_gui(
 
     with loop:
         loop.run_until_complete(main())
+    quitter.uninstall()
     host.stop()
     collector.stop()
     instance.release()
