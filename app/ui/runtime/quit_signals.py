@@ -45,7 +45,7 @@ def quit_signals() -> tuple[signal.Signals, ...]:
 class QuitOnSignal(QObject):
     """Calls ``quit()`` on the GUI thread when a quit signal arrives; ``uninstall`` undoes it."""
 
-    def __init__(self, quit: Callable[[], None], parent: QObject | None = None) -> None:
+    def __init__(self, quit: Callable[[], object], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._quit = quit
         self._previous: dict[signal.Signals, Any] = {}
