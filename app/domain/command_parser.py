@@ -217,21 +217,22 @@ def _number(token: str, what: str, *, word: str | None = None) -> float:
     ``1,500p``): refusals name what the trader typed.
     """
     shown = word or token
+    what = f"{what} " if what else ""
     if _has_other_digits(token):
-        raise _Refused(f"{what} '{shown}' is not a number: type it with the digits 0-9", shown)
+        raise _Refused(f"{what}'{shown}' is not a number: type it with the digits 0-9", shown)
     if not _NUMBER.match(token):
         if _GROUPED.match(token):
             plain = re.sub(r"[,.'_ ](?=\d{3}(?:\D|$))", "", token).replace(",", ".")
             raise _Refused(
-                f"{what} '{shown}' groups thousands: type numbers without thousands "
+                f"{what}'{shown}' groups thousands: type numbers without thousands "
                 f"separators, e.g. {plain}",
                 shown,
             )
-        raise _Refused(f"{what} '{shown}' is not a number", shown)
+        raise _Refused(f"{what}'{shown}' is not a number", shown)
     whole, comma, fraction = token.partition(",")
     if comma and len(fraction) == 3 and whole.strip("0"):
         raise _Refused(
-            f"{what} '{shown}' is ambiguous: it may mean {whole}{fraction} (a comma between "
+            f"{what}'{shown}' is ambiguous: it may mean {whole}{fraction} (a comma between "
             f"thousands) or {whole}.{fraction}; type {whole}{fraction} or {whole}.{fraction}",
             shown,
         )
