@@ -31,10 +31,10 @@ FUTURE_TOLERANCE_S = 2.0
 """How far a stamp may run ahead of the engine's clock (after the broker's usual
 offset) before the quote is refused as untrustworthy: clock jitter, not news."""
 
-MAX_ZONE_LEAD_S = 14 * 3600.0
+MAX_ZONE_AHEAD_S = 14 * 3600.0
 """The furthest any time zone is ahead of UTC (UTC+14): no honest offset is larger."""
 
-MAX_ZONE_LAG_S = 12 * 3600.0
+MAX_ZONE_BEHIND_S = 12 * 3600.0
 """The furthest any time zone is behind UTC (UTC-12)."""
 
 SAMPLE_S = 0.5
@@ -53,28 +53,28 @@ class QuoteClock:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._arrived: dict[str, tuple[int, float]] = {}  # symbol -> (stamp ms, arrival)
-        self._leads: deque[float] = deque(maxlen=OFFSET_SAMPLES)  # per slice, the freshest
-        self._slice: int | None = None  # the slice of the engine's clock of ``_leads[-1]``
+        self._skews: deque[float] = deque(maxlen=OFFSET_SAMPLES)  # per slice, the freshest
+        self._slice: int | None = None  # the slice of the engine's clock of ``_skews[-1]``
 
     def saw(self, tick: Tick) -> None:
         """A tick arrived now. O(1): called for every tick."""
         now = self._clock()
         self._arrived[tick.symbol] = (tick.time_msc, now)
-        lead = tick.time_msc / 1000 - now
-        if not -MAX_ZONE_LAG_S <= lead <= MAX_ZONE_LEAD_S + FUTURE_TOLERANCE_S:
+        skew = tick.time_msc / 1000 - now
+        if not -MAX_ZONE_BEHIND_S <= skew <= MAX_ZONE_AHEAD_S + FUTURE_TOLERANCE_S:
             return  # no time zone explains it: never learn from it
         slice_ = int(now // SAMPLE_S)
-        if self._leads and self._slice == slice_:  # the same slice: keep its freshest tick
-            self._leads[-1] = max(self._leads[-1], lead)
+        if self._skews and self._slice == slice_:  # the same slice: keep its freshest tick
+            self._skews[-1] = max(self._skews[-1], skew)
         else:
-            self._leads.append(lead)
+            self._skews.append(skew)
             self._slice = slice_
 
     def offset(self) -> float | None:
         """How far the broker's stamps usually run ahead of the engine's clock, in seconds."""
-        if len(self._leads) < MIN_OFFSET_SAMPLES:
+        if len(self._skews) < MIN_OFFSET_SAMPLES:
             return None
-        return statistics.median(self._leads)
+        return statistics.median(self._skews)
 
     def arrived_at(self, quote: Tick) -> float | None:
         """When the engine received ``quote``; None for one it never saw arrive."""
