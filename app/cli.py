@@ -40,6 +40,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="move the trade journal aside (kept as <name>.<time>.bak) and start a new one",
     )
+    parser.add_argument(
+        "--fresh-paper-account",
+        action="store_true",
+        help="move the paper account aside (kept as <name>.<time>.bak) and start a new one",
+    )
     parser.add_argument("--version", action="version", version=f"tradeterm {__version__}")
     return parser.parse_args(argv)
 
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     log_file = setup_logging(user_log_dir(), debug=args.debug)
     logging.getLogger(__name__).info("Tradeterm %s starting", __version__)
 
-    from app.brokers.registry import BrokerUnavailable, broker_factory
+    from app.brokers.registry import BrokerUnavailable, broker_factory, settings_problem
     from app.settings import ConfigError, load_settings
 
     try:
@@ -64,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         return tell_user(f"settings error: {exc}")
 
     problem = check_journal_before_window(settings, fresh=args.fresh_journal)
+    if problem:
+        return tell_user(problem)
+    problem = check_paper_account_before_window(settings, fresh=args.fresh_paper_account)
     if problem:
         return tell_user(problem)
 
@@ -83,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         journal_factory=lambda: open_journal(settings),
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
         extend_engine=lambda core: install_strategies(core, user_data_dir()),
+        settings_check=settings_problem,
     )
 
 
@@ -127,6 +136,20 @@ def check_journal_before_window(settings: Settings, *, fresh: bool) -> str | Non
     if notice:
         print(notice, file=sys.stderr)
     return None
+
+
+def check_paper_account_before_window(settings: Settings, *, fresh: bool) -> str | None:
+    """A damaged paper account stops the start; returns the one-line problem.
+
+    Found later, in the engine thread, it would leave the terminal running with
+    no broker and no way out (and ``--smoke-test`` waiting for a connection).
+    """
+    from app.brokers.registry import prepare_broker
+
+    notice, problem = prepare_broker(settings, fresh=fresh)
+    if notice:
+        print(notice, file=sys.stderr)
+    return problem
 
 
 def open_journal(settings: Settings) -> Journal:

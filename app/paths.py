@@ -15,6 +15,7 @@ that settings, storage, UI and the CLI can all use it without import cycles.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -88,3 +89,30 @@ def user_log_dir(environ: Mapping[str, str] | None = None) -> Path:
     if home is not None:
         return home / "logs"
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def not_a_file(path: Path) -> str | None:
+    """What is at ``path`` when it exists but is not a regular file, e.g. ``"a directory"``.
+
+    ``None`` for a regular file, a missing path or one that cannot be looked at (the
+    caller's own open then reports that). Settings files and the journal must be
+    regular files: reading a device such as ``/dev/zero`` never ends, opening a
+    named pipe waits for a writer forever, and a folder is not a file.
+    """
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a file"

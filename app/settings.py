@@ -23,10 +23,13 @@ merging, which layer last set every dotted key ("provenance").
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
 import reprlib
 import tomllib
+import types
+import typing
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -39,6 +42,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -57,6 +61,8 @@ from app.domain.risk_limits import RiskLimits, SymbolLimits, TradingHours, parse
 
 __all__ = [
     "ENV_PREFIX",
+    "MAX_SETTINGS_FILE_BYTES",
+    "NON_SETTING_ENV_VARS",
     "USER_SETTINGS_FILENAME",
     "BrokerSettings",
     "ConfigError",
@@ -83,6 +89,26 @@ USER_SETTINGS_FILENAME = "settings.toml"
 
 ENV_SOURCE_LABEL = "environment"
 """Provenance label used for values that came from environment variables."""
+
+NON_SETTING_ENV_VARS = frozenset(
+    {
+        "TRADETERM_HOME",  # app/paths.py: moves every per-user folder (tests, portable use)
+        "TRADETERM_MT5_MODULE",  # app/brokers/registry.py: the MetaTrader5 module to import
+        "TRADETERM_MT5_PASSWORD",  # app/brokers/mt5/password.py: the MT5 password (a secret)
+        "TRADETERM_TELEGRAM_TOKEN",  # app/notify/secret.py: the bot token (a secret)
+        "TRADETERM_TEST_PG_URL",  # the test suite: a PostgreSQL server to test the journal on
+        "TRADETERM_CRASH_AT",  # the crash tests: where the child process kills itself
+        "TRADETERM_ONEFILE",  # pyinstaller.spec: build one file instead of a folder
+    }
+)
+"""``TRADETERM_*`` variables that are read elsewhere and are not settings.
+
+Every other ``TRADETERM_*`` variable must name a setting: one that does not
+(``TRADETERM_RISKS__MAX_ORDER_VOLUME``, ``TRADETERM_RISK_MAX_ORDER_VOLUME``)
+would otherwise be ignored while the trader believes the limit is in force."""
+
+MAX_SETTINGS_FILE_BYTES = 1024 * 1024
+"""A settings file is a few kilobytes; anything over 1 MiB is not one (and is not read)."""
 
 _SYMBOL_RE = re.compile(r"[A-Z0-9._#-]{2,32}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
@@ -152,10 +178,50 @@ def _lowercase(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def _kind_problem(annotation: Any, value: Any) -> str | None:
+    """Why ``value`` is the wrong kind for ``annotation``: a boolean for a number or back.
+
+    pydantic's lax mode reads ``true`` as 1 and ``1`` as true; in a settings file
+    that is always a mistake (``refresh_hz = true``), so it is refused in words.
+    Strings stay lax: the environment spells every value as text.
+    """
+    if typing.get_origin(annotation) is list and isinstance(value, list):
+        (item,) = typing.get_args(annotation) or (Any,)
+        for index, element in enumerate(value):
+            problem = _kind_problem(item, element)
+            if problem is not None:
+                return f"item {index + 1} {problem}"
+        return None
+    options = set(typing.get_args(annotation)) if _is_union(annotation) else {annotation}
+    wants_number = bool(options & {int, float})
+    if isinstance(value, bool):
+        return (
+            "must be a number, not true or false" if wants_number and bool not in options else None
+        )
+    if isinstance(value, int | float) and bool in options and not wants_number:
+        return f"must be true or false, not the number {value!r}"
+    return None
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
+
+
 class _Section(BaseModel):
-    """Base for settings sections: typos are errors and floats must be finite."""
+    """Base for settings sections: typos are errors, floats must be finite, and a
+    boolean is never taken for a number (nor a number for a boolean)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_the_wrong_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        field_info = cls.model_fields.get(info.field_name or "")
+        if field_info is not None:
+            problem = _kind_problem(field_info.annotation, value)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
 
 
 class BrokerSettings(_Section):
@@ -190,7 +256,10 @@ class SimSettings(_Section):
     """Parameters of the built-in paper broker and its synthetic price feed."""
 
     seed: int = Field(
-        default=7, description="Random seed of the synthetic price feed (reproducible runs)."
+        default=7,
+        ge=0,
+        description="Random seed of the synthetic price feed, an integer 0 or more "
+        "(the same seed replays the same prices).",
     )
     balance: float = Field(default=10000.0, gt=0, description="Starting account balance.")
     currency: str = Field(default="USD", description="Account currency, three letters (ISO 4217).")
@@ -454,6 +523,11 @@ class SymbolRiskSettings(_Section):
     )
 
 
+def _across(key: str, problem: str) -> PydanticCustomError:
+    """A problem found by comparing sections, reported under the dotted ``key``."""
+    return PydanticCustomError(_CROSS_FIELD_ERROR, "{problem}", {"key": key, "problem": problem})
+
+
 def _default_symbol_risk() -> dict[str, SymbolRiskSettings]:
     return {"XAUUSD": SymbolRiskSettings(max_order_volume=1.0, max_net_volume=2.0)}
 
@@ -617,21 +691,56 @@ class Settings(BaseSettings):
         return cleaned
 
     @model_validator(mode="after")
-    def _resolve_default_symbol(self) -> Settings:
-        """Fill an empty ``ui.default_symbol`` and insist a set one is on the watch-list."""
+    def _check_across_sections(self) -> Settings:
+        """Settings that name symbols must name configured ones; the default volume must
+        be one the risk gate lets through.
+
+        Fills an empty ``ui.default_symbol`` with the first symbol. A risk override
+        or an allowed symbol that is not on the watch-list is a typo (``GBPUSDD``):
+        the override would silently never apply, the allowed list would block the
+        symbol meant. The shipped gold override is the one exception: it applies
+        only when XAUUSD is watched and does not force gold onto the list.
+        """
         if not self.ui.default_symbol:
             self.ui = self.ui.model_copy(update={"default_symbol": self.symbols[0]})
         elif self.ui.default_symbol not in self.symbols:
-            raise PydanticCustomError(
-                _CROSS_FIELD_ERROR,
-                "{problem}",
-                {
-                    "key": "ui.default_symbol",
-                    "problem": f"must be one of the configured symbols "
-                    f"{', '.join(self.symbols)} (got {self.ui.default_symbol!r})",
-                },
+            raise _across(
+                "ui.default_symbol", f"must be {self._one_of()} (got {self.ui.default_symbol!r})"
             )
+        shipped = _default_symbol_risk()
+        for name, override in self.risk.symbols.items():
+            if name not in self.symbols and shipped.get(name) != override:
+                raise _across(
+                    f"risk.symbols.{name}",
+                    f"{name} is not {self._one_of()}, so this override would never apply",
+                )
+        for name in self.risk.allowed_symbols:
+            if name not in self.symbols:
+                raise _across(
+                    "risk.allowed_symbols",
+                    f"{name} is not {self._one_of()}, so it can never be traded",
+                )
+        self._check_default_volume()
         return self
+
+    def _one_of(self) -> str:
+        return f"one of the configured symbols {', '.join(self.symbols)}"
+
+    def _check_default_volume(self) -> None:
+        """A default volume over the per-order limit is refused by the gate on every order."""
+        symbol, volume = self.ui.default_symbol, self.ui.default_volume
+        override = self.risk.symbols.get(symbol)
+        if override is not None and override.max_order_volume is not None:
+            cap, where = override.max_order_volume, f"risk.symbols.{symbol}.max_order_volume"
+        else:
+            cap, where = self.risk.max_order_volume, "risk.max_order_volume"
+        if cap > 0 and volume > cap * (1 + 1e-9):
+            raise _across(
+                "ui.default_volume",
+                f"{volume:g} lots is more than the {cap:g} lots per order the risk gate "
+                f"allows for {symbol} ({where}): every order of the default volume would be "
+                "refused",
+            )
 
     @classmethod
     def settings_customise_sources(
@@ -769,11 +878,24 @@ def _read_toml(path: Path, *, missing_message: str | None) -> dict[str, Any] | N
     """Parse one TOML file.
 
     ``missing_message`` is the problem to report if the file does not exist;
-    None means the file is optional and a missing file yields None.
+    None means the file is optional and a missing file yields None. Only a
+    regular file of at most ``MAX_SETTINGS_FILE_BYTES`` is read: ``--config
+    /dev/zero`` would otherwise fill the memory, and a named pipe would wait for
+    a writer forever. What is there instead is named in the message.
     """
+    kind = paths.not_a_file(path)
+    if kind is not None:
+        raise ConfigError.single(f"is {kind}, not a settings file", source=str(path))
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            raw = handle.read(MAX_SETTINGS_FILE_BYTES + 1)
+        if len(raw) > MAX_SETTINGS_FILE_BYTES:
+            raise ConfigError.single(
+                f"is larger than {MAX_SETTINGS_FILE_BYTES // 1024} KiB, "
+                "which no settings file is; not read",
+                source=str(path),
+            )
+        return tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         if missing_message is None:
             return None
@@ -789,6 +911,51 @@ def _read_toml(path: Path, *, missing_message: str | None) -> dict[str, Any] | N
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise ConfigError.single(f"cannot read file: {reason}", source=str(path)) from None
+
+
+def _environment_problems(environ: Mapping[str, str]) -> list[ConfigProblem]:
+    """Every ``TRADETERM_*`` variable that names no setting (and is not a known other one).
+
+    pydantic-settings ignores a variable whose first part is not a field, so
+    ``TRADETERM_RISKS__MAX_ORDER_VOLUME=1`` would leave the limit at its default
+    while the trader believes it is 1. A typo in a key of a real section is
+    already an "unknown setting" from the model (sections forbid extra keys).
+    """
+    sections = list(Settings.model_fields)
+    problems = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in NON_SETTING_ENV_VARS:
+            continue
+        head, _, tail = upper.removeprefix(ENV_PREFIX).partition("__")
+        if head.lower() in sections:
+            continue
+        problems.append(
+            ConfigProblem(ENV_SOURCE_LABEL, name, _no_such_variable(head, tail, sections))
+        )
+    return problems
+
+
+def _no_such_variable(head: str, tail: str, sections: Sequence[str]) -> str:
+    """Why a variable names no setting, with the likely intended name."""
+    for section in sections:
+        stem = section.upper() + "_"
+        if head.startswith(stem) and len(head) > len(stem):
+            key = head.removeprefix(stem) + (f"__{tail}" if tail else "")
+            return (
+                f"names no setting; put two underscores between the section and the key: "
+                f"{ENV_PREFIX}{section.upper()}__{key}"
+            )
+    close = difflib.get_close_matches(head.lower(), sections, n=1)
+    if close:
+        suggestion = ENV_PREFIX + close[0].upper() + (f"__{tail}" if tail else "")
+        return (
+            f"names no setting (there is no [{head.lower()}] section); did you mean {suggestion}?"
+        )
+    return (
+        f"names no setting (there is no [{head.lower()}] section; the sections are "
+        f"{', '.join(sections)})"
+    )
 
 
 # --------------------------------------------------------------------------- error translation
@@ -946,6 +1113,10 @@ def load_settings(
         data = _read_toml(path, missing_message=missing_message)
         if data is not None:
             _deep_merge(merged, data, str(path), provenance)
+
+    unknown_variables = _environment_problems(env)
+    if unknown_variables:
+        raise ConfigError(unknown_variables)
 
     token = _LOAD_CONTEXT.set(_LoadContext(toml_data=merged, environ=env, provenance=provenance))
     try:

@@ -53,6 +53,14 @@ class BrokerKind:
     title: str  # one line a trader reads in the settings
     section: str  # the settings section it reads (``[sim]``, ``[mt5]``)
     build: Callable[[Settings], BrokerFactory]  # may raise BrokerUnavailable
+    # What it can tell about the settings before it runs (``key: problem``), for the
+    # start and the settings dialog alike.
+    problem: Callable[[Settings], str | None] = lambda _settings: None
+    # Its local files checked before the window opens: ``(notice, problem)``;
+    # the flag asks for a fresh start (``--fresh-paper-account``).
+    prepare: Callable[[Settings, bool], tuple[str | None, str | None]] = (
+        lambda _settings, _fresh: (None, None)
+    )
 
 
 class BrokerError(Exception):

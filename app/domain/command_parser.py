@@ -25,6 +25,7 @@ the stops it is not given; ``sl none`` removes one. ``exp HH:MM`` is local time.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,10 +74,18 @@ KEYWORDS = frozenset(
 VERBS = frozenset({*SIDES, "close", "flat", "flatten", "cancel", "modify", "reverse"})
 EXAMPLES = "buy 0.1 eurusd sl 1.0850, close #1234, cancel all"
 
-_NUMBER = re.compile(r"^(\d+(?:[.,]\d*)?|[.,]\d+)$")
-_RELATIVE = re.compile(r"^(\d+(?:[.,]\d*)?|[.,]\d+)(p|pip|pips|pt|pts|point|points|r)$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# Digits are 0-9 only (re.ASCII): "²" or "١" are digits to Python's str, and float()
+# even reads "١٢" as 12, but a trader's screen shows them otherwise.
+_NUMBER = re.compile(r"^(\d+(?:[.,]\d*)?|[.,]\d+)$", re.ASCII)
+_RELATIVE = re.compile(r"^(\d+(?:[.,]\d*)?|[.,]\d+)(p|pip|pips|pt|pts|point|points|r)$", re.ASCII)
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$", re.ASCII)
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+_TICKET = re.compile(r"^#\d{1,18}$", re.ASCII)
+_GROUPED = re.compile(r"^\d{1,3}([,.'_ ]\d{3})+([.,]\d+)?$", re.ASCII)
+UNREADABLE = "Cannot read this command; nothing was sent"
+"""What ``parse`` says if it ever fails on its own: a bug, logged, never the trader's fault."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +154,9 @@ def parse(text: str, context: ParseContext) -> ParsedCommand | ParseError:
         return _parse(text, context)
     except _Refused as refused:
         return ParseError(refused.message, refused.token)
-    except Exception as exc:  # a bug must not cost the trader a traceback
-        return ParseError(f"Cannot read this command ({exc.__class__.__name__})")
+    except Exception:  # a bug must not cost the trader a traceback, nor a class name
+        log.exception("the command line could not read %r", text)
+        return ParseError(UNREADABLE)
 
 
 def _parse(text: str, ctx: ParseContext) -> ParsedCommand:
@@ -182,17 +192,73 @@ def _parse(text: str, ctx: ParseContext) -> ParsedCommand:
 # ----------------------------------------------------------------- small readers
 
 
-def _number(token: str, what: str) -> float:
+def typed_number(text: str, what: str) -> tuple[float | None, str | None]:
+    """Read a number a person typed in a form field, by the command line's rules.
+
+    Returns ``(value, None)``, ``(None, why not)``, or ``(None, None)`` when nothing
+    was typed (the caller decides whether that is allowed).
+    """
+    token = text.strip()
+    if not token:
+        return None, None
+    try:
+        return _number(token, what), None
+    except _Refused as refused:
+        return None, refused.message
+
+
+def _number(token: str, what: str, *, word: str | None = None) -> float:
+    """The number ``token`` exactly as typed, in the digits 0-9, or a refusal saying why.
+
+    A comma is read as a decimal mark only where it cannot be a thousands
+    separator: ``0,5`` and ``1,0850`` are 0.5 and 1.085, but ``1,000`` (one
+    thousand, or 1.000?) and ``2,300`` are refused, as are grouped thousands.
+    ``word`` is the whole word typed when ``token`` is part of it (``1,500`` of
+    ``1,500p``): refusals name what the trader typed.
+    """
+    shown = word or token
+    what = f"{what} " if what else ""
+    if _has_other_digits(token):
+        raise _Refused(f"{what}'{shown}' is not a number: type it with the digits 0-9", shown)
     if not _NUMBER.match(token):
-        raise _Refused(f"{what} '{token}' is not a number", token)
+        if _GROUPED.match(token):
+            plain = re.sub(r"[,.'_ ](?=\d{3}(?:\D|$))", "", token).replace(",", ".")
+            raise _Refused(
+                f"{what}'{shown}' groups thousands: type numbers without thousands "
+                f"separators, e.g. {plain}",
+                shown,
+            )
+        raise _Refused(f"{what}'{shown}' is not a number", shown)
+    whole, comma, fraction = token.partition(",")
+    if comma and len(fraction) == 3 and whole.strip("0"):
+        raise _Refused(
+            f"{what}'{shown}' is ambiguous: it may mean {whole}{fraction} (a comma between "
+            f"thousands) or {whole}.{fraction}; type {whole}{fraction} or {whole}.{fraction}",
+            shown,
+        )
     return float(token.replace(",", "."))
 
 
+def _has_other_digits(token: str) -> bool:
+    """Digits outside 0-9 (``²``, ``١``, ``１``): never read as numbers."""
+    return any(c.isdigit() or c.isnumeric() for c in token if not c.isascii())
+
+
+def _looks_like_a_number(token: str) -> bool:
+    """Digits (of any script) and separators only: read as a number or refused as one."""
+    return any(c.isdigit() for c in token) and all(c.isdigit() or c in ".,_'" for c in token)
+
+
 def _ticket(token: str) -> int | None:
-    """``#1234`` → 1234; anything else → None."""
-    if token.startswith("#") and token[1:].isdigit() and len(token) < 20:
-        return int(token[1:])
-    return None
+    """``#1234`` → 1234; a word not starting with ``#`` → None; a bad ``#…`` is refused."""
+    if not token.startswith("#"):
+        return None
+    if _TICKET.match(token) is None:
+        raise _Refused(
+            f"'{token}' is not a ticket number: a ticket is # and the digits 0-9, e.g. #1234",
+            token,
+        )
+    return int(token[1:])
 
 
 def _symbol(token: str, ctx: ParseContext) -> str | None:
@@ -204,6 +270,12 @@ def _symbol(token: str, ctx: ParseContext) -> str | None:
 
 
 def _unknown(token: str, ctx: ParseContext) -> _Refused:
+    if _has_other_digits(token):
+        return _Refused(
+            f"Unknown word '{token}': not a symbol, a keyword or a number "
+            f"(numbers are typed with the digits 0-9)",
+            token,
+        )
     vocabulary = [*ctx.specs, *KEYWORDS]
     close = difflib.get_close_matches(token.upper(), [v.upper() for v in vocabulary], n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
@@ -237,11 +309,11 @@ def _stop_value(tokens: Sequence[str], i: int, keyword: str) -> StopValue:
     low = token.lower()
     if low in ("none", "off", "0"):
         return StopValue("none", token=token)
-    if _NUMBER.match(token):
-        return StopValue("price", float(token.replace(",", ".")), token)
+    if _looks_like_a_number(token):
+        return StopValue("price", _number(token, keyword.upper()), token)
     match = _RELATIVE.match(low)
     if match:
-        value = float(match.group(1).replace(",", "."))
+        value = _number(match.group(1), f"{keyword.upper()} distance", word=token)
         unit = match.group(2)
         kind: StopKind = "r" if unit == "r" else ("points" if "t" in unit else "pips")
         if value <= 0:
@@ -322,14 +394,14 @@ def _order(side: Side, tokens: list[str], ctx: ParseContext) -> ParsedCommand:
                     token,
                 )
             break
-        elif _NUMBER.match(token):
+        elif _looks_like_a_number(token):
             if d.volume is not None:
                 raise _Refused(
                     f"Two volumes, '{d.volume_token}' and '{token}': a price needs a word "
                     f"before it (limit, stop, sl, tp)",
                     token,
                 )
-            d.volume, d.volume_token = float(token.replace(",", ".")), token
+            d.volume, d.volume_token = _number(token, "Volume"), token
             i += 1
         elif (symbol := _symbol(token, ctx)) is not None:
             if d.symbol is not None:

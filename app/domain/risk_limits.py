@@ -42,6 +42,7 @@ class RiskRule(StrEnum):
     TRADING_HOURS = "trading_hours"
     TRADING_STATE = "trading_state"
     STRATEGY_BUDGET = "strategy_budget"  # a strategy instance's own limits
+    QUOTE_CHECK = "quote_check"
 
     @property
     def label(self) -> str:
@@ -67,6 +68,7 @@ _LABELS: dict[RiskRule, str] = {
     RiskRule.TRADING_HOURS: "Trading hours",
     RiskRule.TRADING_STATE: "Trading state",
     RiskRule.STRATEGY_BUDGET: "Strategy budget",
+    RiskRule.QUOTE_CHECK: "Quote check",
 }
 
 

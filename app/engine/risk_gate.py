@@ -23,6 +23,13 @@ Design choices, documented for the trader:
 * Closes reduce risk, so they pass in every state; the gate only refuses a close
   larger than the position (that would open the other way). Closes are not
   throttled, so a flatten of many positions is never slowed.
+* A value a rule cannot compute is a refusal, never a pass: NaN compares false
+  with everything, so every rule checks that what it measures is a finite number
+  of the right sign before comparing it with its limit.
+* The quote check, which no setting switches off, refuses any new order on a
+  quote that is not a price (not finite, not positive, bid above ask) or whose
+  stamp runs more than ``FUTURE_TOLERANCE_S`` ahead of the engine's clock (see
+  ``app/engine/quote_clock.py``); quote age is measured on the engine's clock.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ from app.domain.symbols import SymbolSpec
 from app.domain.trading import AccountState, OrderRequest, Position, WorkingOrder
 from app.domain.validation import entry_price
 from app.engine.budgets import Budgets
+from app.engine.quote_clock import FUTURE_TOLERANCE_S, QuoteClock, describe_span
 
 Clock = Callable[[], float]
 """Seconds since the epoch (``time.time``); tests pass a fake."""
@@ -206,7 +214,15 @@ class EquityWatch:
         self._next_reset: float = -math.inf
 
     def update(self, equity: float, limits: RiskLimits) -> bool:
-        """Record ``equity``; returns True when a new trading day started."""
+        """Record ``equity``; returns True when a new trading day started.
+
+        An equity that is not a number (a bad quote marked a position) is kept as
+        unknown: it neither starts the day nor moves the peak, so one bad tick
+        cannot blind the loss limits for the rest of the day.
+        """
+        if not math.isfinite(equity):
+            self.equity = math.nan
+            return False
         now = self._clock()
         new_day = now >= self._next_reset
         if new_day:
@@ -248,6 +264,11 @@ class EquityWatch:
         self._next_reset = -math.inf if self.day_start_equity is None else self._next_reset
 
     @property
+    def equity_known(self) -> bool:
+        """False while the latest equity was not a number."""
+        return self.equity is None or math.isfinite(self.equity)
+
+    @property
     def daily_loss(self) -> float:
         if self.day_start_equity is None or self.equity is None:
             return 0.0
@@ -264,8 +285,28 @@ class EquityWatch:
 
 
 def _over(value: float, limit: float) -> bool:
-    """A limit of 0 is off; ``value`` at the limit passes, just over it does not."""
-    return limit > 0 and value > limit + _EPS * max(1.0, limit)
+    """A limit of 0 is off; ``value`` at the limit passes, just over it does not.
+
+    Written as "not within" so that a NaN, which compares false with everything,
+    is over every limit: the rules check their values first and say why, this is
+    the last line.
+    """
+    return limit > 0 and not value <= limit + _EPS * max(1.0, limit)
+
+
+def _measurable(value: float | None) -> bool:
+    """A measure the rules can compare: a finite number, not below zero."""
+    return value is not None and math.isfinite(value) and value >= 0
+
+
+def _quote_fault(quote: Tick) -> str | None:
+    """Why ``quote`` is not a price, or None."""
+    bid, ask = quote.bid, quote.ask
+    if not (math.isfinite(bid) and math.isfinite(ask) and bid > 0 and ask > 0):
+        return f"bid {bid:g}, ask {ask:g}: not a price"
+    if bid > ask:
+        return f"bid {bid:g} is above ask {ask:g}"
+    return None
 
 
 def _lots(value: float) -> str:
@@ -293,6 +334,7 @@ class RiskGate:
         self.state_reason = "trading normally"
         self.throttle = RateThrottle(clock)
         self.spreads = SpreadTracker(self.limits.spread_window)
+        self.quote_clock = QuoteClock(clock)
         self.watch = EquityWatch(clock)
         self.budgets = Budgets(clock)  # each strategy instance's own limits and state
         self.budget_halts: list[BudgetHalt] = []  # taken by the engine after each order
@@ -339,7 +381,11 @@ class RiskGate:
 
     # -- ticks and equity -----------------------------------------------------------
     def on_tick(self, tick: Tick, spec: SymbolSpec) -> None:
+        """Record a tick's spread and arrival; a tick that is not a price teaches nothing."""
+        if _quote_fault(tick) is not None:
+            return
         self.spreads.add(tick, spec.point)
+        self.quote_clock.saw(tick)
 
     def on_equity(self, equity: float) -> list[RiskBreach | RiskWarning | TradingStateChanged]:
         """Check the loss limits against ``equity``; may halt or reduce. O(1)."""
@@ -347,6 +393,8 @@ class RiskGate:
         if self.watch.update(equity, limits):
             self._armed[RiskRule.DAILY_LOSS] = self._warn_armed[RiskRule.DAILY_LOSS] = True
         facts: list[RiskBreach | RiskWarning | TradingStateChanged] = []
+        if not self.watch.equity_known:
+            return facts  # nothing true to say; new exposure is refused meanwhile
         ccy_loss = self.watch.daily_loss
         texts = {
             RiskRule.DAILY_LOSS: (
@@ -383,12 +431,18 @@ class RiskGate:
         return facts
 
     def _loss_fractions(self) -> dict[RiskRule, float]:
+        """Usage of each loss limit that is on; NaN while the equity is not a number."""
         limits = self.limits
         out: dict[RiskRule, float] = {}
+        unknown = not self.watch.equity_known
         if limits.max_daily_loss > 0:
-            out[RiskRule.DAILY_LOSS] = self.watch.daily_loss / limits.max_daily_loss
+            out[RiskRule.DAILY_LOSS] = (
+                math.nan if unknown else self.watch.daily_loss / limits.max_daily_loss
+            )
         if limits.max_drawdown_pct > 0:
-            out[RiskRule.DRAWDOWN] = self.watch.drawdown_pct / limits.max_drawdown_pct
+            out[RiskRule.DRAWDOWN] = (
+                math.nan if unknown else self.watch.drawdown_pct / limits.max_drawdown_pct
+            )
         return out
 
     # -- orders ---------------------------------------------------------------------
@@ -413,6 +467,9 @@ class RiskGate:
         quote = ctx.quotes.get(symbol)
         if spec is None or quote is None:
             return Rejection(RiskRule.SYMBOLS, f"No price for {symbol}: cannot check risk", symbol)
+        untrusted = self._quote_problem(quote)
+        if untrusted is not None:
+            return untrusted
         state = self._state_problem(request, ctx)
         if state is not None:
             return state
@@ -434,6 +491,30 @@ class RiskGate:
         return None
 
     # -- the rules ------------------------------------------------------------------
+    def _quote_problem(self, quote: Tick) -> Rejection | None:
+        """Any new order needs a quote that is a price and not stamped in the future."""
+        why = _quote_fault(quote)
+        if why is None:
+            ahead = self.quote_clock.ahead(quote)
+            if ahead > FUTURE_TOLERANCE_S:
+                offset = self.quote_clock.offset()
+                usual = (
+                    f" beyond the broker's usual offset of {offset / 3600:+.2f} h"
+                    if offset is not None and abs(offset) >= 1
+                    else ""
+                )
+                why = (
+                    f"stamped {describe_span(ahead)} ahead of the engine's clock{usual}, "
+                    f"more than the {FUTURE_TOLERANCE_S:g} s allowed"
+                )
+        if why is None:
+            return None
+        return Rejection(
+            RiskRule.QUOTE_CHECK,
+            f"Quote check: the {quote.symbol} quote cannot be trusted ({why}); order refused",
+            quote.symbol,
+        )
+
     def _state_problem(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:
         symbol = request.symbol
         if self.state is TradingState.HALTED:
@@ -483,7 +564,7 @@ class RiskGate:
             )
         fmt = spec.format_price
         if request.order_type is OrderType.MARKET:
-            age = now - quote.time_msc / 1000
+            age = self.quote_clock.age(quote)
             if _over(age, limits.stale_quote_seconds):
                 return Rejection(
                     RiskRule.STALE_QUOTE,
@@ -511,9 +592,17 @@ class RiskGate:
                         f"{limits.max_spread_multiple:g}×",
                         symbol,
                     )
-        elif request.price is not None:
+        elif request.price is not None and limits.max_price_distance_pct > 0:
             market = quote.ask if request.side is Side.BUY else quote.bid
-            distance = abs(request.price - market) / market * 100 if market > 0 else math.inf
+            if not (math.isfinite(request.price) and request.price > 0):
+                return Rejection(
+                    RiskRule.PRICE_COLLAR,
+                    f"Price collar: cannot compute the distance from the market of a "
+                    f"{request.order_type} at {request.price:g}, which is not a price; "
+                    f"order refused",
+                    symbol,
+                )
+            distance = abs(request.price - market) / market * 100
             if _over(distance, limits.max_price_distance_pct):
                 return Rejection(
                     RiskRule.PRICE_COLLAR,
@@ -528,6 +617,12 @@ class RiskGate:
         self, request: OrderRequest, spec: SymbolSpec, quote: Tick, ctx: RiskContext
     ) -> Rejection | None:
         limits, symbol = self.limits, request.symbol
+        if not (math.isfinite(request.volume) and request.volume > 0):
+            return Rejection(
+                RiskRule.ORDER_VOLUME,
+                f"Max volume per order: {request.volume:g} is not a volume; order refused",
+                symbol,
+            )
         max_volume = limits.for_symbol(symbol, "max_order_volume")
         if _over(request.volume, max_volume):
             return Rejection(
@@ -538,9 +633,17 @@ class RiskGate:
             )
         max_notional = limits.for_symbol(symbol, "max_order_notional")
         if max_notional > 0:
-            value = self._notional(request.volume, entry_price(request, quote), spec, ctx)
+            price = entry_price(request, quote)
+            value = self._notional(request.volume, price, spec, ctx)
             if value is None:
                 return _no_rate(symbol, ctx.currency)
+            if not (_measurable(value) and price > 0):
+                return Rejection(
+                    RiskRule.ORDER_NOTIONAL,
+                    f"Max notional per order: cannot compute the notional of "
+                    f"{_lots(request.volume)} {symbol} at {price:g}; order refused",
+                    symbol,
+                )
             if _over(value, max_notional):
                 return Rejection(
                     RiskRule.ORDER_NOTIONAL,
@@ -567,9 +670,23 @@ class RiskGate:
                 symbol,
             )
         if grows and limits.max_total_exposure > 0:
+            unpriced = self._unpriced(ctx, symbol)
+            if unpriced is not None:
+                return Rejection(
+                    RiskRule.TOTAL_EXPOSURE,
+                    f"Max total exposure: cannot value the {unpriced} exposure (its quote is "
+                    f"not a price); no new exposure",
+                    symbol,
+                )
             total = self.total_exposure(ctx, symbol, after)
             if total is None:
                 return _no_rate(symbol, ccy)
+            if not _measurable(total):
+                return Rejection(
+                    RiskRule.TOTAL_EXPOSURE,
+                    f"Max total exposure: cannot compute it ({total:g} {ccy}); no new exposure",
+                    symbol,
+                )
             if _over(total, limits.max_total_exposure):
                 return Rejection(
                     RiskRule.TOTAL_EXPOSURE,
@@ -594,6 +711,13 @@ class RiskGate:
             )
         if grows:
             for rule, fraction in self._loss_fractions().items():
+                if math.isnan(fraction):
+                    return Rejection(
+                        rule,
+                        f"{rule.label}: cannot compute it, the account's equity is not a "
+                        f"number; no new exposure",
+                        symbol,
+                    )
                 if fraction >= 1:
                     return Rejection(
                         rule,
@@ -623,11 +747,25 @@ class RiskGate:
                 )
             except ValueError:
                 return _no_rate(request.symbol, ctx.currency)
+        if not _measurable(needed):
+            return Rejection(
+                RiskRule.MARGIN_LEVEL,
+                f"Min margin level: cannot compute the margin this order needs "
+                f"({needed:g} {ctx.currency}); order refused",
+                request.symbol,
+            )
+        if not (_measurable(account.margin) and math.isfinite(account.equity)):
+            return Rejection(
+                RiskRule.MARGIN_LEVEL,
+                f"Min margin level: cannot compute the margin level, the account shows "
+                f"equity {account.equity:g} and margin {account.margin:g}; order refused",
+                request.symbol,
+            )
         margin = account.margin + needed
         if margin <= 0:
             return None
         level = account.equity / margin * 100
-        if level < minimum - _EPS:
+        if not level >= minimum - _EPS:
             return Rejection(
                 RiskRule.MARGIN_LEVEL,
                 f"Min margin level: {level:,.1f} % after this order is below the limit of "
@@ -663,6 +801,14 @@ class RiskGate:
             return notional(volume, price, spec, ctx.converter(), ctx.currency)
         except ValueError:
             return None
+
+    def _unpriced(self, ctx: RiskContext, symbol: str) -> str | None:
+        """A symbol held (or this one) whose quote is not a price, if any."""
+        for name in sorted(ctx.book.symbols | {symbol}):
+            quote = ctx.quotes.get(name)
+            if quote is not None and _quote_fault(quote) is not None:
+                return name
+        return None
 
     def total_exposure(
         self, ctx: RiskContext, symbol: str | None = None, lots: float = 0.0
@@ -772,16 +918,17 @@ def _usages(gate: RiskGate, ctx: RiskContext) -> list[RuleUsage]:
         off_or(limits.stale_quote_seconds, f"{limits.stale_quote_seconds:g} s"),
     )
     watch = gate.watch
+    unknown = "unknown: the equity is not a number"
     row(
         RiskRule.DAILY_LOSS,
         off_or(limits.max_daily_loss, _money(limits.max_daily_loss, ccy)),
-        _money(watch.daily_loss, ccy),
+        _money(watch.daily_loss, ccy) if watch.equity_known else unknown,
         watch.daily_loss / limits.max_daily_loss if limits.max_daily_loss > 0 else None,
     )
     row(
         RiskRule.DRAWDOWN,
         off_or(limits.max_drawdown_pct, f"{limits.max_drawdown_pct:g} %"),
-        f"{watch.drawdown_pct:.2f} %",
+        f"{watch.drawdown_pct:.2f} %" if watch.equity_known else unknown,
         watch.drawdown_pct / limits.max_drawdown_pct if limits.max_drawdown_pct > 0 else None,
     )
     account = ctx.account
@@ -813,6 +960,7 @@ def level_of(fraction: float | None, warning: float) -> UsageLevel:
 
 
 __all__ = [
+    "FUTURE_TOLERANCE_S",
     "Book",
     "Clock",
     "EquityWatch",

@@ -49,6 +49,7 @@ from app.notify.desk import DeskState, next_summary_at
 from app.notify.formatting import Formatter, is_stop
 from app.notify.outbox import Outbox, Outgoing
 from app.notify.secret import redact, redact_everywhere
+from app.notify.strangers import StrangerLog
 from app.notify.transport import POLL_TIMEOUT_S, build_application
 from app.settings import TelegramSettings
 
@@ -92,6 +93,8 @@ class TelegramService(QObject):
             on_health=self._on_health,
             on_counters=lambda merged, dropped: self._publish_status(),
         )
+        self.strangers = StrangerLog(clock)
+        self._strangers_timer: asyncio.TimerHandle | None = None
         self.state = OFF
         self.detail = ""
         self._application: Application | None = None
@@ -114,6 +117,10 @@ class TelegramService(QObject):
 
     async def stop(self, flush_timeout_s: float = 1.0) -> None:
         """Stop in reverse order; alerts still queued get ``flush_timeout_s`` to leave."""
+        if self._strangers_timer is not None:
+            self._strangers_timer.cancel()
+            self._strangers_timer = None
+        self._tell_about_strangers(self.strangers.flush())
         self._disconnect_bus()
         if self._started and self.state == ONLINE and self.outbox.pending:
             with contextlib.suppress(TimeoutError):
@@ -325,24 +332,35 @@ class TelegramService(QObject):
         application.add_error_handler(self._on_handler_error)
 
     async def _gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Let only authorised chats through; everyone else gets silence and a log line."""
+        """Let only authorised chats through; everyone else gets silence.
+
+        Strangers are counted per chat and told at a bounded rate (``StrangerLog``):
+        a flood must not push the trader's own entries out of the event log.
+        """
         chat = update.effective_chat
         if chat is not None and chat.id in self.authorised:
             return
         user = update.effective_user
-        log.warning(
-            "Telegram: ignored an update from unauthorised chat %s (user %s)",
-            chat.id if chat else "?",
-            user.id if user else "?",
-        )
-        self._bus.log.emit(
-            LogEvent(
-                LogLevel.WARNING,
-                "telegram",
-                f"Ignored a message from unauthorised Telegram chat {chat.id if chat else '?'}",
+        report = self.strangers.record(chat.id if chat else 0, user.id if user else None)
+        if report is not None:
+            self._tell_about_strangers(report)
+        elif self.strangers.pending and self._strangers_timer is None:
+            delay = self.strangers.seconds_to_report()
+            self._strangers_timer = asyncio.get_running_loop().call_later(
+                delay, self._strangers_due
             )
-        )
         raise ApplicationHandlerStop
+
+    def _strangers_due(self) -> None:
+        self._strangers_timer = None
+        self._tell_about_strangers(self.strangers.due())
+
+    def _tell_about_strangers(self, report: str | None) -> None:
+        """One log line and one event-log row per report."""
+        if report is None:
+            return
+        log.warning("Telegram: %s", report)
+        self._bus.log.emit(LogEvent(LogLevel.WARNING, "telegram", report))
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat = update.effective_message, update.effective_chat

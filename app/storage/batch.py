@@ -74,10 +74,17 @@ class BatchWriter:
         return marker.done.wait(timeout_s)
 
     def close(self, timeout_s: float = 10.0) -> None:
-        """Write what is queued, then end the thread."""
+        """Write what is queued, end the thread, and close its connections.
+
+        Closing them matters: SQLite folds the WAL back into the database file when
+        the last connection closes, and a pooled connection left open until the
+        process exits never does that.
+        """
         if self._thread.is_alive():
             self._queue.put(_STOP, timeout=timeout_s)
             self._thread.join(timeout_s)
+        if not self._thread.is_alive():
+            self._engine.dispose()
 
     # -- the writer thread -----------------------------------------------------------
     def _run(self) -> None:

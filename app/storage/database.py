@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 
+from app.paths import not_a_file
 from app.settings import StorageSettings
+from app.storage.probe import NotAJournalFile
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HEAD = "head"
@@ -58,6 +60,7 @@ def create_db_engine(url: str, *, durable: bool = True, lock_timeout_s: float = 
         if make_url(url).get_backend_name() == "sqlite":
             return create_engine(url)
         return create_engine(url, pool_pre_ping=True)
+    sqlite_problem_before_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
     synchronous = "FULL" if durable else "NORMAL"
@@ -73,6 +76,13 @@ def create_db_engine(url: str, *, durable: bool = True, lock_timeout_s: float = 
             cursor.close()
 
     return engine
+
+
+def sqlite_problem_before_open(path: Path) -> None:
+    """Refuse a journal path that is not a regular file before SQLite touches it."""
+    kind = not_a_file(path)
+    if kind is not None:
+        raise NotAJournalFile(path, kind)
 
 
 def upgrade_schema(engine: Engine, revision: str = HEAD) -> None:

@@ -20,11 +20,13 @@ from app.engine.thread import BrokerFactory, Engine, EngineHost, JournalFactory
 from app.paths import resource_path
 from app.settings import Settings, user_settings_path
 from app.ui.dialogs.crash import CrashReporter, report_engine_failures
+from app.ui.dialogs.settings import SettingsCheck
 from app.ui.dialogs.telegram import TelegramBackend
 from app.ui.first_run import Preferences, is_first_run, show_welcome
 from app.ui.main_window import MainWindow
 from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
 from app.ui.runtime.qt_messages import route_qt_messages_to_logging
+from app.ui.runtime.quit_signals import QuitOnSignal
 from app.ui.runtime.single_instance import SingleInstance
 from app.ui.runtime.smoke import SmokeTest
 from app.ui.widgets.theme import apply_theme
@@ -60,8 +62,13 @@ def run_gui(
     telegram: TelegramHooks | None = None,
     journal_factory: JournalFactory | None = None,
     extend_engine: Callable[[TradingCore], object] | None = None,
+    settings_check: SettingsCheck | None = None,
 ) -> int:
-    """Run the terminal until its window closes; returns the process exit code."""
+    """Run the terminal until its window closes; returns the process exit code.
+
+    ``settings_check`` lets the settings dialog refuse what only the broker side
+    knows (the paper broker's symbols and volume steps), as the start does.
+    """
     if smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
@@ -133,9 +140,11 @@ def run_gui(
 
     window.closing.connect(host.stop)
     window.closing.connect(finished.set)
+    quitter = QuitOnSignal(window.close, parent=app)  # SIGTERM, Ctrl+C: as Ctrl+Q does
+    quitter.install()
     if smoke_test:
         SmokeTest(window, bus, started_at, finish).start()
-    preferences = Preferences(window, settings, user_settings_path())
+    preferences = Preferences(window, settings, user_settings_path(), settings_check)
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard focus from the first keystroke, even without a window manager
@@ -163,6 +172,7 @@ def run_gui(
 
     with loop:
         loop.run_until_complete(main())
+    quitter.uninstall()
     host.stop()
     collector.stop()
     instance.release()

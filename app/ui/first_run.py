@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
-from app.ui.dialogs.settings import SettingsDialog
+from app.ui.dialogs.settings import SettingsCheck, SettingsDialog
 from app.ui.dialogs.welcome import WelcomeDialog
 from app.ui.main_window import MainWindow
 from app.ui.widgets.theme import apply_theme
@@ -23,15 +23,22 @@ DISMISSED_KEY = "welcome/dismissed"
 class Preferences:
     """Keeps the settings the dialog edits up to date across openings."""
 
-    def __init__(self, window: MainWindow, settings: Settings, user_file: Path) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        settings: Settings,
+        user_file: Path,
+        check: SettingsCheck | None = None,
+    ) -> None:
         self.window = window
         self.settings = settings
         self.user_file = user_file
+        self.check = check
         self.dialog: SettingsDialog | None = None
         window.preferences_action.triggered.connect(self.open)
 
     def open(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self.user_file, self.window)
+        dialog = SettingsDialog(self.settings, self.user_file, self.window, check=self.check)
         dialog.accepted.connect(lambda: self._saved(dialog))
         self.dialog = dialog
         dialog.open()  # window-modal, never a nested event loop

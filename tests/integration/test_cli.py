@@ -102,3 +102,98 @@ def test_the_startup_dialog_shows_the_message(qtbot, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(QMessageBox, "exec", lambda box: seen.append(box.text()) or 0)
     show_startup_problem("journal error: The trade journal /x/journal.sqlite is damaged")
     assert seen == ["journal error: The trade journal /x/journal.sqlite is damaged"]
+
+
+# -- bad input that used to be accepted, or hung ---------------------------------------
+
+
+def _home_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A private TRADETERM_HOME, so the paper account and journal are this test's own."""
+    return {"TRADETERM_HOME": str(tmp_path / "home"), **extra}
+
+
+def test_an_environment_variable_that_names_no_setting(tmp_path: Path) -> None:
+    result = _run(env=_home_env(tmp_path, TRADETERM_RISKS__MAX_ORDER_VOLUME="1"))
+    _assert_one_line_error(
+        result, "environment", "TRADETERM_RISKS__MAX_ORDER_VOLUME", "TRADETERM_RISK__"
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_as_the_config_file_is_refused_before_reading_it(tmp_path: Path) -> None:
+    result = _run("--config", "/dev/zero", env=_home_env(tmp_path))
+    _assert_one_line_error(result, "/dev/zero", "character device")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_fifo_as_the_config_file_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "settings.toml"
+    os.mkfifo(fifo)
+    result = _run("--config", str(fifo), env=_home_env(tmp_path))
+    _assert_one_line_error(result, str(fifo), "named pipe")
+
+
+def test_a_directory_as_the_journal_path_says_it_is_a_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "journal-folder"
+    folder.mkdir()
+    result = _run(env=_home_env(tmp_path, TRADETERM_STORAGE__PATH=str(folder)))
+    _assert_one_line_error(result, str(folder), "is a directory, not a journal file")
+    assert "--fresh-journal" not in result.stderr  # it would not help
+
+
+def test_fresh_journal_never_moves_a_directory_aside(tmp_path: Path) -> None:
+    folder = tmp_path / "journal-folder"
+    (folder / "keep").mkdir(parents=True)
+    env = _home_env(tmp_path, TRADETERM_STORAGE__PATH=str(folder))
+    result = _run("--fresh-journal", env=env)
+    _assert_one_line_error(result, str(folder), "is a directory", "only a journal file")
+    assert (folder / "keep").is_dir()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("journal-folder")] == [
+        "journal-folder"
+    ]
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
+def test_a_device_as_the_journal_path_says_it_is_a_device(tmp_path: Path) -> None:
+    result = _run(env=_home_env(tmp_path, TRADETERM_STORAGE__PATH="/dev/null"))
+    _assert_one_line_error(result, "/dev/null", "is a character device, not a journal file")
+    result = _run("--fresh-journal", env=_home_env(tmp_path, TRADETERM_STORAGE__PATH="/dev/null"))
+    _assert_one_line_error(result, "/dev/null", "only a journal file")
+    assert Path("/dev/null").exists()
+
+
+def test_a_default_volume_off_the_paper_brokers_volume_step(tmp_path: Path) -> None:
+    config = tmp_path / "volume.toml"
+    config.write_text("[ui]\ndefault_volume = 0.015\n")
+    result = _run("--config", str(config), env=_home_env(tmp_path))
+    _assert_one_line_error(result, "ui.default_volume", "0.015", "step 0.01")
+
+
+def _damaged_paper_account(tmp_path: Path) -> Path:
+    path = tmp_path / "home" / "data" / "paper-account.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"version": 1, "balance": ')  # cut off mid-write by a crash
+    return path
+
+
+def test_a_damaged_paper_account_stops_the_start_with_the_way_out(tmp_path: Path) -> None:
+    path = _damaged_paper_account(tmp_path)
+    result = _run(env=_home_env(tmp_path))
+    _assert_one_line_error(result, str(path), "damaged", "tradeterm --fresh-paper-account")
+    assert path.read_text() == '{"version": 1, "balance": '  # untouched
+
+
+def test_the_smoke_test_does_not_hang_on_a_damaged_paper_account(tmp_path: Path) -> None:
+    path = _damaged_paper_account(tmp_path)
+    result = _run("--smoke-test", env=_home_env(tmp_path))
+    _assert_one_line_error(result, str(path), "damaged")
+
+
+def test_fresh_paper_account_moves_the_damaged_file_aside_and_trades(tmp_path: Path) -> None:
+    path = _damaged_paper_account(tmp_path)
+    result = _run("--fresh-paper-account", "--smoke-test", env=_home_env(tmp_path), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "smoke test ok" in result.stdout
+    [backup] = path.parent.glob("paper-account.json.*.bak")
+    assert backup.read_text() == '{"version": 1, "balance": '  # kept, never deleted
+    assert f"the old one is kept as {backup}" in result.stderr

@@ -6,12 +6,15 @@ closing positions with a tiny daily loss limit walks the account into it.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.brokers.base import BrokerEvents
 from app.brokers.sim.broker import SimBroker
 from app.domain.commands import (
     CloseAll,
@@ -23,6 +26,7 @@ from app.domain.commands import (
     new_client_id,
 )
 from app.domain.enums import OrderSource, OrderStatus, Side, TradingState
+from app.domain.market import Tick
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
 from app.domain.risk_limits import RiskLimits, RiskRule
 from app.domain.trading import OrderRequest
@@ -173,3 +177,78 @@ def test_kill_switch_flatten_and_explicit_resume(qtbot: QtBot, risky_engine: Run
     assert breach.message == "Max volume per order: 3 lots exceeds the limit of 2 lots for EURUSD"
     bus.command.emit(CloseAll(None, OrderSource.TICKET))  # nothing open: says so, no error
     qtbot.waitUntil(lambda: any("no open positions" in e.message for e in seen.logs), timeout=5000)
+
+
+# -- quotes that cannot be trusted ---------------------------------------------------
+
+
+class TamperedFeed(SimBroker):
+    """The paper broker, but from a moment on the engine sees ``replacement`` for EURUSD.
+
+    The broker keeps its own good prices, as a real one would while its feed to us
+    is broken; every EURUSD tick the engine gets is the replacement (``once``:
+    only the first, then none).
+    """
+
+    replacement: Tick | None = None
+    once = False
+    _sent = False
+
+    def poll(self) -> BrokerEvents:
+        events = super().poll()
+        bad = self.replacement
+        if bad is not None:
+            events.ticks = [t for t in events.ticks if t.symbol != bad.symbol]
+            if not (self.once and self._sent):
+                events.ticks.append(bad)
+                self._sent = True
+        return events
+
+
+def _tampered_engine(qtbot: QtBot, limits: RiskLimits) -> tuple[RunningEngine, TamperedFeed]:
+    feed = TamperedFeed(seed=3, ticks_per_second=40, history_bars=200)
+    bus = EventBus()
+    running = start_recorded(qtbot, bus, Engine(bus, lambda: feed, risk_limits=limits))
+    return running, feed
+
+
+def _refused(qtbot: QtBot, running: RunningEngine, request: OrderRequest) -> str:
+    running.bus.command.emit(SubmitOrder(request))
+    qtbot.waitUntil(lambda: _final(running.seen, request.client_id) is not None, timeout=5000)
+    assert _final(running.seen, request.client_id) is OrderStatus.REJECTED
+    return next(
+        u.reason
+        for u in running.seen.orders
+        if u.client_id == request.client_id and u.status is OrderStatus.REJECTED
+    )
+
+
+@pytest.mark.parametrize("bid", [math.nan, 0.0, -1.0])
+def test_a_quote_that_is_not_a_price_never_opens_a_way_around_the_notional_limit(
+    qtbot: QtBot, bid: float
+) -> None:
+    running, feed = _tampered_engine(qtbot, RiskLimits(max_order_notional=200_000))
+    try:
+        assert "Max notional per order" in _refused(qtbot, running, _buy(3.0))  # ~325,000 USD
+        feed.replacement = Tick("EURUSD", int(time.time() * 1000), bid, bid)
+        qtbot.wait(300)  # several polls: the tampered quote has reached the engine
+        _refused(qtbot, running, _buy(3.0))  # still refused, whatever the reason says
+        assert not any(f.client_id for f in running.seen.fills)
+    finally:
+        assert running.host.stop()
+
+
+def test_a_tick_from_a_year_ahead_leaves_no_market_order_without_a_fresh_quote(
+    qtbot: QtBot,
+) -> None:
+    running, feed = _tampered_engine(qtbot, RiskLimits(stale_quote_seconds=1.0))
+    try:
+        year_ahead = time.time() + 365 * 24 * 3600
+        feed.once = True
+        feed.replacement = Tick("EURUSD", int(year_ahead * 1000), 1.08, 1.08002)
+        qtbot.wait(1500)  # no EURUSD tick since: the quote is stale by now, whatever its stamp
+        reason = _refused(qtbot, running, _buy(0.1))
+        assert "Quote check" in reason or "Stale quote guard" in reason
+        assert not any(f.client_id for f in running.seen.fills)
+    finally:
+        assert running.host.stop()

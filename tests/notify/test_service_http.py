@@ -162,11 +162,40 @@ def test_a_stranger_gets_nothing_and_is_logged(
         assert h.commands == []
         assert h.api.texts_to(OTHER_TRADER) == []
         assert h.api.callback_answers == []
-        assert len([e for e in logs if "unauthorised" in e.message]) == 3
+        told = [e.message for e in logs if "unauthorised" in e.message]
+        assert told == [
+            f"Ignored a message from unauthorised Telegram chat {OTHER_TRADER}; further ones "
+            f"are counted and reported at most every 60 s"
+        ]
 
     with caplog.at_level(logging.WARNING, logger="app.notify"):
         telegram.run(scenario)
-    assert f"unauthorised chat {OTHER_TRADER}" in caplog.text
+    assert f"unauthorised Telegram chat {OTHER_TRADER}" in caplog.text
+
+
+def test_a_stranger_flooding_the_bot_costs_the_log_two_rows(
+    telegram: Telegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    logs: list[LogEvent] = []
+
+    async def scenario() -> None:
+        h = await telegram.start()
+        h.bus.log.connect(logs.append)
+        for n in range(40):
+            h.api.push_command(OTHER_TRADER + n % 3, "/flatten")
+        h.api.push_command(TRADER, "/help")  # the strangers' updates came first
+        await until(lambda: "Tradeterm commands" in h.texts())
+        assert h.commands == [] and h.api.texts_to(OTHER_TRADER) == []
+
+    with caplog.at_level(logging.WARNING, logger="app.notify"):
+        telegram.run(scenario)
+    told = [e.message for e in logs if "unauthorised" in e.message]
+    assert len(told) == 2  # the first at once; the other 39, counted, when the bot stopped
+    assert told[1] == (
+        f"Ignored 39 more messages from unauthorised Telegram chats: {OTHER_TRADER + 1} (13), "
+        f"{OTHER_TRADER + 2} (13), {OTHER_TRADER} (13)"
+    )
+    assert caplog.text.count("unauthorised") == 2
 
 
 def test_flatten_needs_a_confirmation_which_expires(telegram: Telegram) -> None:
@@ -337,5 +366,23 @@ def test_strategy_starts_failures_and_budget_halts_reach_the_phone(telegram: Tel
         assert "Strategy <b>ma_cross#3</b> halted: its loss today 60.00 reached 50.00" in text
         assert "Strategy <b>ma_cross#3</b> failed: failed in on_bar: KeyError: 'x'" in text
         assert text.count("ma_cross#3") == 3
+
+    telegram.run(scenario)
+
+
+def test_counted_strangers_are_told_when_the_interval_ends_without_more_updates(
+    telegram: Telegram,
+) -> None:
+    async def scenario() -> None:
+        h = await telegram.start()
+        h.service.strangers.interval_s = 0.3
+        logs: list[LogEvent] = []
+        h.bus.log.connect(logs.append)
+        for _ in range(3):
+            h.api.push_command(OTHER_TRADER, "/status")
+        await until(lambda: len([e for e in logs if "unauthorised" in e.message]) == 2)
+        assert logs[-1].message == (
+            f"Ignored 2 more messages from unauthorised Telegram chats: {OTHER_TRADER} (2)"
+        )
 
     telegram.run(scenario)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 
 from app.storage import Journal, JournalUnavailable, check_journal, move_aside
 from app.storage.database import sqlite_url
@@ -174,3 +175,101 @@ def test_fresh_journal_refuses_a_server_database() -> None:
 
     with pytest.raises(StorageError, match="only applies to the SQLite journal"):
         check_journal("postgresql+psycopg://u:secret@db.example/j", fresh=True)
+
+
+# -- what is at the path, and a full disk --------------------------------------------
+
+
+def test_a_journal_path_that_is_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    from app.storage.failures import describe_failure
+    from app.storage.probe import sqlite_problem
+
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    problem = sqlite_problem(folder)
+    assert problem is not None
+    message = describe_failure(sqlite_url(folder), problem)
+    assert message == (
+        f"The trade journal path {folder} is a directory, not a journal file: set [storage] "
+        f"path to a file such as {folder / 'journal.sqlite'}"
+    )
+    with pytest.raises(JournalUnavailable) as info:
+        Journal.open(sqlite_url(folder))  # the engine thread's open says the same
+    assert str(info.value) == message
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
+def test_a_device_as_the_journal_is_never_opened(tmp_path: Path) -> None:
+    from app.storage.failures import describe_failure
+    from app.storage.probe import sqlite_problem
+
+    device = Path("/dev/null")
+    problem = sqlite_problem(device)
+    assert problem is not None  # an empty device reads as an empty database otherwise
+    assert "is a character device, not a journal file" in describe_failure(
+        sqlite_url(device), problem
+    )
+    assert not Path("/dev/null-journal").exists() and not Path("/dev/null-wal").exists()
+
+
+def test_a_journal_folder_that_is_a_file_is_named_as_one(tmp_path: Path) -> None:
+    from app.storage.failures import describe_failure
+    from app.storage.probe import sqlite_problem
+
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    path = blocker / "journal.sqlite"
+    problem = sqlite_problem(path)
+    assert problem is not None
+    message = describe_failure(sqlite_url(path), problem)
+    assert f"{blocker} is a file, not a folder" in message and str(path) in message
+    assert "--fresh-journal" not in message
+
+
+def test_fresh_journal_moves_aside_only_a_regular_file(tmp_path: Path) -> None:
+    from app.storage import StorageError
+
+    folder = tmp_path / "journal.sqlite"
+    (folder / "inside").mkdir(parents=True)
+    with pytest.raises(StorageError) as info:
+        move_aside(folder)
+    assert str(info.value) == (
+        f"The trade journal path {folder} is a directory, not a journal file; "
+        f"{'--fresh-journal'} moves aside only a journal file: set [storage] path to a file"
+    )
+    assert (folder / "inside").is_dir() and list(tmp_path.iterdir()) == [folder]
+
+
+def _fill_the_disk(journal: Journal) -> None:
+    """Let SQLite grow the file by no more pages: what it answers when the disk is full."""
+    engine = journal._engine
+    engine.dispose()
+
+    @sqlalchemy_event.listens_for(engine, "connect")
+    def _no_more_pages(dbapi_connection: object, _record: object) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count = {pages}")
+        cursor.close()
+
+
+def test_a_full_disk_says_the_disk_is_full_and_not_to_start_fresh(tmp_path: Path) -> None:
+    from app.domain.enums import Side
+    from app.domain.trading import OrderRequest
+    from app.storage import StorageError
+
+    path = tmp_path / "journal.sqlite"
+    journal = Journal.open(sqlite_url(path))
+    try:
+        _fill_the_disk(journal)
+        with pytest.raises(StorageError) as info:
+            for n in range(2_000):  # each intent takes room; the file may not grow
+                journal.record_intent(
+                    OrderRequest(f"full-{n}", "EURUSD", Side.BUY, 0.1, comment="x" * 30)
+                )
+    finally:
+        journal.close()
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    assert "the disk is full" in message and "free some space" in message
+    assert "--fresh-journal" not in message  # a fresh journal would not fit either

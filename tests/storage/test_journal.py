@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -215,3 +216,18 @@ def test_a_full_batch_queue_drops_rows_and_says_so_instead_of_growing(db_url: st
     finally:
         release.set()
         journal.close()
+
+
+def test_closing_the_journal_writes_batched_rows_and_folds_the_wal_back(tmp_path: Path) -> None:
+    from app.storage.database import sqlite_url
+
+    path = tmp_path / "journal.sqlite"
+    journal = Journal.open(sqlite_url(path))
+    journal.log_event(LogEvent(LogLevel.INFO, "test", "the last row before quitting"))
+    journal.close()  # what a clean quit does: no flush first
+    assert not (tmp_path / "journal.sqlite-wal").exists()  # every connection closed
+    again = Journal.open(sqlite_url(path))
+    try:
+        assert "the last row before quitting" in [e.message for e in again.events()]
+    finally:
+        again.close()

@@ -99,6 +99,25 @@ def test_declined_confirmation_and_invalid_text_send_nothing(
     assert d.sent == [] and d.broker.calls == [] and len(d.confirmations) == 1
 
 
+def test_a_thousands_comma_sends_nothing_from_the_line_or_the_form(
+    qtbot: QtBot, desk: Callable[..., Desk]
+) -> None:
+    d = desk()
+    type_command(qtbot, d, "buy 1,000 eurusd")
+    assert "'1,000' is ambiguous" in d.window.ticket.preview.text()
+    enter(qtbot)
+    assert "'1,000' is ambiguous" in d.window.ticket.error.text()
+    qtbot.keyClick(focused(), Qt.Key.Key_Escape)
+    volume = d.window.ticket.volume
+    volume.setFocus()
+    qtbot.keyClick(volume, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(volume, "1,000")  # the same word in the form's volume field
+    assert "'1,000' is ambiguous" in d.window.ticket.error.text()
+    d.window.ticket.submit()
+    qtbot.wait(300)
+    assert d.sent == [] and d.broker.calls == [] and d.confirmations == []
+
+
 def test_history_up_down_and_symbol_completion(qtbot: QtBot, desk: Callable[..., Desk]) -> None:
     d = desk(one_click=True)
     line = d.window.ticket.command

@@ -205,3 +205,26 @@ def test_live_figures_restyle_only_when_their_colour_changes(qtbot: QtBot) -> No
     account.update_account(AccountState("USD", 10_000, 10_005, 0, 10_000, 5.0, 5.0, 100))
     assert "HALTED" in panel.banner.text()
     assert banner.count == 2 and pnl.count == 2  # a new state, a profit: restyled once each
+
+
+def test_limits_dialog_reads_a_comma_as_the_command_line_does(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    t = make_terminal()
+    w = t.window
+    sent: list[object] = []
+    t.bus.command.connect(sent.append)
+    w.risk_limits_action.trigger()
+    dialog = w.risk_dialog
+    assert dialog is not None
+    dialog.numbers["max_order_notional"].setText("500,000")  # 500 thousand, or 500.000?
+    dialog.accept()
+    assert dialog.isVisible()
+    assert "Max notional per order: '500,000' is ambiguous" in dialog.error.text()
+    assert not any(isinstance(c, UpdateRiskLimits) for c in sent)
+    dialog.numbers["max_order_notional"].setText("500000")
+    dialog.numbers["max_order_volume"].setText("1,5")  # a decimal comma: 1.5 lots, never 15
+    dialog.accept()
+    assert not dialog.isVisible()
+    update = next(c for c in sent if isinstance(c, UpdateRiskLimits))
+    assert update.limits.max_order_volume == 1.5

@@ -99,3 +99,41 @@ def test_user_comments_survive_an_update(tmp_path: Path) -> None:
     text = target.read_text()
     assert "# my desk setup" in text and "# big account" in text
     assert tomllib.loads(text)["sim"]["balance"] == 60000.0
+
+
+def test_an_allowed_symbol_that_is_not_configured_is_refused_beside_its_field(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    target = tmp_path / "settings.toml"
+    dialog = SettingsDialog(Settings(), target)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    allowed = _field(dialog, "risk.allowed_symbols")
+    assert isinstance(allowed, QLineEdit)
+    allowed.setText("EURUSD, EURUSDD")
+    assert not dialog.save()
+    assert not target.exists()
+    error = {e.key: e.error for f in dialog.forms for e in f.editors}["risk.allowed_symbols"]
+    assert not error.isHidden() and "EURUSDD is not one of the configured symbols" in error.text()
+
+
+def test_a_default_volume_the_paper_broker_cannot_trade_is_refused(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from app.brokers.registry import settings_problem  # what the app hands the dialog
+
+    target = tmp_path / "settings.toml"
+    dialog = SettingsDialog(Settings(), target, check=settings_problem)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    volume = _field(dialog, "ui.default_volume")
+    assert isinstance(volume, QLineEdit)
+    volume.setText("0.015")
+    assert not dialog.save()
+    assert not target.exists()
+    error = {e.key: e.error for f in dialog.forms for e in f.editors}["ui.default_volume"]
+    assert not error.isHidden() and "not a multiple of the step 0.01" in error.text()
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Window"
+    volume.setText("0.02")
+    assert dialog.save()  # a volume on the step is saved
+    assert tomllib.loads(target.read_text()) == {"ui": {"default_volume": 0.02}}

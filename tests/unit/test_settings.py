@@ -283,7 +283,7 @@ def test_missing_config_file(user_dir: Path, tmp_path: Path) -> None:
 
 def test_config_path_is_a_directory(user_dir: Path, tmp_path: Path) -> None:
     _, message = error_of(user_dir, config=tmp_path)
-    assert message.startswith(f"settings error in {tmp_path}: cannot read file")
+    assert message == f"settings error in {tmp_path}: is a directory, not a settings file"
 
 
 def test_several_problems_are_counted(user_dir: Path) -> None:

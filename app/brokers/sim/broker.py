@@ -23,7 +23,13 @@ from app.brokers.base import (
     ExecutionReport,
     TransientBrokerError,
 )
-from app.brokers.sim.state import SimAccountState, SimOrderRecord, load_state, save_state
+from app.brokers.sim.state import (
+    SimAccountState,
+    SimOrderRecord,
+    discard_unfinished_writes,
+    load_state,
+    save_state,
+)
 from app.domain.bars import aggregate_rates
 from app.domain.enums import OrderStatus, OrderType, Side, TimeInForce
 from app.domain.market import Tick
@@ -763,6 +769,8 @@ class SimBroker:
         save_state(self._state_path, state)
 
     def _load(self) -> None:
+        if self._state_path is not None:
+            discard_unfinished_writes(self._state_path)
         state = load_state(self._state_path) if self._state_path is not None else None
         if state is None:
             return

@@ -4,23 +4,28 @@ A real broker remembers every order after the terminal dies; the paper broker
 must too, or crash recovery would have nothing to reconcile against. The file is
 JSON, replaced atomically (write a temp file, fsync, ``os.replace``, fsync the
 folder): after a crash it holds either the old state or the new one, never half.
+A temp file left by a kill mid-write is deleted at the next connect; a damaged
+file stops the start (``tradeterm --fresh-paper-account`` sets it aside).
 """
 
 from __future__ import annotations
 
 import enum
+import glob
 import json
 import os
 import tempfile
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from app.domain.enums import OrderStatus
 from app.domain.trading import Fill, OrderRequest, Position, WorkingOrder
+from app.paths import not_a_file
 
 FORMAT_VERSION = 1
 T = TypeVar("T")
@@ -79,13 +84,20 @@ def save_state(path: Path, state: SimAccountState) -> None:
 
 
 def load_state(path: Path) -> SimAccountState | None:
-    """The saved state, ``None`` if there is none; ``ValueError`` if the file is damaged."""
+    """The saved state, ``None`` if there is none; ``ValueError`` (one line naming the
+    file) if it is damaged or is not a file at all."""
+    kind = not_a_file(path)
+    if kind is not None:
+        raise ValueError(f"The paper account file {path} is {kind}, not a paper account file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"the paper account file {path} cannot be read: {exc}") from None
+    except ValueError as exc:  # not JSON, cut short, or not UTF-8 text
+        raise ValueError(f"The paper account file {path} is damaged ({_first_line(exc)})") from None
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ValueError(f"The paper account file {path} cannot be read ({reason})") from None
     try:
         if data.get("version") != FORMAT_VERSION:
             raise ValueError(f"unknown format version {data.get('version')!r}")
@@ -102,8 +114,45 @@ def load_state(path: Path) -> SimAccountState | None:
             history=[_decode(SimOrderRecord, h) for h in data["history"]],
             deals=[_decode(Fill, d) for d in data["deals"]],
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"the paper account file {path} is damaged: {exc}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"The paper account file {path} is damaged ({_first_line(exc)})") from None
+
+
+def discard_unfinished_writes(path: Path) -> list[Path]:
+    """Delete the temp files of saves that never finished (the process was killed mid-write).
+
+    ``save_state`` writes ``<name>.<random>.tmp`` and renames it over the file; a
+    kill before the rename leaves the temp file behind, and the file itself still
+    holds the last complete state. Call only from the process that owns the file
+    (the single running terminal), at connect, before it saves anything.
+    """
+    removed = []
+    for leftover in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
+        try:
+            leftover.unlink()
+        except OSError:
+            continue  # not ours to explain: the next start tries again
+        removed.append(leftover)
+    return removed
+
+
+def set_aside(path: Path, now: datetime | None = None) -> Path | None:
+    """Rename ``path`` to ``<name>.<time>.bak`` (never deletes); ``None`` if there is none."""
+    if not path.exists():
+        return None
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{stamp}.bak")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.{stamp}-{counter}.bak")
+    path.rename(target)
+    return target
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
 
 
 def _decode(cls: type[T], data: dict[str, Any]) -> T:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.command_parser import typed_number
 from app.domain.risk_limits import WEEKDAYS, RiskLimits, SymbolLimits, TradingHours, parse_window
 from app.ui.widgets.theme import LOSS
 
@@ -109,11 +110,10 @@ class RiskLimitsDialog(QDialog):
         values: dict[str, object] = {}
         labels = dict(NUMBER_FIELDS)
         for name, edit in self.numbers.items():
-            text = edit.text().strip().replace(",", "")
-            try:
-                number = float(text)
-            except ValueError:
-                problems.append(f"{labels[name]}: {edit.text()!r} is not a number")
+            # The command line's reading: "1,5" is 1.5 (never 15), "1,000" is refused.
+            number, problem = typed_number(edit.text(), "")
+            if number is None:
+                problems.append(f"{labels[name]}: {problem or f'{edit.text()!r} is not a number'}")
                 continue
             if not math.isfinite(number):
                 problems.append(f"{labels[name]}: must be a finite number")
@@ -164,7 +164,10 @@ class RiskLimitsDialog(QDialog):
 
 
 def _number_text(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """Plain digits, never ``1e+06``: the field is read back with the command line's rules."""
+    if not isinstance(value, float):
+        return str(value)
+    return f"{value:.10f}".rstrip("0").rstrip(".") or "0"
 
 
 def _overrides_text(limits: RiskLimits) -> str:

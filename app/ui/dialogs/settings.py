@@ -8,7 +8,7 @@ the MT5 password and the Telegram token live in the OS keyring or environment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,22 @@ SECTIONS = ("broker", "sim", "mt5", "risk", "telegram", "ui", "engine", "storage
 _TITLES = {"sim": "Paper account", "mt5": "MetaTrader 5", "ui": "Window", "risk": "Risk limits"}
 
 
+SettingsCheck = Callable[[Settings], str | None]
+"""Checks valid settings against what only the running setup knows (the paper broker's
+symbols and volume steps); returns ``"dotted.key: problem"`` or None."""
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, current: Settings, user_file: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        current: Settings,
+        user_file: Path,
+        parent: QWidget | None = None,
+        *,
+        check: SettingsCheck | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._check = check
         self.setWindowTitle("Settings")
         self.setObjectName("settings_dialog")
         self.resize(640, 620)
@@ -84,6 +97,10 @@ class SettingsDialog(QDialog):
             editor.error.hide()
         try:
             new = settings_from_dict(self.edited_data())
+            problem = self._check(new) if self._check is not None else None
+            if problem is not None:
+                key, _, message = problem.partition(": ")
+                raise ConfigError.single(message or problem, key=key if message else None)
         except ConfigError as exc:
             self._show_problems(exc)
             return False

@@ -31,7 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.command_parser import ParseContext, ParsedCommand, ParseError, parse
+from app.domain.command_parser import (
+    ParseContext,
+    ParsedCommand,
+    ParseError,
+    parse,
+    typed_number,
+)
 from app.domain.enums import OrderSource, OrderStatus, OrderType, Side, TimeInForce
 from app.domain.market import Tick
 from app.domain.normalize import step_volume
@@ -58,16 +64,17 @@ HISTORY_LIMIT = 200
 
 
 def parse_number(text: str, what: str, *, optional: bool) -> tuple[float | None, str | None]:
-    """Read a number typed by a person: '0.5', '0,5', ' 1.0850 '. Returns (value, error)."""
-    cleaned = text.strip().replace(",", ".")
-    if not cleaned:
+    """Read a number typed in a form field: '0.5', '0,5', ' 1.0850 '. Returns (value, error).
+
+    The command line's own rules (``typed_number``), so a field and the line never
+    read the same text differently: a comma that may separate thousands (``1,000``)
+    is refused, and only the digits 0-9 are numbers.
+    """
+    value, problem = typed_number(text, what)
+    if problem is not None:
+        return None, problem
+    if value is None:
         return (None, None) if optional else (None, f"{what} is required")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None, f"{what} '{text.strip()}' is not a number"
-    if value != value or value in (float("inf"), float("-inf")):
-        return None, f"{what} '{text.strip()}' is not a number"
     return value, None
 
 
