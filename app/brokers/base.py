@@ -58,8 +58,9 @@ class BrokerKind:
     problem: Callable[[Settings], str | None] = lambda _settings: None
     # Its local files checked before the window opens: ``(notice, problem)``;
     # the flag asks for a fresh start (``--fresh-paper-account``).
-    prepare: Callable[[Settings, bool], tuple[str | None, str | None]] = (
-        lambda _settings, _fresh: (None, None)
+    prepare: Callable[[Settings, bool], tuple[str | None, str | None]] = lambda _settings, _fresh: (
+        None,
+        None,
     )
 
 

@@ -29,7 +29,9 @@ def _kind(settings: Settings) -> BrokerKind:
     kind = KINDS.get(settings.broker.kind)
     if kind is None:
         known = ", ".join(f'"{name}"' for name in KINDS)
-        raise BrokerUnavailable(f"broker.kind = {settings.broker.kind!r}: no such broker; use {known}")
+        raise BrokerUnavailable(
+            f"broker.kind = {settings.broker.kind!r}: no such broker; use {known}"
+        )
     return kind
 
 
