@@ -21,6 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
@@ -53,6 +54,7 @@ from app.domain.risk_limits import RiskLimits
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.domain.trading import AccountState, Fill, OrderUpdate, Position, TradeHistory, WorkingOrder
+from app.engine.budgets import Budgets
 from app.engine.clients import ClientHost
 from app.engine.conflation import FrameBuilder
 from app.engine.journal_tap import JournalTap
@@ -450,6 +452,15 @@ class TradingCore:
 
     def positions(self) -> Sequence[Position]:
         return self.portfolio.positions if self.portfolio is not None else ()
+
+    @property
+    def budgets(self) -> Budgets:
+        """Each strategy instance's budget in the risk gate."""
+        return self.gate.budgets
+
+    def trading_day_start(self) -> datetime:
+        """When the current trading day began, by the risk limits' reset time."""
+        return self.gate.watch.day_start(self.gate.limits)
 
     def working_orders(self) -> Sequence[WorkingOrder]:
         return self.portfolio.orders if self.portfolio is not None else ()

@@ -49,7 +49,7 @@ from app.strategies.params import ParamError
 from app.strategies.runner import StrategyRunner
 
 if TYPE_CHECKING:
-    from app.engine.core import TradingCore
+    from app.engine.extensions import EngineServices
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ STATUS_REFRESH_MS = 1000
 class StrategyHost(EngineClient):
     name = "strategies"
 
-    def __init__(self, core: TradingCore, load_catalog: Callable[[], Catalog]) -> None:
+    def __init__(self, core: EngineServices, load_catalog: Callable[[], Catalog]) -> None:
         self._core = core
         self._load_catalog = load_catalog
         self.catalog = Catalog()
@@ -110,7 +110,7 @@ class StrategyHost(EngineClient):
             for config, state in restored:
                 self._keep(config, state)
                 today, total, trades = results.get(config.number, (0.0, 0.0, 0))
-                self._core.gate.budgets.restore(config.number, today, total)
+                self._core.budgets.restore(config.number, today, total)
                 self._trades[config.name] = trades
             if restored:
                 names = ", ".join(c.name for c, _ in restored)
@@ -205,7 +205,7 @@ class StrategyHost(EngineClient):
         if not self._record(new):
             return
         self.configs[command.name] = new
-        self._core.gate.budgets.set(new.number, new.budget, new.name)
+        self._core.budgets.set(new.number, new.budget, new.name)
         self._say(LogLevel.INFO, f"Strategy {new.name} changed: {_params_text(params)}")
         self._publish(new.name, force=True)
 
@@ -235,7 +235,7 @@ class StrategyHost(EngineClient):
             trades=old.trades if old is not None else self._trades.get(name, 0),
         )
         self.runners[name] = runner
-        budgets = self._core.gate.budgets
+        budgets = self._core.budgets
         budgets.set(config.number, config.budget, name)
         budgets.activate(config.number)
         self._core.clients.detach(name)
@@ -304,7 +304,7 @@ class StrategyHost(EngineClient):
     def _keep(self, config: StrategyConfig, state: dict[str, Any]) -> None:
         self.configs[config.name] = config
         self._saved_state[config.name] = state
-        self._core.gate.budgets.set(config.number, config.budget, config.name)
+        self._core.budgets.set(config.number, config.budget, config.name)
 
     def _record(self, config: StrategyConfig, *, detached: bool = False) -> bool:
         journal = self._core.journal
@@ -338,7 +338,7 @@ class StrategyHost(EngineClient):
     def _status(
         self, config: StrategyConfig, runner: StrategyRunner | None, *, detached: bool = False
     ) -> StrategyStatus:
-        budget = self._core.gate.budgets.get(config.number)
+        budget = self._core.budgets.get(config.number)
         positions = [p for p in self._core.positions() if p.owner == config.number]
         return StrategyStatus(
             config,
@@ -377,8 +377,7 @@ class StrategyHost(EngineClient):
         return "; ".join(problems) if problems else None
 
     def _day_start(self) -> Any:
-        gate = self._core.gate
-        return gate.watch.day_start(gate.limits)
+        return self._core.trading_day_start()
 
     def _refuse(self, message: str) -> None:
         self._say(LogLevel.WARNING, f"Refused: {message}")

@@ -9,10 +9,10 @@ from app.strategies.catalog import USER_FOLDER, load_catalog
 from app.strategies.host import StrategyHost
 
 if TYPE_CHECKING:
-    from app.engine.core import TradingCore
+    from app.engine.extensions import EngineServices
 
 
-def install_strategies(core: TradingCore, data_dir: Path | None) -> StrategyHost:
+def install_strategies(core: EngineServices, data_dir: Path | None) -> StrategyHost:
     """Strategies for ``core``: built-ins, ``<data_dir>/strategies/*.py`` and installed packages.
 
     The catalogue loads when the engine starts, in its thread: user files are

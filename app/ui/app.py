@@ -32,7 +32,7 @@ from app.ui.runtime.smoke import SmokeTest
 from app.ui.widgets.theme import apply_theme
 
 if TYPE_CHECKING:
-    from app.engine.core import TradingCore
+    from app.engine.extensions import EngineServices
 
 
 class TelegramCompanion(Protocol):
@@ -61,7 +61,7 @@ def run_gui(
     smoke_test: bool = False,
     telegram: TelegramHooks | None = None,
     journal_factory: JournalFactory | None = None,
-    extend_engine: Callable[[TradingCore], object] | None = None,
+    extend_engine: Callable[[EngineServices], object] | None = None,
     settings_check: SettingsCheck | None = None,
 ) -> int:
     """Run the terminal until its window closes; returns the process exit code.

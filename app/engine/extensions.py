@@ -1,0 +1,48 @@
+"""What a package above the engine may use of it: the engine's services, never the broker.
+
+The strategy host (and, in the same way, any engine extension) is handed the
+engine through this protocol only. It attaches clients, registers the
+commands it owns, keeps budgets, reads the book and the journal, and publishes
+facts — all on the engine thread. The broker itself is not part of it: every
+order an extension's clients send goes down the order road like the ticket's.
+``TradingCore`` provides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from app.domain.enums import LogLevel
+from app.domain.symbols import SymbolSpec
+from app.domain.trading import Position, WorkingOrder
+from app.engine.budgets import Budgets
+from app.engine.clients import ClientHost
+
+if TYPE_CHECKING:
+    from app.storage.journal import Journal
+
+
+class EngineServices(Protocol):
+    clients: ClientHost
+    command_handlers: dict[type, Callable[[Any], None]]
+    journal: Journal | None
+    specs: dict[str, SymbolSpec]
+
+    @property
+    def budgets(self) -> Budgets: ...
+
+    def trading_day_start(self) -> datetime: ...
+    def positions(self) -> Sequence[Position]: ...
+    def working_orders(self) -> Sequence[WorkingOrder]: ...
+    def publish(self, fact: object) -> None: ...
+    def journal_write(self, action: Callable[[Journal], object]) -> None: ...
+    def say(
+        self,
+        level: LogLevel,
+        message: str,
+        client_id: str | None = None,
+        *,
+        source: str = ...,
+    ) -> None: ...
