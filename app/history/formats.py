@@ -62,14 +62,23 @@ class Layout:
     @property
     def description(self) -> str:
         what = "bar" if self.kind is Kind.BARS else "tick"
-        return f"MetaTrader 5 {what} export" if self.mt5 else f"CSV {what}s"
+        return f"MetaTrader 5 {what} export" if self.mt5 else f"CSV {what} file"
 
     def column_label(self, field: str) -> str:
         return self.header[self.columns[field]]
 
 
 def normalise(name: str) -> str:
-    return name.strip().strip("<>").strip().lower().replace(" ", "_").replace("-", "_")
+    return (
+        name.strip()
+        .strip("\"'")
+        .strip()
+        .strip("<>")
+        .strip()
+        .lower()
+        .replace(" ", "_")
+        .replace("-", "_")
+    )
 
 
 def delimiter_of(header: str) -> str | None:

@@ -61,7 +61,7 @@ def characters(strings: pa.Array | pa.ChunkedArray, width: int) -> tuple[np.ndar
 def _digits(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Digit values of an ``(n, k)`` block of characters and whether all k are digits."""
     values = chars - np.uint8(48)  # wraps below '0', so every non-digit is > 9
-    valid: np.ndarray = (values <= 9).all(axis=1)
+    valid = np.asarray((values <= 9).all(axis=1))
     return values, valid
 
 

@@ -54,7 +54,6 @@ from app.history.schema import (
     BAR_DTYPE,
     TICK_DTYPE,
     fill_from_tables,
-    schema_for,
     stored_times,
     time_field,
     to_table,
@@ -194,7 +193,7 @@ class HistoryStore:
             info = self._series_info(where)
             if info is not None:
                 found.append(info)
-        order = {tf.name: tf.seconds for tf in Timeframe} | {TICKS: 0}
+        order = {tf.name: tf.seconds for tf in Timeframe} | {TICKS: 10**9}  # ticks last
         return sorted(found, key=lambda i: (i.symbol, order.get(i.series, 0)))
 
     def info(self, symbol: str, series: Timeframe | str) -> SeriesInfo | None:
@@ -231,20 +230,29 @@ class HistoryStore:
         end: int | None = None,
     ) -> int:
         """Write a series (or its ``[start, end]`` part) to a CSV file that ``tradeterm
-        import`` reads back; returns the rows written. The file appears whole or not at all.
+        import`` reads back; returns the rows written. The file appears whole or not
+        at all, and not at all when the range holds no data (then 0 is returned).
 
         ``start``/``end`` are epoch seconds for bars and epoch milliseconds for ticks.
         """
         where = self._where(symbol, series)
         tables = self._read_tables(where, start, end)
-        table = pa.concat_tables(tables) if tables else schema_for(_dtype_of(where)).empty_table()
+        if not tables:
+            return 0
+        table = pa.concat_tables(tables)
         if where.is_ticks:
             table = table.rename_columns(["time", *table.column_names[1:]])
+        else:  # whole seconds, not the stored milliseconds: "2017-04-19 09:00:00"
+            table = table.set_column(0, "time", table.column("time").cast(pa.timestamp("s")))
         path = Path(path)
         temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            options = pacsv.WriteOptions(quoting_style="none")
-            pacsv.write_csv(table, str(temporary), write_options=options)
+            with open(temporary, "wb") as handle:  # the header unquoted, as MT5 and pandas write it
+                handle.write((",".join(table.column_names) + "\n").encode("ascii"))
+                options = pacsv.WriteOptions(
+                    include_header=False, batch_size=65_536, quoting_style="none"
+                )
+                pacsv.write_csv(table, handle, write_options=options)
             _retry_on_windows_sharing(lambda: os.replace(temporary, path))
         except BaseException:
             temporary.unlink(missing_ok=True)
