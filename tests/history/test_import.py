@@ -204,7 +204,7 @@ def test_inconsistent_prices_and_negative_volumes_are_bad_lines(tmp_path: Path) 
 def test_an_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    with pytest.raises(ImportProblem, match="empty.csv is empty"):
+    with pytest.raises(ImportProblem, match=r"empty\.csv is empty"):
         read_export(path)
 
 
@@ -226,7 +226,7 @@ def test_a_foreign_file(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "foreign.xlsx"
     path.write_bytes(content)
     with pytest.raises(
-        ImportProblem, match="foreign.xlsx is not a MetaTrader 5 export or a CSV file"
+        ImportProblem, match=r"foreign\.xlsx is not a MetaTrader 5 export or a CSV file"
     ):
         read_export(path)
 

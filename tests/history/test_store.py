@@ -272,7 +272,7 @@ def test_a_temporary_file_left_by_a_crash_is_ignored_and_cleaned(store: HistoryS
 def test_a_damaged_file_is_reported_in_one_sentence(store: HistoryStore) -> None:
     store.write_bars("EURUSD", M1, bars("2024-01-02T00:00", 10))
     (store.root / "bars" / "EURUSD" / "M1" / "2024.parquet").write_bytes(b"not parquet")
-    with pytest.raises(HistoryError, match="EURUSD M1: the file 2024.parquet is damaged"):
+    with pytest.raises(HistoryError, match=r"EURUSD M1: the file 2024\.parquet is damaged"):
         store.read_bars("EURUSD", M1)
 
 
