@@ -353,6 +353,8 @@ def _field(
         return np.full(len(checks.failed), np.nan)
     raw = column[name]
     values, ok, empty = parse_numbers(raw)
+    if ok.all() and not empty.any() and not (integral or non_negative or maximum is not None):
+        return values  # the usual price column: every field a number
     if required:
         ok &= ~empty
     with np.errstate(invalid="ignore"):
@@ -480,9 +482,13 @@ def most_common_spacing(times: np.ndarray) -> int | None:
     steps = np.diff(times)
     if np.any(steps < 0):
         steps = np.diff(np.sort(times))
-    steps = np.sort(steps[steps > 0])
+    steps = steps[steps > 0]
     if len(steps) == 0:
         return None
+    for timeframe in Timeframe:  # the usual case, without sorting a million steps
+        if np.count_nonzero(steps == timeframe.seconds) * 2 > len(steps):
+            return timeframe.seconds
+    steps = np.sort(steps)
     run_starts = np.flatnonzero(np.r_[True, steps[1:] != steps[:-1]])
     run_lengths = np.diff(np.r_[run_starts, len(steps)])
     return int(steps[run_starts[np.argmax(run_lengths)]])

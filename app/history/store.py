@@ -65,6 +65,10 @@ _T = TypeVar("_T")
 COMPRESSION = "lz4"
 """Parquet codec: reads as fast as no compression here, files ~4x smaller than raw."""
 
+DICTIONARY_COLUMNS = ["tick_volume", "spread", "real_volume", "last", "volume", "flags"]
+"""Columns with few distinct values. Dictionary-encoding the prices as well makes bar
+files a quarter smaller but their writes twice as slow, and imports must be quick."""
+
 _META_KEY = b"tradeterm"
 _FORMAT_VERSION = 1
 _REPLACE_ATTEMPTS = 100  # Windows refuses to replace a file a reader has open: wait for it
@@ -410,7 +414,12 @@ class HistoryStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            pq.write_table(table, str(temporary), compression=COMPRESSION)
+            pq.write_table(
+                table,
+                str(temporary),
+                compression=COMPRESSION,
+                use_dictionary=[c for c in DICTIONARY_COLUMNS if c in table.column_names],
+            )
             with open(temporary, "r+b") as handle:  # Windows flushes only a writable handle
                 os.fsync(handle.fileno())
             _retry_on_windows_sharing(lambda: os.replace(temporary, path))
