@@ -174,12 +174,12 @@ def _export(
     name = series if isinstance(series, str) else series.name
     if store.info(symbol, series) is None:
         return _fail(f"nothing is stored for {symbol} {name}")
-    unit = "ticks" if ticks else "bars"
+    what = f"{symbol} ticks" if ticks else f"{symbol} {name} bars"
     written = store.export_csv(symbol, series, path, lo, hi)
     if written == 0:
         between = f" between {start or 'the start'} and {end or 'the end'}"
-        return _fail(f"no {symbol} {name} {unit}{between}; nothing was written")
-    print(f"Exported {written:,} {symbol} {name} {unit} to {path}", file=out)
+        return _fail(f"no {what}{between}; nothing was written")
+    print(f"Exported {written:,} {what} to {path}", file=out)
     return EXIT_OK
 
 
