@@ -47,6 +47,7 @@ from app.domain.timeframes import Timeframe
 from app.history import BAR_DTYPE, TICK_DTYPE, HistoryStore
 from app.history.importer import import_file, read_export
 from app.history.schema import from_tables, to_table
+from app.history.store import COMPRESSION
 
 BARS = 1_000_000
 TICKS = 10_000_000
@@ -383,7 +384,8 @@ def main() -> None:
             f"Store figures, best of {repeat} (median in brackets); machine: {os.cpu_count()} cores, shared"
         )
         print()
-        print("| Tradeterm store (Parquet lz4, files per year / per day) | time |")
+        codecs = ", ".join(f"{kind} {codec}" for kind, codec in COMPRESSION.items())
+        print(f"| Tradeterm store (Parquet: {codecs}; a file per year / per day) | time |")
         print("|---|---:|")
         print(f"| read + check 1,000,000-line MT5 export (no store) | {_ms(imported['parse'])} |")
         print(f"| import (read, check, store) | {_ms(imported['import'])} |")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -25,7 +25,8 @@ import pyarrow.csv as pacsv
 
 from app.domain.timeframes import Timeframe
 from app.history.errors import HistoryError
-from app.history.formats import Kind, Layout, TimeLayout, recognise
+from app.history.formats import Kind, Layout, TimeLayout, delimiter_of, normalise, recognise
+from app.history.layout import check_symbol
 from app.history.parsing import (
     DAY,
     parse_date_times,
@@ -79,8 +80,8 @@ class ImportSummary:
     symbol: str
     parsed: ParsedFile
     stored: int
-    first: int = field(default=0)  # epoch s, or ms for ticks
-    last: int = field(default=0)
+    first: int  # epoch s, or ms for ticks
+    last: int
 
 
 def import_file(
@@ -92,8 +93,6 @@ def import_file(
     on_error: OnError = "skip",
 ) -> ImportSummary:
     """Read ``path`` whole, then store it in one write; raises ImportProblem when bad."""
-    from app.history.layout import check_symbol
-
     check_symbol(symbol)
     parsed = read_export(path, timeframe=timeframe, on_error=on_error)
     rows = parsed.rows
@@ -152,12 +151,12 @@ def read_export(
 
 def _text_bytes(path: Path) -> bytes:
     """The file as UTF-8 bytes (MT5 may write UTF-16), or ImportProblem for non-text."""
+    if path.is_dir():
+        raise ImportProblem(f"{path} is a folder, not a file")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ImportProblem(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise ImportProblem(f"{path} is a folder, not a file") from None
     except OSError as exc:
         raise ImportProblem(f"{path} cannot be read: {exc.strerror or exc}") from None
     if data.startswith(codecs.BOM_UTF8):
@@ -185,8 +184,6 @@ def _transcode(path: Path, data: bytes, encoding: str) -> bytes:
 
 
 def _layout(path: Path, header: str, first_row: str) -> Layout:
-    from app.history.formats import delimiter_of, normalise
-
     delimiter = delimiter_of(header)
     first_values: dict[str, str] = {}
     if delimiter is not None:

@@ -79,6 +79,11 @@ class SeriesPath:
         return self.series == TICKS
 
     @property
+    def kind(self) -> str:
+        """``"ticks"`` or ``"bars"``."""
+        return TICKS if self.is_ticks else "bars"
+
+    @property
     def step_seconds(self) -> int:
         """The bar length (0 for ticks), for the gap rule."""
         return 0 if self.is_ticks else Timeframe[self.series].seconds
