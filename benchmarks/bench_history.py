@@ -380,8 +380,10 @@ def main() -> None:
             return
 
         print()
+        load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
         print(
-            f"Store figures, best of {repeat} (median in brackets); machine: {os.cpu_count()} cores, shared"
+            f"Best wall time of {repeat} runs (median; best CPU time of the process, all its "
+            f"threads); {os.cpu_count()} cores shared with other work{load}"
         )
         print()
         codecs = ", ".join(f"{kind} {codec}" for kind, codec in COMPRESSION.items())

@@ -65,6 +65,32 @@ def test_mt5_rates_arrays_are_stored_as_they_come(store: HistoryStore) -> None:
     np.testing.assert_array_equal(store.read_bars("EURUSD", M1), rates)
 
 
+def test_mt5_ticks_arrays_are_stored_with_their_real_volume(store: HistoryStore) -> None:
+    mt5_ticks = np.dtype(
+        [
+            ("time", "<i8"),
+            ("bid", "<f8"),
+            ("ask", "<f8"),
+            ("last", "<f8"),
+            ("volume", "<u8"),
+            ("time_msc", "<i8"),
+            ("flags", "<u4"),
+            ("volume_real", "<f8"),
+        ]
+    )  # what copy_ticks_range returns
+    rows = np.zeros(2, dtype=mt5_ticks)
+    rows["time_msc"] = [1_704_189_600_123, 1_704_189_600_456]
+    rows["time"] = rows["time_msc"] // 1000
+    rows["bid"], rows["ask"], rows["last"] = 1.1, 1.2, 1.15
+    rows["volume"], rows["volume_real"], rows["flags"] = 1, 1.5, 24
+    store.write_ticks("XAUUSD", rows)
+    read = store.read_ticks("XAUUSD")
+    assert read.tolist() == [
+        (1_704_189_600_123, 1.1, 1.2, 1.15, 1.5, 24),
+        (1_704_189_600_456, 1.1, 1.2, 1.15, 1.5, 24),
+    ]
+
+
 def test_ticks_round_trip(store: HistoryStore) -> None:
     written = ticks(epoch("2024-01-01T23:59:00") * 1000, 500)  # across midnight
     store.write_ticks("EURUSD", written)
