@@ -420,7 +420,7 @@ class HistoryStore:
             raise
 
 
-# -- helpers without state ---------------------------------------------------------------------
+# -- functions without state ---------------------------------------------------------------------
 
 
 def _dtype_of(where: SeriesPath) -> np.dtype:
