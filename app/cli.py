@@ -3,6 +3,10 @@
 Reads the arguments and settings, chooses the broker, then starts the GUI. Any
 problem the user can fix (a bad setting, an unavailable broker) is one line on
 stderr and exit code 2, never a traceback.
+
+Subcommands work on the history store without starting the GUI:
+``tradeterm import FILE --symbol EURUSD`` and ``tradeterm history``. They load
+pyarrow only when they run, so a plain start stays as fast as before.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import argparse  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
+from typing import TYPE_CHECKING, NoReturn  # noqa: E402
 
 from app import __version__  # noqa: E402
 
@@ -24,8 +28,15 @@ if TYPE_CHECKING:
     from app.storage.journal import Journal
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line too, like every other problem the user can fix."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="tradeterm", description="Tradeterm trading terminal")
+    parser = _Parser(prog="tradeterm", description="Tradeterm trading terminal")
     parser.add_argument(
         "--config", type=Path, help="a settings file (TOML) that overrides the others"
     )
@@ -46,11 +57,64 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="move the paper account aside (kept as <name>.<time>.bak) and start a new one",
     )
     parser.add_argument("--version", action="version", version=f"tradeterm {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    importing = commands.add_parser(
+        "import",
+        help="store bars or ticks from a MetaTrader 5 export or a CSV file",
+        description="Store bars or ticks from a MetaTrader 5 export (Symbols > Bars/Ticks > "
+        "Export) or a CSV file with a header. Bad lines are skipped and counted, or stop "
+        "the import with nothing stored (--on-error stop).",
+    )
+    importing.add_argument("file", type=Path, metavar="FILE")
+    importing.add_argument("--symbol", required=True, help="the symbol to store under, e.g. EURUSD")
+    importing.add_argument(
+        "--timeframe", help="M1, M5, M15, M30, H1, H4 or D1 (default: what the data says)"
+    )
+    importing.add_argument("--on-error", choices=("skip", "stop"), default="skip")
+
+    history = commands.add_parser(
+        "history",
+        help="list, delete or export stored history",
+        description="Without options: list what is stored (symbol, series, from, to, count, gaps).",
+    )
+    action = history.add_mutually_exclusive_group()
+    action.add_argument("--delete", metavar="SYMBOL", help="delete a symbol's history")
+    action.add_argument(
+        "--export", nargs=2, metavar=("SYMBOL", "PATH.csv"), help="write a series to a CSV file"
+    )
+    history.add_argument(
+        "--timeframe", help="the series for --delete or --export: M1 ... D1 or ticks"
+    )
+    history.add_argument(
+        "--from", dest="start", metavar="DATE", help="export from DATE (YYYY-MM-DD)"
+    )
+    history.add_argument("--to", dest="end", metavar="DATE", help="export up to DATE, inclusive")
+    history.add_argument("--gaps", action="store_true", help="list every gap under its series")
     return parser.parse_args(argv)
+
+
+def run_history_command(args: argparse.Namespace) -> int:
+    """``tradeterm import`` and ``tradeterm history``: no settings, no GUI, no broker."""
+    from app.history.commands import run_history, run_import
+
+    if args.command == "import":
+        return run_import(args.file, args.symbol, args.timeframe, args.on_error)
+    export = (args.export[0], Path(args.export[1])) if args.export else None
+    return run_history(
+        delete=args.delete,
+        export=export,
+        timeframe=args.timeframe,
+        start=args.start,
+        end=args.end,
+        gaps=args.gaps,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command is not None:
+        return run_history_command(args)
     from app.diagnostics import setup_logging
     from app.paths import user_config_dir, user_data_dir, user_log_dir
 
