@@ -22,21 +22,6 @@ if TYPE_CHECKING:
     from app.settings import Settings
 from app.domain.trading import AccountState, Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
 
-# numpy dtype of bar history, field-compatible with MetaTrader 5's rates arrays.
-RATES_DTYPE = np.dtype(
-    [
-        ("time", "<i8"),
-        ("open", "<f8"),
-        ("high", "<f8"),
-        ("low", "<f8"),
-        ("close", "<f8"),
-        ("tick_volume", "<u8"),
-        ("spread", "<i4"),
-        ("real_volume", "<u8"),
-    ]
-)
-
-
 BrokerFactory = Callable[[], "Broker"]
 """Builds the broker; called once, inside the engine thread."""
 

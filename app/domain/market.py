@@ -8,7 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+
 from app.domain.timeframes import Timeframe
+
+#: Bars as numpy rows, field for field MetaTrader 5's rates arrays (``copy_rates_*``):
+#: what brokers answer, the history store keeps and the chart and tester read.
+RATES_DTYPE = np.dtype(
+    [
+        ("time", "<i8"),  # bar open time, epoch seconds
+        ("open", "<f8"),
+        ("high", "<f8"),
+        ("low", "<f8"),
+        ("close", "<f8"),
+        ("tick_volume", "<u8"),
+        ("spread", "<i4"),  # points
+        ("real_volume", "<u8"),
+    ]
+)
 
 
 def utc_from_msc(time_msc: int) -> datetime:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
-from app.brokers.base import RATES_DTYPE, Broker, BrokerError, BrokerInfo, TransientBrokerError
+from app.brokers.base import Broker, BrokerError, BrokerInfo, TransientBrokerError
 from app.domain.commands import (
     CancelAll,
     CancelOrder,
@@ -47,7 +47,7 @@ from app.domain.commands import (
 )
 from app.domain.enums import ConnectionStatus, LogLevel, OrderSource, OrderStatus, TradingState
 from app.domain.frame import MarketFrame
-from app.domain.market import Bar, BarHistory, Tick
+from app.domain.market import RATES_DTYPE, Bar, BarHistory, Tick
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskSnapshot
 from app.domain.risk_limits import RiskLimits

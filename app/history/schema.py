@@ -15,18 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-BAR_DTYPE = np.dtype(
-    [
-        ("time", "<i8"),  # bar open time, epoch seconds, on the clock the data came with
-        ("open", "<f8"),
-        ("high", "<f8"),
-        ("low", "<f8"),
-        ("close", "<f8"),
-        ("tick_volume", "<u8"),
-        ("spread", "<i4"),  # points
-        ("real_volume", "<u8"),
-    ]
-)
+from app.domain.market import RATES_DTYPE
+
+BAR_DTYPE = RATES_DTYPE  # the domain's bar rows, as brokers answer them
 
 TICK_DTYPE = np.dtype(
     [

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.brokers.base import RATES_DTYPE
+from app.domain.market import RATES_DTYPE
 from app.domain.timeframes import Timeframe
 from app.history import BAR_DTYPE, TICK_DTYPE, TICKS, HistoryError, HistoryStore
 from app.history.importer import read_export

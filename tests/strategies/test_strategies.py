@@ -124,7 +124,7 @@ class Desk:
 def _history(count: int, *, end: int) -> Any:
     import numpy as np
 
-    from app.brokers.base import RATES_DTYPE
+    from app.domain.market import RATES_DTYPE
 
     rates = np.zeros(count, dtype=RATES_DTYPE)
     rates["time"] = end - 60 * np.arange(count, 0, -1)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.brokers.base import RATES_DTYPE
 from app.domain.bars import aggregate_rates
-from app.domain.market import Bar, Tick
+from app.domain.market import RATES_DTYPE, Bar, Tick
 from app.domain.timeframes import Timeframe
 from tests.reference_bars import BarBuilder
 

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.brokers.base import RATES_DTYPE
-from app.domain.market import Bar, Tick
+from app.domain.market import RATES_DTYPE, Bar, Tick
 from app.domain.timeframes import Timeframe
 from app.engine.market_data import MarketData, SymbolBars
 from tests.reference_bars import BarBuilder

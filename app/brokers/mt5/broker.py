@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from app.brokers.base import (
-    RATES_DTYPE,
     BrokerError,
     BrokerEvents,
     BrokerInfo,
@@ -52,7 +51,7 @@ from app.brokers.mt5.records import (
 )
 from app.brokers.mt5.ticks import TickCursor
 from app.domain.enums import LogLevel, OrderStatus, OrderType, Side
-from app.domain.market import Tick
+from app.domain.market import RATES_DTYPE, Tick
 from app.domain.notices import LogEvent
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe

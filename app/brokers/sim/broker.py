@@ -16,13 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.brokers.base import (
-    RATES_DTYPE,
-    BrokerEvents,
-    BrokerInfo,
-    ExecutionReport,
-    TransientBrokerError,
-)
+from app.brokers.base import BrokerEvents, BrokerInfo, ExecutionReport, TransientBrokerError
 from app.brokers.sim.state import (
     SimAccountState,
     SimOrderRecord,
@@ -32,7 +26,7 @@ from app.brokers.sim.state import (
 )
 from app.domain.bars import aggregate_rates
 from app.domain.enums import OrderStatus, OrderType, Side, TimeInForce
-from app.domain.market import Tick
+from app.domain.market import RATES_DTYPE, Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
 from app.domain.symbols import SymbolSpec, fx_pair
 from app.domain.timeframes import Timeframe

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from app.brokers.base import RATES_DTYPE, BrokerEvents, BrokerInfo, TransientBrokerError
+from app.brokers.base import BrokerEvents, BrokerInfo, TransientBrokerError
 from app.brokers.sim.broker import SimBroker
 from app.domain.bars import aggregate_rates
-from app.domain.market import Tick
+from app.domain.market import RATES_DTYPE, Tick
 from app.domain.timeframes import Timeframe
 
 
