@@ -345,15 +345,21 @@ class TelegramService(QObject):
         if report is not None:
             self._tell_about_strangers(report)
         elif self.strangers.pending and self._strangers_timer is None:
-            delay = self.strangers.seconds_to_report()
-            self._strangers_timer = asyncio.get_running_loop().call_later(
-                delay, self._strangers_due
-            )
+            self._report_strangers_later()
         raise ApplicationHandlerStop
+
+    def _report_strangers_later(self) -> None:
+        # A little late rather than early: a timer may fire a millisecond before its time.
+        delay = self.strangers.seconds_to_report() + 0.01
+        self._strangers_timer = asyncio.get_running_loop().call_later(delay, self._strangers_due)
 
     def _strangers_due(self) -> None:
         self._strangers_timer = None
-        self._tell_about_strangers(self.strangers.due())
+        report = self.strangers.due()
+        if report is None and self.strangers.pending:
+            self._report_strangers_later()  # woken early: the count is not lost
+            return
+        self._tell_about_strangers(report)
 
     def _tell_about_strangers(self, report: str | None) -> None:
         """One log line and one event-log row per report."""

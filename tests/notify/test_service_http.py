@@ -375,7 +375,7 @@ def test_counted_strangers_are_told_when_the_interval_ends_without_more_updates(
 ) -> None:
     async def scenario() -> None:
         h = await telegram.start()
-        h.service.strangers.interval_s = 2.0  # the three updates surely land within it
+        h.service.strangers.interval_s = 1.0  # the three updates surely land within it
         logs: list[LogEvent] = []
         h.bus.log.connect(logs.append)
         for _ in range(3):
