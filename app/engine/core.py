@@ -222,15 +222,12 @@ class TradingCore:
         for notice in events.notices:
             self.publish(notice)
         ticks = self._at_the_door(events.ticks)
-        portfolio, frames, gate, specs = self.portfolio, self.frames, self.gate, self.specs
-        market_data = self.market_data
+        portfolio, frames, market_data = self.portfolio, self.frames, self.market_data
+        self.gate.on_ticks(ticks, self.specs)
         closed = market_data.just_closed
         marks: list[tuple[int, tuple[Bar, ...]]] = []
         for index, tick in enumerate(ticks):
             portfolio.on_tick(tick)
-            spec = specs.get(tick.symbol)
-            if spec is not None:
-                gate.on_tick(tick, spec)
             frames.add_tick(tick)
             market_data.on_tick(tick)
             if closed:

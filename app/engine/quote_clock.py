@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from app.domain.market import Tick
 
@@ -65,6 +65,32 @@ class QuoteClock:
             return  # no time zone explains it: never learn from it
         slice_ = int(now // SAMPLE_S)
         if self._skews and self._slice == slice_:  # the same slice: keep its freshest tick
+            self._skews[-1] = max(self._skews[-1], skew)
+        else:
+            self._skews.append(skew)
+            self._slice = slice_
+
+    def saw_all(self, ticks: Sequence[Tick]) -> None:
+        """A poll's ticks arrived now: what ``saw`` does for each, with one clock read.
+
+        They arrived together, so they share one arrival time, and the freshest of
+        them (the newest stamp) is the batch's one sample of the broker's clock.
+        """
+        if not ticks:
+            return
+        now = self._clock()
+        arrived = self._arrived
+        freshest = ticks[0].time_msc
+        for tick in ticks:
+            stamp = tick.time_msc
+            arrived[tick.symbol] = (stamp, now)
+            if stamp > freshest:
+                freshest = stamp
+        skew = freshest / 1000 - now
+        if not -MAX_ZONE_BEHIND_S <= skew <= MAX_ZONE_AHEAD_S + FUTURE_TOLERANCE_S:
+            return
+        slice_ = int(now // SAMPLE_S)
+        if self._skews and self._slice == slice_:
             self._skews[-1] = max(self._skews[-1], skew)
         else:
             self._skews.append(skew)

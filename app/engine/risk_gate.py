@@ -38,7 +38,7 @@ import math
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -386,6 +386,15 @@ class RiskGate:
             return
         self.spreads.add(tick, spec.point)
         self.quote_clock.saw(tick)
+
+    def on_ticks(self, ticks: Sequence[Tick], specs: Mapping[str, SymbolSpec]) -> None:
+        """A poll's ticks, already past the engine's door: their spreads and arrival."""
+        add = self.spreads.add
+        for tick in ticks:
+            spec = specs.get(tick.symbol)
+            if spec is not None:
+                add(tick, spec.point)
+        self.quote_clock.saw_all(ticks)
 
     def on_equity(self, equity: float) -> list[RiskBreach | RiskWarning | TradingStateChanged]:
         """Check the loss limits against ``equity``; may halt or reduce. O(1)."""
