@@ -146,13 +146,17 @@ def _is_module(name: str) -> bool:
 
 
 def test_alembic_and_sqlalchemy_for_both_journal_databases(bundle: Bundle) -> None:
-    """SQLAlchemy imports a URL's dialect by name, and Alembic its DDL module by dialect."""
+    """SQLAlchemy imports a URL's dialect and driver by name, Alembic its DDL module by
+    dialect, and psycopg its compiled libpq wrapper by name."""
     dialects = [
         "sqlalchemy.dialects.sqlite.pysqlite",  # the default journal
         "sqlalchemy.dialects.postgresql.psycopg",  # [storage] url = "postgresql+psycopg://…"
+        "psycopg",
         "alembic.ddl.sqlite",
         "alembic.ddl.postgresql",
     ]
+    if importlib.util.find_spec("psycopg_binary"):
+        dialects.append("psycopg_binary.pq")
     assert bundle.missing_modules(dialects) == []
 
 
