@@ -191,11 +191,11 @@ SECOND_PID=$!
 wait "$MAIN_PID" "$SECOND_PID" || true
 cat "$WORK/main.log" "$WORK/crash.log"
 # One closing line for the whole suite, from the two runs' own.
-for word in passed failed skipped errors; do
-  count=$(tail -n 1 -q "$WORK/main.log" "$WORK/crash.log" | grep -o "[0-9]* ${word%s}s\?" | awk '{n += $1} END {print n + 0}')
-  printf -v "TOTAL_${word}" '%s' "$count"
-done
-echo "Windows: $TOTAL_passed passed, $TOTAL_failed failed, $TOTAL_skipped skipped, $TOTAL_errors errors"
+tail -n 1 -q "$WORK/main.log" "$WORK/crash.log" | awk '
+  { for (i = 2; i <= NF; i++) { word = $i; gsub(/,/, "", word); sub(/^errors$/, "error", word)
+      if (word ~ /^(passed|failed|skipped|error)$/) count[word] += $(i - 1) } }
+  END { printf "Windows: %d passed, %d failed, %d skipped, %d errors\n",
+          count["passed"], count["failed"], count["skipped"], count["error"] }'
 [ "$(cat "$WORK/main.rc")" = 0 ] && [ "$(cat "$WORK/crash.rc")" = 0 ] || fail "the test suite under Windows Python"
 tail -n 1 "$WORK/onedir.log"
 [ "$(cat "$WORK/onedir.rc")" = 0 ] || { cat "$WORK/onedir.log"; fail "PyInstaller (one folder)"; }

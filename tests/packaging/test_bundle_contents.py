@@ -91,14 +91,14 @@ def submodules(package: str) -> set[str]:
 
 
 def package_files(package: str, folder: str) -> set[str]:
-    """The data files under ``package/folder`` as bundle paths."""
+    """The data files under ``package/folder`` as bundle paths (its modules go in the PYZ)."""
     spec = importlib.util.find_spec(package)
     assert spec is not None and spec.origin is not None
     root = Path(spec.origin).parent
     return {
         f"{package}/{p.relative_to(root).as_posix()}"
         for p in (root / folder).rglob("*")
-        if p.is_file()
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
     }
 
 
