@@ -84,7 +84,7 @@ paper_order_by_keyboard() {
   start_exe "$exe" "$home" "$WORK/desktop-paper.log"
   welcome=$(window_titled "Welcome to Tradeterm" 180) || { shot "$png"; fail "no welcome window (first start)"; }
   main=$(window_titled "Tradeterm" 10) || fail "no main window"
-  echo "window up after $(elapsed) (welcome $welcome, main $main); Enter starts on paper"
+  echo "window up at $(elapsed) of the Windows half (welcome $welcome, main $main); Enter starts on paper"
   dismiss_welcome "$welcome"
   sleep 3 # the first chart history and ticks
   point_at "$main"
