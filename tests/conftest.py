@@ -1,5 +1,10 @@
 """Shared test setup: offscreen Qt, no real user files, and garbage collected on one thread.
 
+Qt's offscreen platform on Windows looks for fonts only in a font directory (by
+default one inside the PySide6 wheel, which ships none), so there it is pointed
+at the system's: with no font at all, text draws and measures nothing like on a
+desktop, and the tests that compare rendered text or repainted areas fail.
+
 The app runs Python's cyclic garbage collector on the GUI thread only (see
 ``app/ui/gc_guard.py``); tests do the same, or a collection triggered on an
 engine thread could destroy a widget left over from an earlier test and crash
@@ -10,12 +15,17 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if sys.platform == "win32":
+    os.environ.setdefault(
+        "QT_QPA_FONTDIR", os.path.join(os.environ.get("WINDIR", r"C:\Windows"), "Fonts")
+    )
 os.environ["TRADETERM_HOME"] = tempfile.mkdtemp(prefix="tradeterm-tests-")
 
 

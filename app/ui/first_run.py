@@ -1,7 +1,8 @@
 """First run and preferences: the welcome on a fresh install, the settings dialog later.
 
 A fresh install is one without a user settings file; the welcome shows once
-(or until "don't show again") and points to where MetaTrader 5 is connected.
+(or until "don't show again"), says which broker the orders go to and points to
+where MetaTrader 5 is connected.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def is_first_run(user_file: Path, store: QSettings) -> bool:
 
 def show_welcome(preferences: Preferences, store: QSettings) -> WelcomeDialog:
     """Open the welcome (non-blocking); remember "don't show again"; maybe go to settings."""
-    dialog = WelcomeDialog(preferences.window)
+    dialog = WelcomeDialog(preferences.window, broker_kind=preferences.settings.broker.kind)
 
     def done() -> None:
         if dialog.dont_show_again.isChecked():

@@ -229,7 +229,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.history_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # Not StandardKey.Quit: Windows has none, and Ctrl+Q must quit there too.
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 

@@ -1,10 +1,14 @@
 """One life of the app for the crash harness: the engine core, a journal, a paper broker.
 
-Run as ``python -m tests.crash.child URL STATE ACTION CLIENT_ID RESULT`` or called
-in a forked process. ``TRADETERM_CRASH_AT`` names where the process SIGKILLs
+Run as ``python -m tests.crash.child URL STATE ACTION CLIENT_ID RESULT`` or through
+``life`` in a child process. ``TRADETERM_CRASH_AT`` names where the process kills
 itself during the order's life: ``before_intent``, ``after_intent``,
 ``after_send`` (the broker has the order and saved it) or ``after_result``.
 Without it the run finishes and writes the event log to ``RESULT`` as JSON.
+
+The kill is the abrupt kind a power cut or the task manager gives: SIGKILL on
+POSIX, TerminateProcess on Windows (which has no SIGKILL). Neither runs a
+``finally``, an ``atexit`` hook or a flush; the parent sees ``KILLED_EXIT_CODE``.
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ from tests.published import Published
 KILL_ENV = "TRADETERM_CRASH_AT"
 KILL_POINTS = ("before_intent", "after_intent", "after_send", "after_result")
 
+# On Windows ``os.kill`` with any number but the two console events is
+# TerminateProcess, and the number becomes the exit code.
+_KILL_SIGNAL: int = getattr(signal, "SIGKILL", 9)
+KILLED_EXIT_CODE = -_KILL_SIGNAL if hasattr(signal, "SIGKILL") else _KILL_SIGNAL
+
 
 def _die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), _KILL_SIGNAL)
 
 
 def _kill_around(owner: Any, name: str, *, before: bool) -> None:
@@ -76,6 +85,15 @@ def run(url: str, state: Path, action: str, client_id: str, result: Path) -> Non
         core.handle(ClosePosition(position.ticket, client_id=client_id))
     journal.close()
     result.write_text(json.dumps([[e.level.name, e.message] for e in out.logs]))
+
+
+def life(point: str, url: str, state: Path, action: str, client_id: str, result: Path) -> None:
+    """The body of a child process: arm the kill point (or none), then ``run``."""
+    if point:
+        os.environ[KILL_ENV] = point
+    else:
+        os.environ.pop(KILL_ENV, None)
+    run(url, state, action, client_id, result)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,23 @@
 """SIGKILL at each step of an order's life, restart, and check journal and broker agree.
 
 A child process runs the engine core with a journal and the persisted paper
-broker; ``TRADETERM_CRASH_AT`` makes it SIGKILL itself before the intent, after
-the intent, after the broker took the order, or after the result was journaled.
+broker; ``TRADETERM_CRASH_AT`` makes it kill itself (SIGKILL, or TerminateProcess
+on Windows) before the intent, after the intent, after the broker took the order,
+or after the result was journaled.
 The restarted child reconciles at connect. Then, read straight from the files:
 every order the broker knows is in the journal with the same outcome, every
 deal once, nothing unresolved, and the order was never sent twice.
 
-Children are forked: a warm interpreter makes each life a fraction of a second
-where a fresh one costs seconds of imports. ``python -m tests.crash.child`` runs
-the same life in a fresh interpreter by hand.
+Each life is a new process, never a fork of the test run (whose threads and open
+connections a fork would copy). Where the platform has it, the children come from
+a fork server that imported the app once, so a life takes a fraction of a second
+where a fresh interpreter costs seconds of imports; on Windows they are spawned.
+``python -m tests.crash.child`` runs the same life in a fresh interpreter by hand.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +29,19 @@ from app.storage import Journal
 from tests.crash import child
 from tests.storage.conftest import BACKENDS, backend_url
 
-SIGKILLED = -9
+SIGKILLED = child.KILLED_EXIT_CODE
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        # imported once, as the server starts; Alembic is what the journal loads on opening
+        context.set_forkserver_preload([child.__name__, "alembic.command", "alembic.config"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+CHILDREN = _start_method()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -35,18 +49,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from backend_url(request.param, tmp_path)
 
 
-def _forked_life(point: str, *args: object) -> None:
-    if point:
-        os.environ[child.KILL_ENV] = point
-    else:
-        os.environ.pop(child.KILL_ENV, None)
-    child.run(*args)  # type: ignore[arg-type]
-
-
 def life(url: str, tmp: Path, action: str, cid: str, point: str = "") -> int:
-    """One run of the app in a forked child; returns its exit code."""
-    process = multiprocessing.get_context("fork").Process(
-        target=_forked_life, args=(point, url, tmp / "paper.json", action, cid, tmp / "out.json")
+    """One run of the app in a child process; returns its exit code."""
+    process = CHILDREN.Process(
+        target=child.life, args=(point, url, tmp / "paper.json", action, cid, tmp / "out.json")
     )
     process.start()
     process.join(60)

@@ -27,8 +27,12 @@ TRADER = 111
 OTHER_TRADER = 222
 
 
-async def until(predicate: Callable[[], object], timeout: float = 8) -> None:
-    """Let the loop (Qt events included) run until ``predicate()`` is true."""
+async def until(predicate: Callable[[], object], timeout: float = 30) -> None:
+    """Let the loop (Qt events included) run until ``predicate()`` is true.
+
+    The limit only bounds a failing wait; it is generous because an engine starting
+    its broker and journal takes seconds on a loaded machine, and more under Wine.
+    """
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -84,7 +88,7 @@ class Telegram:
             await until(lambda: service.state == ONLINE)
         return harness
 
-    def run(self, scenario: Callable[[], Awaitable[None]], timeout: float = 30) -> None:
+    def run(self, scenario: Callable[[], Awaitable[None]], timeout: float = 90) -> None:
         async def wrapped() -> None:
             try:
                 await asyncio.wait_for(scenario(), timeout)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.settings import Settings
@@ -33,6 +33,24 @@ def test_first_run_shows_the_welcome_once(
     welcome.dont_show_again.setChecked(True)
     welcome.accept()
     assert not is_first_run(user_file, store)
+
+
+def test_with_metatrader_5_the_welcome_says_orders_go_to_the_account(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal], tmp_path: Path
+) -> None:
+    window = make_terminal().window
+    store = QSettings(str(tmp_path / "state.ini"), QSettings.Format.IniFormat)
+    settings = Settings(broker={"kind": "mt5"})  # type: ignore[arg-type]
+    preferences = Preferences(window, settings, tmp_path / "settings.toml")
+
+    welcome = show_welcome(preferences, store)
+    qtbot.waitUntil(welcome.isVisible, timeout=3000)
+    text = _all_text(welcome)
+    buttons = [button.text() for button in welcome.findChildren(QPushButton)]
+    assert "paper mode" not in text and "Start on paper" not in buttons
+    assert "MetaTrader 5" in text and "real money" in text
+    assert "Settings → Preferences → MetaTrader 5" in text
+    welcome.accept()
 
 
 def test_welcome_can_lead_straight_to_the_settings(

@@ -56,6 +56,17 @@ def test_keyboard_only_order_fills_and_shows_everywhere(
     assert "USD" in w.account.values["equity"].text()
 
 
+def test_ctrl_q_quits_on_every_platform(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    """Ctrl+Q, as the README says: Qt's standard Quit key is empty on Windows."""
+    w = make_terminal().window
+    closed: list[bool] = []
+    w.closing.connect(lambda: closed.append(True))
+    qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: closed == [True], timeout=3000)
+
+
 def test_tab_through_fields_and_sell_with_stops(
     qtbot: QtBot, make_terminal: Callable[..., Terminal]
 ) -> None:

@@ -6,6 +6,7 @@ each test moves prices by hand and nothing depends on timing.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 from collections.abc import Iterator
@@ -536,9 +537,18 @@ def test_the_factory_uses_the_switch_or_stops_with_one_line(
     monkeypatch.setenv("TRADETERM_MT5_MODULE", "tests.fakes.metatrader5")
     assert isinstance(broker_factory(settings)(), Mt5Broker)
     monkeypatch.setenv("TRADETERM_MT5_MODULE", "no.such.module")
-    with pytest.raises(BrokerUnavailable, match=r"TRADETERM_MT5_MODULE=no\.such\.module"):
+    with pytest.raises(BrokerUnavailable, match=r"TRADETERM_MT5_MODULE=no\.such\.module") as stop:
         broker_factory(settings)
-    monkeypatch.delenv("TRADETERM_MT5_MODULE")
+    assert "\n" not in str(stop.value)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("MetaTrader5") is not None,
+    reason="the MetaTrader5 package is installed here (tests/unit/test_real_mt5_package.py)",
+)
+def test_without_the_package_mt5_stops_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRADETERM_MT5_MODULE", raising=False)
+    settings = Settings(broker={"kind": "mt5"})  # type: ignore[arg-type]
     with pytest.raises(BrokerUnavailable, match="runs on Windows only") as stop:
         broker_factory(settings)
     assert "\n" not in str(stop.value)

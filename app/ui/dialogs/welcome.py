@@ -1,11 +1,16 @@
-"""The first-run welcome: what paper mode is, and where to connect MetaTrader 5."""
+"""The first-run welcome: which broker orders go to, and where to change it.
+
+The first paragraph follows ``broker.kind``: a welcome that says "paper mode"
+while the terminal is set up for a real MetaTrader 5 account would tell a trader
+their orders are practice when they are not.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-WELCOME_TEXT = """
+PAPER_TEXT = """
 <h2>Welcome to Tradeterm</h2>
 <p>You are in <b>paper mode</b>: a simulated broker with live-moving demo prices and a
 10,000&nbsp;USD practice account. Nothing you do here touches real money.</p>
@@ -17,21 +22,39 @@ step in the event log.</p>
 MetaTrader 5 runs on Windows.</p>
 """
 
+MT5_TEXT = """
+<h2>Welcome to Tradeterm</h2>
+<p>Tradeterm is set up for your <b>MetaTrader 5</b> account (<i>broker.kind = "mt5"</i>):
+orders you send go through your MetaTrader 5 terminal to your broker, and on a live
+account they trade <b>real money</b>. The status bar shows whether the terminal is
+connected, and the event log says why when it is not.</p>
+<p>The terminal path, login and server are in <b>Settings → Preferences → MetaTrader 5</b>.
+To practise first, choose <i>sim</i> under <b>Settings → Preferences → Broker</b>: the
+paper broker has live-moving demo prices and a practice account.</p>
+"""
+
+
+def welcome_text(broker_kind: str) -> str:
+    return MT5_TEXT if broker_kind == "mt5" else PAPER_TEXT
+
 
 class WelcomeDialog(QDialog):
     """``open_settings`` is True when the user chose to go to the settings right away."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, broker_kind: str = "sim") -> None:
         super().__init__(parent)
         self.setObjectName("welcome_dialog")
         self.setWindowTitle("Welcome to Tradeterm")
         self.open_settings = False
-        text = QLabel(WELCOME_TEXT)
+        text = QLabel(welcome_text(broker_kind))
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         self.dont_show_again = QCheckBox("Don't show this again")
         buttons = QDialogButtonBox()
-        start = buttons.addButton("Start on paper", QDialogButtonBox.ButtonRole.AcceptRole)
+        start = buttons.addButton(
+            "Start" if broker_kind == "mt5" else "Start on paper",
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
         start.setDefault(True)
         settings = buttons.addButton("Open settings…", QDialogButtonBox.ButtonRole.ActionRole)
         settings.clicked.connect(self._go_to_settings)
