@@ -93,12 +93,15 @@ ENV_SOURCE_LABEL = "environment"
 NON_SETTING_ENV_VARS = frozenset(
     {
         "TRADETERM_HOME",  # app/paths.py: moves every per-user folder (tests, portable use)
-        "TRADETERM_MT5_MODULE",  # app/brokers/registry.py: the MetaTrader5 module to import
+        "TRADETERM_MT5_MODULE",  # app/brokers/mt5/kind.py: the MetaTrader5 module to import
         "TRADETERM_MT5_PASSWORD",  # app/brokers/mt5/password.py: the MT5 password (a secret)
         "TRADETERM_TELEGRAM_TOKEN",  # app/notify/secret.py: the bot token (a secret)
         "TRADETERM_TEST_PG_URL",  # the test suite: a PostgreSQL server to test the journal on
         "TRADETERM_CRASH_AT",  # the crash tests: where the child process kills itself
+        "TRADETERM_CRASH_AFTER_S",  # the crash tests: kill the child after so many seconds
         "TRADETERM_ONEFILE",  # pyinstaller.spec: build one file instead of a folder
+        "TRADETERM_BUNDLE",  # tests/packaging: the built bundle whose contents are checked
+        "TRADETERM_CI_CACHE",  # .ci/windows.sh: where downloads and the Windows venv are kept
     }
 )
 """``TRADETERM_*`` variables that are read elsewhere and are not settings.
