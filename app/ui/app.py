@@ -23,6 +23,7 @@ from app.ui.dialogs.telegram import TelegramBackend
 from app.ui.first_run import Preferences, is_first_run, show_welcome
 from app.ui.main_window import MainWindow
 from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
+from app.ui.runtime.platform_check import platform_problem
 from app.ui.runtime.qt_messages import route_qt_messages_to_logging
 from app.ui.runtime.single_instance import SingleInstance
 from app.ui.runtime.smoke import SmokeTest
@@ -59,6 +60,10 @@ def run_gui(
     """Run the terminal until its window closes; returns the process exit code."""
     if smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    problem = platform_problem()
+    if problem is not None and QApplication.instance() is None:
+        print(problem, file=sys.stderr)  # Qt would abort with a generic line instead
+        return 2
     import qasync
 
     route_qt_messages_to_logging()
