@@ -63,11 +63,18 @@ _FINAL_STATUSES = frozenset(
 
 
 class OrderSource(StrEnum):
-    """Who sent a command; journaled with every order."""
+    """Where a command came from; journaled with every order.
+
+    From the window: the ticket, a chart line, a table, a menu item, its hotkey,
+    or a panel's button (the risk panel's HALT).
+    """
 
     TICKET = "ticket"
     CHART = "chart"
     TABLE = "table"
+    MENU = "menu"
+    HOTKEY = "hotkey"
+    PANEL = "panel"
     TELEGRAM = "telegram"
     STRATEGY = "strategy"
     SYSTEM = "system"

@@ -243,6 +243,13 @@ class EquityWatch:
         self._next_reset = -math.inf if self.day_start_equity is None else self._next_reset
 
     @property
+    def day_pnl(self) -> float | None:
+        """Equity now minus equity at the start of the trading day (None until both known)."""
+        if self.day_start_equity is None or self.equity is None:
+            return None
+        return self.equity - self.day_start_equity
+
+    @property
     def daily_loss(self) -> float:
         if self.day_start_equity is None or self.equity is None:
             return 0.0
@@ -679,7 +686,14 @@ class RiskGate:
     # -- the panel ------------------------------------------------------------------
     def snapshot(self, ctx: RiskContext) -> RiskSnapshot:
         """Each rule with its limit and current usage, for the risk panel."""
-        return RiskSnapshot(self.state, self.state_reason, tuple(_usages(self, ctx)), self.limits)
+        day_pnl = self.watch.day_pnl
+        return RiskSnapshot(
+            self.state,
+            self.state_reason,
+            tuple(_usages(self, ctx)),
+            self.limits,
+            None if day_pnl is None else round(day_pnl, 2),
+        )
 
 
 def _no_rate(symbol: str, ccy: str) -> Rejection:

@@ -26,7 +26,7 @@ from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
 from app.ui.runtime.platform_check import platform_problem
 from app.ui.runtime.qt_messages import route_qt_messages_to_logging
 from app.ui.runtime.single_instance import SingleInstance
-from app.ui.runtime.smoke import SmokeTest
+from app.ui.smoke import SmokeTest
 from app.ui.widgets.theme import apply_theme
 
 
@@ -107,6 +107,7 @@ def run_gui(
         default_volume=settings.ui.default_volume,
         one_click_trading=settings.ui.one_click_trading,
         state_file=None if smoke_test or state_dir is None else state_dir / "window.ini",
+        log_file=log_file,
     )
     reporter = CrashReporter(log_file, window)
     install_exception_hooks(reporter.report)

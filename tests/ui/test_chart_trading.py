@@ -33,7 +33,7 @@ def open_long_with_sl(qtbot: QtBot, d: Desk) -> tuple[int, float]:
     """A buy whose stop loss is halfway between the bottom of the chart and the bid."""
     low, bid = visible_below_bid(qtbot, d)
     sl = d.spec().format_price(low + (bid - low) / 2)
-    d.window.ticket.send_text(f"buy 0.1 eurusd sl {sl}")
+    d.window.order_desk.submit(f"buy 0.1 eurusd sl {sl}", OrderSource.TICKET)
     qtbot.waitUntil(lambda: bool(d.positions()) and d.positions()[0].sl is not None, timeout=5000)
     position = d.positions()[0]
     assert position.sl is not None
@@ -158,7 +158,9 @@ def test_stop_loss_far_from_the_candles_is_brought_into_view(
     d = desk()
     low, bid = visible_below_bid(qtbot, d)
     far = d.spec().round_price(low - (bid - low) * 3)  # well below the lowest visible price
-    d.window.ticket.send_text(f"buy 0.1 eurusd sl {d.spec().format_price(far)}")
+    d.window.order_desk.submit(
+        f"buy 0.1 eurusd sl {d.spec().format_price(far)}", OrderSource.TICKET
+    )
     qtbot.waitUntil(lambda: bool(d.positions()) and d.positions()[0].sl == far, timeout=5000)
     view = d.window.chart.plot_widget.getPlotItem().getViewBox()
     qtbot.waitUntil(lambda: view.viewRange()[1][0] < far < view.viewRange()[1][1], timeout=5000)

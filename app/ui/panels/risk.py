@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import TradingState
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskSnapshot, RiskWarning, UsageLevel
-from app.domain.risk_limits import RiskLimits, RiskRule
+from app.domain.risk_limits import RiskRule
 from app.ui.widgets.steady_label import SteadyLabel
 from app.ui.widgets.theme import LOSS, PROFIT, WARNING
 
@@ -45,7 +45,6 @@ class RiskPanel(QWidget):
         super().__init__(parent)
         self.state = TradingState.ACTIVE
         self._banner_shows: tuple[TradingState, str] | None = None
-        self.limits = RiskLimits()
         self._last: RiskSnapshot | None = None
 
         self.banner = QLabel()
@@ -115,7 +114,6 @@ class RiskPanel(QWidget):
         if snapshot == self._last:
             return
         self._last = snapshot
-        self.limits = snapshot.limits
         self._show_state(snapshot.state, snapshot.reason)
         for usage in snapshot.rules:
             if usage.rule not in self.gauges:

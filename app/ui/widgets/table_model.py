@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Sequence, Sized
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -54,14 +54,16 @@ class ActionTableView(QTableView):
     ``current_row`` (rows of the model, whatever the sort order on screen).
     """
 
-    def __init__(self, model: RowTableModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: RowTableModel, parent: QWidget | None = None, *, sort_column: int = 0
+    ) -> None:
         super().__init__(parent)
         self._proxy = QSortFilterProxyModel(self)
         self._proxy.setSourceModel(model)
         self._proxy.setSortRole(SORT_ROLE)
         self.setModel(self._proxy)
         self.setSortingEnabled(True)
-        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.sortByColumn(sort_column, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -74,6 +76,13 @@ class ActionTableView(QTableView):
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:
         return ()
+
+    def size_columns(self, chars: Sequence[int]) -> None:
+        """Start each column ``chars`` digits wide (the trader may resize them)."""
+        digit = self.fontMetrics().horizontalAdvance("0")
+        header = self.horizontalHeader()
+        for column, count in enumerate(chars):
+            header.resizeSection(column, digit * count + 12)
 
     def _action(self, text: str, keys: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self)

@@ -317,6 +317,10 @@ class ChartPanel(QWidget):
         """The newest bar as ``(time, open, high, low, close, volume)``, or ``None``."""
         return self._candles.last_bar()
 
+    def set_volume_visible(self, visible: bool) -> None:
+        """Show or hide the volume columns."""
+        self._volume.setVisible(visible)
+
     def set_symbol_spec(self, spec: SymbolSpec) -> None:
         """Use the symbol's digits everywhere; switching symbol clears the old bars."""
         if self._symbol is not None and spec.name != self._symbol:
