@@ -167,10 +167,6 @@ class TelegramSettingsWidget(QWidget):
         color = "" if ok is None else f"color: {(PROFIT if ok else LOSS).name()}"
         self.result.setStyleSheet(color)
 
-    @property
-    def test_task(self) -> asyncio.Task[None] | None:
-        return self._task
-
 
 class TelegramSettingsDialog(QDialog):
     def __init__(self, backend: TelegramBackend, parent: QWidget | None = None) -> None:

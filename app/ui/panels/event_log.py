@@ -41,9 +41,6 @@ class EventLogModel(RowTableModel):
         self._rows.appendleft(event)
         self.endInsertRows()
 
-    def event_at(self, row: int) -> LogEvent:
-        return self._rows[row]
-
     def messages(self) -> list[str]:
         return [e.message for e in self._rows]
 
