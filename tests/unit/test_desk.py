@@ -79,7 +79,9 @@ def test_the_trading_state_follows_the_snapshot_and_a_state_fact_at_once() -> No
     changes: list[DeskChange] = []
     model.subscribe(changes.append)
     model.apply_fact(
-        TradingStateChanged(TradingState.ACTIVE, TradingState.HALTED, "kill switch", OrderSource.MENU)
+        TradingStateChanged(
+            TradingState.ACTIVE, TradingState.HALTED, "kill switch", OrderSource.MENU
+        )
     )
     assert model.halted and model.state_reason == "kill switch" and changes[-1].state
     snapshot = RiskSnapshot(TradingState.HALTED, "kill switch", ())

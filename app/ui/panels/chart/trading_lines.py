@@ -26,9 +26,10 @@ from app.domain.pnl import CurrencyConverter
 from app.domain.trading import Position, WorkingOrder
 from app.ui.desk.model import DeskChange
 from app.ui.desk.orders import OrderDesk
+from app.ui.panels.chart.line_labels import LineLabel, LineLabels
+from app.ui.panels.chart.palette import ChartPalette
 from app.ui.panels.chart.panel import ChartPanel
 
-ENTRY_COLOR = "#d1d4dc"
 SL_COLOR = "#ef5350"
 TP_COLOR = "#26a69a"
 ORDER_COLOR = "#f0b90b"
@@ -64,12 +65,24 @@ class ChartTrading:
         self._volume = volume
         self._plot = chart.plot_widget.getPlotItem()
         self.lines: dict[tuple[str, int], pg.InfiniteLine] = {}
+        self.labels = LineLabels(chart.readout_rect)  # every line's label, never overlapping
+        self._plot.addItem(self.labels, ignoreBounds=True)
         self._dragging: set[tuple[str, int]] = set()
         self.last_menu: QMenu | None = None
+        self._entry_colour = chart.palette_colours.entry
         chart.plot_widget.scene().sigMouseClicked.connect(self._on_click)
         chart.set_level_source(self.levels)  # a stop loss is never off-screen
+        chart.on_palette(self._follow_palette)
         self._shown_levels: list[float] = []
         self._model.subscribe(self._on_desk)
+
+    def _follow_palette(self, colours: ChartPalette) -> None:
+        self._entry_colour = colours.entry
+        self.labels.set_background(colours.background)
+        for (kind, _ticket), line in self.lines.items():
+            if kind == "entry":
+                line.setPen(pg.mkPen(colours.entry, width=1, style=Qt.PenStyle.DashLine))
+        self._show_labels()
 
     # -- inputs ---------------------------------------------------------------------
     def _on_desk(self, change: DeskChange) -> None:
@@ -93,10 +106,21 @@ class ChartTrading:
                 self.lines[key] = line
             elif key not in self._dragging and abs(line.value() - spec.price) > 1e-12:
                 line.setValue(spec.price)
-            if key not in self._dragging:
-                text = self.label_text(key, spec.price)
-                if line.label.format != text:  # re-laying out a label costs ~0.1 ms per frame
-                    line.label.setFormat(text)
+        self._show_labels()
+
+    def _show_labels(self) -> None:
+        """One label per line at the line's price (where it is being dragged to, if it is)."""
+        labels = []
+        for spec in self._line_specs():
+            line = self.lines.get(spec.key)
+            price = self._snapped(spec.key) if spec.key in self._dragging and line else spec.price
+            colour = self._entry_colour if spec.key[0] == "entry" else spec.color
+            labels.append(LineLabel(spec.key, price, self.label_text(spec.key, price), colour))
+        self.labels.set_labels(labels)
+
+    def shown_label(self, key: tuple[str, int]) -> str:
+        """The label the chart shows for the line ``key`` now ("" if none)."""
+        return self.labels.text_of(key)
 
     def levels(self) -> list[float]:
         """Prices of the current symbol's trading lines (the chart keeps them in view)."""
@@ -109,7 +133,7 @@ class ChartTrading:
         for p in self._model.positions:
             if p.symbol != symbol:
                 continue
-            out.append(LineSpec(("entry", p.ticket), p.price_open, ENTRY_COLOR, False))
+            out.append(LineSpec(("entry", p.ticket), p.price_open, self._entry_colour, False))
             if p.sl is not None:
                 out.append(LineSpec(("sl", p.ticket), p.sl, SL_COLOR, True))
             if p.tp is not None:
@@ -132,8 +156,6 @@ class ChartTrading:
             movable=spec.movable,
             pen=pg.mkPen(spec.color, width=1, style=style),
             hoverPen=pg.mkPen(spec.color, width=3),
-            label="",
-            labelOpts={"position": 0.55, "color": spec.color, "anchors": [(0, 1), (0, 1)]},
         )
         line.setZValue(Z_VALUE)
         key = spec.key
@@ -195,9 +217,8 @@ class ChartTrading:
 
     def _on_dragged(self, key: tuple[str, int]) -> None:
         self._dragging.add(key)
-        line = self.lines.get(key)
-        if line is not None:
-            line.label.setFormat(self.label_text(key, self._snapped(key)))
+        if key in self.lines:
+            self._show_labels()  # the label follows with the money at the new price
 
     def _on_drag_finished(self, key: tuple[str, int]) -> None:
         self._dragging.discard(key)
@@ -217,7 +238,7 @@ class ChartTrading:
         line = self.lines.get(key)
         if spec is not None and line is not None:
             line.setValue(spec.price)
-            line.label.setFormat(self.label_text(key, spec.price))
+        self._show_labels()
 
     # -- right-click: pending orders at a price -------------------------------------
     def pending_choices(self, price: float) -> list[tuple[str, str]]:
