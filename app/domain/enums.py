@@ -66,7 +66,7 @@ class OrderSource(StrEnum):
     """Where a command came from; journaled with every order.
 
     From the window: the ticket, a chart line, a table, a menu item, its hotkey,
-    or a panel's button (the risk panel's HALT).
+    a panel's button (the risk panel's HALT) or the toolbar (its HALT).
     """
 
     TICKET = "ticket"
@@ -75,6 +75,7 @@ class OrderSource(StrEnum):
     MENU = "menu"
     HOTKEY = "hotkey"
     PANEL = "panel"
+    TOOLBAR = "toolbar"
     TELEGRAM = "telegram"
     STRATEGY = "strategy"
     SYSTEM = "system"

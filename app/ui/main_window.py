@@ -15,13 +15,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QTableView,
     QToolBar,
@@ -57,7 +65,7 @@ from app.ui.panels.positions import PositionsModel, PositionsView
 from app.ui.panels.risk import RiskPanel
 from app.ui.panels.ticket import OrderTicket
 from app.ui.runtime.frame_pacing import PaintedAcknowledger
-from app.ui.runtime.window_state import fit_to_screen, keep_on_screen, restore_header, save_header
+from app.ui.runtime.window_state import fill_screen, keep_on_screen, restore_header, save_header
 from app.ui.trading_actions import TradingActions
 from app.ui.widgets.steady_label import SteadyLabel
 from app.ui.widgets.theme import LOSS, PROFIT, WARNING
@@ -103,9 +111,10 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
-        self.resize(1600, 900)
-        fit_to_screen(self)  # first start: a HiDPI or small screen gets a window that fits
+        fill_screen(self)  # a first start opens on the whole screen, as trading terminals do
         self.setDockNestingEnabled(True)
+        self._layout_restored = False
+        self._layout_fitted = False
         self._bus = bus
         self._default_symbol = default_symbol
         self._state_file = state_file
@@ -191,57 +200,70 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_panels(self) -> None:
-        """The default layout: market watch | chart | ticket over risk; tables under the chart."""
+        """The default layout: the ticket over the risk panel down the whole right side;
+        market watch | chart above the positions, orders and event log tabs."""
+        self.setCorner(Qt.Corner.TopRightCorner, _AREA.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, _AREA.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, _AREA.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.TopLeftCorner, _AREA.TopDockWidgetArea)
         self.add_panel("market_watch", "Market watch", self.market_watch, _AREA.TopDockWidgetArea)
         self.add_panel("chart", "Chart", self.chart, _AREA.TopDockWidgetArea)
-        self.add_panel(
-            "ticket",
-            "Order ticket",
-            _scrolled(self.ticket, "ticket_scroll"),
-            _AREA.RightDockWidgetArea,
-        )
+        ticket = _scrolled(self.ticket, "ticket_scroll")
+        self.add_panel("ticket", "Order ticket", ticket, _AREA.RightDockWidgetArea)
         self.add_panel("risk", "Risk", self._risk_column(), _AREA.RightDockWidgetArea)
         self.add_panel("positions", "Positions", self.positions, _AREA.BottomDockWidgetArea)
         self.add_panel("orders", "Orders", self.orders, _AREA.BottomDockWidgetArea)
         self.add_panel("log", "Event log", self.log_view, _AREA.BottomDockWidgetArea)
         docks = self.docks
         self.splitDockWidget(docks["market_watch"], docks["chart"], Qt.Orientation.Horizontal)
-        self.splitDockWidget(docks["chart"], docks["ticket"], Qt.Orientation.Horizontal)
         self.splitDockWidget(docks["ticket"], docks["risk"], Qt.Orientation.Vertical)
-        self.splitDockWidget(docks["chart"], docks["positions"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(docks["positions"], docks["orders"])
         self.tabifyDockWidget(docks["positions"], docks["log"])
         docks["positions"].raise_()
         self.fit_default_layout()
 
     def fit_default_layout(self) -> None:
-        """Share the window's room out: the chart gets what the side panels leave."""
-        width, height = max(self.width(), 800), max(self.height(), 500)
-        market = max(240, min(340, width // 6))
-        side = max(300, min(400, width // 4))
+        """Share the window's room out: the chart gets what the side panels leave.
+
+        The right column is as wide as the ticket needs (about 300 pixels at any
+        scale), the market watch as wide as its five columns; the tables get a
+        quarter of the height, the ticket what it needs above the risk panel.
+        """
+        width, height = max(self.width(), 640), max(self.height(), 400)
+        ticket_width = self.ticket.minimumSizeHint().width() + 24  # and its scroll bar
+        side = max(ticket_width, min(380, width // 4))
+        market = min(self.market_watch.fitting_width(), max(200, width - side - 260))
         self.resizeDocks(
             [self.docks["market_watch"], self.docks["chart"], self.docks["ticket"]],
             [market, width - market - side, side],
             Qt.Orientation.Horizontal,
         )
-        tables = max(150, height // 4)
+        tables = max(120, height // 4)
         self.resizeDocks(
             [self.docks["chart"], self.docks["positions"]],
             [height - tables, tables],
             Qt.Orientation.Vertical,
         )
-        ticket = max(260, height * 5 // 11)
+        ticket = min(self.ticket.sizeHint().height() + 30, height * 2 // 3)
         self.resizeDocks(
             [self.docks["ticket"], self.docks["risk"]],
             [ticket, height - ticket],
             Qt.Orientation.Vertical,
         )
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first show of a default layout shares out the window's final size."""
+        super().showEvent(event)
+        if not self._layout_restored and not self._layout_fitted:
+            self._layout_fitted = True
+            self.fit_default_layout()
+
     def _risk_column(self) -> QWidget:
         """The "risk" dock: the account's money above the risk gate's panel, scrollable."""
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.risk_panel.controls)  # the state and HALT first, never scrolled away
         layout.addWidget(self.account)
         layout.addWidget(self.risk_panel)
         layout.addStretch(1)
@@ -280,6 +302,18 @@ class MainWindow(QMainWindow):
         self.volume_action.setToolTip("Show the volume pane under the price")
         self.volume_action.toggled.connect(self.chart.set_volume_visible)
         bar.addAction(self.volume_action)
+        bar.addSeparator()
+        # The kill switch where it is always in view, whatever the layout and the screen.
+        self.halt_button = QPushButton("HALT")
+        self.halt_button.setObjectName("toolbar_halt")
+        self.halt_button.setToolTip("Kill switch: halt trading at once (Ctrl+Shift+H)")
+        self.halt_button.setStyleSheet(
+            f"background: {LOSS.name()}; color: white; font-weight: bold; padding: 2px 10px"
+        )
+        self.halt_button.clicked.connect(
+            lambda: self.trading.halt(OrderSource.TOOLBAR, flatten=False)
+        )
+        bar.addWidget(self.halt_button)
         self.addToolBar(bar)
 
     def _build_menus(self) -> None:
@@ -686,8 +720,8 @@ class MainWindow(QMainWindow):
             self.show_timeframe(Timeframe[timeframe])
         self.volume_action.setChecked(bool(store.value("chart/volume", True, type=bool)))
         if isinstance(state, QByteArray):
-            return self.restoreState(state, LAYOUT_VERSION)
-        return False
+            self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
+        return self._layout_restored
 
     def _persistent_tables(self) -> list[QTableView]:
         """Tables whose column widths and sort order are remembered (named ones)."""
@@ -723,5 +757,7 @@ def _scrolled(widget: QWidget, name: str) -> QScrollArea:
     scroll.setObjectName(name)
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    # Panels in a side column shrink to its width (labels wrap); only their height scrolls.
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(widget)
     return scroll

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import ConfigError, Settings, settings_from_dict
 from app.ui.dialogs.settings_form import SettingsForm, humanize, iter_editors, set_nested
+from app.ui.runtime.window_state import fit_to_screen
 from app.ui.widgets.theme import LOSS
 
 # Section tabs in the order a trader looks for them.
@@ -38,6 +39,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setObjectName("settings_dialog")
         self.resize(640, 620)
+        fit_to_screen(self)
         self._current = current
         self._user_file = user_file
         self.saved: Settings | None = None

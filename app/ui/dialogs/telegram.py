@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from app.settings import TelegramAlerts, TelegramSettings
+from app.ui.runtime.window_state import fit_to_screen
 from app.ui.widgets.theme import LOSS, PROFIT
 
 
@@ -173,8 +175,14 @@ class TelegramSettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Telegram")
         self.widget = TelegramSettingsWidget(backend, self)
+        scroll = QScrollArea()  # the alert list is long: on a small screen it scrolls
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.widget)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.widget)
+        layout.addWidget(scroll)
         layout.addWidget(close)
+        self.resize(self.widget.sizeHint().width() + 40, self.widget.sizeHint().height() + 80)
+        fit_to_screen(self)

@@ -65,8 +65,8 @@ FLASH_ALPHA = 110
 _DAY_MS = 86_400_000
 
 SYMBOL, BID, ASK, SPREAD, CHANGE = range(5)
-#: Initial column widths in digits: room for "XAUUSD", "150.123", "1234", "+12.34%".
-COLUMN_CHARS = (8, 9, 9, 6, 8)
+#: Initial column widths in digits: room for "XAUUSD", "2350.12", "123", "+12.34%".
+COLUMN_CHARS = (6, 7, 7, 3, 6)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 #: Pixels between a cell's edge and its text.
 _MARGIN = 4
@@ -105,7 +105,14 @@ class _Row:
 class MarketWatchModel(RowTableModel):
     """One row per symbol of the desk model; cells change in place, rows never move."""
 
-    HEADERS = ("Symbol", "Bid", "Ask", "Spread", "Change %")
+    HEADERS = ("Symbol", "Bid", "Ask", "Spr.", "Day %")
+    TOOLTIPS = (
+        "Symbol",
+        "Bid: the price you sell at",
+        "Ask: the price you buy at",
+        "Spread in points",
+        "Change of the bid since the day's open (the D1 bar's open)",
+    )
 
     def __init__(self, desk: DeskModel, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
@@ -485,8 +492,11 @@ class MarketWatchView(QTableView):
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
         digit = self.fontMetrics().horizontalAdvance("0")
+        self._column_widths = []
         for column, chars in enumerate(COLUMN_CHARS):
-            header.resizeSection(column, digit * chars + 16)
+            title = self.fontMetrics().horizontalAdvance(str(model.HEADERS[column]))
+            self._column_widths.append(max(digit * chars, title) + 2 * _MARGIN + 4)
+            header.resizeSection(column, self._column_widths[-1])
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
@@ -513,6 +523,11 @@ class MarketWatchView(QTableView):
             return
         if self.currentIndex().row() != row or not self.selectionModel().isRowSelected(row):
             self.selectRow(row)
+
+    def fitting_width(self) -> int:
+        """Pixels the table needs to show every column whole (the window sizes its dock so)."""
+        scroll_bar = self.verticalScrollBar().sizeHint().width()
+        return sum(self._column_widths) + scroll_bar + 2 * self.frameWidth() + 4
 
     def symbol_at_view_row(self, view_row: int) -> str:
         return self._model.symbol_at(view_row)

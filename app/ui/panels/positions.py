@@ -42,8 +42,8 @@ COLUMNS = (
 (SYMBOL, TYPE, VOLUME, OPEN, SL, TP, CURRENT, SWAP, PROFIT, TIME, TICKET, COMMENT) = range(
     len(COLUMNS)
 )
-#: Typical widths in characters; Profit ends within 60 characters of the left edge.
-COLUMN_CHARS = (8, 5, 6, 9, 9, 9, 9, 7, 10, 15, 8, 12)
+#: Typical widths in characters (or the header's, if wider): Profit stays in view.
+COLUMN_CHARS = (6, 4, 4, 7, 7, 7, 7, 5, 8, 15, 7, 12)
 _NUMERIC = frozenset({VOLUME, OPEN, SL, TP, CURRENT, SWAP, PROFIT, TICKET})
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QProgressBar,
@@ -58,7 +57,7 @@ class RiskPanel(QWidget):
             f"background: {LOSS.name()}; color: white; font-weight: bold"
         )
         self.kill_button.clicked.connect(lambda: self.halt_requested.emit(False))
-        self.flatten_button = QPushButton("Halt and flatten…")
+        self.flatten_button = QPushButton("Halt + flatten…")
         self.flatten_button.setObjectName("risk_flatten")
         self.flatten_button.setToolTip("Halt, cancel every order and close every position")
         self.flatten_button.clicked.connect(lambda: self.halt_requested.emit(True))
@@ -66,9 +65,11 @@ class RiskPanel(QWidget):
         self.resume_button.setObjectName("risk_resume")
         self.resume_button.setEnabled(False)
         self.resume_button.clicked.connect(self.resume_requested.emit)
-        buttons = QHBoxLayout()
-        for button in (self.kill_button, self.flatten_button, self.resume_button):
-            buttons.addWidget(button)
+        # HALT on a row of its own, as wide as the panel: the button a trader must find.
+        buttons = QGridLayout()
+        buttons.addWidget(self.kill_button, 0, 0, 1, 2)
+        buttons.addWidget(self.flatten_button, 1, 0)
+        buttons.addWidget(self.resume_button, 1, 1)
 
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
@@ -81,13 +82,17 @@ class RiskPanel(QWidget):
         self._levels: dict[RiskRule, UsageLevel | None] = {}
         rules = [r for r in RiskRule if r is not RiskRule.TRADING_STATE]
         for row, rule in enumerate(rules, start=1):
-            limit, usage, gauge = SteadyLabel("—"), SteadyLabel("—"), QProgressBar()
+            limit, usage, gauge = QLabel("—"), SteadyLabel("—"), QProgressBar()
+            limit.setWordWrap(True)  # a long limit wraps rather than widen the panel
             gauge.setRange(0, 100)
             gauge.setMaximumHeight(14)
+            gauge.setMinimumWidth(24)
             gauge.setTextVisible(False)
             gauge.setObjectName(f"gauge_{rule.value}")
             gauge.setVisible(False)
-            grid.addWidget(QLabel(rule.label), row, 0)
+            name = QLabel(rule.label)
+            name.setWordWrap(True)
+            grid.addWidget(name, row, 0)
             grid.addWidget(limit, row, 1)
             grid.addWidget(usage, row, 2)
             grid.addWidget(gauge, row, 3)
@@ -101,10 +106,15 @@ class RiskPanel(QWidget):
         self.breaches.setMaximumHeight(110)
 
         self._show_state(TradingState.ACTIVE, "waiting for the engine")
+        # The state and the kill switch, which the window may place above the account.
+        self.controls = QWidget()
+        controls = QVBoxLayout(self.controls)
+        controls.setContentsMargins(4, 4, 4, 0)
+        controls.addWidget(self.banner)
+        controls.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.banner)
-        layout.addLayout(buttons)
+        layout.addWidget(self.controls)
         layout.addLayout(grid)
         layout.addWidget(QLabel("Last breaches"))
         layout.addWidget(self.breaches)
@@ -118,7 +128,9 @@ class RiskPanel(QWidget):
         for usage in snapshot.rules:
             if usage.rule not in self.gauges:
                 continue
-            self.limit_labels[usage.rule].setText(usage.limit_text)
+            limit = self.limit_labels[usage.rule]
+            if limit.text() != usage.limit_text:  # a wrapping label re-lays out the panel
+                limit.setText(usage.limit_text)
             self.usage_labels[usage.rule].setText(usage.usage_text)
             gauge = self.gauges[usage.rule]
             gauge.setVisible(usage.fraction is not None)

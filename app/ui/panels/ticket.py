@@ -239,6 +239,7 @@ class OrderTicket(QWidget):
         self.expiry_time.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.expiry_time.setDateTime(QDateTime.currentDateTime().addSecs(3600))
         self.expiry_time.setEnabled(False)
+        self.expiry_time.setMinimumWidth(60)
         self.comment = QLineEdit()
         self.comment.setObjectName("ticket_comment")
         self.comment.setMaxLength(31)
@@ -246,12 +247,14 @@ class OrderTicket(QWidget):
         # change) painting its own background (no repaint of the dock behind it).
         self.quote = SteadyLabel("—")
         self.quote.setObjectName("ticket_quote")
+        self.quote.setToolTip("Bid / ask")
         self.quote.setAutoFillBackground(True)
         self.buy_button = QPushButton("Buy")
         self.buy_button.setObjectName("ticket_buy")
         self.sell_button = QPushButton("Sell")
         self.sell_button.setObjectName("ticket_sell")
         for button, colour in ((self.buy_button, PROFIT), (self.sell_button, LOSS)):
+            button.setMinimumWidth(48)  # a narrow ticket keeps both buttons and the quote
             button.setStyleSheet(
                 f"QPushButton {{ background: {colour.name()}; color: white; font-weight: bold }}"
                 f" QPushButton:disabled {{ background: {MUTED.name()}; color: #e0e0e0 }}"
@@ -265,6 +268,7 @@ class OrderTicket(QWidget):
         self.status.setWordWrap(True)
 
         form = QFormLayout()
+        self._form = form
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Symbol", self.symbol)
         form.addRow("Si&de", self.side)
@@ -281,10 +285,11 @@ class OrderTicket(QWidget):
         expiry_label.setBuddy(self.expiry)  # a layout has no focus: the mnemonic needs a buddy
         form.addRow(expiry_label, expiry)
         form.addRow("Co&mment", self.comment)
-        form.addRow("Bid / Ask", self.quote)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.sell_button)
-        buttons.addWidget(self.buy_button)
+        self._expiry_row = expiry
+        buttons = QHBoxLayout()  # Sell · bid / ask · Buy, as a one-click panel reads
+        buttons.addWidget(self.sell_button, 1)
+        buttons.addWidget(self.quote)
+        buttons.addWidget(self.buy_button, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.command)
         layout.addWidget(self.preview)
@@ -622,6 +627,7 @@ class OrderTicket(QWidget):
             self._syncing = False
 
     def _enable_fields(self) -> None:
+        """Only the fields the order type uses are shown: a market order needs no price."""
         kind = OrderType(self.order_type.currentData())
         self.price.setEnabled(kind.is_pending)
         self.stop_limit.setEnabled(kind is OrderType.STOP_LIMIT)
@@ -629,6 +635,10 @@ class OrderTicket(QWidget):
         self.expiry_time.setEnabled(
             kind.is_pending and TimeInForce(self.expiry.currentData()) is TimeInForce.SPECIFIED
         )
+        form = self._form
+        form.setRowVisible(self.price, kind.is_pending)
+        form.setRowVisible(self.stop_limit, kind is OrderType.STOP_LIMIT)
+        form.setRowVisible(self._expiry_row, kind.is_pending)
 
     # -- internals ------------------------------------------------------------------
     def _on_symbol_changed(self, symbol: str) -> None:

@@ -27,6 +27,7 @@ class RowTableModel(QAbstractTableModel):
     """
 
     HEADERS: tuple[str, ...] = ()
+    TOOLTIPS: tuple[str, ...] = ()  # what a shortened header means, shown on hover
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,8 +42,12 @@ class RowTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section < len(self.TOOLTIPS):
+            return self.TOOLTIPS[section]
         return None
 
 
@@ -78,11 +83,15 @@ class ActionTableView(QTableView):
         return ()
 
     def size_columns(self, chars: Sequence[int]) -> None:
-        """Start each column ``chars`` digits wide (the trader may resize them)."""
-        digit = self.fontMetrics().horizontalAdvance("0")
+        """Start each column ``chars`` digits wide, or as wide as its title (the trader
+        may resize them)."""
+        metrics = self.fontMetrics()
+        digit = metrics.horizontalAdvance("0")
         header = self.horizontalHeader()
+        model = self.model()
         for column, count in enumerate(chars):
-            header.resizeSection(column, digit * count + 12)
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            header.resizeSection(column, max(digit * count, metrics.horizontalAdvance(title)) + 14)
 
     def _action(self, text: str, keys: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self)
