@@ -73,7 +73,8 @@ class TelegramSettingsWidget(QWidget):
         group = QGroupBox("Alerts")
         group_layout = QVBoxLayout(group)
         for name, info in TelegramAlerts.model_fields.items():
-            box = QCheckBox(info.description or name)
+            # "with P&L": a check box reads "&" as a mnemonic, "&&" as an ampersand.
+            box = QCheckBox((info.description or name).replace("&", "&&"))
             box.setObjectName(f"telegram_alert_{name}")
             box.setChecked(bool(getattr(current.alerts, name)))
             self.categories[name] = box

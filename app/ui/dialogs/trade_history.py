@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -172,8 +172,15 @@ class HistoryWindow(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
-        self.close_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         fit_to_screen(self)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc closes the window, as it closes a dialog."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- inputs -----------------------------------------------------------------------
     def set_symbols(self) -> None:
