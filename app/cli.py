@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.notify.setup import TelegramHooks
     from app.settings import user_settings_path
+    from app.strategies.setup import install_strategies
     from app.ui.app import run_gui
 
     return run_gui(
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         smoke_test=args.smoke_test,
         journal_factory=lambda: open_journal(settings),
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
+        extend_engine=lambda core: install_strategies(core, user_data_dir()),
     )
 
 

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -159,11 +159,31 @@ class _Section(BaseModel):
 
 
 class BrokerSettings(_Section):
-    """Which broker backend the engine talks to."""
+    """Which broker backend the engine talks to.
 
-    kind: Annotated[Literal["sim", "mt5"], BeforeValidator(_lowercase)] = Field(
-        default="sim", description="'sim' = built-in paper broker, 'mt5' = MetaTrader 5 terminal."
+    The kinds are not listed here: each broker package registers itself in
+    ``app/brokers/registry.py``, which fills ``KINDS``, so a new broker never
+    means an edit of the settings model. Before the registry is imported (some
+    tests) any kind passes here; the broker factory still refuses an unknown one.
+    """
+
+    #: kind -> one line a trader reads about it (filled by the broker registry)
+    KINDS: ClassVar[dict[str, str]] = {}
+
+    kind: Annotated[str, BeforeValidator(_lowercase)] = Field(
+        default="sim",
+        description="Which broker the engine trades with: the built-in paper broker, or a "
+        "MetaTrader 5 terminal.",
+        json_schema_extra={"choices": "KINDS"},
     )
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if cls.KINDS and value not in cls.KINDS:
+            known = "; ".join(f'"{kind}" ({about})' for kind, about in cls.KINDS.items())
+            raise ValueError(f"no broker {value!r}; choose {known}")
+        return value
 
 
 class SimSettings(_Section):
@@ -314,7 +334,10 @@ class TelegramAlerts(_Section):
     """Which alert categories go to Telegram; each one can be switched off on its own."""
 
     fills: bool = Field(default=True, description="Orders filled (opening or adding).")
-    rejections: bool = Field(default=True, description="Orders rejected, with the reason.")
+    rejections: bool = Field(
+        default=True,
+        description="Orders rejected, with the reason, and orders whose outcome is unknown.",
+    )
     stops: bool = Field(default=True, description="Positions closed by stop loss or take profit.")
     closes: bool = Field(default=True, description="Positions closed otherwise, with P&L.")
     risk: bool = Field(default=True, description="Risk warnings and limit breaches.")

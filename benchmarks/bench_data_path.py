@@ -41,6 +41,7 @@ from app.domain.frame import MarketFrame
 from app.domain.market import Tick
 from app.domain.notices import ConnectionState
 from app.engine.bus import EventBus
+from app.engine.clients import EngineClient, Subscriptions
 from app.engine.conflation import FrameBuilder
 from app.engine.thread import Engine, EngineHost
 from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
@@ -49,6 +50,21 @@ HANDOFF_TICKS = 1_000_000
 ENGINE_TICKS = 200_000
 SYMBOLS = 20
 PACED_SECONDS = 3.0
+
+
+class _TickStamper(EngineClient):
+    """Notes when each tick reached the engine's clients (in the engine thread)."""
+
+    name = "tick stamper"
+
+    def __init__(self, stamps: list[float]) -> None:
+        self._stamps = stamps
+
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(ticks=None)
+
+    def on_tick(self, tick: Tick) -> None:
+        self._stamps.append(time.perf_counter())
 
 
 def run_until(done: Callable[[], bool], timeout_s: float) -> bool:
@@ -162,7 +178,7 @@ def start_engine(broker: SyntheticBroker) -> tuple[EngineHost, Recorder, list[fl
     bus = EventBus()
     engine = Engine(bus, lambda: broker, poll_interval_ms=1)
     received_at: list[float] = []  # engine-thread perf_counter for every tick, in order
-    engine.core.tick_listeners.append(lambda _tick: received_at.append(time.perf_counter()))
+    engine.core.clients.attach(_TickStamper(received_at))
     host = EngineHost(engine, bus)
     recorder = Recorder(bus)
     bus.frame.connect(recorder.on_frame)

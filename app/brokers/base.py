@@ -6,17 +6,20 @@ domain objects; they never emit Qt signals or touch the GUI.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from app.domain.enums import OrderStatus
+from app.domain.enums import OrderStatus, Side
 from app.domain.market import Tick
 from app.domain.notices import LogEvent
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 from app.domain.trading import AccountState, Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
 
 # numpy dtype of bar history, field-compatible with MetaTrader 5's rates arrays.
@@ -34,12 +37,36 @@ RATES_DTYPE = np.dtype(
 )
 
 
+BrokerFactory = Callable[[], "Broker"]
+"""Builds the broker; called once, inside the engine thread."""
+
+
+class BrokerUnavailable(Exception):
+    """The configured broker cannot run here; ``str()`` is one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerKind:
+    """One kind of broker, as a broker package declares it for the registry."""
+
+    name: str  # the value of ``[broker] kind``
+    title: str  # one line a trader reads in the settings
+    section: str  # the settings section it reads (``[sim]``, ``[mt5]``)
+    build: Callable[[Settings], BrokerFactory]  # may raise BrokerUnavailable
+
+
 class BrokerError(Exception):
     """A broker call failed; ``str(error)`` is a sentence for the trader."""
 
 
 class TransientBrokerError(BrokerError):
-    """Worth retrying after a pause: a timeout, a requote, a lost connection."""
+    """Worth retrying after a pause: a timeout, a requote, a lost connection.
+
+    On the order path it promises that the request was **not** executed (it never
+    reached the broker). After the broker may have acted, raise
+    ``OutcomeUnknownError`` instead, or report what is known (a DONE answer is
+    FILLED even if the deal's details could not be read yet).
+    """
 
 
 class PermanentBrokerError(BrokerError):
@@ -150,3 +177,14 @@ class Broker(Protocol):
     def working_orders(self) -> Sequence[WorkingOrder]: ...
 
     def account(self) -> AccountState: ...
+
+    # -- optional capabilities: every adapter has these methods; an adapter that
+    # cannot answer returns None (the engine then falls back, as each says) --------
+    def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
+        """The broker's own margin for an order, or ``None``: the gate uses the leverage formula."""
+        ...
+
+    def deals_since(self, time_msc: int) -> Sequence[Fill] | None:
+        """Every deal of the account from ``time_msc`` on, oldest first; ``None`` if the broker
+        keeps no deal history. At each start the engine records those its journal missed."""
+        ...

@@ -1,83 +1,35 @@
-"""Chooses and builds the broker named in the settings.
+"""Chooses and builds the broker named in the settings, from a registry of broker kinds.
 
-Returns a factory rather than a broker: the engine calls it inside its own
+Each broker package declares one ``BrokerKind`` (its name in ``[broker] kind``,
+a line a trader reads about it, the settings section it reads, and how to build
+it); ``KINDS`` below lists them, and nothing else in the app names a broker.
+Adding a broker is its package plus one entry here (see docs/brokers.md).
+
+It returns a factory rather than a broker: the engine calls it inside its own
 thread, because a MetaTrader 5 connection belongs to the thread that opened it.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-from collections.abc import Callable
+from app.brokers.base import BrokerFactory, BrokerKind, BrokerUnavailable
+from app.brokers.mt5.kind import MT5
+from app.brokers.sim.kind import SIM
+from app.settings import BrokerSettings, Settings
 
-from app import paths
-from app.brokers.base import Broker
-from app.brokers.sim.broker import DEFAULT_MARKETS, SimBroker
-from app.settings import Settings
+__all__ = ["KINDS", "BrokerUnavailable", "broker_factory"]
 
-PAPER_ACCOUNT_FILE = "paper-account.json"
-MT5_MODULE_ENV = "TRADETERM_MT5_MODULE"
+#: Every broker the terminal can trade with, by the name ``[broker] kind`` uses.
+KINDS: dict[str, BrokerKind] = {kind.name: kind for kind in (SIM, MT5)}
 
-
-class BrokerUnavailable(Exception):
-    """The configured broker cannot run here; ``str()`` is one line for the user."""
+BrokerSettings.KINDS.update({name: kind.title for name, kind in KINDS.items()})
 
 
-def broker_factory(settings: Settings) -> Callable[[], Broker]:
-    kind = settings.broker.kind
-    if kind == "sim":
-        unknown = [s for s in settings.symbols if s not in DEFAULT_MARKETS]
-        if unknown:
-            raise BrokerUnavailable(
-                f"symbols: the paper broker has no symbol {', '.join(unknown)}; "
-                f"it knows {', '.join(DEFAULT_MARKETS)}"
-            )
-        sim = settings.sim
-
-        def make_sim() -> Broker:
-            return SimBroker(
-                symbols=settings.symbols,
-                balance=sim.balance,
-                currency=sim.currency,
-                leverage=sim.leverage,
-                seed=sim.seed,
-                ticks_per_second=sim.ticks_per_second,
-                history_bars=sim.history_bars,
-                # The paper account outlives the process, so crash recovery can ask it.
-                state_path=paths.user_data_dir() / PAPER_ACCOUNT_FILE,
-            )
-
-        return make_sim
-    return _mt5_factory(settings)
-
-
-def _mt5_factory(settings: Settings) -> Callable[[], Broker]:
-    """``MetaTrader5``, or the module named by ``TRADETERM_MT5_MODULE`` (a developer
-    switch: ``tests.fakes.metatrader5`` runs the terminal against the fake on Linux)."""
-    module_name = os.environ.get(MT5_MODULE_ENV, "").strip() or "MetaTrader5"
-    try:
-        found = importlib.util.find_spec(module_name) is not None
-    except (ImportError, ValueError):  # a dotted name whose parent package is missing
-        found = False
-    if not found and module_name != "MetaTrader5":
-        raise BrokerUnavailable(f"{MT5_MODULE_ENV}={module_name}: no such module")
-    if not found:
+def broker_factory(settings: Settings) -> BrokerFactory:
+    """The factory of the configured broker; ``BrokerUnavailable`` (one line) if it cannot run."""
+    kind = KINDS.get(settings.broker.kind)
+    if kind is None:
+        known = ", ".join(f'"{name}"' for name in KINDS)
         raise BrokerUnavailable(
-            'broker.kind = "mt5": MetaTrader 5 runs on Windows only and its Python package is '
-            'not installed here; use broker.kind = "sim" for paper trading'
+            f"broker.kind = {settings.broker.kind!r}: no such broker; use {known}"
         )
-
-    def make_mt5() -> Broker:
-        from app.brokers.mt5.broker import Mt5Broker  # loaded only when MT5 is the broker
-        from app.brokers.mt5.password import mt5_password
-
-        module = importlib.import_module(module_name)  # imported in the engine thread
-        return Mt5Broker(
-            module,
-            settings.mt5,
-            settings.symbols,
-            password=mt5_password(settings.mt5.login),
-        )
-
-    return make_mt5
+    return kind.build(settings)

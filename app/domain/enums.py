@@ -48,6 +48,9 @@ class OrderStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    # A request that changes an existing order or position (a cancel, new SL/TP or
+    # price) was carried out; the order or position itself goes on.
+    DONE = "done"
     # The journal has the intent but neither it nor the broker can say what became of it
     # (recovery could not look it up). Never resent automatically; shown to the user.
     UNKNOWN = "unknown"
@@ -58,7 +61,13 @@ class OrderStatus(StrEnum):
 
 
 _FINAL_STATUSES = frozenset(
-    {OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+    {
+        OrderStatus.FILLED,
+        OrderStatus.REJECTED,
+        OrderStatus.CANCELLED,
+        OrderStatus.EXPIRED,
+        OrderStatus.DONE,
+    }
 )
 
 

@@ -41,6 +41,7 @@ class RiskRule(StrEnum):
     SYMBOLS = "allowed_symbols"
     TRADING_HOURS = "trading_hours"
     TRADING_STATE = "trading_state"
+    STRATEGY_BUDGET = "strategy_budget"  # a strategy instance's own limits
 
     @property
     def label(self) -> str:
@@ -65,6 +66,7 @@ _LABELS: dict[RiskRule, str] = {
     RiskRule.SYMBOLS: "Allowed symbols",
     RiskRule.TRADING_HOURS: "Trading hours",
     RiskRule.TRADING_STATE: "Trading state",
+    RiskRule.STRATEGY_BUDGET: "Strategy budget",
 }
 
 

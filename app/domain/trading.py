@@ -19,6 +19,11 @@ from app.domain.enums import (
     TimeInForce,
 )
 
+MANUAL = 0
+"""``owner`` of what the trader did by hand (the ticket, the chart, the MT5 terminal)."""
+EXTERNAL = -1
+"""``owner`` of what another program placed at the broker (an MT5 Expert Advisor)."""
+
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
@@ -37,6 +42,9 @@ class OrderRequest:
     source: OrderSource = OrderSource.TICKET
     time_in_force: TimeInForce = TimeInForce.GTC  # pending orders only
     expiration_msc: int | None = None  # with TimeInForce.SPECIFIED: epoch ms, UTC
+    # Who owns the order and what it opens, at the broker too (MT5: the magic
+    # number): MANUAL, or the number of the strategy instance that sent it.
+    owner: int = MANUAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,7 @@ class OrderUpdate:
     broker_ticket: int | None = None
     reason: str = ""
     source: OrderSource = OrderSource.TICKET
+    owner: int = MANUAL
 
     @classmethod
     def of_request(
@@ -79,6 +88,7 @@ class OrderUpdate:
             broker_ticket=ticket,
             reason=reason,
             source=request.source,
+            owner=request.owner,
         )
 
     @classmethod
@@ -105,6 +115,7 @@ class OrderUpdate:
             broker_ticket=order.ticket,
             reason=reason,
             source=source,
+            owner=order.owner,
         )
 
 
@@ -126,6 +137,7 @@ class Fill:
     closes_position: bool = False
     realized_pnl: float = 0.0
     reason: str = ""  # e.g. "stop loss", "take profit", "client"
+    owner: int = MANUAL  # the owner of the position the deal opened or closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +154,7 @@ class Position:
     tp: float | None = None
     swap: float = 0.0
     comment: str = ""
+    owner: int = MANUAL  # MANUAL, EXTERNAL, or a strategy instance's number
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +175,7 @@ class WorkingOrder:
     time_in_force: TimeInForce = TimeInForce.GTC
     expiration_msc: int | None = None
     comment: str = ""
+    owner: int = MANUAL
 
 
 @dataclass(frozen=True, slots=True)

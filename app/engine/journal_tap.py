@@ -2,16 +2,19 @@
 
 Every log line the core publishes is journaled (batched) and every risk fact
 (breach, warning, trading state change) is journaled durably, without touching
-each place in the core that publishes them. Anything else passes straight through.
+each place in the core that publishes them. Every fact, journaled or not, then
+goes on to the bus.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from app.domain.notices import LogEvent
+from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
+from app.domain.strategies import BudgetHalt
 from app.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -20,40 +23,40 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class _Publisher(Protocol):
+    def publish(self, fact: object) -> None: ...
+
+
 class JournalTap:
     """Wraps the core's publisher; ``journal()`` returns the journal, or ``None``."""
 
-    def __init__(self, inner: Any, journal: Callable[[], Journal | None]) -> None:
+    def __init__(self, inner: _Publisher, journal: Callable[[], Journal | None]) -> None:
         self._inner = inner
         self._journal = journal
 
-    def log(self, event: LogEvent) -> None:
+    def publish(self, fact: object) -> None:
         journal = self._journal()
         if journal is not None:
-            journal.log_event(event)
-        self._inner.log(event)
-
-    def risk(self, fact: Any) -> None:
-        journal = self._journal()
-        if journal is not None:
-            try:
-                kind, message, state, source = _risk_row(fact)
-                journal.record_risk_event(kind, message, state=state, source=source)
-            except StorageError as exc:
-                log.error("journal: risk fact not recorded: %s", exc)
-        self._inner.risk(fact)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+            if isinstance(fact, LogEvent):
+                journal.log_event(fact)
+            elif isinstance(fact, RiskBreach | RiskWarning | TradingStateChanged | BudgetHalt):
+                _record_risk(journal, fact)
+        self._inner.publish(fact)
 
 
-def _risk_row(fact: Any) -> tuple[str, str, str | None, str]:
-    """(kind, message, new trading state or None, source) of any risk fact."""
-    new_state = getattr(fact, "new", None)
-    message = getattr(fact, "message", None)
-    if message is None:
-        old = getattr(fact, "old", "?")
-        message = f"{old} → {new_state}: {getattr(fact, 'reason', '')}"
-    source = getattr(fact, "source", None) or getattr(fact, "rule", None) or ""
-    state = None if new_state is None else str(new_state)
-    return type(fact).__name__, str(message), state, str(source)
+def _record_risk(
+    journal: Journal, fact: RiskBreach | RiskWarning | TradingStateChanged | BudgetHalt
+) -> None:
+    """(kind, message, new trading state or None, source) of a risk fact, durably."""
+    if isinstance(fact, TradingStateChanged):
+        state: str | None = str(fact.new)
+        message = f"{fact.old} → {fact.new}: {fact.reason}"
+        source = str(fact.source)
+    elif isinstance(fact, BudgetHalt):
+        state, message, source = "halted", fact.reason, f"strategy #{fact.owner}"
+    else:
+        state, message, source = None, fact.message, str(fact.rule)
+    try:
+        journal.record_risk_event(type(fact).__name__, message, state=state, source=source)
+    except StorageError as exc:
+        log.error("journal: risk fact not recorded: %s", exc)

@@ -14,6 +14,10 @@ Plain Python, used from the engine thread only. Why it is shaped this way:
 * **Kept, but bounded.** Bars closed while the terminal runs are kept (at most
   ``keep`` per symbol and timeframe, oldest dropped) and merged into history
   answers, because a paper broker's history stops at connect time.
+* **Closed bars are told once.** Every bar that closes (at the first tick of
+  the next period) is also appended to ``MarketData.just_closed``, in time
+  order and shortest timeframe first; the core hands them to its clients as
+  ``on_bar`` and empties the list. The forming bar is never in it.
 * **Watched, for the GUI.** Clients say which ``(symbol, timeframe)`` pairs they
   show (a chart follows one, the market watch follows D1 of every symbol). Only
   the watched forming bars of symbols that ticked go into a frame, built once
@@ -88,8 +92,12 @@ class _Candle:
 class SymbolBars:
     """One symbol's bars in every timeframe: the forming ones and those closed since connect."""
 
-    def __init__(self, symbol: str, keep: int = KEEP_BARS) -> None:
+    def __init__(
+        self, symbol: str, keep: int = KEEP_BARS, just_closed: list[Bar] | None = None
+    ) -> None:
         self.symbol = symbol
+        # Where every bar goes when it closes (shared by all symbols of a MarketData).
+        self._just_closed: list[Bar] = just_closed if just_closed is not None else []
         self._m1: _Candle | None = None
         self._partial: dict[Timeframe, _Candle] = {}
         self._closed: dict[Timeframe, deque[Bar]] = {tf: deque(maxlen=keep) for tf in TIMEFRAMES}
@@ -155,7 +163,9 @@ class SymbolBars:
 
     def _close_minute(self, m1: _Candle) -> None:
         """A minute ended: keep its bar and fold it into every longer timeframe's partial."""
-        self._closed[Timeframe.M1].append(m1.bar(self.symbol, Timeframe.M1))
+        bar = m1.bar(self.symbol, Timeframe.M1)
+        self._closed[Timeframe.M1].append(bar)
+        self._just_closed.append(bar)
         for tf in LONGER:
             period = tf.bar_open(m1.time)
             partial = self._partial.get(tf)
@@ -163,15 +173,19 @@ class SymbolBars:
                 partial.fold(m1)
             else:
                 if partial is not None:  # defensive: a stale period is closed first
-                    self._closed[tf].append(partial.bar(self.symbol, tf))
+                    self._close(partial.bar(self.symbol, tf))
                 self._partial[tf] = m1.copy(period)
+
+    def _close(self, bar: Bar) -> None:
+        self._closed[bar.timeframe].append(bar)
+        self._just_closed.append(bar)
 
     def _roll_periods(self, minute: int) -> None:
         """Close every longer-timeframe bar whose period ended before ``minute``."""
         for tf in LONGER:
             partial = self._partial.get(tf)
             if partial is not None and partial.time != tf.bar_open(minute):
-                self._closed[tf].append(partial.bar(self.symbol, tf))
+                self._close(partial.bar(self.symbol, tf))
                 del self._partial[tf]
 
 
@@ -180,6 +194,8 @@ class MarketData:
 
     def __init__(self, keep: int = KEEP_BARS) -> None:
         self._keep = keep
+        #: Bars closed since the core last emptied it, oldest first (see the module doc).
+        self.just_closed: list[Bar] = []
         self._symbols: dict[str, SymbolBars] = {}
         self._watchers: dict[str, frozenset[BarKey]] = {}
         self._watched: dict[str, tuple[Timeframe, ...]] = {}  # symbol -> timeframes watched
@@ -188,7 +204,7 @@ class MarketData:
     # -- building -------------------------------------------------------------------
     def seed(self, symbol: str, newest: Mapping[Timeframe, Bar]) -> None:
         """Register ``symbol``, seeded with the broker's newest bar per timeframe."""
-        bars = SymbolBars(symbol, self._keep)
+        bars = SymbolBars(symbol, self._keep, self.just_closed)
         bars.seed(newest)
         self._symbols[symbol] = bars
 
@@ -201,7 +217,9 @@ class MarketData:
         """Fold one tick (on the bid, like MetaTrader's charts) into every timeframe."""
         bars = self._symbols.get(tick.symbol)
         if bars is None:
-            bars = self._symbols[tick.symbol] = SymbolBars(tick.symbol, self._keep)
+            bars = self._symbols[tick.symbol] = SymbolBars(
+                tick.symbol, self._keep, self.just_closed
+            )
         bars.on_tick(tick.time_msc // 1000, tick.bid)
         self._changed.add(tick.symbol)
 

@@ -1,9 +1,15 @@
-"""The engine's picture of the account: positions marked to market on every tick.
+"""The engine's picture of the account: positions marked to market by the latest quotes.
 
 The broker is the source of truth; ``Portfolio`` copies its positions, orders and
 balance at sync points (connect, after every trade event) and in between marks
 open positions to the latest quotes locally. That keeps P&L live without asking
 the broker on every tick (for MetaTrader 5 each ask is an IPC round trip).
+
+Marking is lazy: a tick only stores the quote and notes that a held symbol
+moved; positions are re-marked when something reads them (a frame, the equity
+watch, a strategy), at most once per batch of ticks. Marking every position on
+every tick built a new ``Position`` per tick per position and cost the engine
+thread most of its burst rate once strategies held positions.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ class Portfolio:
         self._converter = CurrencyConverter(self.specs, self.quotes)
         self._positions: dict[int, Position] = {}
         self._orders: tuple[WorkingOrder, ...] = ()
+        self._held: frozenset[str] = frozenset()  # symbols with open positions
+        self._stale = False  # a held symbol ticked since the positions were last marked
         self._balance = 0.0
         self._margin = 0.0
         self._realized_today = 0.0
@@ -41,6 +49,8 @@ class Portfolio:
         self._balance = account.balance
         self._margin = account.margin
         self._positions = {p.ticket: p for p in positions}
+        self._held = frozenset(p.symbol for p in self._positions.values())
+        self._stale = False  # the broker's own marks
         new_orders = tuple(orders)
         if new_orders != self._orders:
             self._orders = new_orders
@@ -49,13 +59,8 @@ class Portfolio:
 
     def on_tick(self, tick: Tick) -> None:
         self.quotes[tick.symbol] = tick
-        spec = self.specs.get(tick.symbol)
-        if spec is None:
-            return
-        for ticket, p in self._positions.items():
-            if p.symbol == tick.symbol:
-                self._positions[ticket] = self._marked(p, spec, tick)
-                self.changed = True
+        if tick.symbol in self._held:
+            self._stale = self.changed = True
 
     def on_fill(self, fill: Fill) -> None:
         self._roll_day()
@@ -65,10 +70,12 @@ class Portfolio:
 
     # -- queries --------------------------------------------------------------------
     def position(self, ticket: int) -> Position | None:
+        self._mark()
         return self._positions.get(ticket)
 
     @property
     def positions(self) -> tuple[Position, ...]:
+        self._mark()
         return tuple(self._positions.values())
 
     @property
@@ -81,6 +88,7 @@ class Portfolio:
         Today's P&L is what was realised since 00:00 UTC plus the open positions' P&L.
         """
         self._roll_day()
+        self._mark()
         floating = sum(p.profit for p in self._positions.values())
         equity = self._balance + floating
         return AccountState(
@@ -95,6 +103,17 @@ class Portfolio:
         )
 
     # -- internals ------------------------------------------------------------------
+    def _mark(self) -> None:
+        """Re-mark the positions to the latest quotes, if a held symbol ticked since."""
+        if not self._stale:
+            return
+        self._stale = False
+        quotes, specs = self.quotes, self.specs
+        for ticket, p in self._positions.items():
+            spec, tick = specs.get(p.symbol), quotes.get(p.symbol)
+            if spec is not None and tick is not None:
+                self._positions[ticket] = self._marked(p, spec, tick)
+
     def _marked(self, p: Position, spec: SymbolSpec, tick: Tick) -> Position:
         price = close_price(p.side, tick)
         try:

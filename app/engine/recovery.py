@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.brokers.base import Broker, ExecutionReport
@@ -131,3 +132,40 @@ def _unknown_message(order: HistoryOrder, reason: str) -> str:
         f"Order {_label(order)} sent {when}: outcome UNKNOWN — {reason}. "
         f"It was NOT resent; check the broker's terminal before trading this symbol"
     )
+
+
+def reconcile_deals(journal: Journal, broker: Broker, say: Say) -> int:
+    """Record the broker's deals that the journal missed; returns how many there were.
+
+    A deal can happen with no order of ours being unfinished: a stop loss or take
+    profit the broker executed just before the app died, before the engine could
+    journal it, or anything closed at the broker while the app was not running.
+    Each is recorded with the broker's own time and price, and told once. Raises
+    ``StorageError`` if the journal fails; a broker that cannot answer is told,
+    and the next start tries again.
+    """
+    since = journal.deals_checked_from()
+    if since is None:
+        return 0
+    try:
+        deals = broker.deals_since(since)
+    except Exception as exc:  # reading, never a reason to stop the start
+        say(
+            LogLevel.WARNING, f"Could not read the broker's deals to check the journal: {exc}", None
+        )
+        return 0
+    if not deals:
+        return 0
+    missed = journal.record_missed_deals(deals)
+    for fill in missed:
+        when = datetime.fromtimestamp(fill.time_msc / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        what = f"closed position #{fill.position_ticket}" if fill.closes_position else "opened"
+        why = f" by {fill.reason}" if fill.reason and fill.reason != "client" else ""
+        pnl = f", P&L {fill.realized_pnl:+,.2f}" if fill.closes_position else ""
+        say(
+            LogLevel.WARNING,
+            f"Recovered deal #{fill.deal_ticket} the journal had missed: {fill.side} "
+            f"{fill.volume:g} {fill.symbol} at {fill.price} on {when}, {what}{why}{pnl}",
+            fill.client_id or None,
+        )
+    return len(missed)

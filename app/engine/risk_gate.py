@@ -49,9 +49,11 @@ from app.domain.risk_facts import (
     UsageLevel,
 )
 from app.domain.risk_limits import WEEKDAYS, RiskLimits, RiskRule
+from app.domain.strategies import BudgetHalt
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import AccountState, OrderRequest, Position, WorkingOrder
 from app.domain.validation import entry_price
+from app.engine.budgets import Budgets
 
 Clock = Callable[[], float]
 """Seconds since the epoch (``time.time``); tests pass a fake."""
@@ -116,6 +118,9 @@ class RiskContext:
     leverage: int
     account: AccountState | None = None
     book: Book = field(default_factory=Book)
+    # The book itself, for the strategy budgets (which count an instance's own).
+    positions: tuple[Position, ...] = ()
+    orders: tuple[WorkingOrder, ...] = ()
 
     def converter(self) -> CurrencyConverter:
         return CurrencyConverter(self.specs, self.quotes)
@@ -296,6 +301,8 @@ class RiskGate:
         self.throttle = RateThrottle(clock)
         self.spreads = SpreadTracker(self.limits.spread_window)
         self.watch = EquityWatch(clock)
+        self.budgets = Budgets(clock)  # each strategy instance's own limits and state
+        self.budget_halts: list[BudgetHalt] = []  # taken by the engine after each order
         self._armed: dict[RiskRule, bool] = {RiskRule.DAILY_LOSS: True, RiskRule.DRAWDOWN: True}
         self._warn_armed: dict[RiskRule, bool] = {
             RiskRule.DAILY_LOSS: True,
@@ -393,10 +400,17 @@ class RiskGate:
 
     # -- orders ---------------------------------------------------------------------
     def admit(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:
-        """Check ``request``; when it passes it counts towards the rate limits."""
-        rejection = self.check(request, ctx)
+        """Check ``request`` against every rule, then its strategy's budget if it has an
+        owner; when it passes it counts towards the rate limits (``budget_halts`` gets
+        the halt of an instance that flooded)."""
+        rejection = self.check(request, ctx) or self.budgets.check(
+            request, ctx.positions, ctx.orders
+        )
         if rejection is None:
             self.throttle.record()
+            halt = self.budgets.record(request)
+            if halt is not None:
+                self.budget_halts.append(halt)
         return rejection
 
     def check(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:

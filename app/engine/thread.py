@@ -17,14 +17,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from app.brokers.base import Broker
-from app.domain.enums import ConnectionStatus, LogLevel
-from app.domain.market import BarHistory
+from app.brokers.base import BrokerFactory
+from app.domain.commands import Halt
+from app.domain.enums import ConnectionStatus, LogLevel, OrderSource
 from app.domain.notices import ConnectionState, LogEvent
-from app.domain.risk_facts import RiskFact
 from app.domain.risk_limits import RiskLimits
-from app.domain.symbols import SymbolSpec
-from app.domain.trading import Fill, OrderUpdate, TradeHistory
 from app.engine.bus import EventBus
 from app.engine.core import TradingCore
 from app.storage.errors import StorageError
@@ -34,42 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BrokerFactory = Callable[[], Broker]
-"""Builds the broker; called once, inside the engine thread."""
-
 JournalFactory = Callable[[], "Journal"]
 """Opens the trade journal; called once, inside the engine thread, before connecting."""
-
-
-class _BusPublisher:
-    """Forwards the core's facts to the bus (emitted from the engine thread)."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self._bus = bus
-
-    def order(self, update: OrderUpdate) -> None:
-        self._bus.order.emit(update)
-
-    def fill(self, fill: Fill) -> None:
-        self._bus.fill.emit(fill)
-
-    def log(self, event: LogEvent) -> None:
-        self._bus.log.emit(event)
-
-    def connection(self, state: ConnectionState) -> None:
-        self._bus.connection.emit(state)
-
-    def history(self, history: BarHistory) -> None:
-        self._bus.history.emit(history)
-
-    def symbols(self, specs: tuple[SymbolSpec, ...]) -> None:
-        self._bus.symbols.emit(specs)
-
-    def risk(self, fact: RiskFact) -> None:
-        self._bus.risk.emit(fact)
-
-    def trade_history(self, history: TradeHistory) -> None:
-        self._bus.trade_history.emit(history)
 
 
 #: Longest time between two broker polls while the window is painting a frame
@@ -91,11 +54,13 @@ class Engine(QObject):
         refresh_hz: int = 60,
         risk_limits: RiskLimits | None = None,
         journal_factory: JournalFactory | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock``: the engine's time in epoch seconds (default the wall clock)."""
         super().__init__()
         self._bus = bus
         self._journal_factory = journal_factory
-        self.core = TradingCore(broker_factory, _BusPublisher(bus), risk_limits=risk_limits)
+        self.core = TradingCore(broker_factory, bus, risk_limits=risk_limits, clock=clock)
         self._poll_interval_ms = poll_interval_ms
         self._frame_interval_ms = max(1, round(1000 / refresh_hz))
         self._poll_timer: QTimer | None = None
@@ -209,7 +174,12 @@ class Engine(QObject):
             self._bus.frame.emit(frame)
 
     def _guard(self, action: Callable[[], object]) -> bool:
-        """Run ``action``; an unexpected error is reported, never kills the thread."""
+        """Run ``action``; an unexpected error halts trading and is reported, never kills the thread.
+
+        The engine halts itself first (only closes and cancels pass until the
+        trader resumes), because after an error it did not expect it cannot
+        vouch for its own state; then the GUI is told, to show the log's path.
+        """
         try:
             result = action()
         except Exception as exc:
@@ -219,6 +189,10 @@ class Engine(QObject):
                     LogLevel.ERROR, "engine", f"Internal error: {exc.__class__.__name__}: {exc}"
                 )
             )
+            try:
+                self.core.halt(Halt("engine error: see the log", source=OrderSource.SYSTEM))
+            except Exception:
+                log.exception("could not halt trading after an engine error")
             self._bus.engine_failed.emit("".join(traceback.format_exception(exc)))
             return False
         return result is not False

@@ -12,7 +12,7 @@ import html
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from app.domain.enums import ConnectionStatus, OrderStatus
+from app.domain.enums import ConnectionStatus
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import AccountState, Fill, OrderUpdate, Position, WorkingOrder
@@ -123,6 +123,14 @@ class Formatter:
         return (
             f"⛔ <b>Rejected</b> {esc(update.side.upper())} {vol} {esc(update.symbol)} "
             f"({esc(update.order_type)}, from {esc(update.source)}): {reason}"
+        )
+
+    def unknown(self, update: OrderUpdate) -> str:
+        vol = self.volume(update.symbol, update.volume)
+        return (
+            f"❓ <b>Outcome unknown</b> {esc(update.side.upper())} {vol} {esc(update.symbol)} "
+            f"(from {esc(update.source)}): {esc(update.reason)}. Not resent; it is checked "
+            "with the broker as soon as it answers"
         )
 
     @staticmethod
@@ -242,7 +250,3 @@ class Formatter:
 def is_stop(fill: Fill) -> bool:
     """A close caused by the position's own stop loss or take profit."""
     return fill.closes_position and fill.reason.strip().lower() in STOP_REASONS
-
-
-def is_rejection(update: OrderUpdate) -> bool:
-    return update.status is OrderStatus.REJECTED

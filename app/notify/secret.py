@@ -15,29 +15,26 @@ before any handler, file or test capture sees it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import traceback
 from collections.abc import Mapping
 
+from app.secrets import SecretUnavailable, lookup, store
+
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "Tradeterm"
 KEYRING_NAME = "telegram"
 TOKEN_ENV = "TRADETERM_TELEGRAM_TOKEN"
 MASK = "[telegram token]"
 
 
 class TokenUnavailable(Exception):
-    """No token could be read; the message says where it was looked for."""
+    """No token could be read or stored; the message says where it was looked for."""
 
 
 def load_token(environ: Mapping[str, str] | None = None) -> str:
     """The bot token from the keyring, else the environment; raises ``TokenUnavailable``."""
-    token = _keyring_get()
-    if not token:
-        env = os.environ if environ is None else environ
-        token = env.get(TOKEN_ENV, "").strip()
+    token, _where = lookup(KEYRING_NAME, TOKEN_ENV, environ=environ)
     if not token:
         raise TokenUnavailable(
             "no Telegram bot token: set it in Settings > Telegram (stored in the OS keyring) "
@@ -52,38 +49,9 @@ def save_token(token: str) -> None:
     token = token.strip()
     redact_everywhere(token)
     try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            keyring.set_password(KEYRING_SERVICE, KEYRING_NAME, token)
-        except KeyringError as exc:
-            raise TokenUnavailable(
-                f"could not store the token in the OS keyring ({exc.__class__.__name__}); "
-                f"set {TOKEN_ENV} instead"
-            ) from None
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        raise TokenUnavailable(f"no OS keyring available; set {TOKEN_ENV} instead") from None
-
-
-def stored_token_present() -> bool:
-    """Whether a token is configured, without returning it."""
-    try:
-        load_token()
-    except TokenUnavailable:
-        return False
-    return True
-
-
-def _keyring_get() -> str:
-    try:
-        import keyring
-
-        value = keyring.get_password(KEYRING_SERVICE, KEYRING_NAME)
-    except Exception as exc:  # no backend, locked keyring, D-Bus missing...
-        log.debug("keyring not readable: %s", exc.__class__.__name__)
-        return ""
-    return (value or "").strip()
+        store(KEYRING_NAME, token, env_var=TOKEN_ENV)
+    except SecretUnavailable as exc:
+        raise TokenUnavailable(f"the token: {exc}") from None
 
 
 # --------------------------------------------------------------------------- redaction

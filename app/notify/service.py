@@ -188,9 +188,7 @@ class TelegramService(QObject):
         bus.log.connect(self.on_log)
         bus.frame.connect(self.on_frame)
         bus.symbols.connect(self.on_symbols)
-        risk = getattr(bus, "risk", None)  # added by the risk gate; optional
-        if risk is not None:
-            risk.connect(self.on_risk)
+        bus.risk.connect(self.on_risk)
         self._connected_to_bus = True
 
     def _disconnect_bus(self) -> None:
@@ -204,10 +202,8 @@ class TelegramService(QObject):
             (bus.log, self.on_log),
             (bus.frame, self.on_frame),
             (bus.symbols, self.on_symbols),
+            (bus.risk, self.on_risk),
         ]
-        risk = getattr(bus, "risk", None)
-        if risk is not None:
-            pairs.append((risk, self.on_risk))
         for signal, slot in pairs:
             with contextlib.suppress(RuntimeError, TypeError):
                 signal.disconnect(slot)  # type: ignore[attr-defined]
@@ -235,6 +231,8 @@ class TelegramService(QObject):
     def on_order(self, update: OrderUpdate) -> None:
         if update.status is OrderStatus.REJECTED:
             self.alert("rejections", self.formatter.rejection(update))
+        elif update.status is OrderStatus.UNKNOWN:  # the trader must know at once
+            self.alert("rejections", self.formatter.unknown(update))
 
     @Slot(object)
     def on_connection(self, state: ConnectionState) -> None:

@@ -20,7 +20,7 @@ from app.settings import StorageSettings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HEAD = "head"
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 """The newest migration's revision; a test keeps it equal to Alembic's own head."""
 
 

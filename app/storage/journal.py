@@ -9,6 +9,7 @@ engine thread, never the GUI); event log lines and account snapshots go through 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
 from app.domain.notices import LogEvent
+from app.domain.strategies import StrategyBudget, StrategyConfig
+from app.domain.timeframes import Timeframe
 from app.domain.trading import (
     AccountState,
     Fill,
@@ -43,6 +46,7 @@ from app.storage.models import (
     OrderRecord,
     RiskEventRecord,
     SettingChangeRecord,
+    StrategyInstanceRecord,
     utc_now,
 )
 
@@ -336,6 +340,118 @@ class Journal:
             query = query.where(DealRecord.client_id == client_id)
         return self._read(lambda s: [_fill(r) for r in s.scalars(query)])
 
+    def deals_checked_from(self) -> int | None:
+        """Where to look for deals this journal may have missed (epoch ms), or ``None``.
+
+        From its newest deal of this account, less an hour for the broker's clock;
+        with no deal yet, from its oldest order; with neither, nothing is missing.
+        """
+
+        def read(session: Session) -> int | None:
+            newest = session.scalar(
+                select(func.max(DealRecord.time_msc)).where(DealRecord.account == self.account)
+            )
+            if newest is not None:
+                return int(newest) - 3_600_000
+            oldest = session.scalar(
+                select(func.min(OrderRecord.created_at)).where(OrderRecord.account == self.account)
+            )
+            return int(oldest.timestamp() * 1000) if oldest is not None else None
+
+        return self._read(read)
+
+    def record_missed_deals(self, fills: Sequence[Fill]) -> list[Fill]:
+        """Record, in one transaction, those of ``fills`` not on record; returns them."""
+        added: list[Fill] = []
+
+        def apply(connection: Connection) -> None:
+            for fill in fills:
+                seen = connection.scalar(
+                    _DEAL_SEEN, {"b_account": self.account, "b_deal_ticket": fill.deal_ticket}
+                )
+                if seen is None:
+                    connection.execute(_INSERT_DEAL, _deal_values(fill, self.account))
+                    added.append(fill)
+
+        self._execute(apply, "the deals missed before this start")
+        return added
+
+    # -- strategy instances -----------------------------------------------------------
+    def strategy_instances(self) -> list[tuple[StrategyConfig, dict[str, Any]]]:
+        """The attached instances of this account, with each one's saved state."""
+        query = (
+            select(StrategyInstanceRecord)
+            .where(
+                StrategyInstanceRecord.account == self.account,
+                StrategyInstanceRecord.detached.is_(False),
+            )
+            .order_by(StrategyInstanceRecord.number)
+        )
+
+        def read(session: Session) -> list[tuple[StrategyConfig, dict[str, Any]]]:
+            return [_strategy(row) for row in session.scalars(query)]
+
+        return self._read(read)
+
+    def next_strategy_number(self) -> int:
+        """A number no instance of this account ever had (detached ones included)."""
+        query = select(func.max(StrategyInstanceRecord.number)).where(
+            StrategyInstanceRecord.account == self.account
+        )
+        return int(self._read(lambda s: s.scalar(query)) or 0) + 1
+
+    def save_strategy(self, config: StrategyConfig, *, detached: bool = False) -> None:
+        """Create or update an instance's row (durably: it owns positions at the broker)."""
+
+        def apply(session: Session) -> None:
+            row = _strategy_row(session, self.account, config.number)
+            now = utc_now()
+            if row is None:
+                row = StrategyInstanceRecord(
+                    account=self.account, number=config.number, state="{}", created_at=now
+                )
+                session.add(row)
+            row.name = config.name
+            row.strategy = config.strategy
+            row.symbol = config.symbol
+            row.timeframe = config.timeframe.name
+            row.params = json.dumps(dict(config.params), sort_keys=True)
+            row.budget = json.dumps(config.budget.as_dict(), sort_keys=True)
+            row.autostart = config.autostart
+            row.detached = detached
+            row.updated_at = now
+
+        self._write(apply, f"strategy {config.name}")
+
+    def save_strategy_state(self, number: int, state: Mapping[str, Any]) -> None:
+        """Keep what an instance wants to remember across restarts (JSON)."""
+        text = json.dumps(dict(state), sort_keys=True)
+
+        def apply(session: Session) -> None:
+            row = _strategy_row(session, self.account, number)
+            if row is not None:
+                row.state = text
+                row.updated_at = utc_now()
+
+        self._write(apply, f"the state of strategy #{number}")
+
+    def owner_results(self, day_start: datetime) -> dict[int, tuple[float, float, int]]:
+        """Per owner: (P&L realised since ``day_start``, P&L realised ever, closing deals)."""
+        since = int(day_start.timestamp() * 1000)
+        query = select(DealRecord.owner, DealRecord.realized_pnl, DealRecord.time_msc).where(
+            DealRecord.account == self.account, DealRecord.closes_position.is_(True)
+        )
+
+        def read(session: Session) -> dict[int, tuple[float, float, int]]:
+            out: dict[int, tuple[float, float, int]] = {}
+            for owner, pnl, time_msc in session.execute(query):
+                today, total, count = out.get(owner, (0.0, 0.0, 0))
+                today += pnl if time_msc >= since else 0.0
+                out[owner] = (today, total + pnl, count + 1)
+            return out
+
+        return self._read(read)
+
     def equity_marks(self, day_start: datetime) -> tuple[float | None, float | None]:
         """(equity when the trading day began, highest equity ever) for this account.
 
@@ -441,6 +557,27 @@ class Journal:
             yield session
 
 
+def _strategy_row(session: Session, account: str, number: int) -> StrategyInstanceRecord | None:
+    return session.scalar(
+        select(StrategyInstanceRecord).where(
+            StrategyInstanceRecord.account == account, StrategyInstanceRecord.number == number
+        )
+    )
+
+
+def _strategy(row: StrategyInstanceRecord) -> tuple[StrategyConfig, dict[str, Any]]:
+    config = StrategyConfig(
+        number=row.number,
+        strategy=row.strategy,
+        symbol=row.symbol,
+        timeframe=Timeframe[row.timeframe],
+        params=json.loads(row.params),
+        budget=StrategyBudget.from_dict(json.loads(row.budget)),
+        autostart=row.autostart,
+    )
+    return config, json.loads(row.state or "{}")
+
+
 def _order(session: Session, client_id: str) -> OrderRecord | None:
     return session.scalar(select(OrderRecord).where(OrderRecord.client_id == client_id))
 
@@ -478,6 +615,7 @@ def _order_values(
         tp=request.tp,
         comment=request.comment[:255],
         source=request.source.value,
+        owner=request.owner,
         status=OrderStatus.PENDING_NEW.value,
         filled_volume=0.0,
         reason="",
@@ -500,6 +638,7 @@ def _deal_values(fill: Fill, account: str) -> dict[str, object]:
         closes_position=fill.closes_position,
         realized_pnl=fill.realized_pnl,
         reason=fill.reason[:64],
+        owner=fill.owner,
     )
 
 
@@ -536,6 +675,7 @@ def _fill(row: DealRecord) -> Fill:
         closes_position=row.closes_position,
         realized_pnl=row.realized_pnl,
         reason=row.reason,
+        owner=row.owner,
     )
 
 

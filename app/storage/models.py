@@ -92,6 +92,7 @@ class OrderRecord(Base):
     tp: Mapped[float | None]
     comment: Mapped[str] = mapped_column(String(255), server_default="")
     source: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[int] = mapped_column(server_default="0")  # 0 the trader, N strategy instance N
     status: Mapped[str] = mapped_column(String(20), index=True)
     filled_volume: Mapped[float] = mapped_column(server_default="0")
     fill_price: Mapped[float | None]
@@ -122,6 +123,7 @@ class DealRecord(Base):
     closes_position: Mapped[bool]
     realized_pnl: Mapped[float]
     reason: Mapped[str] = mapped_column(String(64), server_default="")
+    owner: Mapped[int] = mapped_column(server_default="0")
 
 
 class AccountSnapshotRecord(Base):
@@ -176,3 +178,32 @@ class EventLogRecord(Base):
     source: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
     client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class StrategyInstanceRecord(Base):
+    """A strategy attached to a symbol and timeframe, with its settings and saved state.
+
+    ``number`` is the instance's owner number at the broker (MT5: magic + number);
+    it is never reused, so a detached instance's positions are never mistaken for a
+    new one's: a detached instance keeps its row with ``detached`` set.
+    """
+
+    __tablename__ = "strategy_instances"
+    __table_args__ = (
+        UniqueConstraint("account", "number", name="uq_strategy_instances_account_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(128), server_default="")
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(64))
+    strategy: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    params: Mapped[str] = mapped_column(Text)  # JSON
+    budget: Mapped[str] = mapped_column(Text)  # JSON
+    autostart: Mapped[bool]
+    state: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON, the strategy's own
+    detached: Mapped[bool] = mapped_column(server_default="0")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

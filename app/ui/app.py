@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
@@ -18,7 +19,7 @@ from app.engine.bus import EventBus
 from app.engine.thread import BrokerFactory, Engine, EngineHost, JournalFactory
 from app.paths import resource_path
 from app.settings import Settings, user_settings_path
-from app.ui.dialogs.crash import CrashReporter, halt_on_engine_failure
+from app.ui.dialogs.crash import CrashReporter, report_engine_failures
 from app.ui.dialogs.telegram import TelegramBackend
 from app.ui.first_run import Preferences, is_first_run, show_welcome
 from app.ui.main_window import MainWindow
@@ -28,6 +29,9 @@ from app.ui.runtime.qt_messages import route_qt_messages_to_logging
 from app.ui.runtime.single_instance import SingleInstance
 from app.ui.smoke import SmokeTest
 from app.ui.widgets.theme import apply_theme
+
+if TYPE_CHECKING:
+    from app.engine.core import TradingCore
 
 
 class TelegramCompanion(Protocol):
@@ -56,6 +60,7 @@ def run_gui(
     smoke_test: bool = False,
     telegram: TelegramHooks | None = None,
     journal_factory: JournalFactory | None = None,
+    extend_engine: Callable[[TradingCore], object] | None = None,
 ) -> int:
     """Run the terminal until its window closes; returns the process exit code."""
     if smoke_test:
@@ -100,6 +105,8 @@ def run_gui(
         risk_limits=settings.risk.to_limits(),
         journal_factory=journal_factory,
     )
+    if extend_engine is not None:
+        extend_engine(engine.core)  # e.g. the strategy host, before the thread starts
     host = EngineHost(engine, bus)
     window = MainWindow(
         bus,
@@ -113,7 +120,7 @@ def run_gui(
     install_exception_hooks(reporter.report)
     instance.activation_requested.connect(window.bring_to_front)
 
-    halt_on_engine_failure(bus, reporter)
+    report_engine_failures(bus, reporter)
     companion: TelegramCompanion | None = None
     if telegram is not None and not smoke_test:
         window.set_telegram_backend(telegram)

@@ -14,33 +14,19 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.brokers.sim.broker import SimBroker
-from app.domain.commands import ClosePosition
+from app.domain.commands import ClosePosition, SubmitOrder
 from app.domain.enums import Side
-from app.domain.notices import LogEvent
 from app.domain.trading import OrderRequest
 from app.engine.core import TradingCore
 from app.storage import Journal
+from tests.published import Published
 
 KILL_ENV = "TRADETERM_CRASH_AT"
 KILL_POINTS = ("before_intent", "after_intent", "after_send", "after_result")
-
-
-class _Collect:
-    """A publisher that keeps the log lines and drops every other fact."""
-
-    def __init__(self) -> None:
-        self.logs: list[LogEvent] = []
-
-    def log(self, event: LogEvent) -> None:
-        self.logs.append(event)
-
-    def __getattr__(self, name: str) -> Callable[[Any], None]:
-        return lambda value: None
 
 
 def _die() -> None:
@@ -79,15 +65,15 @@ def run(url: str, state: Path, action: str, client_id: str, result: Path) -> Non
     journal = Journal.open(url)
     broker = SimBroker(state_path=state, history_bars=20, seed=3, ticks_per_second=1.0)
     _arm(os.environ.get(KILL_ENV, ""), journal, broker)
-    out = _Collect()
-    core = TradingCore(lambda: broker, out, journal=journal)  # type: ignore[arg-type]
+    out = Published()
+    core = TradingCore(lambda: broker, out, journal=journal)
     if not core.connect():
         raise SystemExit(3)
     if action == "open":
-        core.submit(OrderRequest(client_id, "EURUSD", Side.BUY, 0.1))
+        core.handle(SubmitOrder(OrderRequest(client_id, "EURUSD", Side.BUY, 0.1)))
     elif action == "close":
         [position] = broker.positions()
-        core.close_position(ClosePosition(position.ticket, client_id=client_id))
+        core.handle(ClosePosition(position.ticket, client_id=client_id))
     journal.close()
     result.write_text(json.dumps([[e.level.name, e.message] for e in out.logs]))
 

@@ -837,6 +837,12 @@ def order_send(request: dict[str, Any]) -> Any:
             _t.ipc_up = False
         _fail(-10005)
         return None
+    if fault.raise_after_execute is not None:  # executed, then the call itself blows up
+        exc, fault.raise_after_execute = fault.raise_after_execute, None
+        raise exc
+    if fault.drop_after_reply:  # answered DONE, then the terminal goes away
+        fault.drop_after_reply = False
+        _t.ipc_up = False
     return result(code, deal, order, volume, price, comment)
 
 
@@ -1001,6 +1007,17 @@ class FakeControl:
         with _lock:
             _t.server.fault.lose_reply = True
             _t.lose_reply_then_disconnect = then_disconnect
+
+    def drop_after_next_reply(self) -> None:
+        """Answer the next order_send as usual, then lose the terminal (every later call
+        fails with -10004 until ``reconnect``): e.g. while the client reads the deal."""
+        with _lock:
+            _t.server.fault.drop_after_reply = True
+
+    def raise_after_next_send(self, exc: Exception) -> None:
+        """Execute the next order_send, then raise ``exc`` instead of answering."""
+        with _lock:
+            _t.server.fault.raise_after_execute = exc
 
     def set_market_open(self, symbol: str, is_open: bool) -> None:
         with _lock:

@@ -154,6 +154,10 @@ class Fault:
     requote_move_points: int = 0
     partial_fraction: float = 0.0
     lose_reply: bool = False
+    # The reply arrives, then the terminal is gone (the adapter's next call fails).
+    drop_after_reply: bool = False
+    # The request executes, then the call raises this (a broken wrapper, a crash).
+    raise_after_execute: Exception | None = None
 
 
 @dataclass

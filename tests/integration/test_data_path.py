@@ -18,6 +18,7 @@ from app.domain.market import BarHistory, Tick
 from app.domain.notices import ConnectionState
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
+from app.engine.clients import EngineClient, Subscriptions
 from app.engine.thread import Engine, EngineHost
 
 BURST = 30_000
@@ -94,10 +95,16 @@ def start(qtbot: QtBot, make_broker: type[SimBroker] | object, delay: float) -> 
     engine = Engine(bus, factory, poll_interval_ms=2)
     counter = [0]
 
-    def count(_: object) -> None:
-        counter[0] += 1  # runs in the engine thread, for every tick
+    class TickCounter(EngineClient):
+        name = "tick counter"
 
-    engine.core.tick_listeners.append(count)
+        def subscriptions(self) -> Subscriptions:
+            return Subscriptions(ticks=None)
+
+        def on_tick(self, tick: Tick) -> None:
+            counter[0] += 1  # runs in the engine thread, for every tick
+
+    engine.core.clients.attach(TickCounter())
     host = EngineHost(engine, bus)
     gui = Gui(bus, delay)
     states: list[ConnectionState] = []

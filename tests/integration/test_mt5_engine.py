@@ -100,7 +100,8 @@ def test_an_order_whose_answer_was_lost_is_checked_after_reconnecting(
     request = _buy(run)
     qtbot.waitUntil(lambda: any("Outcome unknown" in m for m in _messages(run)), timeout=5000)
     qtbot.waitUntil(lambda: run.seen.connection[-1].status is ConnectionStatus.DISCONNECTED, timeout=5000)  # fmt: skip
-    assert _statuses(run, request.client_id) == [OrderStatus.PENDING_NEW]  # not final yet
+    # UNKNOWN everywhere until the broker is asked, and not final yet
+    assert _statuses(run, request.client_id) == [OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN]
     mt5.control.reconnect()
     qtbot.waitUntil(lambda: OrderStatus.FILLED in _statuses(run, request.client_id), timeout=5000)
     assert any("Checked with the broker: the order was filled" in m for m in _messages(run))

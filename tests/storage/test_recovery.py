@@ -7,7 +7,7 @@ every configured database.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,31 +15,12 @@ import pytest
 
 from app.brokers.base import ExecutionReport, TransientBrokerError
 from app.brokers.sim.broker import SimBroker
-from app.domain.commands import ClosePosition
+from app.domain.commands import ClosePosition, SubmitOrder
 from app.domain.enums import LogLevel, OrderStatus, OrderType, Side
-from app.domain.notices import LogEvent
-from app.domain.trading import OrderRequest, OrderUpdate
+from app.domain.trading import OrderRequest
 from app.engine.core import TradingCore
 from app.storage import Journal, StorageError
-
-
-@dataclass
-class Published:
-    logs: list[LogEvent] = field(default_factory=list)
-    orders: list[OrderUpdate] = field(default_factory=list)
-    other: list[tuple[str, Any]] = field(default_factory=list)
-
-    def log(self, event: LogEvent) -> None:
-        self.logs.append(event)
-
-    def order(self, update: OrderUpdate) -> None:
-        self.orders.append(update)
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda value: self.other.append((name, value))
-
-    def messages(self, level: LogLevel | None = None) -> list[str]:
-        return [e.message for e in self.logs if level is None or e.level is level]
+from tests.published import Published
 
 
 class WatchedBroker(SimBroker):
@@ -86,7 +67,7 @@ def start(db_url: str, tmp_path: Path) -> Iterator[Any]:
         broker = WatchedBroker(state_path=tmp_path / "paper.json", history_bars=20, seed=3)
         broker.journal, broker.lookup_fails = journal, lookup_fails
         out = Published()
-        core = TradingCore(lambda: broker, out, journal=journal)  # type: ignore[arg-type]
+        core = TradingCore(lambda: broker, out, journal=journal)
         assert core.connect()
         return Session(core, broker, journal, out)
 
@@ -101,7 +82,7 @@ def buy(cid: str, **kw: Any) -> OrderRequest:
 
 def test_the_intent_is_on_record_before_the_broker_sees_the_order(start: Any) -> None:
     run = start()
-    run.core.submit(buy("w-1"))
+    run.core.handle(SubmitOrder(buy("w-1")))
     assert run.broker.seen_at_submit == [OrderStatus.PENDING_NEW]
     order = run.journal.order("w-1")
     assert order is not None and order.status is OrderStatus.FILLED
@@ -110,9 +91,9 @@ def test_the_intent_is_on_record_before_the_broker_sees_the_order(start: Any) ->
 
 def test_a_close_is_journaled_the_same_way(start: Any) -> None:
     run = start()
-    run.core.submit(buy("c-open"))
+    run.core.handle(SubmitOrder(buy("c-open")))
     [position] = run.broker.positions()
-    run.core.close_position(ClosePosition(position.ticket, client_id="c-close"))
+    run.core.handle(ClosePosition(position.ticket, client_id="c-close"))
     closing = run.journal.order("c-close")
     assert closing is not None and closing.status is OrderStatus.FILLED
     assert closing.action == "close"
@@ -127,7 +108,7 @@ def test_no_journal_means_no_order(start: Any, monkeypatch: pytest.MonkeyPatch) 
         raise StorageError("Could not record the intent: disk full")
 
     monkeypatch.setattr(run.journal, "record_intent", refuse)
-    run.core.submit(buy("nj-1"))
+    run.core.handle(SubmitOrder(buy("nj-1")))
     assert run.broker.submitted == []  # the broker never saw it
     assert run.out.orders[-1].status is OrderStatus.REJECTED
     assert any("Order not sent" in m for m in run.out.messages(LogLevel.ERROR))
@@ -135,11 +116,11 @@ def test_no_journal_means_no_order(start: Any, monkeypatch: pytest.MonkeyPatch) 
 
 def test_recovery_settles_every_unfinished_order_from_what_the_broker_says(start: Any) -> None:
     first = start()
-    first.core.submit(buy("r-filled"))
+    first.core.handle(SubmitOrder(buy("r-filled")))
     quote = first.broker.last_tick("EURUSD")
     assert quote is not None
     limit = round(quote.ask - 0.01, 5)
-    first.core.submit(buy("r-working", order_type=OrderType.LIMIT, price=limit))
+    first.core.handle(SubmitOrder(buy("r-working", order_type=OrderType.LIMIT, price=limit)))
     first.journal.record_intent(buy("r-never"))  # died after the intent, before sending
     # Died after sending, before the result: the broker has it, the journal does not know.
     first.journal.record_intent(buy("r-sent"))
@@ -189,7 +170,7 @@ def test_an_order_the_broker_cannot_account_for_is_unknown_shown_and_never_resen
 
 def test_log_lines_risk_facts_and_snapshots_reach_the_journal(start: Any) -> None:
     run = start()
-    run.core.submit(buy("l-1"))
+    run.core.handle(SubmitOrder(buy("l-1")))
     run.journal.flush()
     journaled = [e.message for e in run.journal.events()]
     assert any(m.startswith("Filled: buy 0.10 EURUSD") for m in journaled)
@@ -202,7 +183,7 @@ def test_a_risk_refusal_is_journaled_as_a_risk_event_and_a_rejected_order(start:
     from app.storage.models import RiskEventRecord
 
     run = start()
-    run.core.submit(OrderRequest("big-1", "EURUSD", Side.BUY, 50.0))  # above the volume limit
+    run.core.handle(SubmitOrder(OrderRequest("big-1", "EURUSD", Side.BUY, 50.0)))  # above the limit
     assert run.broker.submitted == []
     order = run.journal.order("big-1")
     assert order is not None and order.status is OrderStatus.REJECTED

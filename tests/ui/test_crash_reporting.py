@@ -20,7 +20,7 @@ from app.domain.enums import ConnectionStatus, OrderStatus, Side
 from app.domain.trading import OrderRequest, OrderUpdate
 from app.engine.bus import EventBus
 from app.engine.thread import Engine, EngineHost
-from app.ui.dialogs.crash import CrashReporter, halt_on_engine_failure
+from app.ui.dialogs.crash import CrashReporter, report_engine_failures
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_engine_error_halts_trading_tells_the_user_and_logs(qtbot: QtBot, log_fi
     bus = EventBus()
     host = EngineHost(Engine(bus, lambda: _BrokerThatBreaks(ticks_per_second=30)), bus)
     reporter = CrashReporter(log_file)
-    halt_on_engine_failure(bus, reporter)
+    report_engine_failures(bus, reporter)
     updates: list[OrderUpdate] = []
     bus.order.connect(updates.append)
     bus.frame.connect(lambda frame: bus.frame_consumed.emit(frame.seq))

@@ -16,13 +16,7 @@ from app.domain.enums import Side, TradingState
 from app.domain.frame import MarketFrame
 from app.domain.trading import OrderRequest
 from app.engine.core import RISK_REFRESH_S, TradingCore
-
-
-class Silent:
-    """A publisher that drops every fact (this test reads frames only)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda value: None
+from tests.published import Published
 
 
 class Clock:
@@ -51,7 +45,7 @@ def test_ticks_refresh_risk_at_most_ten_times_a_second_and_commands_at_once() ->
     clock = Clock()
     core = TradingCore(
         lambda: SimBroker(seed=5, ticks_per_second=2000, history_bars=20),
-        Silent(),  # type: ignore[arg-type]
+        Published(),
         monotonic=clock,
     )
     assert core.connect()

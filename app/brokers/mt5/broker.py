@@ -281,7 +281,7 @@ class Mt5Broker:
             ),
             "type_time": self._mt5.ORDER_TIME_GTC,
             "deviation": self._settings.deviation_points,
-            "magic": self._settings.magic,
+            "magic": m.magic_for(request.owner, self._settings.magic),
             "comment": comment_for(request.client_id),
         }
         if pending:
@@ -335,7 +335,7 @@ class Mt5Broker:
             ),
             "type_time": self._mt5.ORDER_TIME_GTC,
             "deviation": self._settings.deviation_points,
-            "magic": self._settings.magic,
+            "magic": int(p.magic) or self._settings.magic,  # the position's owner
             "comment": comment_for(client_id),
         }
         if self._hedging:
@@ -356,7 +356,7 @@ class Mt5Broker:
             "symbol": found[0].symbol,
             "position": int(ticket),
             "position_by": int(opposite_ticket),
-            "magic": self._settings.magic,
+            "magic": int(found[0].magic) or self._settings.magic,
             "comment": comment_for(client_id),
         }
         return self._report(self._send(req, client_id), req, client_id)
@@ -430,7 +430,11 @@ class Mt5Broker:
         deals = self._mt5.history_deals_get(start, end)
         if deals is None:
             raise self._failure("looking up deals")
-        fills = tuple(fill_from_deal(d, client_id) for d in deals if d.comment == comment)
+        fills = tuple(
+            fill_from_deal(d, client_id, self._settings.magic)
+            for d in deals
+            if d.comment == comment
+        )
         if fills:
             self._seen_deals.update(f.deal_ticket for f in fills)
             volume = sum(f.volume for f in fills)
@@ -446,6 +450,21 @@ class Mt5Broker:
                 return ExecutionReport(status, int(o.ticket), reason="found in the history")
         return None
 
+    def deals_since(self, time_msc: int) -> Sequence[Fill] | None:
+        """Buy and sell deals of the account from ``time_msc`` on (the terminal's history)."""
+        self._check_thread()
+        _start, end = self._history_window()
+        deals = self._mt5.history_deals_get(utc(time_msc / 1000), end)
+        if deals is None:
+            raise self._failure("reading deals")
+        fills = []
+        for deal in deals:
+            if int(deal.type) not in (0, 1):  # balance, credit, commission… are not trades
+                continue
+            client = self._position_client.get(int(deal.position_id), "") or deal.comment
+            fills.append(fill_from_deal(deal, client, self._settings.magic))
+        return fills
+
     def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
         """The terminal's own margin figure for the risk gate; ``None`` if it cannot tell."""
         self._check_thread()
@@ -459,14 +478,16 @@ class Mt5Broker:
         found = self._mt5.positions_get()
         if found is None:  # pitfall 14: None is an error, () is "no positions"
             raise self._failure("reading positions")
-        return [position_from(p) for p in found]
+        return [position_from(p, self._settings.magic) for p in found]
 
     def working_orders(self) -> Sequence[WorkingOrder]:
         self._check_thread()
         found = self._mt5.orders_get()
         if found is None:
             raise self._failure("reading orders")
-        return [o for o in map(working_order_from, found) if o is not None]
+        return [
+            o for o in (working_order_from(o, self._settings.magic) for o in found) if o is not None
+        ]
 
     def account(self) -> AccountState:
         self._check_thread()
@@ -528,8 +549,15 @@ class Mt5Broker:
         words = m.error_words(code, text)
         if code not in m.IPC_ERRORS:
             return _rejected(words)
+        if not client_id:  # a cancel or a modify: only the orders and positions can tell
+            self._connected = False
+            raise OutcomeUnknownError(
+                f"No reply from the terminal ({words}); whether it was carried out is "
+                "checked as soon as the terminal answers",
+                client_id,
+            )
         try:
-            found = self.order_outcome(client_id) if client_id else None
+            found = self.order_outcome(client_id)
         except BrokerError:
             self._connected = False
             raise OutcomeUnknownError(
@@ -558,14 +586,23 @@ class Mt5Broker:
                 OrderStatus.WORKING, int(result.order), price=float(req.get("price", 0.0))
             )
         else:
-            fills = self._fills_of(result, client_id)
             partial = int(result.retcode) == m.RETCODE_DONE_PARTIAL
+            reason = m.retcode_words(int(result.retcode)) if partial else ""
+            try:
+                fills = self._fills_of(result, client_id)
+            except BrokerError as exc:
+                # DONE means executed, whatever happens next: the deal is read later,
+                # when the next poll finds it among the deals it has not seen yet.
+                fills = ()
+                reason = (reason + "; " if reason else "") + (
+                    f"executed; the deal's details will follow ({exc})"
+                )
             report = ExecutionReport(
                 OrderStatus.PARTIALLY_FILLED if partial else OrderStatus.FILLED,
                 int(result.order),
                 float(result.volume),
                 float(result.price) or None,
-                reason=m.retcode_words(int(result.retcode)) if partial else "",
+                reason=reason,
                 fills=fills,
             )
         if report.status is not OrderStatus.REJECTED:
@@ -579,7 +616,7 @@ class Mt5Broker:
         deals = self._mt5.history_deals_get(ticket=int(result.order))
         if deals is None:
             raise self._failure("reading the deal of an order")
-        fills = tuple(fill_from_deal(d, client_id) for d in deals)
+        fills = tuple(fill_from_deal(d, client_id, self._settings.magic) for d in deals)
         self._seen_deals.update(f.deal_ticket for f in fills)
         for fill in fills:  # an SL/TP later closing this position is reported as ours
             if not fill.closes_position:
@@ -631,7 +668,7 @@ class Mt5Broker:
     def _fill_for(self, deal: Any, events: BrokerEvents) -> Fill:
         ours = self._ours.get(int(deal.order))
         if ours is not None:  # one of our pending orders triggered
-            fill = fill_from_deal(deal, ours.client_id)
+            fill = fill_from_deal(deal, ours.client_id, self._settings.magic)
             events.order_updates.append(
                 OrderUpdate.of_request(
                     ours,
@@ -644,7 +681,7 @@ class Mt5Broker:
             )
             return fill
         client = self._position_client.get(int(deal.position_id), "")
-        fill = fill_from_deal(deal, client)
+        fill = fill_from_deal(deal, client, self._settings.magic)
         if int(deal.reason) in (0, 1, 2):  # terminal, mobile app, web terminal
             self._notify(
                 LogLevel.INFO,

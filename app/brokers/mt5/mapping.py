@@ -8,6 +8,7 @@ reference notes); the ones the package does not export are defined here.
 from __future__ import annotations
 
 from app.domain.timeframes import Timeframe
+from app.domain.trading import EXTERNAL, MANUAL
 
 # -- order_send / order_check retcodes -------------------------------------------------------
 RETCODE_REQUOTE = 10004
@@ -194,3 +195,25 @@ DEAL_REASON_WORDS = {
 }
 DEAL_ENTRY_IN = 0
 DEAL_ENTRY_OUT_BY = 3
+
+
+#: Magic numbers from the configured one up to this many above it are Tradeterm's:
+#: the configured magic itself for the trader's own orders, +N for strategy instance N.
+OWNED_MAGICS = 10_000
+
+
+def magic_for(owner: int, base: int) -> int:
+    """The magic number an order of ``owner`` carries (MANUAL: the configured one)."""
+    return base + max(owner, 0)
+
+
+def owner_of(magic: int, base: int) -> int:
+    """Who owns a position, order or deal with ``magic``: the trader, a strategy, or not us.
+
+    Magic 0 is what the terminal gives trades made by hand: the trader's own.
+    """
+    if magic == 0 or magic == base:
+        return MANUAL
+    if base < magic < base + OWNED_MAGICS:
+        return magic - base
+    return EXTERNAL

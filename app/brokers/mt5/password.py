@@ -1,7 +1,7 @@
 """Where the MetaTrader 5 password comes from: the OS keyring, then the environment.
 
 Never from a settings file and never into a log: callers get the string and pass
-it straight to ``initialize``; this module logs only *where* it looked.
+it straight to ``initialize``; this module logs only *where* it was found.
 
 Store a password once with ``keyring set Tradeterm <login>`` (the ``keyring``
 command comes with the package), or set ``TRADETERM_MT5_PASSWORD`` for the process.
@@ -10,13 +10,13 @@ command comes with the package), or set ``TRADETERM_MT5_PASSWORD`` for the proce
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
+from app.secrets import lookup
+
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "Tradeterm"
 PASSWORD_ENV = "TRADETERM_MT5_PASSWORD"
 
 
@@ -28,28 +28,11 @@ def mt5_password(
 ) -> str | None:
     """The password for account ``login``, or ``None`` (the terminal's saved login is used).
 
-    The keyring entry is service ``Tradeterm``, user name the account number. A
-    missing or broken keyring backend (common on headless Linux) is not an error:
-    the environment variable is tried next.
+    The keyring entry is service ``Tradeterm``, user name the account number.
     """
-    env = os.environ if environ is None else environ
-    if login:
-        password = _from_keyring(str(login), keyring_module)
-        if password:
-            log.info("MT5 password for account %s taken from the OS keyring", login)
-            return password
-    password = env.get(PASSWORD_ENV) or None
+    password, where = lookup(
+        str(login) if login else None, PASSWORD_ENV, environ=environ, keyring_module=keyring_module
+    )
     if password:
-        log.info("MT5 password taken from the environment variable %s", PASSWORD_ENV)
+        log.info("MT5 password for account %s taken from %s", login, where)
     return password
-
-
-def _from_keyring(user: str, keyring_module: Any) -> str | None:
-    try:
-        if keyring_module is None:
-            import keyring as keyring_module
-        value = keyring_module.get_password(KEYRING_SERVICE, user)
-    except Exception as exc:  # any backend failure means "not there"
-        log.info("OS keyring not usable (%s); trying %s", exc.__class__.__name__, PASSWORD_ENV)
-        return None
-    return value if isinstance(value, str) and value else None

@@ -67,7 +67,7 @@ def tick_from(symbol: str, tick: Any) -> Tick:
     )
 
 
-def position_from(p: Any) -> Position:
+def position_from(p: Any, base_magic: int) -> Position:
     return Position(
         ticket=int(p.ticket),
         symbol=p.symbol,
@@ -81,10 +81,11 @@ def position_from(p: Any) -> Position:
         tp=_level(p.tp),
         swap=float(p.swap),
         comment=p.comment,
+        owner=m.owner_of(int(p.magic), base_magic),
     )
 
 
-def working_order_from(o: Any) -> WorkingOrder | None:
+def working_order_from(o: Any, base_magic: int) -> WorkingOrder | None:
     """A pending order; ``None`` for kinds we do not show (close-by, market in flight)."""
     kind = ORDER_TYPES_BY_CODE.get(int(o.type))
     if kind is None or kind[1] is OrderType.MARKET:
@@ -102,10 +103,11 @@ def working_order_from(o: Any) -> WorkingOrder | None:
         sl=_level(o.sl),
         tp=_level(o.tp),
         stop_limit=_level(o.price_stoplimit),
+        owner=m.owner_of(int(o.magic), base_magic),
     )
 
 
-def fill_from_deal(deal: Any, client_id: str) -> Fill:
+def fill_from_deal(deal: Any, client_id: str, base_magic: int) -> Fill:
     """A ``Fill`` from a ``TradeDeal``; entries OUT, INOUT and OUT_BY close (part of) one."""
     closes = int(deal.entry) != m.DEAL_ENTRY_IN
     return Fill(
@@ -123,6 +125,7 @@ def fill_from_deal(deal: Any, client_id: str) -> Fill:
         + float(deal.swap)
         + float(deal.fee),
         reason=m.DEAL_REASON_WORDS.get(int(deal.reason), "client"),
+        owner=m.owner_of(int(deal.magic), base_magic),
     )
 
 

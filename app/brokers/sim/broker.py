@@ -29,7 +29,15 @@ from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
 from app.domain.symbols import SymbolSpec, fx_pair
 from app.domain.timeframes import Timeframe
-from app.domain.trading import AccountState, Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
+from app.domain.trading import (
+    MANUAL,
+    AccountState,
+    Fill,
+    OrderRequest,
+    OrderUpdate,
+    Position,
+    WorkingOrder,
+)
 from app.domain.validation import order_problems
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
@@ -290,6 +298,7 @@ class SimBroker:
             sl=request.sl,
             tp=request.tp,
             comment=request.client_id,
+            owner=request.owner,
         )
         self._positions[ticket] = self._marked(position, spec)
         self._position_client[ticket] = request.client_id
@@ -303,6 +312,7 @@ class SimBroker:
             price=price,
             time_msc=time_msc,
             reason="client",
+            owner=request.owner,
         )
         self._deals.append(fill)
         return ExecutionReport(OrderStatus.FILLED, ticket, request.volume, price, fills=(fill,))
@@ -325,6 +335,7 @@ class SimBroker:
             time_in_force=request.time_in_force,
             expiration_msc=request.expiration_msc,
             comment=request.comment,
+            owner=request.owner,
         )
         self._orders[ticket] = (order, request)
         return ExecutionReport(OrderStatus.WORKING, ticket, price=request.price)
@@ -382,6 +393,7 @@ class SimBroker:
                 price=price,
                 time_msc=tick.time_msc,
                 reason="client",
+                owner=request.owner,
             )
             self._deals.append(fill)
             events.fills.append(fill)
@@ -508,6 +520,7 @@ class SimBroker:
             closes_position=True,
             realized_pnl=pnl,
             reason=reason,
+            owner=position.owner,
         )
         self._deals.append(fill)
         return fill
@@ -556,11 +569,15 @@ class SimBroker:
         self._link_down = None if connected else reason or "the paper broker's link is down"
         self._connected = connected and bool(self._rates)
 
-    def open_external_position(self, symbol: str, side: Side, volume: float) -> int:
-        """A trade made outside Tradeterm; the next poll reports its fill."""
+    def open_external_position(
+        self, symbol: str, side: Side, volume: float, *, owner: int = MANUAL
+    ) -> int:
+        """A trade made outside Tradeterm (by hand, or ``owner=EXTERNAL`` by another
+        program); the next poll reports its fill."""
         quote = self._quotes[symbol]
         price = quote.ask if side is Side.BUY else quote.bid
-        report = self._open_position(OrderRequest("", symbol, side, volume), price, quote.time_msc)
+        request = OrderRequest("", symbol, side, volume, owner=owner)
+        report = self._open_position(request, price, quote.time_msc)
         self._pending_events.fills.extend(report.fills)
         self._save()
         assert report.broker_ticket is not None, report.reason
@@ -588,6 +605,14 @@ class SimBroker:
             record.reason,
             fills=tuple(d for d in self._deals if d.deal_ticket in deals),
         )
+
+    def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
+        """The paper broker charges the leverage formula, which the gate computes itself."""
+        return None
+
+    def deals_since(self, time_msc: int) -> Sequence[Fill] | None:
+        """Every deal from ``time_msc`` on (the paper account keeps them all)."""
+        return [d for d in self._deals if d.time_msc >= time_msc]
 
     # -- state --------------------------------------------------------------------
     def positions(self) -> Sequence[Position]:

@@ -12,8 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.domain.commands import Halt
-from app.domain.enums import OrderSource
 from app.engine.bus import EventBus
 
 
@@ -50,11 +48,10 @@ class CrashReporter(QObject):
         self.dialog.open()
 
 
-def halt_on_engine_failure(bus: EventBus, reporter: CrashReporter) -> None:
-    """An engine error halts trading first, then tells the user, with the log's path."""
+def report_engine_failures(bus: EventBus, reporter: CrashReporter) -> None:
+    """An engine error (the engine has halted trading already) is shown with the log's path."""
 
     def on_engine_failed(details: str) -> None:
-        bus.command.emit(Halt("engine error: see the log", source=OrderSource.SYSTEM))
         reporter.report("in the engine: trading is halted until you resume it", details)
 
     bus.engine_failed.connect(on_engine_failed)

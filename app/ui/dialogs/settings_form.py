@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.settings import BrokerSettings
 from app.ui.dialogs.settings_fields import BROKERS, SettingField
 from app.ui.widgets.theme import LOSS, MUTED
 
@@ -85,6 +86,17 @@ class SymbolList(QWidget):
         self.changed.emit()
 
 
+def broker_kinds() -> list[tuple[str, str, str]]:
+    """(kind, name, what it is) of every broker the registry knows, friendliest words first.
+
+    The broker packages register their kinds in ``BrokerSettings.KINDS`` (a new
+    broker needs no edit here); the dialog's own words are used for the ones it knows.
+    """
+    known = {kind: (name, about) for kind, name, about in BROKERS}
+    registered = BrokerSettings.KINDS or {kind: about for kind, _name, about in BROKERS}
+    return [(kind, *known.get(kind, (kind, about))) for kind, about in registered.items()]
+
+
 class BrokerChoice(QWidget):
     """One radio button per broker, each with a sentence saying what it is."""
 
@@ -96,7 +108,7 @@ class BrokerChoice(QWidget):
         self.buttons: dict[str, QRadioButton] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for kind, title, explanation in BROKERS:
+        for kind, title, explanation in broker_kinds():
             button = QRadioButton(title)
             button.setObjectName(f"broker_{kind}")
             note = QLabel(explanation)
@@ -109,10 +121,10 @@ class BrokerChoice(QWidget):
             layout.addWidget(note)
 
     def kind(self) -> str:
-        return next((k for k, b in self.buttons.items() if b.isChecked()), BROKERS[0][0])
+        return next((k for k, b in self.buttons.items() if b.isChecked()), next(iter(self.buttons)))
 
     def set_kind(self, kind: str) -> None:
-        self.buttons.get(kind, self.buttons[BROKERS[0][0]]).setChecked(True)
+        self.buttons.get(kind, next(iter(self.buttons.values()))).setChecked(True)
 
 
 class PathEdit(QWidget):

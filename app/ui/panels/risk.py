@@ -80,7 +80,7 @@ class RiskPanel(QWidget):
         self.usage_labels: dict[RiskRule, QLabel] = {}
         self.gauges: dict[RiskRule, QProgressBar] = {}
         self._levels: dict[RiskRule, UsageLevel | None] = {}
-        rules = [r for r in RiskRule if r is not RiskRule.TRADING_STATE]
+        rules = [r for r in RiskRule if r not in (RiskRule.TRADING_STATE, RiskRule.STRATEGY_BUDGET)]
         for row, rule in enumerate(rules, start=1):
             limit, usage, gauge = QLabel("—"), SteadyLabel("—"), QProgressBar()
             limit.setWordWrap(True)  # a long limit wraps rather than widen the panel

@@ -395,6 +395,11 @@ class OrderTicket(QWidget):
             self._set_status(f"Rejected: {what}: {update.reason}", ok=False)
         elif update.status is OrderStatus.WORKING:
             self._set_status(f"Placed: {what}", ok=True)
+        elif update.status is OrderStatus.DONE:
+            ticket = f" #{update.broker_ticket}" if update.broker_ticket else ""
+            self._set_status(f"Done: {update.reason}{ticket}", ok=True)
+        elif update.status is OrderStatus.UNKNOWN:
+            self._set_status(f"Outcome unknown: {what}: checking with the broker", ok=False)
         elif update.status.is_final:
             self._set_status(f"{update.status.capitalize()}: {what}", ok=False)
         if update.status.is_final:

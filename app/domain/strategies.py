@@ -1,0 +1,193 @@
+"""The vocabulary of strategies: their settings, their budgets, what the engine says of them.
+
+Plain values, shared by the engine's strategy host, the journal that keeps the
+instances across restarts, the Strategies panel and Telegram. A *strategy* is a
+class (``ma_cross``); an *instance* is one attached to a symbol and timeframe
+with its parameters and budget, under a number that is its owner tag at the
+broker (MT5: the magic number plus that number) and is never reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from app.domain.enums import OrderSource
+from app.domain.timeframes import Timeframe
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyBudget:
+    """Limits of one instance, on top of the account-wide risk rules; 0 turns one off.
+
+    Losses are of the instance's own P&L: what its closed trades made today plus
+    what its open positions float.
+    """
+
+    max_order_volume: float = 1.0  # lots per order
+    max_open_positions: int = 5
+    max_net_position: float = 2.0  # |net lots| per symbol, working orders counted as filled
+    max_orders_per_minute: int = 10  # more than this halts the instance: it is flooding
+    max_daily_loss: float = 0.0  # account currency
+    max_drawdown: float = 0.0  # account currency, from the instance's own P&L peak
+
+    def problems(self) -> list[str]:
+        bad = [f"{f.name} must not be negative" for f in fields(self) if getattr(self, f.name) < 0]
+        return bad
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StrategyBudget:
+        known = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in known:
+                raise ValueError(f"budget: unknown limit {name!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"budget: {name} must be a number (got {value!r})")
+            values[name] = int(value) if known[name] == "int" else float(value)
+        budget = cls(**values)
+        if budget.problems():
+            raise ValueError("budget: " + "; ".join(budget.problems()))
+        return budget
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyConfig:
+    """One attached instance, as the journal keeps it."""
+
+    number: int  # its owner number at the broker, >= 1, never reused
+    strategy: str  # the registered strategy's key, e.g. "ma_cross"
+    symbol: str
+    timeframe: Timeframe
+    params: Mapping[str, Any] = field(default_factory=dict)
+    budget: StrategyBudget = field(default_factory=StrategyBudget)
+    autostart: bool = False  # starts by itself at the next start (the trader asked for it)
+
+    @property
+    def name(self) -> str:
+        """``ma_cross#3``: how the event log, the panel and Telegram call it."""
+        return f"{self.strategy}#{self.number}"
+
+
+class StrategyState(StrEnum):
+    STOPPED = "stopped"
+    WARMING_UP = "warming up"
+    RUNNING = "running"
+    HALTED = "halted"  # by its budget: only closes and cancels pass until it is started again
+    FAILED = "failed"  # it raised, or could not be loaded: see ``reason``
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyStatus:
+    """What the engine says of one instance whenever it changes (a fact)."""
+
+    config: StrategyConfig
+    state: StrategyState
+    reason: str = ""
+    day_pnl: float = 0.0  # its realised P&L today plus its open positions' floating P&L
+    open_positions: int = 0
+    trades: int = 0  # deals that closed a position of its own, all time
+    last_log: tuple[str, ...] = ()  # its newest event-log lines, oldest first
+    detached: bool = False  # gone: the panel drops it
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """One declared parameter, for forms and the optimiser."""
+
+    name: str
+    kind: str  # "int", "float", "bool" or "str"
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyDescriptor:
+    """An available strategy: what the Strategies panel offers to attach."""
+
+    key: str
+    title: str
+    description: str
+    params: tuple[ParamSpec, ...]
+    origin: str  # "built-in", a file in the user's strategies folder, or a package
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyCatalog:
+    """Every strategy that loaded, and one line per file or class that did not (a fact)."""
+
+    available: tuple[StrategyDescriptor, ...]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetHalt:
+    """A strategy instance's budget halted it: only its closes and cancels pass (a fact)."""
+
+    owner: int  # the instance's number
+    reason: str
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True, slots=True)
+class AttachStrategy:
+    """Attach ``strategy`` to a symbol and timeframe; parameters are validated first."""
+
+    strategy: str
+    symbol: str
+    timeframe: Timeframe
+    params: Mapping[str, Any] = field(default_factory=dict)
+    budget: StrategyBudget = field(default_factory=StrategyBudget)
+    autostart: bool = False
+    start: bool = False
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class EditStrategy:
+    """New parameters, budget or autostart for a stopped instance."""
+
+    name: str
+    params: Mapping[str, Any]
+    budget: StrategyBudget
+    autostart: bool
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class StartStrategy:
+    name: str
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class StopStrategy:
+    """Stop an instance (its positions and orders stay as they are)."""
+
+    name: str
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class DetachStrategy:
+    name: str
+    source: OrderSource = OrderSource.TICKET
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStrategies:
+    """Ask for the catalogue and every instance's status (a panel that just opened)."""

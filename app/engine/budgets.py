@@ -1,0 +1,208 @@
+"""Per-strategy budgets in the risk gate: each instance's own limits and trading state.
+
+The account-wide rules (``risk_gate.py``) protect the account; a budget protects
+the account from one strategy. An order from an instance (``OrderRequest.owner``
+> 0) must pass both: first every account rule, then its instance's budget — max
+volume per order, max open positions, max net position per symbol (working
+orders counted as filled, like the account rule), max orders per minute, and
+the instance's own daily loss and drawdown. Each instance has its own state:
+ACTIVE, or HALTED by its budget (only closes and cancels pass), until the trader
+starts it again. Ordering faster than its limit is flooding: it halts the
+instance rather than just refusing the extra orders.
+
+An order with an owner that has no budget is refused: nothing trades unbudgeted.
+
+The instance's P&L is its own: what its positions' deals realised since the
+trading day began, plus what its open positions float. Its drawdown is measured
+from the peak of that figure plus what it realised on earlier days.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from app.domain.enums import TradingState
+from app.domain.risk_facts import Rejection
+from app.domain.risk_limits import RiskRule
+from app.domain.strategies import BudgetHalt, StrategyBudget
+from app.domain.trading import Fill, OrderRequest, Position, WorkingOrder
+
+_EPS = 1e-9
+
+
+@dataclass(slots=True)
+class OwnerBudget:
+    limits: StrategyBudget
+    name: str
+    state: TradingState = TradingState.ACTIVE
+    reason: str = ""
+    realized_today: float = 0.0
+    realized_before: float = 0.0  # on earlier days: the base of the drawdown
+    floating: float = 0.0
+    peak: float = 0.0
+    sent: deque[float] = field(default_factory=deque)  # times of the last minute's orders
+
+    @property
+    def day_pnl(self) -> float:
+        return self.realized_today + self.floating
+
+
+class Budgets:
+    """Every instance's budget, keyed by owner number; lives in the engine thread."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._owners: dict[int, OwnerBudget] = {}
+
+    # -- keeping them ---------------------------------------------------------------
+    def set(self, owner: int, limits: StrategyBudget, name: str) -> OwnerBudget:
+        budget = self._owners.get(owner)
+        if budget is None:
+            budget = self._owners[owner] = OwnerBudget(limits, name)
+        budget.limits, budget.name = limits, name
+        return budget
+
+    def get(self, owner: int) -> OwnerBudget | None:
+        return self._owners.get(owner)
+
+    def restore(self, owner: int, realized_today: float, realized_total: float) -> None:
+        """At start: the P&L its deals made, from the journal."""
+        budget = self._owners.get(owner)
+        if budget is not None:
+            budget.realized_today = realized_today
+            budget.realized_before = realized_total - realized_today
+            budget.peak = max(budget.peak, realized_total)
+
+    def activate(self, owner: int) -> None:
+        """The trader started the instance again: its budget is ACTIVE."""
+        budget = self._owners.get(owner)
+        if budget is not None:
+            budget.state, budget.reason = TradingState.ACTIVE, ""
+            budget.sent.clear()
+
+    def new_day(self) -> None:
+        for budget in self._owners.values():
+            budget.realized_before += budget.realized_today
+            budget.realized_today = 0.0
+
+    # -- the gate -------------------------------------------------------------------
+    def check(
+        self,
+        request: OrderRequest,
+        positions: Iterable[Position],
+        orders: Iterable[WorkingOrder],
+    ) -> Rejection | None:
+        """Whether the instance's budget admits ``request`` (a new order); ``None`` if so."""
+        owner = request.owner
+        if owner <= 0:
+            return None
+        symbol = request.symbol
+        budget = self._owners.get(owner)
+        if budget is None:
+            return _refuse(f"strategy #{owner} has no budget, so it may not trade", symbol)
+        limits, name = budget.limits, budget.name
+        if budget.state is TradingState.HALTED:
+            return _refuse(f"{name} is halted by its budget ({budget.reason})", symbol)
+        if 0 < limits.max_order_volume < request.volume - _EPS:
+            return _refuse(
+                f"{name}: {request.volume:g} lots exceeds its limit of "
+                f"{limits.max_order_volume:g} lots per order",
+                symbol,
+            )
+        mine = [p for p in positions if p.owner == owner]
+        if limits.max_open_positions > 0 and len(mine) >= limits.max_open_positions:
+            return _refuse(
+                f"{name}: it has {len(mine)} open positions, its limit is "
+                f"{limits.max_open_positions}",
+                symbol,
+            )
+        if limits.max_net_position > 0:
+            worst = _worst_net(request, mine, [o for o in orders if o.owner == owner])
+            if worst > limits.max_net_position + _EPS:
+                return _refuse(
+                    f"{name}: its net {symbol} position would reach {worst:g} lots, its "
+                    f"limit is {limits.max_net_position:g}",
+                    symbol,
+                )
+        return None
+
+    def record(self, request: OrderRequest) -> BudgetHalt | None:
+        """An admitted order counts towards the instance's rate; flooding halts it."""
+        budget = self._owners.get(request.owner) if request.owner > 0 else None
+        if budget is None:
+            return None
+        now = self._clock()
+        sent = budget.sent
+        sent.append(now)
+        while sent and now - sent[0] >= 60.0:
+            sent.popleft()
+        limit = budget.limits.max_orders_per_minute
+        if limit > 0 and len(sent) > limit:
+            return self._halt(
+                request.owner,
+                f"flooding: {len(sent)} orders within a minute, over its limit of {limit}",
+            )
+        return None
+
+    # -- P&L ------------------------------------------------------------------------
+    def on_fill(self, fill: Fill) -> None:
+        budget = self._owners.get(fill.owner) if fill.owner > 0 else None
+        if budget is not None and fill.closes_position:
+            budget.realized_today += fill.realized_pnl
+
+    def on_positions(self, positions: Iterable[Position]) -> list[BudgetHalt]:
+        """Mark every instance's P&L to the open positions; halts those past a loss limit."""
+        if not self._owners:
+            return []
+        floating: dict[int, float] = {}
+        for p in positions:
+            if p.owner > 0:
+                floating[p.owner] = floating.get(p.owner, 0.0) + p.profit + p.swap
+        halts: list[BudgetHalt] = []
+        for owner, budget in self._owners.items():
+            budget.floating = floating.get(owner, 0.0)
+            total = budget.realized_before + budget.day_pnl
+            budget.peak = max(budget.peak, total)
+            if budget.state is TradingState.HALTED:
+                continue
+            limits = budget.limits
+            if 0 < limits.max_daily_loss <= -budget.day_pnl:
+                halts.append(
+                    self._halt(
+                        owner,
+                        f"its loss today {-budget.day_pnl:,.2f} reached its limit of "
+                        f"{limits.max_daily_loss:,.2f}",
+                    )
+                )
+            elif 0 < limits.max_drawdown <= budget.peak - total:
+                halts.append(
+                    self._halt(
+                        owner,
+                        f"its drawdown {budget.peak - total:,.2f} reached its limit of "
+                        f"{limits.max_drawdown:,.2f}",
+                    )
+                )
+        return halts
+
+    def _halt(self, owner: int, reason: str) -> BudgetHalt:
+        budget = self._owners[owner]
+        budget.state, budget.reason = TradingState.HALTED, reason
+        return BudgetHalt(owner, reason)
+
+
+def _refuse(message: str, symbol: str) -> Rejection:
+    return Rejection(RiskRule.STRATEGY_BUDGET, f"Strategy budget: {message}", symbol)
+
+
+def _worst_net(
+    request: OrderRequest, positions: Iterable[Position], orders: Iterable[WorkingOrder]
+) -> float:
+    """|net lots| of the instance in the symbol if the request and its growing orders filled."""
+    symbol = request.symbol
+    net = sum(p.side.sign * p.volume for p in positions if p.symbol == symbol)
+    net += request.side.sign * request.volume
+    buys = sum(o.volume for o in orders if o.symbol == symbol and o.side.sign > 0)
+    sells = sum(o.volume for o in orders if o.symbol == symbol and o.side.sign < 0)
+    return max(abs(net + buys), abs(net - sells))

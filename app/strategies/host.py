@@ -1,0 +1,395 @@
+"""The ``StrategyHost``: the strategy instances of one engine, their budgets and their record.
+
+It is an engine client itself (it hears budget halts and trading-state changes)
+and it registers the engine's strategy commands (attach, edit, start, stop,
+detach). For each instance it keeps the configuration (in the journal, so
+instances and their settings survive a restart; none starts by itself unless
+the trader asked for it with ``autostart``), sets its budget in the risk gate,
+runs it in a ``StrategyRunner`` and says what happens to it as
+``StrategyStatus`` facts. It also guards ownership: a strategy may close,
+modify or cancel only what it owns.
+
+Everything here runs on the engine thread, like the rest of the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from app.domain.commands import (
+    CancelOrder,
+    CloseBy,
+    ClosePosition,
+    Command,
+    ModifyOrder,
+    ModifyPosition,
+    ReversePosition,
+)
+from app.domain.enums import LogLevel, TradingState
+from app.domain.risk_facts import TradingStateChanged
+from app.domain.strategies import (
+    AttachStrategy,
+    BudgetHalt,
+    DetachStrategy,
+    EditStrategy,
+    RequestStrategies,
+    StartStrategy,
+    StopStrategy,
+    StrategyBudget,
+    StrategyConfig,
+    StrategyState,
+    StrategyStatus,
+)
+from app.engine.clients import ClientContext, EngineClient, Subscriptions
+from app.storage.errors import StorageError
+from app.strategies.catalog import Catalog
+from app.strategies.params import ParamError
+from app.strategies.runner import StrategyRunner
+
+if TYPE_CHECKING:
+    from app.engine.core import TradingCore
+
+log = logging.getLogger(__name__)
+
+#: Engine-time milliseconds between refreshes of the instances' P&L in the panel.
+STATUS_REFRESH_MS = 1000
+
+
+class StrategyHost(EngineClient):
+    name = "strategies"
+
+    def __init__(self, core: TradingCore, load_catalog: Callable[[], Catalog]) -> None:
+        self._core = core
+        self._load_catalog = load_catalog
+        self.catalog = Catalog()
+        self.configs: dict[str, StrategyConfig] = {}
+        self.runners: dict[str, StrategyRunner] = {}
+        self._saved_state: dict[str, dict[str, Any]] = {}
+        self._published: dict[str, StrategyStatus] = {}
+        self._trades: dict[str, int] = {}  # closing deals of each instance, from the journal
+        self._next_number = 1  # without a journal (tests, the tester)
+        self._started = False
+        core.command_handlers.update(
+            {
+                AttachStrategy: self.attach,
+                EditStrategy: self.edit,
+                StartStrategy: lambda c: self.start(c.name),
+                StopStrategy: lambda c: self.stop(c.name, f"stopped by {c.source}"),
+                DetachStrategy: self.detach,
+                RequestStrategies: lambda _c: self._publish_all(force=True),
+            }
+        )
+        core.clients.refusal = self.refusal
+        core.clients.disabled = self._disabled
+        core.clients.attach(self)
+
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(
+            timer_ms=STATUS_REFRESH_MS, facts=frozenset({BudgetHalt, TradingStateChanged})
+        )
+
+    # -- the engine connected -----------------------------------------------------------
+    def on_start(self, context: ClientContext) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.catalog = self._load_catalog()
+        self._core.publish(self.catalog.fact())
+        for problem in self.catalog.problems:
+            self._say(LogLevel.WARNING, f"Strategy not loaded: {problem}")
+        journal = self._core.journal
+        if journal is not None:
+            try:
+                restored = journal.strategy_instances()
+                results = journal.owner_results(self._day_start())
+            except StorageError as exc:
+                self._say(LogLevel.ERROR, f"Strategies not restored: {exc}")
+                restored, results = [], {}
+            for config, state in restored:
+                self._keep(config, state)
+                today, total, trades = results.get(config.number, (0.0, 0.0, 0))
+                self._core.gate.budgets.restore(config.number, today, total)
+                self._trades[config.name] = trades
+            if restored:
+                names = ", ".join(c.name for c, _ in restored)
+                self._say(
+                    LogLevel.INFO, f"Strategies restored (stopped unless set to start): {names}"
+                )
+            for config, _state in restored:
+                if config.autostart:
+                    self.start(config.name)
+        self._publish_all(force=True)
+
+    def on_fact(self, fact: object) -> None:
+        if isinstance(fact, BudgetHalt):
+            name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
+            if name is not None:
+                self.stop(name, f"halted by its budget: {fact.reason}", StrategyState.HALTED)
+        elif isinstance(fact, TradingStateChanged) and fact.new is TradingState.HALTED:
+            running = [n for n, r in self.runners.items() if _active(r)]
+            for name in running:
+                self.stop(name, f"trading halted: {fact.reason}")
+            if running:
+                self._say(LogLevel.WARNING, f"Trading halted: stopped {', '.join(running)}")
+
+    def on_timer(self, now_msc: int) -> None:
+        self._publish_all()
+
+    # -- commands ---------------------------------------------------------------------
+    def attach(self, command: AttachStrategy) -> None:
+        cls = self.catalog.classes.get(command.strategy)
+        if cls is None:
+            known = ", ".join(self.catalog.classes) or "none loaded"
+            self._refuse(f"no strategy {command.strategy!r} (available: {known})")
+            return
+        if command.symbol not in self._core.specs:
+            self._refuse(f"{command.strategy}: no symbol {command.symbol!r} at this broker")
+            return
+        problem = self._settings_problem(cls, command.params, command.budget)
+        if problem:
+            self._refuse(f"{command.strategy}: {problem}")
+            return
+        number = self._new_number()
+        if number is None:
+            return
+        config = StrategyConfig(
+            number,
+            command.strategy,
+            command.symbol,
+            command.timeframe,
+            dict(cls.Params.parse(command.params).model_dump()),
+            command.budget,
+            command.autostart,
+        )
+        if not self._record(config):
+            return
+        self._keep(config, {})
+        self._say(
+            LogLevel.INFO,
+            f"Strategy {config.name} attached to {config.symbol} {config.timeframe.name} "
+            f"({_params_text(config.params)})",
+        )
+        self._publish(config.name, force=True)
+        if command.start:
+            self.start(config.name)
+
+    def edit(self, command: EditStrategy) -> None:
+        config = self.configs.get(command.name)
+        if config is None:
+            self._refuse(f"no strategy instance {command.name!r}")
+            return
+        runner = self.runners.get(command.name)
+        if runner is not None and _active(runner):
+            self._refuse(f"{command.name} is running: stop it before changing its settings")
+            return
+        cls = self.catalog.classes.get(config.strategy)
+        if cls is None:
+            self._refuse(f"{command.name}: its strategy {config.strategy!r} is not loaded")
+            return
+        problem = self._settings_problem(cls, command.params, command.budget)
+        if problem:
+            self._refuse(f"{command.name}: {problem}")
+            return
+        params = dict(cls.Params.parse(command.params).model_dump())
+        new = StrategyConfig(
+            config.number,
+            config.strategy,
+            config.symbol,
+            config.timeframe,
+            params,
+            command.budget,
+            command.autostart,
+        )
+        if not self._record(new):
+            return
+        self.configs[command.name] = new
+        self._core.gate.budgets.set(new.number, new.budget, new.name)
+        self._say(LogLevel.INFO, f"Strategy {new.name} changed: {_params_text(params)}")
+        self._publish(new.name, force=True)
+
+    def start(self, name: str) -> None:
+        config = self.configs.get(name)
+        if config is None:
+            self._refuse(f"no strategy instance {name!r}")
+            return
+        old = self.runners.get(name)
+        if old is not None and _active(old):
+            self._say(LogLevel.INFO, f"Strategy {name} is already {old.state}")
+            return
+        cls = self.catalog.classes.get(config.strategy)
+        if cls is None:
+            self._refuse(f"{name}: its strategy {config.strategy!r} is not loaded")
+            return
+        try:
+            params = cls.Params.parse(config.params)
+        except ParamError as exc:
+            self._refuse(f"{name}: {exc}")
+            return
+        strategy = cls(config, params, dict(self._saved_state.get(name, {})))
+        runner = StrategyRunner(
+            strategy,
+            save_state=self._save_state,
+            changed=lambda r: self._publish(r.name),
+            trades=old.trades if old is not None else self._trades.get(name, 0),
+        )
+        self.runners[name] = runner
+        budgets = self._core.gate.budgets
+        budgets.set(config.number, config.budget, name)
+        budgets.activate(config.number)
+        self._core.clients.detach(name)
+        self._core.clients.attach(runner)  # starts it: on_start, then its warm-up
+        if _active(runner):
+            self._say(LogLevel.INFO, f"Strategy {name} started")
+        self._publish(name, force=True)
+
+    def stop(self, name: str, reason: str, state: StrategyState = StrategyState.STOPPED) -> None:
+        runner = self.runners.get(name)
+        if runner is None or not _active(runner):
+            if name not in self.configs:
+                self._refuse(f"no strategy instance {name!r}")
+            elif state is StrategyState.HALTED and runner is not None:
+                runner.mark(state, reason)
+            return
+        self._core.clients.detach(name)  # on_stop, and no callback after it
+        runner.mark(state, reason)
+        level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
+        self._say(level, f"Strategy {name} {state}: {reason}; its positions stay as they are")
+        self._publish(name, force=True)
+
+    def detach(self, command: DetachStrategy) -> None:
+        config = self.configs.get(command.name)
+        if config is None:
+            self._refuse(f"no strategy instance {command.name!r}")
+            return
+        self.stop(command.name, f"detached by {command.source}")
+        if not self._record(config, detached=True):
+            return
+        self.configs.pop(command.name)
+        runner = self.runners.pop(command.name, None)
+        self._core.publish(self._status(config, runner, detached=True))
+        self._published.pop(command.name, None)
+        self._say(LogLevel.INFO, f"Strategy {command.name} detached")
+
+    # -- ownership ----------------------------------------------------------------------
+    def refusal(self, client: EngineClient, command: Command) -> str:
+        """A strategy touches only what it owns; the trader's and others' are out of reach."""
+        if not isinstance(client, StrategyRunner):
+            return ""
+        core = self._core
+        tickets: list[int] = []
+        orders = False
+        match command:
+            case ClosePosition(ticket=t) | ModifyPosition(ticket=t) | ReversePosition(ticket=t):
+                tickets = [t]
+            case CloseBy(ticket=t, opposite_ticket=o):
+                tickets = [t, o]
+            case CancelOrder(ticket=t) | ModifyOrder(ticket=t):
+                tickets, orders = [t], True
+        book = core.working_orders() if orders else core.positions()
+        for ticket in tickets:
+            item = next((x for x in book if x.ticket == ticket), None)
+            if item is not None and item.owner != client.owner:
+                what = "order" if orders else "position"
+                return f"#{ticket} is not its own {what}"
+        return ""
+
+    def _disabled(self, client: EngineClient, reason: str) -> None:
+        if isinstance(client, StrategyRunner) and client.name in self.configs:
+            client.mark(StrategyState.FAILED, reason)
+            self._publish(client.name, force=True)
+
+    # -- record and status ----------------------------------------------------------------
+    def _keep(self, config: StrategyConfig, state: dict[str, Any]) -> None:
+        self.configs[config.name] = config
+        self._saved_state[config.name] = state
+        self._core.gate.budgets.set(config.number, config.budget, config.name)
+
+    def _record(self, config: StrategyConfig, *, detached: bool = False) -> bool:
+        journal = self._core.journal
+        if journal is None:
+            return True
+        try:
+            journal.save_strategy(config, detached=detached)
+        except StorageError as exc:
+            self._refuse(f"{config.name} not saved: {exc}")
+            return False
+        return True
+
+    def _save_state(self, number: int, state: dict[str, Any]) -> None:
+        name = next((n for n, c in self.configs.items() if c.number == number), None)
+        if name is not None:
+            self._saved_state[name] = state
+        self._core.journal_write(lambda j: j.save_strategy_state(number, state))
+
+    def _new_number(self) -> int | None:
+        journal = self._core.journal
+        if journal is None:
+            number = self._next_number
+            self._next_number += 1
+            return number
+        try:
+            return journal.next_strategy_number()
+        except StorageError as exc:
+            self._refuse(f"strategy not attached: {exc}")
+            return None
+
+    def _status(
+        self, config: StrategyConfig, runner: StrategyRunner | None, *, detached: bool = False
+    ) -> StrategyStatus:
+        budget = self._core.gate.budgets.get(config.number)
+        positions = [p for p in self._core.positions() if p.owner == config.number]
+        return StrategyStatus(
+            config,
+            runner.state if runner is not None else StrategyState.STOPPED,
+            runner.reason if runner is not None else "",
+            round(budget.day_pnl, 2) if budget is not None else 0.0,
+            len(positions),
+            runner.trades if runner is not None else self._trades.get(config.name, 0),
+            runner.last_log if runner is not None else (),
+            detached,
+        )
+
+    def _publish(self, name: str, *, force: bool = False) -> None:
+        config = self.configs.get(name)
+        if config is None:
+            return
+        status = self._status(config, self.runners.get(name))
+        if force or status != self._published.get(name):
+            self._published[name] = status
+            self._core.publish(status)
+
+    def _publish_all(self, *, force: bool = False) -> None:
+        if force:
+            self._core.publish(self.catalog.fact())
+        for name in list(self.configs):
+            self._publish(name, force=force)
+
+    def _settings_problem(
+        self, cls: type, params: Mapping[str, Any], budget: StrategyBudget
+    ) -> str | None:
+        try:
+            cls.Params.parse(params)  # type: ignore[attr-defined]
+        except ParamError as exc:
+            return str(exc)
+        problems = budget.problems()
+        return "; ".join(problems) if problems else None
+
+    def _day_start(self) -> Any:
+        gate = self._core.gate
+        return gate.watch.day_start(gate.limits)
+
+    def _refuse(self, message: str) -> None:
+        self._say(LogLevel.WARNING, f"Refused: {message}")
+
+    def _say(self, level: LogLevel, message: str) -> None:
+        self._core.say(level, message, source="strategies")
+
+
+def _active(runner: StrategyRunner) -> bool:
+    return runner.state in (StrategyState.RUNNING, StrategyState.WARMING_UP)
+
+
+def _params_text(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items()) or "default parameters"

@@ -1,0 +1,164 @@
+"""The ``StrategyRunner``: one strategy instance adapted onto the engine's seam.
+
+It is the engine client; the strategy is the plain object inside it. The runner
+does what every strategy needs and none should write: it feeds each closed bar
+to the strategy's indicators before ``on_bar``, replays the warm-up bars (with
+``warming_up`` set, so history never becomes an order), saves ``state`` in the
+journal whenever a callback changed it, counts the trades, and keeps the
+newest log lines for the panel. Isolation (an exception disables it, a slow
+callback is named) comes from the client host; ``max_failures = 1`` because a
+strategy that raised has lost track of its own state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from app.domain.enums import OrderSource
+from app.domain.market import Bar, Tick
+from app.domain.strategies import StrategyState
+from app.domain.trading import Fill, OrderUpdate
+from app.engine.clients import ClientContext, EngineClient, Subscriptions
+from app.strategies.base import Strategy
+
+StateSaver = Callable[[int, dict[str, Any]], None]
+Changed = Callable[["StrategyRunner"], None]
+
+
+class StrategyRunner(EngineClient):
+    source = OrderSource.STRATEGY
+    max_failures = 1
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        *,
+        save_state: StateSaver | None = None,
+        changed: Changed | None = None,
+        trades: int = 0,
+    ) -> None:
+        self.strategy = strategy
+        self.name = strategy.name
+        self.owner = strategy.config.number
+        self.state = StrategyState.STOPPED
+        self.reason = ""
+        self.trades = trades
+        self._save_state = save_state
+        self._changed = changed or (lambda _runner: None)
+        self._saved = _dump(strategy.state)
+
+    # -- the seam ---------------------------------------------------------------------
+    def subscriptions(self) -> Subscriptions:
+        strategy = self.strategy
+        wants_ticks = type(strategy).on_tick is not Strategy.on_tick
+        return Subscriptions(
+            ticks=frozenset({strategy.symbol}) if wants_ticks else frozenset(),
+            bars=frozenset({(strategy.symbol, strategy.timeframe)}),
+            timer_ms=strategy.timer_ms,
+        )
+
+    def on_start(self, context: ClientContext) -> None:
+        strategy = self.strategy
+        strategy._context = context
+        self._set(StrategyState.WARMING_UP)
+        strategy.on_start()
+        count = strategy.warmup()
+        if count > 0:
+            history = context.closed_bars(strategy.symbol, strategy.timeframe, count)
+            strategy.warming_up = True
+            try:
+                for bar in _bars(history):
+                    self._feed(bar)
+                    strategy.on_bar(bar)
+            finally:
+                strategy.warming_up = False
+        self._set(StrategyState.RUNNING)
+        self._save()
+
+    def on_bar(self, bar: Bar) -> None:
+        self._feed(bar)
+        self.strategy.on_bar(bar)
+        self._save()
+
+    def on_tick(self, tick: Tick) -> None:
+        self.strategy.on_tick(tick)
+
+    def on_order(self, update: OrderUpdate) -> None:
+        self.strategy.on_order(update)
+        self._save()
+
+    def on_fill(self, fill: Fill) -> None:
+        if fill.closes_position:
+            self.trades += 1
+        self.strategy.on_fill(fill)
+        self._save()
+        self._changed(self)
+
+    def on_timer(self, now_msc: int) -> None:
+        self.strategy.on_timer(datetime.fromtimestamp(now_msc / 1000, UTC))
+        self._save()
+
+    def on_stop(self) -> None:
+        try:
+            if self.state in (StrategyState.RUNNING, StrategyState.WARMING_UP):
+                self.strategy.on_stop()
+            self._save()
+        finally:
+            self.strategy._context = None
+
+    # -- for the host -----------------------------------------------------------------
+    def mark(self, state: StrategyState, reason: str = "") -> None:
+        self.reason = reason
+        self._set(state)
+
+    @property
+    def last_log(self) -> tuple[str, ...]:
+        return tuple(self.strategy._log_lines)
+
+    # -- internals ----------------------------------------------------------------------
+    def _set(self, state: StrategyState) -> None:
+        if state is not self.state:
+            self.state = state
+            self._changed(self)
+
+    def _feed(self, bar: Bar) -> None:
+        strategy = self.strategy
+        last = strategy._last
+        for ind in strategy._indicators:
+            last[id(ind)] = ind.update(bar)
+
+    def _save(self) -> None:
+        """Keep ``state`` in the journal when a callback changed it (and only then)."""
+        text = _dump(self.strategy.state)
+        if text != self._saved and self._save_state is not None:
+            self._save_state(self.owner, json.loads(text))
+        self._saved = text
+
+
+def _dump(state: dict[str, Any]) -> str:
+    return json.dumps(state, sort_keys=True, default=str)
+
+
+def _bars(history: Any) -> list[Bar]:
+    columns = [
+        np.asarray(getattr(history, name)) for name in ("time", "open", "high", "low", "close")
+    ]
+    volume = np.asarray(history.volume)
+    return [
+        Bar(
+            history.symbol,
+            history.timeframe,
+            int(t),
+            float(o),
+            float(h),
+            float(lo),
+            float(c),
+            float(v),
+        )
+        for t, o, h, lo, c, v in zip(*columns, volume, strict=True)
+    ]

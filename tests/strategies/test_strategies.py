@@ -1,0 +1,396 @@
+"""Real strategies through the real core, the risk gate with their budgets, and the journal."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from app.domain.commands import Halt, SubmitOrder
+from app.domain.enums import OrderSource, OrderStatus, Side
+from app.domain.market import Bar
+from app.domain.strategies import (
+    AttachStrategy,
+    StartStrategy,
+    StopStrategy,
+    StrategyBudget,
+    StrategyState,
+    StrategyStatus,
+)
+from app.domain.timeframes import Timeframe
+from app.domain.trading import MANUAL, OrderRequest, OrderUpdate
+from app.storage.journal import Journal
+from app.strategies.base import Strategy
+from app.strategies.catalog import Catalog, load_catalog
+from app.strategies.host import StrategyHost
+from app.strategies.params import StrategyParams, param
+from tests.replay_market import START, Clock, Market
+
+
+def statuses(market: Market, name: str) -> list[StrategyStatus]:
+    return [f for f in market.out.other if isinstance(f, StrategyStatus) and f.name == name]
+
+
+def state(market: Market, name: str) -> StrategyState:
+    return statuses(market, name)[-1].state
+
+
+def lines(market: Market, source: str = "") -> list[str]:
+    return [e.message for e in market.out.logs if not source or e.source == source]
+
+
+class Probe(Strategy):
+    """A test strategy that notes what it saw and does what the test tells it."""
+
+    key = "probe"
+    title = "Probe"
+
+    class Params(StrategyParams):
+        indicator = "Probe"
+        period: int = param(3, ge=2, le=50, step=1, title="SMA period")
+        volume: float = param(0.1, ge=0.01, le=100, step=0.01, title="Lots")
+
+    actions: ClassVar[list[Any]] = []  # callables run on each live bar, set by a test
+
+    def on_start(self) -> None:
+        self.sma = self.indicator("sma", period=self.params.period)
+        self.seen: list[tuple[int, bool, float]] = []
+        self.updates: list[OrderUpdate] = []
+        self.state.setdefault("bars", 0)
+
+    def on_bar(self, bar: Bar) -> None:
+        self.seen.append((bar.time, self.warming_up, self.last(self.sma)))
+        if self.warming_up:
+            self.buy(self.params.volume)  # history is never traded
+            return
+        self.state["bars"] += 1
+        for action in type(self).actions:
+            action(self, bar)
+
+    def on_order(self, update: OrderUpdate) -> None:
+        self.updates.append(update)
+
+
+def catalog_with(*classes: type[Strategy]) -> Catalog:
+    catalog = load_catalog(None, entry_points=False)
+    for cls in classes:
+        catalog.add(cls, "test")
+    return catalog
+
+
+class Desk:
+    """A market with a strategy host on its core."""
+
+    def __init__(self, journal: Journal | None = None, state_path: Path | None = None) -> None:
+        self.market = Market(journal=journal, state_path=state_path, clock=Clock(START))
+        self.host = StrategyHost(self.market.core, lambda: catalog_with(Probe))
+        self.core = self.market.core
+        self.next_minute = 60
+        # History of 60 minutes before now, so warm-up has bars to replay.
+        self.market.clock.now = START + 3600
+        self.market.broker._m1["EURUSD"] = _history(60, end=START + 3600)
+
+    def connect(self) -> None:
+        self.market.connect()
+
+    def attach(self, **kw: Any) -> str:
+        budget = kw.pop("budget", StrategyBudget())
+        self.core.handle(
+            AttachStrategy(
+                kw.pop("strategy", "probe"),
+                kw.pop("symbol", "EURUSD"),
+                Timeframe.M1,
+                kw.pop("params", {}),
+                budget,
+                start=kw.pop("start", True),
+            )
+        )
+        return list(self.host.configs)[-1]
+
+    def minutes(self, closes: list[float]) -> None:
+        """One tick a minute after the history's end; each closes the bar before it."""
+        for close in closes:
+            self.next_minute += 1
+            self.market.tick(START + self.next_minute * 60 + 1, close, poll=True)
+
+    def strategy(self, name: str) -> Any:
+        return self.host.runners[name].strategy
+
+
+def _history(count: int, *, end: int) -> Any:
+    import numpy as np
+
+    from app.brokers.base import RATES_DTYPE
+
+    rates = np.zeros(count, dtype=RATES_DTYPE)
+    rates["time"] = end - 60 * np.arange(count, 0, -1)
+    closes = 1.1 + 0.0001 * np.sin(np.arange(count))
+    for column in ("open", "high", "low", "close"):
+        rates[column] = closes
+    rates["tick_volume"] = 10
+    return rates
+
+
+@pytest.fixture(autouse=True)
+def _no_actions() -> Iterator[None]:
+    Probe.actions = []
+    yield
+    Probe.actions = []
+
+
+def test_warm_up_bars_come_first_and_are_never_traded() -> None:
+    desk = Desk()
+    desk.connect()
+    name = desk.attach(params={"period": 5})
+    probe = desk.strategy(name)
+    assert state(desk.market, name) is StrategyState.RUNNING
+    warm = [s for s in probe.seen if s[1]]
+    assert len(warm) == 5  # SMA(5) needs 5 bars: replayed before any live bar
+    assert [t for t, _w, _v in warm] == sorted(t for t, _w, _v in warm)
+    assert not math.isnan(warm[-1][2])  # the indicator is warm by the last one
+    assert desk.core.positions() == ()  # the buys during warm-up were not sent
+    desk.minutes([1.1001, 1.1002])  # close the bar forming at the start, then the next
+    live = [s for s in probe.seen if not s[1]]
+    assert [t for t, _w, _v in live] == [START + 3600, START + 3660]
+    assert live[0][0] > warm[-1][0]  # newer than every warm-up bar
+
+
+def test_a_strategy_trades_through_the_gate_and_owns_what_it_opens() -> None:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _bar: s.buy(0.2) if not s.positions() else None]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002, 1.1003])
+    [position] = desk.core.positions()
+    number = desk.host.configs[name].number
+    assert position.owner == number and position.volume == pytest.approx(0.2)
+    probe = desk.strategy(name)
+    assert [u.status for u in probe.updates] == [OrderStatus.PENDING_NEW, OrderStatus.FILLED]
+    assert all(u.source is OrderSource.STRATEGY for u in probe.updates)
+    status = statuses(desk.market, name)[-1]
+    assert status.open_positions == 1
+
+
+def test_nonsense_from_a_strategy_gets_the_same_refusals_as_the_ticket() -> None:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [
+        lambda s, _b: s.buy(0.0),
+        lambda s, bar: s.sell(0.1, sl=bar.close - 0.01),  # a sell's stop below the price
+    ]
+    name = desk.attach()
+    desk.minutes([1.1001])
+    refused = [u for u in desk.strategy(name).updates if u.status is OrderStatus.REJECTED]
+    reasons = " | ".join(u.reason for u in refused)
+    assert len(refused) == 2 and "volume" in reasons.lower() and "stop loss" in reasons.lower()
+    assert desk.core.positions() == ()
+
+
+def test_budget_limits_refuse_with_the_reason_and_flooding_halts_the_instance() -> None:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _b: s.buy(0.5)]
+    name = desk.attach(budget=StrategyBudget(max_order_volume=0.3))
+    desk.minutes([1.1001])
+    [refusal] = [u for u in desk.strategy(name).updates if u.status is OrderStatus.REJECTED]
+    assert "Strategy budget: probe#1: 0.5 lots exceeds its limit of 0.3 lots" in refusal.reason
+    desk.core.handle(StopStrategy(name))
+
+    Probe.actions = [lambda s, _b: [s.buy(0.01) for _ in range(4)]]
+    flooder = desk.attach(budget=StrategyBudget(max_orders_per_minute=3, max_open_positions=50))
+    desk.minutes([1.1003])
+    assert state(desk.market, flooder) is StrategyState.HALTED
+    assert "flooding: 4 orders within a minute" in statuses(desk.market, flooder)[-1].reason
+    assert len(desk.core.positions()) == 4  # what was sent stays; nothing more comes
+    desk.minutes([1.1004, 1.1005])
+    assert len(desk.core.positions()) == 4
+
+
+def test_a_strategys_own_daily_loss_halts_it_and_nobody_else() -> None:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _b: s.buy(1.0) if not s.positions() else None]
+    name = desk.attach(budget=StrategyBudget(max_daily_loss=50.0))
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.positions()) == 1
+    desk.core.handle(SubmitOrder(OrderRequest("mine", "EURUSD", Side.SELL, 0.1)))  # the trader's
+    desk.minutes([1.0990])  # −110 USD on the strategy's lot
+    assert state(desk.market, name) is StrategyState.HALTED
+    assert "its loss today" in statuses(desk.market, name)[-1].reason
+    desk.core.handle(SubmitOrder(OrderRequest("mine-2", "EURUSD", Side.SELL, 0.1)))
+    trader = [u for u in desk.market.out.orders if u.client_id == "mine-2"]
+    assert trader[-1].status is OrderStatus.FILLED  # the account still trades
+
+
+def test_a_raising_strategy_is_disabled_with_its_traceback_in_the_log_file(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    desk = Desk()
+    desk.connect()
+
+    def boom(_s: Any, _b: Any) -> None:
+        raise ZeroDivisionError("bug in the signal")
+
+    Probe.actions = [boom]
+    name = desk.attach()
+    with caplog.at_level(logging.ERROR):
+        desk.minutes([1.1001, 1.1002, 1.1003])
+    assert state(desk.market, name) is StrategyState.FAILED
+    assert "ZeroDivisionError: bug in the signal" in statuses(desk.market, name)[-1].reason
+    said = [m for m in lines(desk.market, name) if "disabled" in m]
+    assert len(said) == 1 and "traceback in the log file" in said[0]
+    assert any("bug in the signal" in r.getMessage() or r.exc_info for r in caplog.records)
+    assert sum("disabled" in m for m in lines(desk.market)) == 1  # once, not per bar
+
+
+def test_a_strategy_that_blocks_is_named_with_the_time_it_took() -> None:
+    desk = Desk()
+    times = iter(range(0, 10_000, 2))  # every callback "takes" two seconds
+    desk.core.clients._perf = lambda: float(next(times))  # type: ignore[method-assign]
+    desk.connect()
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert any(f"{name} blocked the engine for 2.00 s in on_bar" in m for m in lines(desk.market))
+
+
+def test_the_kill_switch_stops_every_strategy_at_once() -> None:
+    desk = Desk()
+    desk.connect()
+    first, second = desk.attach(), desk.attach()
+    desk.core.handle(Halt("kill switch", source=OrderSource.TICKET))
+    for name in (first, second):
+        assert state(desk.market, name) is StrategyState.STOPPED
+        assert "trading halted" in statuses(desk.market, name)[-1].reason
+    Probe.actions = [lambda s, _b: s.buy(0.1)]
+    desk.minutes([1.1001, 1.1002])
+    assert desk.core.positions() == ()
+
+
+def test_a_strategy_never_touches_what_is_not_its_own() -> None:
+    desk = Desk()
+    desk.connect()
+    desk.core.handle(SubmitOrder(OrderRequest("manual", "EURUSD", Side.BUY, 0.1)))
+    [manual] = desk.core.positions()
+    assert manual.owner == MANUAL
+    Probe.actions = [lambda s, _b: s.close(manual.ticket)]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert [p.ticket for p in desk.core.positions()] == [manual.ticket]
+    assert any(f"#{manual.ticket} is not its own position" in m for m in lines(desk.market, name))
+
+
+def test_instances_state_and_ownership_survive_a_restart(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    paper = tmp_path / "paper.json"
+    journal = Journal.open(url)
+    desk = Desk(journal, paper)
+    desk.connect()
+    Probe.actions = [lambda s, _b: s.buy(0.1) if not s.positions() else None]
+    name = desk.attach(params={"period": 4}, budget=StrategyBudget(max_open_positions=3))
+    desk.minutes([1.1001, 1.1002, 1.1003])
+    bars_seen = desk.strategy(name).state["bars"]
+    assert bars_seen == 3
+    desk.core.disconnect()
+    journal.close()
+
+    journal = Journal.open(url)
+    again = Desk(journal, paper)
+    again.connect()
+    assert list(again.host.configs) == [name]
+    config = again.host.configs[name]
+    assert config.params == {"period": 4, "volume": 0.1}
+    assert config.budget.max_open_positions == 3
+    assert state(again.market, name) is StrategyState.STOPPED  # never starts by itself
+    [position] = again.core.positions()
+    assert position.owner == config.number
+    again.core.handle(StartStrategy(name))
+    probe = again.strategy(name)
+    assert probe.state["bars"] == bars_seen  # its own memory came back
+    assert probe.positions() == [position]  # and so did what it owns
+    journal.close()
+
+
+def test_a_broken_file_in_the_user_folder_is_one_line_and_the_rest_load(tmp_path: Path) -> None:
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "good.py").write_text(
+        "from app.strategies.base import Strategy\n"
+        "from app.strategies.params import StrategyParams, param\n\n"
+        "class Good(Strategy):\n"
+        "    key = 'good'\n"
+        "    title = 'A good one'\n"
+        "    class Params(StrategyParams):\n"
+        "        level: float = param(1.0, ge=0, le=2, step=0.1, title='Level')\n"
+    )
+    (folder / "broken.py").write_text("import math\n\nx = 1 / 0\n")
+    (folder / "syntax.py").write_text("def oops(:\n")
+    (folder / "bad_api.py").write_text(
+        "from app.strategies.base import Strategy\n\nclass Bad(Strategy):\n    key = 'bad one'\n"
+    )
+    catalog = load_catalog(folder, entry_points=False)
+    assert "good" in catalog.classes and "ma_cross" in catalog.classes
+    problems = sorted(catalog.problems)
+    assert len(problems) == 3
+    assert problems[0].startswith("strategies/bad_api.py: Bad: its key must be a name")
+    assert problems[1] == (
+        "strategies/broken.py: cannot be loaded (ZeroDivisionError: division by zero (line 3))"
+    )
+    assert problems[2].startswith("strategies/syntax.py: cannot be loaded (SyntaxError")
+    desk = Desk()
+    desk.host._load_catalog = lambda: catalog
+    desk.connect()
+    said = [m for m in lines(desk.market, "strategies") if m.startswith("Strategy not loaded")]
+    assert len(said) == 3
+
+
+def test_attaching_with_bad_input_stores_nothing_and_says_why() -> None:
+    desk = Desk()
+    desk.connect()
+    desk.core.handle(AttachStrategy("nope", "EURUSD", Timeframe.M1))
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSDX", Timeframe.M1))
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1, {"fast": 50, "slow": 20}))
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1, {"fast": 1}))
+    assert desk.host.configs == {}
+    refused = [m for m in lines(desk.market, "strategies") if m.startswith("Refused")]
+    assert refused[0].startswith("Refused: no strategy 'nope'")
+    assert "no symbol 'EURUSDX'" in refused[1]
+    assert "MA cross fast: must be below slow (20) (got 50)" in refused[2]
+    assert "MA cross fast: must be at least 2 (got 1)" in refused[3]
+
+
+def test_at_metatrader_5_a_strategy_s_orders_carry_its_magic_number(tmp_path: Path) -> None:
+    from app.brokers.mt5.broker import Mt5Broker
+    from app.engine.core import TradingCore
+    from app.settings import Mt5Settings
+    from tests.fakes import metatrader5 as mt5
+    from tests.published import Published
+
+    clock = Clock(1_700_000_000.25)
+    mt5.control.reset(clock=clock, ticks_per_second=0, history_bars=50)
+    settings = Mt5Settings(magic=424_200)
+    out = Published()
+    core = TradingCore(lambda: Mt5Broker(mt5, settings, ["EURUSD"], clock=clock), out, clock=clock)
+    host = StrategyHost(core, lambda: catalog_with(Probe))
+    assert core.connect()
+    Probe.actions = [lambda s, _b: s.buy(0.1) if not s.positions() else None]
+    core.handle(AttachStrategy("probe", "EURUSD", Timeframe.M1, start=True))
+    [name] = host.configs
+    number = host.configs[name].number
+    for _minute in (1, 2):
+        clock.now += 60
+        bid, _ask = mt5.control.quote("EURUSD")
+        mt5.control.push_tick("EURUSD", bid + 0.0001)
+        core.poll()
+    sent = [args[0] for fn, args, _ in mt5.control.calls if fn == "order_send"]
+    assert [r["magic"] for r in sent] == [424_200 + number]
+    [position] = core.positions()
+    assert position.owner == number  # read back from the terminal's magic number
+    mt5.control.open_external_position("EURUSD", True, 0.2)  # by hand in the terminal
+    core.poll()
+    owners = sorted(p.owner for p in core.positions())
+    assert owners == [MANUAL, number]
+    mt5.control.reset()
