@@ -70,8 +70,8 @@ def test_an_order_over_a_limit_is_refused_in_the_preview_before_any_dialog(
     assert d.confirmations == [] and orders_sent(d) == []
     # Within the limit the same line previews and asks as usual.
     w.ticket.command.clear()
-    type_command(qtbot, d, "b 5")
-    assert w.ticket.preview.text().startswith("Enter sends: BUY 5.00 EURUSD")
+    type_command(qtbot, d, "b 4")  # 4 lots: within the volume and the notional limits
+    assert w.ticket.preview.text().startswith("Enter sends: BUY 4.00 EURUSD")
 
 
 def test_the_log_says_refused_for_an_order_the_gate_refused(

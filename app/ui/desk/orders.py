@@ -31,6 +31,7 @@ from itertools import pairwise
 from app.domain.command_parser import ParseContext, ParsedCommand, ParseError, parse
 from app.domain.commands import CancelAll, CloseAll, ClosePosition, Command, SubmitOrder
 from app.domain.enums import OrderSource, OrderType, Side
+from app.ui.desk.gate import refusal
 from app.ui.desk.model import DeskModel
 
 ConfirmFn = Callable[[str, str], bool]
@@ -146,7 +147,14 @@ class OrderDesk:
         parsed = parse(text, self.context(source, preview=preview))
         if isinstance(parsed, ParseError):
             return parsed
-        return Proposal(parsed, source, text.strip(), self._note(parsed, text))
+        return self._proposal(parsed, source, text.strip(), self._note(parsed, text))
+
+    def _proposal(
+        self, parsed: ParsedCommand, source: OrderSource, text: str, note: str = ""
+    ) -> Proposal:
+        """The commands with what the risk gate will say about them (``desk.gate``)."""
+        refused = refusal(parsed.commands, self.model, self._clock().timestamp())
+        return Proposal(parsed, source, text, note, refused.message if refused else None)
 
     def combine(self, texts: Sequence[str], source: OrderSource) -> Proposal | ParseError:
         """Several command lines as one proposal, confirmed once; the first problem stops all."""
@@ -159,11 +167,13 @@ class OrderDesk:
         if not parsed:
             return ParseError("Nothing to send")
         if len(parsed) == 1:
-            return Proposal(parsed[0], source, texts[0].strip(), self._note(parsed[0], texts[0]))
+            return self._proposal(
+                parsed[0], source, texts[0].strip(), self._note(parsed[0], texts[0])
+            )
         combined = ParsedCommand(
             tuple(c for p in parsed for c in p.commands), "\n".join(p.preview for p in parsed)
         )
-        return Proposal(combined, source, "; ".join(t.strip() for t in texts))
+        return self._proposal(combined, source, "; ".join(t.strip() for t in texts))
 
     # -- sending --------------------------------------------------------------------
     def submit(self, text: str, source: OrderSource) -> Outcome:

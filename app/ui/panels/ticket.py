@@ -338,9 +338,11 @@ class OrderTicket(QWidget):
                 self._show_quote(current)
         if change.state:
             self._show_state()
-        if self.command.text().strip() and (
-            change.quotes or change.positions or change.orders or change.risk or change.state
-        ):
+        if not self.command.text().strip():
+            return
+        if change.state:
+            self._refresh_preview()  # what the gate will say changed: say it at once
+        elif change.quotes or change.positions or change.orders or change.risk:
             self._schedule_preview()
 
     def _set_symbols(self) -> None:
