@@ -244,7 +244,8 @@ class MainWindow(QMainWindow):
             [height - tables, tables],
             Qt.Orientation.Vertical,
         )
-        ticket = min(self.ticket.sizeHint().height() + 30, height * 2 // 3)
+        # Room for a two-line preview and a status line besides the form.
+        ticket = min(self.ticket.sizeHint().height() + 80, height * 3 // 5)
         self.resizeDocks(
             [self.docks["ticket"], self.docks["risk"]],
             [ticket, height - ticket],

@@ -21,6 +21,7 @@ from app.domain.market import Tick
 from app.domain.risk_limits import RiskLimits
 from app.domain.trading import AccountState, Position
 from app.engine.bus import EventBus
+from app.engine.risk_gate import Book, RiskContext, RiskGate
 from app.settings import Settings, TelegramSettings
 from app.ui.dialogs.risk_limits import RiskLimitsDialog
 from app.ui.dialogs.settings import SettingsDialog
@@ -74,16 +75,16 @@ def main() -> None:
     window = MainWindow(EventBus(), default_symbol="EURUSD", default_volume=0.1)
     specs = [m.spec for m in DEFAULT_MARKETS.values()]
     window.on_symbols(tuple(specs))
-    position = Position(1001, "EURUSD", Side.BUY, 0.1, 1.085, 1.0851, -1.25, T0)
+    position = Position(1001, "EURUSD", Side.BUY, 0.8, 1.085, 1.0851, -1.25, T0)
+    quotes = {s.name: Tick(s.name, T0, 1.08500, 1.08510) for s in specs}
+    account = AccountState("USD", 10_000, 9_998.75, 868.0, 9_130, -1.25, -1.25, 100)
+    # The risk panel as it reads with a position open: its longest figures.
+    ctx = RiskContext(
+        {s.name: s for s in specs}, quotes, "USD", 100, account, Book.build([position], [])
+    )
+    risk = RiskGate(RiskLimits(), clock=lambda: T0 / 1000).snapshot(ctx)
     window.desk.apply_frame(
-        MarketFrame(
-            1,
-            {s.name: Tick(s.name, T0, 1.08500, 1.08510) for s in specs},
-            {},
-            1,
-            positions=(position,),
-            account=AccountState("USD", 10_000, 9_998.75, 21.7, 9_977, -1.25, -1.25, 100),
-        )
+        MarketFrame(1, quotes, {}, 1, positions=(position,), account=account, risk=risk)
     )
     window.show()
     settle(app)

@@ -35,7 +35,7 @@ class AccountPanel(QWidget):
         for key, title in self.FIELDS:
             label = SteadyLabel("—")  # changes with every tick while positions are open
             label.setObjectName(f"account_{key}")
-            label.setMinimumWidth(110)
+            label.setMinimumWidth(90)
             font = label.font()
             font.setBold(key in ("equity", "day_pnl"))
             label.setFont(font)

@@ -7,6 +7,8 @@ The main window turns the signals into commands (and asks before flattening).
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -21,10 +23,15 @@ from PySide6.QtWidgets import (
 from app.domain.enums import TradingState
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskSnapshot, RiskWarning, UsageLevel
 from app.domain.risk_limits import RiskRule
-from app.ui.widgets.steady_label import SteadyLabel
 from app.ui.widgets.theme import LOSS, PROFIT, WARNING
 
 MAX_BREACHES = 20
+_ROUND_MONEY = re.compile(r"(\d{1,3}(?:,\d{3})+)\.00\b")
+
+
+def compact(text: str) -> str:
+    """A round amount without its cents: "1,000,000.00 USD" reads "1,000,000 USD"."""
+    return _ROUND_MONEY.sub(r"\1", text)
 
 _STATE_COLORS = {
     TradingState.ACTIVE: PROFIT,
@@ -57,7 +64,7 @@ class RiskPanel(QWidget):
             f"background: {LOSS.name()}; color: white; font-weight: bold"
         )
         self.kill_button.clicked.connect(lambda: self.halt_requested.emit(False))
-        self.flatten_button = QPushButton("Halt + flatten…")
+        self.flatten_button = QPushButton("Flatten…")
         self.flatten_button.setObjectName("risk_flatten")
         self.flatten_button.setToolTip("Halt, cancel every order and close every position")
         self.flatten_button.clicked.connect(lambda: self.halt_requested.emit(True))
@@ -70,6 +77,8 @@ class RiskPanel(QWidget):
         buttons.addWidget(self.kill_button, 0, 0, 1, 2)
         buttons.addWidget(self.flatten_button, 1, 0)
         buttons.addWidget(self.resume_button, 1, 1)
+        for button in (self.kill_button, self.flatten_button, self.resume_button):
+            button.setMinimumWidth(60)  # a narrow column keeps all three whole
 
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
@@ -82,11 +91,12 @@ class RiskPanel(QWidget):
         self._levels: dict[RiskRule, UsageLevel | None] = {}
         rules = [r for r in RiskRule if r not in (RiskRule.TRADING_STATE, RiskRule.STRATEGY_BUDGET)]
         for row, rule in enumerate(rules, start=1):
-            limit, usage, gauge = QLabel("—"), SteadyLabel("—"), QProgressBar()
-            limit.setWordWrap(True)  # a long limit wraps rather than widen the panel
+            limit, usage, gauge = QLabel("—"), QLabel("—"), QProgressBar()
+            for label in (limit, usage):
+                label.setWordWrap(True)  # a long figure wraps rather than widen the panel
             gauge.setRange(0, 100)
             gauge.setMaximumHeight(14)
-            gauge.setMinimumWidth(24)
+            gauge.setMinimumWidth(12)
             gauge.setTextVisible(False)
             gauge.setObjectName(f"gauge_{rule.value}")
             gauge.setVisible(False)
@@ -128,10 +138,14 @@ class RiskPanel(QWidget):
         for usage in snapshot.rules:
             if usage.rule not in self.gauges:
                 continue
-            limit = self.limit_labels[usage.rule]
-            if limit.text() != usage.limit_text:  # a wrapping label re-lays out the panel
-                limit.setText(usage.limit_text)
-            self.usage_labels[usage.rule].setText(usage.usage_text)
+            # Wrapping labels re-lay out the panel: set them only when their text changes
+            # (at most ten snapshots a second).
+            for label, text in (
+                (self.limit_labels[usage.rule], compact(usage.limit_text)),
+                (self.usage_labels[usage.rule], compact(usage.usage_text)),
+            ):
+                if label.text() != text:
+                    label.setText(text)
             gauge = self.gauges[usage.rule]
             gauge.setVisible(usage.fraction is not None)
             if usage.fraction is None:

@@ -766,18 +766,25 @@ class ChartPanel(QWidget):
             bar = self._candles.last_bar()
         lines = [" · ".join(parts)]
         if bar is not None:
-            lines.append(self._format_bar(bar))
+            lines.extend(self._format_bar(bar))
         text = "\n".join(lines)
         self._readout.setText(text)
 
-    def _format_bar(self, bar: BarTuple) -> str:
+    def _format_bar(self, bar: BarTuple) -> list[str]:
+        """The bar on one line, or on more when one would not fit the chart's width."""
         time, o, h, low, c, v = bar
         price = self._format_price
         stamp = datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%d %H:%M")
-        return (
-            f"{stamp}  O {price(o)}  H {price(h)}  L {price(low)}  C {price(c)}"
-            f"  V {_format_volume(v)}"
-        )
+        prices = f"O {price(o)}  H {price(h)}  L {price(low)}  C {price(c)}"
+        line = f"{stamp}  {prices}  V {_format_volume(v)}"
+        room = self._plot_widget.width() - 16 - self._price_axis.width()
+        width = self._readout.fontMetrics().horizontalAdvance
+        if width(line) <= room:
+            return [line]
+        head = f"{stamp}  V {_format_volume(v)}"
+        if width(prices) <= room:
+            return [head, prices]
+        return [head, f"O {price(o)}  H {price(h)}", f"L {price(low)}  C {price(c)}"]
 
     def _format_price(self, price: float) -> str:
         if self._spec is not None:
