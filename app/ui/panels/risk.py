@@ -33,6 +33,7 @@ def compact(text: str) -> str:
     """A round amount without its cents: "1,000,000.00 USD" reads "1,000,000 USD"."""
     return _ROUND_MONEY.sub(r"\1", text)
 
+
 _STATE_COLORS = {
     TradingState.ACTIVE: PROFIT,
     TradingState.REDUCING: WARNING,
