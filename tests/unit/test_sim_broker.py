@@ -518,3 +518,12 @@ def test_price_moves_as_much_when_polled_every_20_ms_as_every_15_s() -> None:
     slow = statistics.pstdev(_bid_after(300, 15.0, s) for s in seeds) / 1e-5
     assert 8 < fast < 60, f"5-minute dispersion {fast:.1f} points with 20 ms polls"
     assert 0.4 < fast / slow < 2.5
+
+
+def test_a_seed_gives_the_newest_minutes_the_same_shape_at_any_time_of_day() -> None:
+    """The minutes asked for come first from the seed; only the stretch back to midnight varies."""
+    closes = []
+    for hours in (0, 7, 23):
+        broker = make_broker(FakeClock(START + hours * 3600), history_bars=300)
+        closes.append(broker.history("EURUSD", Timeframe.M1, 300)["close"].tolist())
+    assert closes[0] == closes[1] == closes[2]

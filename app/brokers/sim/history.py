@@ -103,8 +103,20 @@ def paper_history(
         "ticks_per_second": ticks_per_second,
     }
     end = Timeframe.M1.bar_open(now)  # the forming minute is not history
-    start = (end - m1_bars * Timeframe.M1.seconds) // DAY * DAY
-    m1 = walk(rng, Timeframe.M1, end, (end - start) // 60, price, **options)  # type: ignore[arg-type]
+    # The newest ``m1_bars`` minutes first, so a seed gives them the same shape at any
+    # time of day; then the minutes back to the midnight before them.
+    newest = walk(rng, Timeframe.M1, end, m1_bars, price, **options)  # type: ignore[arg-type]
+    joint = end - m1_bars * Timeframe.M1.seconds
+    start = joint // DAY * DAY
+    before = walk(
+        rng,
+        Timeframe.M1,
+        joint,
+        (joint - start) // 60,
+        float(newest["open"][0]),
+        **options,  # type: ignore[arg-type]
+    )
+    m1 = np.concatenate([before, newest])
     tiers: list[tuple[Timeframe, np.ndarray]] = [(Timeframe.M1, m1)]  # newest first
     for timeframe in TIER_TIMEFRAMES:
         covered = (end - start) // timeframe.seconds
