@@ -274,7 +274,10 @@ class SimSettings(_Section):
         default=3000,
         ge=0,
         le=2_000_000,
-        description="Bars of synthetic history generated at start.",
+        description=(
+            "Minutes of synthetic M1 history generated at start (back to a UTC midnight); "
+            "every longer timeframe gets at least 500 bars of its own."
+        ),
     )
 
     @field_validator("currency")

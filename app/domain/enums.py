@@ -72,11 +72,19 @@ _FINAL_STATUSES = frozenset(
 
 
 class OrderSource(StrEnum):
-    """Who sent a command; journaled with every order."""
+    """Where a command came from; journaled with every order.
+
+    From the window: the ticket, a chart line, a table, a menu item, its hotkey,
+    a panel's button (the risk panel's HALT) or the toolbar (its HALT).
+    """
 
     TICKET = "ticket"
     CHART = "chart"
     TABLE = "table"
+    MENU = "menu"
+    HOTKEY = "hotkey"
+    PANEL = "panel"
+    TOOLBAR = "toolbar"
     TELEGRAM = "telegram"
     STRATEGY = "strategy"
     SYSTEM = "system"

@@ -54,6 +54,9 @@ class RiskSnapshot:
     reason: str
     rules: tuple[RuleUsage, ...]
     limits: RiskLimits = field(default_factory=RiskLimits)  # what the dialog edits
+    # Equity now minus equity when the trading day began (restored from the journal
+    # at start): the one "today's P&L" the window shows and the daily-loss rule counts.
+    day_pnl: float | None = None
 
 
 # --------------------------------------------------------------------------- facts

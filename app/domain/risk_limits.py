@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -176,6 +176,25 @@ class RiskLimits:
         return float(getattr(self, name, 0.0) or 0.0)
 
     # -- validation -----------------------------------------------------------------
+    def unknown_symbols(self, known: Iterable[str]) -> list[str]:
+        """Sentences for allowed symbols and overrides naming a symbol not in ``known``.
+
+        Such a limit would silently never apply (a typo like EURUSDD), while the
+        trader believes it is in force.
+        """
+        names = set(known)
+        out = [
+            f"allowed symbols: {s} is not one of the configured symbols"
+            for s in self.allowed_symbols
+            if s not in names
+        ]
+        out += [
+            f"symbol limits: {s} is not one of the configured symbols"
+            for s in sorted(self.symbols)
+            if s not in names
+        ]
+        return out
+
     def problems(self) -> list[str]:
         """Everything wrong with these limits, as sentences; empty when usable."""
         out: list[str] = []

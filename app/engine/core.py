@@ -642,7 +642,7 @@ class TradingCore:
     def update_risk_limits(self, command: UpdateRiskLimits) -> None:
         """Audited change of the limits; loosening is refused while HALTED."""
         old, new = self.gate.limits, command.limits
-        problems = new.problems()
+        problems = new.problems() + (new.unknown_symbols(self.specs) if self.specs else [])
         if problems:
             self.say(
                 LogLevel.WARNING, f"Risk limits not changed: {'; '.join(problems)}", source="risk"

@@ -1,9 +1,13 @@
 """The risk gate: every order passes here between the command and the broker.
 
-Plain Python, no Qt. The gate is given everything it reads explicitly: a
-``RiskContext`` (specs, quotes, account, and a ``Book`` summarising positions and
-working orders) and a clock, so each rule is tested at its boundary with a fake
-clock and hand-made positions.
+Plain Python, no Qt. The gate holds what the rules read about it (the trading
+state, the order rate, the typical spreads, the day's loss and drawdown) and
+runs the rules themselves, which are plain functions in
+``app/domain/risk_rules.py`` so the window's preview can run the same ones on
+the gate's snapshot. Everything is given explicitly: a ``RiskContext`` (specs,
+quotes, account, and a ``Book`` summarising positions and working orders) and a
+clock, so each rule is tested at its boundary with a fake clock and hand-made
+positions.
 
 Cost per order stays flat as positions grow: the ``Book`` (net lots per symbol,
 counts) is rebuilt only when the broker's positions or orders change, never per
@@ -38,14 +42,12 @@ import math
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from app.domain.enums import OrderSource, OrderType, Side, TradingState
+from app.domain.enums import OrderSource, TradingState
 from app.domain.market import Tick
-from app.domain.pnl import CurrencyConverter, notional, required_margin
 from app.domain.risk_facts import (
     Rejection,
     RiskBreach,
@@ -55,83 +57,33 @@ from app.domain.risk_facts import (
     TradingStateChanged,
     UsageLevel,
 )
-from app.domain.risk_limits import WEEKDAYS, RiskLimits, RiskRule
+from app.domain.risk_limits import RiskLimits, RiskRule
+from app.domain.risk_rules import (
+    EPS,
+    Book,
+    GateReading,
+    MarginCalculator,
+    RiskContext,
+    check_close,
+    check_order,
+    loss_fractions,
+    lots,
+    money,
+    over,
+    quote_fault,
+    total_exposure,
+)
 from app.domain.strategies import BudgetHalt
 from app.domain.symbols import SymbolSpec
-from app.domain.trading import AccountState, OrderRequest, Position, WorkingOrder
-from app.domain.validation import entry_price
+from app.domain.trading import OrderRequest, Position
 from app.engine.budgets import Budgets
 from app.engine.quote_clock import FUTURE_TOLERANCE_S, QuoteClock, describe_span
 
 Clock = Callable[[], float]
 """Seconds since the epoch (``time.time``); tests pass a fake."""
 
-MarginCalculator = Callable[[str, Side, float, float], float | None]
-"""``(symbol, side, volume, price) -> margin`` in the account currency, or ``None``
-when it cannot tell. The seam for a broker's own margin calculation (MT5's
-``order_calc_margin``); without one the gate uses the domain's leverage formula."""
-
 MIN_SPREAD_SAMPLES = 20
-_EPS = 1e-9
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True, slots=True)
-class Book:
-    """Positions and working orders boiled down to what the rules need."""
-
-    net: Mapping[str, float] = field(default_factory=dict)  # signed lots, + long
-    pending_buy: Mapping[str, float] = field(default_factory=dict)
-    pending_sell: Mapping[str, float] = field(default_factory=dict)
-    open_positions: int = 0
-    working_orders: int = 0
-
-    @classmethod
-    def build(cls, positions: Iterable[Position], orders: Iterable[WorkingOrder]) -> Book:
-        net: dict[str, float] = {}
-        count = 0
-        for p in positions:
-            net[p.symbol] = net.get(p.symbol, 0.0) + p.side.sign * p.volume
-            count += 1
-        buy: dict[str, float] = {}
-        sell: dict[str, float] = {}
-        n_orders = 0
-        for o in orders:
-            side = buy if o.side is Side.BUY else sell
-            side[o.symbol] = side.get(o.symbol, 0.0) + o.volume
-            n_orders += 1
-        return cls(net, buy, sell, count, n_orders)
-
-    def worst_net(self, symbol: str, extra: float = 0.0) -> float:
-        """|net lots| if every working order that grows the position filled (+ ``extra``)."""
-        n = self.net.get(symbol, 0.0) + extra
-        return max(
-            abs(n + self.pending_buy.get(symbol, 0.0)), abs(n - self.pending_sell.get(symbol, 0.0))
-        )
-
-    @property
-    def symbols(self) -> set[str]:
-        return set(self.net) | set(self.pending_buy) | set(self.pending_sell)
-
-
-@dataclass(slots=True)
-class RiskContext:
-    """What the gate reads about the account; the engine keeps it current."""
-
-    specs: Mapping[str, SymbolSpec]
-    quotes: Mapping[str, Tick]
-    currency: str
-    leverage: int
-    account: AccountState | None = None
-    book: Book = field(default_factory=Book)
-    # The book itself, for the strategy budgets (which count an instance's own).
-    positions: tuple[Position, ...] = ()
-    orders: tuple[WorkingOrder, ...] = ()
-
-    def converter(self) -> CurrencyConverter:
-        return CurrencyConverter(self.specs, self.quotes)
+_EPS = EPS
 
 
 # --------------------------------------------------------------------------- parts
@@ -269,6 +221,13 @@ class EquityWatch:
         return self.equity is None or math.isfinite(self.equity)
 
     @property
+    def day_pnl(self) -> float | None:
+        """Equity now minus equity at the start of the trading day (None until both known)."""
+        if self.day_start_equity is None or self.equity is None or not self.equity_known:
+            return None
+        return self.equity - self.day_start_equity
+
+    @property
     def daily_loss(self) -> float:
         if self.day_start_equity is None or self.equity is None:
             return 0.0
@@ -284,37 +243,7 @@ class EquityWatch:
 # --------------------------------------------------------------------------- the gate
 
 
-def _over(value: float, limit: float) -> bool:
-    """A limit of 0 is off; ``value`` at the limit passes, just over it does not.
-
-    Written as "not within" so that a NaN, which compares false with everything,
-    is over every limit: the rules check their values first and say why, this is
-    the last line.
-    """
-    return limit > 0 and not value <= limit + _EPS * max(1.0, limit)
-
-
-def _measurable(value: float | None) -> bool:
-    """A measure the rules can compare: a finite number, not below zero."""
-    return value is not None and math.isfinite(value) and value >= 0
-
-
-def _quote_fault(quote: Tick) -> str | None:
-    """Why ``quote`` is not a price, or None."""
-    bid, ask = quote.bid, quote.ask
-    if not (math.isfinite(bid) and math.isfinite(ask) and bid > 0 and ask > 0):
-        return f"bid {bid:g}, ask {ask:g}: not a price"
-    if bid > ask:
-        return f"bid {bid:g} is above ask {ask:g}"
-    return None
-
-
-def _lots(value: float) -> str:
-    return f"{value:g} lots"
-
-
-def _money(value: float, ccy: str) -> str:
-    return f"{value:,.2f} {ccy}"
+_over, _lots, _money = over, lots, money
 
 
 class RiskGate:
@@ -382,7 +311,7 @@ class RiskGate:
     # -- ticks and equity -----------------------------------------------------------
     def on_tick(self, tick: Tick, spec: SymbolSpec) -> None:
         """Record a tick's spread and arrival; a tick that is not a price teaches nothing."""
-        if _quote_fault(tick) is not None:
+        if quote_fault(tick) is not None:
             return
         self.spreads.add(tick, spec.point)
         self.quote_clock.saw(tick)
@@ -441,18 +370,10 @@ class RiskGate:
 
     def _loss_fractions(self) -> dict[RiskRule, float]:
         """Usage of each loss limit that is on; NaN while the equity is not a number."""
-        limits = self.limits
-        out: dict[RiskRule, float] = {}
-        unknown = not self.watch.equity_known
-        if limits.max_daily_loss > 0:
-            out[RiskRule.DAILY_LOSS] = (
-                math.nan if unknown else self.watch.daily_loss / limits.max_daily_loss
-            )
-        if limits.max_drawdown_pct > 0:
-            out[RiskRule.DRAWDOWN] = (
-                math.nan if unknown else self.watch.drawdown_pct / limits.max_drawdown_pct
-            )
-        return out
+        watch = self.watch
+        return loss_fractions(
+            self.limits, watch.daily_loss, watch.drawdown_pct, known=watch.equity_known
+        )
 
     # -- orders ---------------------------------------------------------------------
     def admit(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:
@@ -471,392 +392,66 @@ class RiskGate:
 
     def check(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:
         """The first rule ``request`` breaks, or ``None``. Records nothing."""
-        symbol = request.symbol
-        spec = ctx.specs.get(symbol)
-        quote = ctx.quotes.get(symbol)
-        if spec is None or quote is None:
-            return Rejection(RiskRule.SYMBOLS, f"No price for {symbol}: cannot check risk", symbol)
-        untrusted = self._quote_problem(quote)
-        if untrusted is not None:
-            return untrusted
-        state = self._state_problem(request, ctx)
-        if state is not None:
-            return state
-        for check in (self._market_problem, self._size_problem, self._exposure_problem):
-            problem = check(request, spec, quote, ctx)
-            if problem is not None:
-                return problem
-        return self._rate_problem(symbol)
+        return check_order(request, ctx, self.reading())
+
+    def reading(self) -> GateReading:
+        """What the rules read about the gate now (``app.domain.risk_rules``)."""
+        per_second, per_minute = self.throttle.counts()
+        now = self._clock()
+        return GateReading(
+            self.limits,
+            now,
+            self.state,
+            self.state_reason,
+            self.watch.daily_loss,
+            self.watch.drawdown_pct,
+            per_second,
+            per_minute,
+            self.spreads.typical,
+            self.quote_clock.age,
+            self.margin_calculator,
+            equity_known=self.watch.equity_known,
+            quote_distrust=self._stamp_problem,
+        )
+
+    def _stamp_problem(self, quote: Tick) -> str | None:
+        """Why the stamp of ``quote`` cannot be trusted (from the future), or None."""
+        ahead = self.quote_clock.ahead(quote)
+        if ahead <= FUTURE_TOLERANCE_S:
+            return None
+        offset = self.quote_clock.offset()
+        usual = (
+            f" beyond the broker's usual offset of {offset / 3600:+.2f} h"
+            if offset is not None and abs(offset) >= 1
+            else ""
+        )
+        return (
+            f"stamped {describe_span(ahead)} ahead of the engine's clock{usual}, "
+            f"more than the {FUTURE_TOLERANCE_S:g} s allowed"
+        )
 
     def check_close(self, position: Position, volume: float | None) -> Rejection | None:
         """Closes pass in every state; only one larger than the position is refused."""
-        if volume is not None and volume > position.volume + _EPS:
-            return Rejection(
-                RiskRule.TRADING_STATE,
-                f"Close of {_lots(volume)} is larger than position #{position.ticket} "
-                f"({_lots(position.volume)}); it would open the other way",
-                position.symbol,
-            )
-        return None
-
-    # -- the rules ------------------------------------------------------------------
-    def _quote_problem(self, quote: Tick) -> Rejection | None:
-        """Any new order needs a quote that is a price and not stamped in the future."""
-        why = _quote_fault(quote)
-        if why is None:
-            ahead = self.quote_clock.ahead(quote)
-            if ahead > FUTURE_TOLERANCE_S:
-                offset = self.quote_clock.offset()
-                usual = (
-                    f" beyond the broker's usual offset of {offset / 3600:+.2f} h"
-                    if offset is not None and abs(offset) >= 1
-                    else ""
-                )
-                why = (
-                    f"stamped {describe_span(ahead)} ahead of the engine's clock{usual}, "
-                    f"more than the {FUTURE_TOLERANCE_S:g} s allowed"
-                )
-        if why is None:
-            return None
-        return Rejection(
-            RiskRule.QUOTE_CHECK,
-            f"Quote check: the {quote.symbol} quote cannot be trusted ({why}); order refused",
-            quote.symbol,
-        )
-
-    def _state_problem(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:
-        symbol = request.symbol
-        if self.state is TradingState.HALTED:
-            return Rejection(
-                RiskRule.TRADING_STATE,
-                f"Trading is HALTED ({self.state_reason}): only closes and cancels are allowed",
-                symbol,
-            )
-        if self.state is TradingState.REDUCING:
-            net = ctx.book.net.get(symbol, 0.0)
-            reduces = (
-                not request.order_type.is_pending
-                and abs(net) > _EPS
-                and (request.side.sign > 0) != (net > 0)
-                and request.volume <= abs(net) + _EPS
-            )
-            if not reduces:
-                return Rejection(
-                    RiskRule.TRADING_STATE,
-                    f"Trading is REDUCING ({self.state_reason}): only market orders that reduce "
-                    f"the net position are allowed; net {symbol} is {net:+g} lots, "
-                    f"a {request.side} of {_lots(request.volume)} would not reduce it",
-                    symbol,
-                )
-        return None
-
-    def _market_problem(
-        self, request: OrderRequest, spec: SymbolSpec, quote: Tick, ctx: RiskContext
-    ) -> Rejection | None:
-        limits, symbol = self.limits, request.symbol
-        if limits.allowed_symbols and symbol not in limits.allowed_symbols:
-            return Rejection(
-                RiskRule.SYMBOLS,
-                f"Allowed symbols: {symbol} is not in the list "
-                f"({', '.join(limits.allowed_symbols)})",
-                symbol,
-            )
-        now = self._clock()
-        when = datetime.fromtimestamp(now, UTC)
-        if not limits.trading_hours.is_open(when):
-            day = when.weekday()
-            return Rejection(
-                RiskRule.TRADING_HOURS,
-                f"Trading hours: {when:%H:%M} UTC on {WEEKDAYS[day].capitalize()} is outside "
-                f"the allowed hours ({limits.trading_hours.describe(day)} UTC)",
-                symbol,
-            )
-        fmt = spec.format_price
-        if request.order_type is OrderType.MARKET:
-            age = self.quote_clock.age(quote)
-            if _over(age, limits.stale_quote_seconds):
-                return Rejection(
-                    RiskRule.STALE_QUOTE,
-                    f"Stale quote guard: the last {symbol} price is {age:.1f} s old, "
-                    f"older than the limit of {limits.stale_quote_seconds:g} s",
-                    symbol,
-                )
-            spread = (quote.ask - quote.bid) / spec.point
-            max_points = limits.for_symbol(symbol, "max_spread_points")
-            if _over(spread, max_points):
-                return Rejection(
-                    RiskRule.SPREAD_COLLAR,
-                    f"Spread collar: the {symbol} spread of {spread:.0f} points exceeds "
-                    f"the limit of {max_points:g} points",
-                    symbol,
-                )
-            typical = self.spreads.typical(symbol)
-            if typical is not None and typical > 0:
-                multiple = spread / typical
-                if _over(multiple, limits.max_spread_multiple):
-                    return Rejection(
-                        RiskRule.SPREAD_COLLAR,
-                        f"Spread collar: the {symbol} spread of {spread:.0f} points is "
-                        f"{multiple:.1f}× the typical {typical:.0f}, above the limit of "
-                        f"{limits.max_spread_multiple:g}×",
-                        symbol,
-                    )
-        elif request.price is not None and limits.max_price_distance_pct > 0:
-            market = quote.ask if request.side is Side.BUY else quote.bid
-            if not (math.isfinite(request.price) and request.price > 0):
-                return Rejection(
-                    RiskRule.PRICE_COLLAR,
-                    f"Price collar: cannot compute the distance from the market of a "
-                    f"{request.order_type} at {request.price:g}, which is not a price; "
-                    f"order refused",
-                    symbol,
-                )
-            distance = abs(request.price - market) / market * 100
-            if _over(distance, limits.max_price_distance_pct):
-                return Rejection(
-                    RiskRule.PRICE_COLLAR,
-                    f"Price collar: {request.side} {request.order_type} at "
-                    f"{fmt(request.price)} is {distance:.2f} % from the market {fmt(market)}, "
-                    f"beyond the limit of {limits.max_price_distance_pct:g} % for {symbol}",
-                    symbol,
-                )
-        return None
-
-    def _size_problem(
-        self, request: OrderRequest, spec: SymbolSpec, quote: Tick, ctx: RiskContext
-    ) -> Rejection | None:
-        limits, symbol = self.limits, request.symbol
-        if not (math.isfinite(request.volume) and request.volume > 0):
-            return Rejection(
-                RiskRule.ORDER_VOLUME,
-                f"Max volume per order: {request.volume:g} is not a volume; order refused",
-                symbol,
-            )
-        max_volume = limits.for_symbol(symbol, "max_order_volume")
-        if _over(request.volume, max_volume):
-            return Rejection(
-                RiskRule.ORDER_VOLUME,
-                f"Max volume per order: {_lots(request.volume)} exceeds the limit of "
-                f"{_lots(max_volume)} for {symbol}",
-                symbol,
-            )
-        max_notional = limits.for_symbol(symbol, "max_order_notional")
-        if max_notional > 0:
-            price = entry_price(request, quote)
-            value = self._notional(request.volume, price, spec, ctx)
-            if value is None:
-                return _no_rate(symbol, ctx.currency)
-            if not (_measurable(value) and price > 0):
-                return Rejection(
-                    RiskRule.ORDER_NOTIONAL,
-                    f"Max notional per order: cannot compute the notional of "
-                    f"{_lots(request.volume)} {symbol} at {price:g}; order refused",
-                    symbol,
-                )
-            if _over(value, max_notional):
-                return Rejection(
-                    RiskRule.ORDER_NOTIONAL,
-                    f"Max notional per order: {_money(value, ctx.currency)} exceeds the limit "
-                    f"of {_money(max_notional, ctx.currency)} for {symbol}",
-                    symbol,
-                )
-        return None
-
-    def _exposure_problem(
-        self, request: OrderRequest, spec: SymbolSpec, quote: Tick, ctx: RiskContext
-    ) -> Rejection | None:
-        limits, symbol, book, ccy = self.limits, request.symbol, ctx.book, ctx.currency
-        signed = request.side.sign * request.volume
-        before = book.worst_net(symbol)
-        after = book.worst_net(symbol, signed)
-        grows = after > before + _EPS
-        max_net = limits.for_symbol(symbol, "max_net_volume")
-        if grows and _over(after, max_net):
-            return Rejection(
-                RiskRule.NET_POSITION,
-                f"Max net position: {symbol} would reach {_lots(round(after, 8))}, over the "
-                f"limit of {_lots(max_net)}",
-                symbol,
-            )
-        if grows and limits.max_total_exposure > 0:
-            unpriced = self._unpriced(ctx, symbol)
-            if unpriced is not None:
-                return Rejection(
-                    RiskRule.TOTAL_EXPOSURE,
-                    f"Max total exposure: cannot value the {unpriced} exposure (its quote is "
-                    f"not a price); no new exposure",
-                    symbol,
-                )
-            total = self.total_exposure(ctx, symbol, after)
-            if total is None:
-                return _no_rate(symbol, ccy)
-            if not _measurable(total):
-                return Rejection(
-                    RiskRule.TOTAL_EXPOSURE,
-                    f"Max total exposure: cannot compute it ({total:g} {ccy}); no new exposure",
-                    symbol,
-                )
-            if _over(total, limits.max_total_exposure):
-                return Rejection(
-                    RiskRule.TOTAL_EXPOSURE,
-                    f"Max total exposure: {_money(total, ccy)} after this order exceeds the "
-                    f"limit of {_money(limits.max_total_exposure, ccy)}",
-                    symbol,
-                )
-        if request.order_type.is_pending:
-            if _over(book.working_orders + 1, limits.max_working_orders):
-                return Rejection(
-                    RiskRule.WORKING_ORDERS,
-                    f"Max working orders: {book.working_orders + 1} would exceed the limit "
-                    f"of {limits.max_working_orders}",
-                    symbol,
-                )
-        elif _over(book.open_positions + 1, limits.max_open_positions):
-            return Rejection(
-                RiskRule.OPEN_POSITIONS,
-                f"Max open positions: {book.open_positions + 1} would exceed the limit of "
-                f"{limits.max_open_positions}",
-                symbol,
-            )
-        if grows:
-            for rule, fraction in self._loss_fractions().items():
-                if math.isnan(fraction):
-                    return Rejection(
-                        rule,
-                        f"{rule.label}: cannot compute it, the account's equity is not a "
-                        f"number; no new exposure",
-                        symbol,
-                    )
-                if fraction >= 1:
-                    return Rejection(
-                        rule,
-                        f"{rule.label}: the limit is reached "
-                        f"({self._loss_text(rule, ccy)}); no new exposure",
-                        symbol,
-                    )
-        # Every opening order takes margin on a hedging account (an opposite order opens
-        # a second position there), so the margin level is checked even for reducing ones.
-        return self._margin_problem(request, spec, quote, ctx)
-
-    def _margin_problem(
-        self, request: OrderRequest, spec: SymbolSpec, quote: Tick, ctx: RiskContext
-    ) -> Rejection | None:
-        minimum = self.limits.min_margin_level_pct
-        account = ctx.account
-        if minimum <= 0 or account is None:
-            return None
-        price = entry_price(request, quote)
-        needed = None
-        if self.margin_calculator is not None:
-            needed = self.margin_calculator(request.symbol, request.side, request.volume, price)
-        if needed is None:
-            try:
-                needed = required_margin(
-                    request.volume, price, spec, ctx.converter(), ctx.currency, ctx.leverage
-                )
-            except ValueError:
-                return _no_rate(request.symbol, ctx.currency)
-        if not _measurable(needed):
-            return Rejection(
-                RiskRule.MARGIN_LEVEL,
-                f"Min margin level: cannot compute the margin this order needs "
-                f"({needed:g} {ctx.currency}); order refused",
-                request.symbol,
-            )
-        if not (_measurable(account.margin) and math.isfinite(account.equity)):
-            return Rejection(
-                RiskRule.MARGIN_LEVEL,
-                f"Min margin level: cannot compute the margin level, the account shows "
-                f"equity {account.equity:g} and margin {account.margin:g}; order refused",
-                request.symbol,
-            )
-        margin = account.margin + needed
-        if margin <= 0:
-            return None
-        level = account.equity / margin * 100
-        if not level >= minimum - _EPS:
-            return Rejection(
-                RiskRule.MARGIN_LEVEL,
-                f"Min margin level: {level:,.1f} % after this order is below the limit of "
-                f"{minimum:g} % (needs {_money(needed, ctx.currency)} margin)",
-                request.symbol,
-            )
-        return None
-
-    def _rate_problem(self, symbol: str) -> Rejection | None:
-        limits = self.limits
-        per_second, per_minute = self.throttle.counts()
-        if _over(per_second + 1, limits.max_orders_per_second):
-            return Rejection(
-                RiskRule.RATE_SECOND,
-                f"Max orders per second: {per_second + 1} would exceed the limit of "
-                f"{limits.max_orders_per_second}; wait a moment",
-                symbol,
-            )
-        if _over(per_minute + 1, limits.max_orders_per_minute):
-            return Rejection(
-                RiskRule.RATE_MINUTE,
-                f"Max orders per minute: {per_minute + 1} would exceed the limit of "
-                f"{limits.max_orders_per_minute}",
-                symbol,
-            )
-        return None
+        return check_close(position, volume)
 
     # -- measures -------------------------------------------------------------------
-    def _notional(
-        self, volume: float, price: float, spec: SymbolSpec, ctx: RiskContext
-    ) -> float | None:
-        try:
-            return notional(volume, price, spec, ctx.converter(), ctx.currency)
-        except ValueError:
-            return None
-
-    def _unpriced(self, ctx: RiskContext, symbol: str) -> str | None:
-        """A symbol held (or this one) whose quote is not a price, if any."""
-        for name in sorted(ctx.book.symbols | {symbol}):
-            quote = ctx.quotes.get(name)
-            if quote is not None and _quote_fault(quote) is not None:
-                return name
-        return None
-
     def total_exposure(
         self, ctx: RiskContext, symbol: str | None = None, lots: float = 0.0
     ) -> float | None:
         """Σ |worst net| × contract × mid in the account currency (``symbol`` at ``lots``)."""
-        total = 0.0
-        converter = ctx.converter()
-        names = ctx.book.symbols | ({symbol} if symbol else set())
-        for name in names:
-            size = lots if name == symbol else ctx.book.worst_net(name)
-            if size <= _EPS:
-                continue
-            spec, quote = ctx.specs.get(name), ctx.quotes.get(name)
-            if spec is None or quote is None:
-                return None
-            try:
-                total += notional(size, quote.mid, spec, converter, ctx.currency)
-            except ValueError:
-                return None
-        return total
-
-    def _loss_text(self, rule: RiskRule, ccy: str) -> str:
-        if rule is RiskRule.DAILY_LOSS:
-            loss = _money(self.watch.daily_loss, ccy)
-            return f"loss today {loss} of {self.limits.max_daily_loss:,.2f}"
-        return f"drawdown {self.watch.drawdown_pct:.2f} % of {self.limits.max_drawdown_pct:g} %"
+        return total_exposure(ctx, symbol, lots)
 
     # -- the panel ------------------------------------------------------------------
     def snapshot(self, ctx: RiskContext) -> RiskSnapshot:
         """Each rule with its limit and current usage, for the risk panel."""
-        return RiskSnapshot(self.state, self.state_reason, tuple(_usages(self, ctx)), self.limits)
-
-
-def _no_rate(symbol: str, ccy: str) -> Rejection:
-    return Rejection(
-        RiskRule.TOTAL_EXPOSURE,
-        f"Cannot value {symbol} in {ccy}: no quote to convert it; order refused",
-        symbol,
-    )
+        day_pnl = self.watch.day_pnl
+        return RiskSnapshot(
+            self.state,
+            self.state_reason,
+            tuple(_usages(self, ctx)),
+            self.limits,
+            None if day_pnl is None else round(day_pnl, 2),
+        )
 
 
 def _usages(gate: RiskGate, ctx: RiskContext) -> list[RuleUsage]:

@@ -25,10 +25,11 @@ from app.ui.dialogs.telegram import TelegramBackend
 from app.ui.first_run import Preferences, is_first_run, show_welcome
 from app.ui.main_window import MainWindow
 from app.ui.runtime.gc_guard import GuiThreadGarbageCollector
+from app.ui.runtime.platform_check import platform_problem
 from app.ui.runtime.qt_messages import route_qt_messages_to_logging
 from app.ui.runtime.quit_signals import QuitOnSignal
 from app.ui.runtime.single_instance import SingleInstance
-from app.ui.runtime.smoke import SmokeTest
+from app.ui.smoke import SmokeTest
 from app.ui.widgets.theme import apply_theme
 
 if TYPE_CHECKING:
@@ -71,6 +72,10 @@ def run_gui(
     """
     if smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    problem = platform_problem()
+    if problem is not None and QApplication.instance() is None:
+        print(problem, file=sys.stderr)  # Qt would abort with a generic line instead
+        return 2
     import qasync
 
     route_qt_messages_to_logging()
@@ -116,6 +121,7 @@ def run_gui(
         default_volume=settings.ui.default_volume,
         one_click_trading=settings.ui.one_click_trading,
         state_file=None if smoke_test or state_dir is None else state_dir / "window.ini",
+        log_file=log_file,
     )
     reporter = CrashReporter(log_file, window)
     install_exception_hooks(reporter.report)

@@ -51,7 +51,8 @@ class Preferences:
         self.settings = dialog.saved
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            apply_theme(app, self.settings.ui.theme)  # the one change that applies at once
+            theme = apply_theme(app, self.settings.ui.theme)  # the one change applied at once
+            self.window.chart.set_theme(theme)
         self.window.statusBar().showMessage(
             f"Settings saved to {self.user_file}; broker and symbols apply at the next start",
             15_000,

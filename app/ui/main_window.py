@@ -1,7 +1,10 @@
-"""The main window: docks for chart, ticket, risk, positions and the event log.
+"""The main window: the composition root of the desk's panels, menus and status bar.
 
-It subscribes to the bus, hands each frame's state to the panels, and turns
-user actions into commands. It never waits on the engine.
+It builds the desk model and the order desk, adds every panel through one
+helper (``add_panel``: key, title, widget, area and its View-menu entry), feeds
+the desk model from the bus (each frame once, and the facts), and shows the
+trading state where a trader looks first: the title, the status bar, the
+ticket. It never waits on the engine.
 """
 
 from __future__ import annotations
@@ -11,14 +14,22 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QTableView,
     QToolBar,
@@ -26,26 +37,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.command_parser import ParsedCommand
-from app.domain.commands import (
-    ClosePosition,
-    Command,
-    Halt,
-    RequestHistory,
-    Resume,
-    UpdateRiskLimits,
-    WatchBars,
-)
-from app.domain.enums import ConnectionStatus, LogLevel, OrderSource
+from app import __version__
+from app.domain.commands import Command, RequestHistory, UpdateRiskLimits, WatchBars
+from app.domain.enums import ConnectionStatus, LogLevel, OrderSource, TradingState
 from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
-from app.domain.trading import Position
 from app.engine.bus import EventBus
+from app.paths import user_data_dir
+from app.ui.desk.model import DeskChange, DeskModel
+from app.ui.desk.orders import ConfirmFn, OrderDesk
 from app.ui.dialogs.risk_limits import RiskLimitsDialog
+from app.ui.dialogs.shortcuts import ShortcutsDialog
+from app.ui.dialogs.symbol_spec import SymbolSpecDialog
 from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
 from app.ui.dialogs.trade_history import HistoryWindow
 from app.ui.panels.account import AccountPanel
@@ -58,13 +65,14 @@ from app.ui.panels.positions import PositionsModel, PositionsView
 from app.ui.panels.risk import RiskPanel
 from app.ui.panels.ticket import OrderTicket
 from app.ui.runtime.frame_pacing import PaintedAcknowledger
-from app.ui.runtime.window_state import fit_to_screen, keep_on_screen, restore_header, save_header
+from app.ui.runtime.window_state import fill_screen, keep_on_screen, restore_header, save_header
 from app.ui.trading_actions import TradingActions
 from app.ui.widgets.steady_label import SteadyLabel
 from app.ui.widgets.theme import LOSS, PROFIT, WARNING
 
-ConfirmFn = Callable[[str, str], bool]
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # Positions columns and the ticket's layout changed: old layouts are dropped
+TITLE = "Tradeterm"
+_AREA = Qt.DockWidgetArea
 
 
 def ask_user(title: str, text: str) -> bool:
@@ -76,6 +84,12 @@ def ask_user(title: str, text: str) -> bool:
         QMessageBox.StandardButton.No,
     )
     return answer == QMessageBox.StandardButton.Yes
+
+
+def open_folder(path: Path) -> bool:
+    """Show ``path`` in the system's file manager (created first if missing)."""
+    path.mkdir(parents=True, exist_ok=True)
+    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 
 
 class MainWindow(QMainWindow):
@@ -92,108 +106,171 @@ class MainWindow(QMainWindow):
         one_click_trading: bool = False,
         state_file: Path | None = None,
         confirm: ConfirmFn = ask_user,
+        log_file: Path | None = None,
+        open_path: Callable[[Path], bool] = open_folder,
     ) -> None:
         super().__init__()
-        self.setWindowTitle("Tradeterm")
         self.setObjectName("MainWindow")
-        self.resize(1400, 860)
-        fit_to_screen(self)  # first start: a HiDPI or small screen gets a window that fits
+        fill_screen(self)  # a first start opens on the whole screen, as trading terminals do
         self.setDockNestingEnabled(True)
+        self._layout_restored = False
+        self._layout_fitted = False
         self._bus = bus
         self._default_symbol = default_symbol
-        self._one_click = one_click_trading
-        self._confirm = confirm
         self._state_file = state_file
-        self._specs: dict[str, SymbolSpec] = {}
+        self._log_file = log_file
+        self._open_path = open_path
         self._tick_window: deque[tuple[float, int]] = deque()
         self._rate_shown_at = 0.0
         self._closed = False
 
+        self.desk = DeskModel()
+        self.order_desk = OrderDesk(
+            self.desk,
+            self.send,
+            confirm=confirm,
+            default_volume=default_volume,
+            one_click=one_click_trading,
+            report=lambda text: self.statusBar().showMessage(text, 8000),
+        )
         self.chart = ChartPanel()
         self.chart.set_timeframe(Timeframe.M1)
-        self.market_watch_model = MarketWatchModel()
+        self.market_watch_model = MarketWatchModel(self.desk)
         self.market_watch = MarketWatchView(self.market_watch_model)
-        self.ticket = OrderTicket(self.trade, default_volume)
-        self.chart_trading = ChartTrading(
-            self.chart,
-            lambda text, source: self.ticket.send_text(text, source),
-            self._ticket_volume,
-        )
+        self.ticket = OrderTicket(self.order_desk)
+        self.chart_trading = ChartTrading(self.chart, self.order_desk, self._ticket_volume)
         self.account = AccountPanel()
         self.risk_panel = RiskPanel()
         self.risk_dialog: RiskLimitsDialog | None = None
-        self.positions_model = PositionsModel()
+        self.positions_model = PositionsModel(self.desk)
         self.positions = PositionsView(self.positions_model)
         self.positions.setObjectName("positions_table")
-        self.orders_model = OrdersModel()
+        self.orders_model = OrdersModel(self.desk)
         self.orders = OrdersView(self.orders_model)
         self.orders.setObjectName("orders_table")
         self.log_model = EventLogModel()
         self.log_view = EventLogView(self.log_model)
         self.log_view.setObjectName("event_log_table")
+        self.trading = TradingActions(
+            self,
+            self.order_desk,
+            self.ticket,
+            self.positions,
+            self.orders,
+            status=lambda text: self.statusBar().showMessage(text, 8000),
+        )
+        self.halt_action = self.trading.halt_action
+        self.flatten_action = self.trading.halt_flatten_action
+        self.resume_action = self.trading.resume_action
 
         placeholder = QWidget()  # every panel is a dock; the central area stays empty
         placeholder.hide()
         self.setCentralWidget(placeholder)
         self.docks: dict[str, QDockWidget] = {}
-        self._add_dock(
-            "market_watch", "Market watch", self.market_watch, Qt.DockWidgetArea.TopDockWidgetArea
-        )
-        self._add_dock("chart", "Chart", self.chart, Qt.DockWidgetArea.TopDockWidgetArea)
-        self.splitDockWidget(
-            self.docks["market_watch"], self.docks["chart"], Qt.Orientation.Horizontal
-        )
-        self._add_dock("ticket", "Order ticket", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("risk", "Risk", self._risk_column(), Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock(
-            "positions", "Positions", self.positions, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self._add_dock("orders", "Orders", self.orders, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("log", "Event log", self.log_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.splitDockWidget(self.docks["chart"], self.docks["ticket"], Qt.Orientation.Horizontal)
-        self.splitDockWidget(self.docks["ticket"], self.docks["risk"], Qt.Orientation.Vertical)
-        self.splitDockWidget(self.docks["chart"], self.docks["positions"], Qt.Orientation.Vertical)
-        self.tabifyDockWidget(self.docks["positions"], self.docks["orders"])
-        self.tabifyDockWidget(self.docks["positions"], self.docks["log"])
-        self.docks["positions"].raise_()
-        self.resizeDocks(
-            [self.docks["market_watch"], self.docks["chart"], self.docks["ticket"]],
-            [420, 630, 350],
-            Qt.Orientation.Horizontal,
-        )
-        self.resizeDocks(
-            [self.docks["chart"], self.docks["positions"]], [600, 220], Qt.Orientation.Vertical
-        )
-
-        self._build_toolbar()
         self.history_window: HistoryWindow | None = None
+        self._build_toolbar()
         self._build_menus()
+        self._build_panels()
         self._build_status_bar()
         self._connect_bus()
+        self._show_trading_state()
         self.restore_layout()
 
-    # -- construction ---------------------------------------------------------------
-    def _risk_column(self) -> QWidget:
-        """The "risk" dock: the account's money above the risk gate's panel, scrollable."""
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.account)
-        layout.addWidget(self.risk_panel)
-        layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("risk_column")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(column)
-        return scroll
+    # -- panels ---------------------------------------------------------------------
+    def add_panel(
+        self,
+        key: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea,
+        *,
+        in_view_menu: bool = True,
+    ) -> QDockWidget:
+        """Dock ``widget`` as the panel ``key``: one call, with its View-menu entry.
 
-    def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        The dock's object name (``dock_<key>``) is what the saved layout knows it by.
+        """
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         self.docks[key] = dock
+        if in_view_menu:
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
 
+    def _build_panels(self) -> None:
+        """The default layout: the ticket over the risk panel down the whole right side;
+        market watch | chart above the positions, orders and event log tabs."""
+        self.setCorner(Qt.Corner.TopRightCorner, _AREA.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, _AREA.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, _AREA.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.TopLeftCorner, _AREA.TopDockWidgetArea)
+        self.add_panel("market_watch", "Market watch", self.market_watch, _AREA.TopDockWidgetArea)
+        self.add_panel("chart", "Chart", self.chart, _AREA.TopDockWidgetArea)
+        ticket = _scrolled(self.ticket, "ticket_scroll")
+        self.add_panel("ticket", "Order ticket", ticket, _AREA.RightDockWidgetArea)
+        self.add_panel("risk", "Risk", self._risk_column(), _AREA.RightDockWidgetArea)
+        self.add_panel("positions", "Positions", self.positions, _AREA.BottomDockWidgetArea)
+        self.add_panel("orders", "Orders", self.orders, _AREA.BottomDockWidgetArea)
+        self.add_panel("log", "Event log", self.log_view, _AREA.BottomDockWidgetArea)
+        docks = self.docks
+        self.splitDockWidget(docks["market_watch"], docks["chart"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(docks["ticket"], docks["risk"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(docks["positions"], docks["orders"])
+        self.tabifyDockWidget(docks["positions"], docks["log"])
+        docks["positions"].raise_()
+        self.fit_default_layout()
+
+    def fit_default_layout(self) -> None:
+        """Share the window's room out: the chart gets what the side panels leave.
+
+        The right column is as wide as the ticket needs (about 300 pixels at any
+        scale), the market watch as wide as its five columns; the tables get a
+        quarter of the height, the ticket what it needs above the risk panel.
+        """
+        width, height = max(self.width(), 640), max(self.height(), 400)
+        ticket_width = self.ticket.minimumSizeHint().width() + 24  # and its scroll bar
+        side = max(ticket_width, min(380, width // 4))
+        market = min(self.market_watch.fitting_width(), max(200, width - side - 260))
+        self.resizeDocks(
+            [self.docks["market_watch"], self.docks["chart"], self.docks["ticket"]],
+            [market, width - market - side, side],
+            Qt.Orientation.Horizontal,
+        )
+        tables = max(120, height // 4)
+        self.resizeDocks(
+            [self.docks["chart"], self.docks["positions"]],
+            [height - tables, tables],
+            Qt.Orientation.Vertical,
+        )
+        # Room for a two-line preview and a status line besides the form.
+        ticket = min(self.ticket.sizeHint().height() + 80, height * 3 // 5)
+        self.resizeDocks(
+            [self.docks["ticket"], self.docks["risk"]],
+            [ticket, height - ticket],
+            Qt.Orientation.Vertical,
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first show of a default layout shares out the window's final size."""
+        super().showEvent(event)
+        if not self._layout_restored and not self._layout_fitted:
+            self._layout_fitted = True
+            self.fit_default_layout()
+
+    def _risk_column(self) -> QWidget:
+        """The "risk" dock: the account's money above the risk gate's panel, scrollable."""
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.risk_panel.controls)  # the state and HALT first, never scrolled away
+        layout.addWidget(self.account)
+        layout.addWidget(self.risk_panel)
+        layout.addStretch(1)
+        return _scrolled(column, "risk_column")
+
+    # -- menus, toolbar, status bar ---------------------------------------------------
     def _build_toolbar(self) -> None:
         bar = QToolBar("Chart", self)
         bar.setObjectName("toolbar_chart")
@@ -201,7 +278,7 @@ class MainWindow(QMainWindow):
         self.chart_symbol = QComboBox()
         self.chart_symbol.setObjectName("chart_symbol")
         self.chart_symbol.setMinimumWidth(110)
-        self.chart_symbol.currentTextChanged.connect(self.show_symbol)
+        self.chart_symbol.currentTextChanged.connect(self.desk.select)
         bar.addWidget(self.chart_symbol)
         bar.addSeparator()
         # One checkable button per timeframe; Ctrl+1 … Ctrl+7 from anywhere in the window.
@@ -218,6 +295,26 @@ class MainWindow(QMainWindow):
             self.timeframe_actions[timeframe] = action
             bar.addAction(action)
         self.timeframe_actions[Timeframe.M1].setChecked(True)
+        bar.addSeparator()
+        self.volume_action = QAction("Volume", self)
+        self.volume_action.setObjectName("action_volume_pane")
+        self.volume_action.setCheckable(True)
+        self.volume_action.setChecked(True)
+        self.volume_action.setToolTip("Show the volume pane under the price")
+        self.volume_action.toggled.connect(self.chart.set_volume_visible)
+        bar.addAction(self.volume_action)
+        bar.addSeparator()
+        # The kill switch where it is always in view, whatever the layout and the screen.
+        self.halt_button = QPushButton("HALT")
+        self.halt_button.setObjectName("toolbar_halt")
+        self.halt_button.setToolTip("Kill switch: halt trading at once (Ctrl+Shift+H)")
+        self.halt_button.setStyleSheet(
+            f"background: {LOSS.name()}; color: white; font-weight: bold; padding: 2px 10px"
+        )
+        self.halt_button.clicked.connect(
+            lambda: self.trading.halt(OrderSource.TOOLBAR, flatten=False)
+        )
+        bar.addWidget(self.halt_button)
         self.addToolBar(bar)
 
     def _build_menus(self) -> None:
@@ -239,32 +336,8 @@ class MainWindow(QMainWindow):
         self.new_order_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
         self.new_order_action.triggered.connect(self.focus_ticket)
         trade.addAction(self.new_order_action)
-        trade.addAction(self.positions.close_action)
-        self.trading = TradingActions(
-            self,
-            self.ticket,
-            self.positions,
-            self.orders,
-            specs=lambda: self._specs,
-            confirm=lambda title, text: self._confirm(title, text),
-            one_click=self._one_click,
-            emit=self.send,
-            status=lambda text: self.statusBar().showMessage(text, 8000),
-        )
-        self.trading.populate(trade)
         trade.addSeparator()
-        self.halt_action = QAction("&Halt trading (kill switch)", self)
-        self.halt_action.setObjectName("action_halt")
-        self.halt_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
-        self.halt_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.halt_action.triggered.connect(lambda: self.halt_trading(flatten=False))
-        trade.addAction(self.halt_action)
-        self.flatten_action = QAction("Halt and &flatten everything…", self)
-        self.flatten_action.triggered.connect(lambda: self.halt_trading(flatten=True))
-        trade.addAction(self.flatten_action)
-        self.resume_action = QAction("&Resume trading", self)
-        self.resume_action.triggered.connect(self.resume_trading)
-        trade.addAction(self.resume_action)
+        self.trading.populate(trade)
 
         settings_menu = self.menuBar().addMenu("&Settings")
         self.preferences_action = QAction("&Preferences…", self)
@@ -281,11 +354,31 @@ class MainWindow(QMainWindow):
         self.telegram_action.triggered.connect(self.open_telegram_settings)
         settings_menu.addAction(self.telegram_action)
 
-        view = self.menuBar().addMenu("&View")
-        for dock in self.docks.values():
-            view.addAction(dock.toggleViewAction())
+        self.view_menu = self.menuBar().addMenu("&View")  # add_panel fills it
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setObjectName("action_shortcuts")
+        self.shortcuts_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.shortcuts_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
+        self.open_log_action = QAction("Open the &log folder", self)
+        self.open_log_action.triggered.connect(lambda: self.open_folder_of("log"))
+        help_menu.addAction(self.open_log_action)
+        self.open_data_action = QAction("Open the &data folder", self)
+        self.open_data_action.triggered.connect(lambda: self.open_folder_of("data"))
+        help_menu.addAction(self.open_data_action)
+        help_menu.addSeparator()
+        self.about_action = QAction("&About Tradeterm", self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+        self.shortcuts_dialog: ShortcutsDialog | None = None
 
     def _build_status_bar(self) -> None:
+        self.trading_state_label = QLabel("")
+        self.trading_state_label.setObjectName("status_trading_state")
         self.broker_label = QLabel("Broker: —")
         self.connection_label = QLabel("Disconnected")
         self.connection_label.setObjectName("status_connection")
@@ -294,6 +387,7 @@ class MainWindow(QMainWindow):
         self.telegram_label = QLabel("Telegram: off")
         self.telegram_label.setObjectName("status_telegram")
         for label in (
+            self.trading_state_label,
             self.broker_label,
             self.connection_label,
             self.rate_label,
@@ -313,27 +407,26 @@ class MainWindow(QMainWindow):
         bus.order.connect(self.ticket.on_order_update)
         bus.engine_failed.connect(self.on_engine_failed)
         bus.risk.connect(self.on_risk)
-        self.risk_panel.halt_requested.connect(lambda flatten: self.halt_trading(flatten=flatten))
-        self.risk_panel.resume_requested.connect(self.resume_trading)
-        self.ticket.symbol_changed.connect(self._sync_chart_symbol)
-        self.ticket.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.positions.close_requested.connect(self.close_positions)
+        self.desk.subscribe(self._on_desk)
+        self.risk_panel.halt_requested.connect(
+            lambda flatten: self.trading.halt(OrderSource.PANEL, flatten=flatten)
+        )
+        self.risk_panel.resume_requested.connect(lambda: self.trading.resume(OrderSource.PANEL))
         self.market_watch.symbol_activated.connect(self.open_symbol)
+        self.market_watch.order_requested.connect(self.open_symbol)
+        self.market_watch.specification_requested.connect(self.show_specification)
 
     # -- commands -------------------------------------------------------------------
     def send(self, command: Command) -> None:
+        """Put ``command`` on the bus; orders reach here only through the order desk."""
         self._bus.command.emit(command)
-
-    def trade(self, parsed: ParsedCommand) -> bool:
-        """Every order from the ticket, tables and chart: confirm (rule in TradingActions), send."""
-        return self.trading.trade(parsed)
 
     def _ticket_volume(self) -> float:
         """The ticket's volume if it is a number, else the default (the chart's orders)."""
         try:
             return float(self.ticket.volume.text().replace(",", "."))
         except ValueError:
-            return self.ticket.default_volume
+            return self.order_desk.default_volume
 
     def focus_ticket(self) -> None:
         self.docks["ticket"].show()
@@ -341,75 +434,90 @@ class MainWindow(QMainWindow):
         self.ticket.focus()
 
     def show_symbol(self, symbol: str) -> None:
-        spec = self._specs.get(symbol)
-        if spec is None:
-            return
-        self.chart.set_symbol_spec(spec)
-        self.ticket.set_current_symbol(symbol)
-        self.chart_trading.refresh()
-        self.send(RequestHistory(symbol, self.chart.timeframe or Timeframe.M1))
+        """Make ``symbol`` the desk's symbol: chart, ticket and market watch follow."""
+        self.desk.select(symbol)
 
     def show_timeframe(self, timeframe: Timeframe) -> None:
         """Switch the chart's bar period; the engine answers with that history."""
         self.timeframe_actions[timeframe].setChecked(True)
-        if self.chart.set_timeframe(timeframe) and self.chart.symbol in self._specs:
+        if self.chart.set_timeframe(timeframe) and self.chart.symbol in self.desk.specs:
             self.send(RequestHistory(self.chart.symbol, timeframe))
+        self._show_title()
 
     def open_symbol(self, symbol: str) -> None:
         """From the market watch: show ``symbol`` in the chart and the ticket, ready to trade."""
-        if symbol not in self._specs:
+        if symbol not in self.desk.specs:
             return
-        if symbol != self.chart_symbol.currentText():
-            self.chart_symbol.setCurrentText(symbol)  # -> show_symbol
+        self.desk.select(symbol)
         self.focus_ticket()
 
-    def close_positions(self, positions: list[Position]) -> None:
-        if not positions:
-            return
-        if not self._one_click:
-            listing = "\n".join(
-                f"#{p.ticket} {p.side} {p.volume:g} {p.symbol} ({p.profit:+,.2f})"
-                for p in positions
-            )
-            if not self._confirm(
-                "Close positions", f"Close these positions at market?\n\n{listing}"
-            ):
-                return
-        for p in positions:
-            self.send(ClosePosition(p.ticket, source=OrderSource.TABLE))
+    def show_specification(self, symbol: str) -> SymbolSpecDialog | None:
+        spec = self.desk.spec(symbol)
+        if spec is None:
+            return None
+        dialog = SymbolSpecDialog(spec, self)
+        dialog.open()
+        return dialog
 
-    def halt_trading(self, *, flatten: bool) -> None:
-        """The kill switch halts at once; flattening everything asks first."""
-        if flatten:
-            question = "Halt trading, cancel every working order and close every position?"
-            if not self._confirm("Halt and flatten", question):
-                return
-        reason = "kill switch, flatten everything" if flatten else "kill switch"
-        self.send(Halt(reason, flatten=flatten, source=OrderSource.TICKET))
-
-    def resume_trading(self) -> None:
-        self.send(Resume(source=OrderSource.TICKET))
-
-    def edit_risk_limits(self) -> None:
+    def edit_risk_limits(self) -> RiskLimitsDialog | None:
         """Open the limits editor without blocking; an accepted change goes to the engine."""
-        dialog = RiskLimitsDialog(self.risk_panel.limits, self)
+        risk = self.desk.risk
+        if risk is None:
+            self.statusBar().showMessage("The risk limits show once the engine reports them", 8000)
+            return None
+        dialog = RiskLimitsDialog(risk.limits, self, known_symbols=self.desk.specs)
         self.risk_dialog = dialog
 
         def send() -> None:
             if dialog.result_limits is not None:
-                self.send(UpdateRiskLimits(dialog.result_limits, OrderSource.TICKET))
+                self.send(UpdateRiskLimits(dialog.result_limits, OrderSource.MENU))
 
         dialog.accepted.connect(send)
         dialog.open()
+        return dialog
+
+    # -- help -----------------------------------------------------------------------
+    def show_shortcuts(self) -> ShortcutsDialog:
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+        return self.shortcuts_dialog
+
+    def folder_of(self, what: str) -> Path:
+        if what == "log" and self._log_file is not None:
+            return self._log_file.parent
+        if what == "log":
+            from app.paths import user_log_dir
+
+            return user_log_dir()
+        return user_data_dir()
+
+    def open_folder_of(self, what: str) -> bool:
+        folder = self.folder_of(what)
+        opened = self._open_path(folder)
+        if not opened:
+            self.statusBar().showMessage(f"Could not open {folder}", 10_000)
+        return opened
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Tradeterm",
+            f"<b>Tradeterm {__version__}</b><p>A keyboard-first trading terminal for "
+            "MetaTrader 5, with a paper broker built in.</p>"
+            f"<p>Your data: {user_data_dir()}<br>Log: {self.folder_of('log')}</p>"
+            "<p>Press F1 for the keyboard shortcuts.</p>",
+        )
 
     # -- bus events -----------------------------------------------------------------
     def open_trade_history(self) -> HistoryWindow:
         """Show the trade history window (one per main window) and load its range."""
         if self.history_window is None:
-            self.history_window = HistoryWindow(self.send, parent=self)
+            self.history_window = HistoryWindow(self.send, self.desk, parent=self)
             self._bus.trade_history.connect(self.history_window.on_trade_history)
         window = self.history_window
-        window.set_symbols(self._specs)
+        window.set_symbols()
         window.show()
         window.raise_()
         window.activateWindow()
@@ -417,23 +525,18 @@ class MainWindow(QMainWindow):
         return window
 
     def on_symbols(self, specs: tuple[SymbolSpec, ...]) -> None:
-        self._specs = {s.name: s for s in specs}
-        self.positions_model.set_specs(self._specs)
-        self.orders_model.set_specs(self._specs)
-        self.chart_trading.set_specs(self._specs)
-        self.market_watch.set_symbols(specs)
+        current = self.desk.symbol or self._default_symbol
+        self.desk.set_symbols(specs)
         # Frames then carry every symbol's D1 bar: its open is the daily change's base.
         self.send(WatchBars("market_watch", tuple((s.name, Timeframe.D1) for s in specs)))
-        current = self.chart.symbol or self._default_symbol
-        if current not in self._specs:
+        if current not in self.desk.specs:
             current = specs[0].name if specs else ""
-        self.ticket.set_symbols(self._specs, current)
         self.chart_symbol.blockSignals(True)
         self.chart_symbol.clear()
-        self.chart_symbol.addItems(list(self._specs))
-        self.chart_symbol.setCurrentText(current)
+        self.chart_symbol.addItems(list(self.desk.specs))
         self.chart_symbol.blockSignals(False)
-        self.show_symbol(current)
+        if current and not self.desk.select(current):
+            self._chart_follows(current)  # the same symbol again after a reconnect
 
     def on_history(self, history: BarHistory) -> None:
         # The chart ignores history of another symbol or timeframe (a late answer).
@@ -441,37 +544,71 @@ class MainWindow(QMainWindow):
 
     def on_frame(self, frame: MarketFrame) -> None:
         try:
-            symbol, timeframe = self.chart.symbol, self.chart.timeframe
-            if symbol is not None and timeframe is not None:
-                bar = frame.bars.get((symbol, timeframe))
-                if bar is not None:
-                    self.chart.update_bar(bar)
-                quote = frame.quotes.get(symbol)
-                if quote is not None:
-                    self.chart.set_quote(quote)
-            if frame.quotes or frame.bars:
-                self.market_watch_model.apply(frame.quotes, frame.bars.values())
-            if frame.quotes:
-                self.ticket.update_quotes(frame.quotes)
-                self.orders_model.update_quotes(frame.quotes)
-                self.chart_trading.update_quotes(frame.quotes)
-            if frame.positions is not None:
-                self.positions_model.update_positions(frame.positions)
-                self.ticket.update_positions(frame.positions)
-            if frame.orders is not None:
-                self.orders_model.update_orders(frame.orders)
-                self.ticket.update_orders(frame.orders)
-            if frame.positions is not None or frame.orders is not None:
-                self.chart_trading.update(frame.positions, frame.orders)
-            if frame.risk is not None:
-                self.risk_panel.update_snapshot(frame.risk)
-            if frame.account is not None:
-                self.account.update_account(frame.account)
-                self.ticket.update_account(frame.account)
-                self.chart_trading.set_currency(frame.account.currency)
+            self.desk.apply_frame(frame)
             self._count_ticks(frame.tick_count)
         finally:
             self._frame_ack.frame_applied(frame.seq)  # acknowledged after the repaint
+
+    def _on_desk(self, change: DeskChange) -> None:
+        """The chart, the account, the risk panel and the trading state, from the desk model."""
+        chart = self.chart
+        if change.bars or change.quotes:
+            symbol, timeframe = chart.symbol, chart.timeframe
+            if symbol is not None and timeframe is not None:
+                bar = change.bars.get((symbol, timeframe))
+                if bar is not None:
+                    chart.update_bar(bar)
+                quote = change.quotes.get(symbol)
+                if quote is not None:
+                    chart.set_quote(quote)
+        if change.symbol and self.desk.symbol:
+            self._chart_follows(self.desk.symbol)
+        if change.account and self.desk.account is not None:
+            self.account.update_account(self.desk.account)
+        if change.risk and self.desk.risk is not None:
+            self.risk_panel.update_snapshot(self.desk.risk)
+            self.account.update_day_pnl(self.desk.risk, self.desk.currency)
+        if change.state:
+            self._show_trading_state()
+
+    def _chart_follows(self, symbol: str) -> None:
+        spec = self.desk.spec(symbol)
+        if spec is None:
+            return
+        if self.chart_symbol.currentText() != symbol:
+            self.chart_symbol.blockSignals(True)
+            self.chart_symbol.setCurrentText(symbol)
+            self.chart_symbol.blockSignals(False)
+        self.chart.set_symbol_spec(spec)
+        self.chart_trading.refresh()
+        self.send(RequestHistory(symbol, self.chart.timeframe or Timeframe.M1))
+        self._show_title()
+
+    def _show_trading_state(self) -> None:
+        """HALTED or REDUCING in the status bar and the title; nothing extra while ACTIVE."""
+        state, reason = self.desk.state, self.desk.state_reason
+        label = self.trading_state_label
+        if state is TradingState.ACTIVE:
+            label.setText("Trading active")
+            label.setStyleSheet(f"color: {PROFIT.name()}")
+            label.setToolTip("")
+        else:
+            colour = LOSS if state is TradingState.HALTED else WARNING
+            label.setText(f"Trading {state.upper()}")
+            label.setStyleSheet(
+                f"background: {colour.name()}; color: white; font-weight: bold; padding: 0 6px"
+            )
+            label.setToolTip(reason)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        parts = [TITLE]
+        if self.desk.state is not TradingState.ACTIVE:
+            parts.insert(0, f"{self.desk.state.upper()}")
+        if self.chart.symbol:
+            timeframe = self.chart.timeframe.name if self.chart.timeframe else ""
+            parts.append(f"{self.chart.symbol} {timeframe}".strip())
+        self.setWindowTitle(" — ".join(parts))
 
     def on_connection(self, state: ConnectionState) -> None:
         colors = {
@@ -489,7 +626,8 @@ class MainWindow(QMainWindow):
             self.connection_label.setToolTip(state.detail)
 
     def on_risk(self, fact: RiskFact) -> None:
-        """Risk facts go to the panel and the event log (order rejections are logged already)."""
+        """Risk facts go to the desk, the panel and the event log (rejections are logged already)."""
+        self.desk.apply_fact(fact)
         self.risk_panel.add_fact(fact)
         if isinstance(fact, RiskBreach) and fact.client_id:
             return
@@ -541,10 +679,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Engine error: see the event log", 10_000)
 
     # -- helpers --------------------------------------------------------------------
-    def _sync_chart_symbol(self, symbol: str) -> None:
-        if symbol != self.chart_symbol.currentText():
-            self.chart_symbol.setCurrentText(symbol)
-
     def _count_ticks(self, count: int) -> None:
         """Ticks in the last second; the label changes at most 4 times a second.
 
@@ -571,6 +705,8 @@ class MainWindow(QMainWindow):
         store = self._layout_store()
         if store is None:
             return False
+        if store.value("window/version") != str(LAYOUT_VERSION):
+            return False  # a layout of older panels: start from the default one
         geometry = store.value("window/geometry")
         state = store.value("window/state")
         if isinstance(geometry, QByteArray):
@@ -584,9 +720,10 @@ class MainWindow(QMainWindow):
         timeframe = store.value("chart/timeframe")
         if isinstance(timeframe, str) and timeframe in Timeframe.__members__:
             self.show_timeframe(Timeframe[timeframe])
+        self.volume_action.setChecked(bool(store.value("chart/volume", True, type=bool)))
         if isinstance(state, QByteArray):
-            return self.restoreState(state, LAYOUT_VERSION)
-        return False
+            self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
+        return self._layout_restored
 
     def _persistent_tables(self) -> list[QTableView]:
         """Tables whose column widths and sort order are remembered (named ones)."""
@@ -596,6 +733,7 @@ class MainWindow(QMainWindow):
         store = self._layout_store()
         if store is None:
             return
+        store.setValue("window/version", str(LAYOUT_VERSION))
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState(LAYOUT_VERSION))
         for view in self._persistent_tables():
@@ -604,6 +742,7 @@ class MainWindow(QMainWindow):
             store.setValue("chart/symbol", self.chart.symbol)
         if self.chart.timeframe is not None:
             store.setValue("chart/timeframe", self.chart.timeframe.name)
+        store.setValue("chart/volume", self.volume_action.isChecked())
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -612,3 +751,15 @@ class MainWindow(QMainWindow):
             self.save_layout()
             self.closing.emit()
         super().closeEvent(event)
+
+
+def _scrolled(widget: QWidget, name: str) -> QScrollArea:
+    """``widget`` in a scroll area that only scrolls when the dock is smaller than it."""
+    scroll = QScrollArea()
+    scroll.setObjectName(name)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    # Panels in a side column shrink to its width (labels wrap); only their height scrolls.
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(widget)
+    return scroll

@@ -1,65 +1,103 @@
-"""The trading hotkeys and table actions, and the one rule for confirming orders.
+"""The trading menu, hotkeys and table actions: each hands the order desk a command line.
 
-Every trading action of the window ends in ``trade(parsed)``: it asks for
-confirmation unless one-click trading is on (bulk actions — close all, flat,
-cancel all — always ask) and then puts the commands on the bus. Table actions
-are written as command lines (``close #1234 0.3``, ``reverse #1234``) and parsed,
-so they are validated and previewed exactly like typed ones.
+Every order the window makes goes through ``OrderDesk.submit`` (parse, preview,
+gate check, the one confirmation rule, send), tagged with where it came from:
+a menu item sends with source ``menu``, the same item's key with ``hotkey``, a
+table action with ``table``. Table actions are written as command lines
+(``close #1234 0.3``, ``reverse #1234``) so they are validated and previewed
+exactly like typed ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMenu, QWidget
 
-from app.domain.command_parser import ParsedCommand, ParseError, parse
-from app.domain.commands import Command
+from app.domain.commands import Halt, Resume
 from app.domain.enums import OrderSource, Side
-from app.domain.symbols import SymbolSpec
 from app.domain.trading import Position, WorkingOrder
-from app.ui.dialogs.trade import TradeDialogs, confirmation_text, confirmation_title
+from app.ui.desk.orders import OrderDesk, Outcome
+from app.ui.dialogs.trade import TradeDialogs
 from app.ui.panels.orders import OrdersView
 from app.ui.panels.positions import PositionsView
 from app.ui.panels.ticket import OrderTicket
 
-ConfirmFn = Callable[[str, str], bool]
 UNDO_MESSAGE = "Trades cannot be undone"
+HALT_QUESTION = "Halt trading, cancel every working order and close every position?"
+
+
+def source_action(
+    window: QWidget,
+    text: str,
+    keys: str,
+    slot: Callable[[OrderSource], object],
+    *,
+    context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+) -> QAction:
+    """A menu item that calls ``slot(MENU)``, and its key that calls ``slot(HOTKEY)``.
+
+    A ``QAction`` cannot tell a click from its shortcut, so the key is a
+    ``QShortcut`` of its own; the menu shows it after a tab, as Qt shows shortcuts.
+    """
+    label = f"{text}\t{QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)}"
+    action = QAction(label if keys else text, window)
+    action.triggered.connect(lambda _=False: slot(OrderSource.MENU))
+    if keys:
+        shortcut = QShortcut(QKeySequence(keys), window)
+        shortcut.setContext(context)
+        shortcut.activated.connect(lambda: slot(OrderSource.HOTKEY))
+        action.setData(shortcut)  # kept with its action
+    return action
 
 
 class TradingActions:
-    """Owns the trading ``QAction``s (parented to the window); the window adds them to its
-    Trade menu. A plain object, not a QObject: it needs no signals of its own."""
+    """Owns the trading actions (parented to the window); the window puts them in its menus.
+
+    A plain object, not a QObject: it needs no signals of its own.
+    """
 
     def __init__(
         self,
         window: QWidget,
+        desk: OrderDesk,
         ticket: OrderTicket,
         positions: PositionsView,
         orders: OrdersView,
         *,
-        specs: Callable[[], Mapping[str, SymbolSpec]],
-        confirm: ConfirmFn,
-        one_click: bool,
-        emit: Callable[[Command], None],
         status: Callable[[str], None],
     ) -> None:
         self._window = window
+        self._desk = desk
         self._ticket = ticket
         self._positions = positions
         self._orders = orders
-        self._specs = specs
-        self._confirm = confirm
-        self.one_click = one_click
-        self._emit = emit
         self._status = status
         self.dialogs = TradeDialogs(window)  # tests replace this: dialogs are modal
 
-        self.buy_action = self._action("Market &buy (default volume)", "Ctrl+B", self.market_buy)
-        self.sell_action = self._action("Market &sell (default volume)", "Ctrl+S", self.market_sell)
+        self.buy_action = source_action(
+            window, "Market &buy (default volume)", "Ctrl+B", lambda s: self.market(Side.BUY, s)
+        )
+        self.sell_action = source_action(
+            window, "Market &sell (default volume)", "Ctrl+S", lambda s: self.market(Side.SELL, s)
+        )
+        self.flatten_all_action = source_action(
+            window, "&Flatten all (always asks)…", "Ctrl+Shift+X", self.flatten_all
+        )
+        self.halt_action = source_action(
+            window,
+            "&Halt trading (kill switch)",
+            "Ctrl+Shift+H",
+            lambda s: self.halt(s, flatten=False),
+            context=Qt.ShortcutContext.ApplicationShortcut,  # from any window of the app
+        )
+        self.halt_action.setObjectName("action_halt")
+        self.halt_flatten_action = source_action(
+            window, "Halt and &flatten everything…", "", lambda s: self.halt(s, flatten=True)
+        )
+        self.resume_action = source_action(window, "&Resume trading", "", self.resume)
         self.volume_up_action = self._action(
             "Volume &up one step", "Alt+Up", lambda: ticket.step_volume(1)
         )
@@ -67,11 +105,9 @@ class TradingActions:
             "Volume &down one step", "Alt+Down", lambda: ticket.step_volume(-1)
         )
         self.clear_action = self._action("&Clear ticket", "Esc", ticket.clear, context=ticket)
-        self.flatten_all_action = self._action(
-            "&Flatten all (always asks)…", "Ctrl+Shift+X", self.flatten_all
-        )
         self.undo_action = self._action("Undo (trades cannot be undone)", "Ctrl+Z", self.no_undo)
 
+        positions.close_requested.connect(self.close_positions)
         positions.partial_close_requested.connect(self.partial_close)
         positions.modify_requested.connect(self.modify_position)
         positions.reverse_requested.connect(self.reverse)
@@ -99,7 +135,7 @@ class TradingActions:
         return action
 
     def populate(self, menu: QMenu) -> None:
-        """Put every trading action, with its shortcut, into the Trade menu."""
+        """Put every trading action, with its key, into the Trade menu."""
         for action in (
             self.buy_action,
             self.sell_action,
@@ -110,46 +146,56 @@ class TradingActions:
             menu.addAction(action)
         menu.addSeparator()
         for action in self._positions.actions_in_menu:
-            if action is not self._positions.close_action:
-                menu.addAction(action)
+            menu.addAction(action)
         menu.addAction(self._orders.cancel_action)
         menu.addAction(self._orders.modify_action)
         menu.addSeparator()
         menu.addAction(self.flatten_all_action)
         menu.addAction(self.undo_action)
+        menu.addSeparator()
+        for action in (self.halt_action, self.halt_flatten_action, self.resume_action):
+            menu.addAction(action)
 
-    # -- the one road out --------------------------------------------------------------
-    def trade(self, parsed: ParsedCommand) -> bool:
-        """Confirm (unless one-click; bulk always) and send; False if the trader said no."""
-        if (parsed.bulk or not self.one_click) and not self._confirm(
-            confirmation_title(parsed), confirmation_text(parsed)
-        ):
+    # -- hotkeys and menu items ---------------------------------------------------------
+    def market(self, side: Side, source: OrderSource) -> Outcome | None:
+        """Ctrl+B / Ctrl+S: a market order of the default volume on the desk's symbol."""
+        symbol = self._desk.model.symbol
+        if symbol is None:
+            self._status("No symbol yet: wait for the broker's symbols")
+            return None
+        return self._desk.submit(f"{side} {self._desk.default_volume:g} {symbol}", source)
+
+    def flatten_all(self, source: OrderSource) -> Outcome:
+        """Ctrl+Shift+X: cancel every working order and close every position; always asks."""
+        return self._desk.submit("flat", source)
+
+    def halt(self, source: OrderSource, *, flatten: bool) -> bool:
+        """The kill switch halts at once; flattening everything asks first."""
+        if flatten and not self._desk.confirm("Halt and flatten", HALT_QUESTION):
             return False
-        for command in parsed.commands:
-            self._emit(command)
+        reason = "kill switch, flatten everything" if flatten else "kill switch"
+        self._desk.emit(Halt(reason, flatten=flatten, source=source))
         return True
 
-    # -- hotkeys ------------------------------------------------------------------------
-    def market_buy(self) -> None:
-        self._ticket.quick_market(Side.BUY)
-
-    def market_sell(self) -> None:
-        self._ticket.quick_market(Side.SELL)
-
-    def flatten_all(self) -> None:
-        """Ctrl+Shift+X: cancel every working order and close every position; always asks."""
-        self._ticket.send_text("flat")
+    def resume(self, source: OrderSource) -> None:
+        self._desk.emit(Resume(source=source))
 
     def no_undo(self) -> None:
         """Ctrl+Z does nothing on purpose: a trade is never silently reverted."""
         self._status(UNDO_MESSAGE)
 
     # -- table actions ------------------------------------------------------------------
-    def _send(self, text: str) -> object:
-        return self._ticket.send_text(text, OrderSource.TABLE)
+    def _send(self, text: str) -> Outcome:
+        return self._desk.submit(text, OrderSource.TABLE)
+
+    def close_positions(self, positions: Sequence[Position]) -> Outcome | None:
+        """Delete in the positions table: one confirmation for all the selected positions."""
+        if not positions:
+            return None
+        return self._desk.submit_many([f"close #{p.ticket}" for p in positions], OrderSource.TABLE)
 
     def partial_close(self, position: Position) -> None:
-        spec = self._specs().get(position.symbol)
+        spec = self._desk.model.spec(position.symbol)
         if spec is None:
             return
         volume = self.dialogs.close_volume(position, spec)
@@ -157,7 +203,7 @@ class TradingActions:
             self._send(f"close #{position.ticket} {spec.format_volume(volume)}")
 
     def modify_position(self, position: Position) -> None:
-        spec = self._specs().get(position.symbol)
+        spec = self._desk.model.spec(position.symbol)
         if spec is None:
             return
         words = self.dialogs.position_levels(position, spec)
@@ -170,7 +216,7 @@ class TradingActions:
     def close_by(self, position: Position) -> None:
         choices = [
             p
-            for p in self._positions.source_model.positions
+            for p in self._desk.model.positions
             if p.symbol == position.symbol and p.side is not position.side
         ]
         if not choices:
@@ -180,30 +226,15 @@ class TradingActions:
         if other is not None:
             self._send(f"close #{position.ticket} by #{other.ticket}")
 
-    def cancel_orders(self, orders: Sequence[WorkingOrder]) -> None:
-        self.send_many([f"cancel #{o.ticket}" for o in orders])
+    def cancel_orders(self, orders: Sequence[WorkingOrder]) -> Outcome | None:
+        if not orders:
+            return None
+        return self._desk.submit_many([f"cancel #{o.ticket}" for o in orders], OrderSource.TABLE)
 
     def modify_order(self, order: WorkingOrder) -> None:
-        spec = self._specs().get(order.symbol)
+        spec = self._desk.model.spec(order.symbol)
         if spec is None:
             return
         words = self.dialogs.order_levels(order, spec)
         if words is not None:
             self._send(f"modify #{order.ticket} {words}")
-
-    def send_many(self, texts: Sequence[str]) -> bool:
-        """Several command lines confirmed once, as one list; nothing if any is invalid."""
-        context = replace(self._ticket.context(), source=OrderSource.TABLE)
-        parsed: list[ParsedCommand] = []
-        for text in texts:
-            result = parse(text, context)
-            if isinstance(result, ParseError):
-                self._status(result.message)
-                return False
-            parsed.append(result)
-        if not parsed:
-            return False
-        combined = ParsedCommand(
-            tuple(c for p in parsed for c in p.commands), "\n".join(p.preview for p in parsed)
-        )
-        return self.trade(combined)

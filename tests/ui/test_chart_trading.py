@@ -33,7 +33,7 @@ def open_long_with_sl(qtbot: QtBot, d: Desk) -> tuple[int, float]:
     """A buy whose stop loss is halfway between the bottom of the chart and the bid."""
     low, bid = visible_below_bid(qtbot, d)
     sl = d.spec().format_price(low + (bid - low) / 2)
-    d.window.ticket.send_text(f"buy 0.1 eurusd sl {sl}")
+    d.window.order_desk.submit(f"buy 0.1 eurusd sl {sl}", OrderSource.TICKET)
     qtbot.waitUntil(lambda: bool(d.positions()) and d.positions()[0].sl is not None, timeout=5000)
     position = d.positions()[0]
     assert position.sl is not None
@@ -61,7 +61,8 @@ def test_dragging_the_sl_line_shows_money_then_sends_the_modify(
     start = widget_point(d, sl)
     target_price = low + (sl - low) / 3
     end = widget_point(d, target_price)
-    assert "SL " in line.label.format and "USD" in line.label.format
+    shown = d.window.chart_trading.shown_label(("sl", ticket))
+    assert "SL " in shown and "USD" in shown
 
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     steps = 8
@@ -72,7 +73,7 @@ def test_dragging_the_sl_line_shows_money_then_sends_the_modify(
     # While dragging, the label follows with the money at the line's price.
     dragged_to = d.spec().round_price(line.value())
     assert dragged_to < sl
-    label = line.label.format
+    label = d.window.chart_trading.shown_label(("sl", ticket))
     assert label.startswith(f"SL {d.spec().format_price(dragged_to)}") and "USD" in label
     assert "-" in label  # a buy's stop loss below its entry loses money
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
@@ -161,7 +162,38 @@ def test_stop_loss_far_from_the_candles_is_brought_into_view(
     d = desk()
     low, bid = visible_below_bid(qtbot, d)
     far = d.spec().round_price(low - (bid - low) * 3)  # well below the lowest visible price
-    d.window.ticket.send_text(f"buy 0.1 eurusd sl {d.spec().format_price(far)}")
+    d.window.order_desk.submit(
+        f"buy 0.1 eurusd sl {d.spec().format_price(far)}", OrderSource.TICKET
+    )
     qtbot.waitUntil(lambda: bool(d.positions()) and d.positions()[0].sl == far, timeout=5000)
     view = d.window.chart.plot_widget.getPlotItem().getViewBox()
     qtbot.waitUntil(lambda: view.viewRange()[1][0] < far < view.viewRange()[1][1], timeout=5000)
+
+
+def test_labels_of_close_levels_never_overlap_each_other_or_the_header(
+    qtbot: QtBot, desk: Callable[..., Desk]
+) -> None:
+    """Positions, stops and orders a few points apart, and one near the top of the chart."""
+    d = desk(one_click=True)
+    low, bid = visible_below_bid(qtbot, d)
+    point = d.spec().point
+    fmt = d.spec().format_price
+    for k in range(4):
+        d.window.order_desk.submit(
+            f"buy 0.1 eurusd sl {fmt(low + (bid - low) / 2 + k * 3 * point)}", OrderSource.TICKET
+        )
+    view = d.window.chart.plot_widget.getPlotItem().getViewBox()
+    top = view.viewRange()[1][1]
+    d.window.order_desk.submit(f"sell 0.1 eurusd limit {fmt(top - 2 * point)}", OrderSource.TICKET)
+    trading = d.window.chart_trading
+    qtbot.waitUntil(lambda: len(trading.lines) == 9, timeout=10_000)
+    qtbot.waitUntil(lambda: len(trading.labels.placed) >= 2, timeout=5000)
+    placed = trading.labels.placed
+    header = d.window.chart.readout_rect()
+    rects = [p.rect for p in placed]
+    assert all(not a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+    assert all(not r.intersects(header) for r in rects)
+    pane = view.sceneBoundingRect()
+    assert all(pane.contains(r) for r in rects)
+    # Every line is named by a label, alone or counted in a merged one.
+    assert {key for p in placed for key in p.keys} == set(trading.lines)

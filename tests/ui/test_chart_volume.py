@@ -1,4 +1,4 @@
-"""Volume columns along the bottom of the chart, checked on the pixels the trader sees."""
+"""Volume columns in their pane under the price, checked on the pixels the trader sees."""
 
 from __future__ import annotations
 
@@ -12,17 +12,19 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.domain.market import Bar, BarHistory
 from app.ui.panels.chart.candles import DOWN_COLOR, UP_COLOR
-from app.ui.panels.chart.panel import BACKGROUND, ChartPanel
-from app.ui.panels.chart.volume import LIVE_ROOM, VOLUME_BAND, muted
+from app.ui.panels.chart.palette import DARK, muted
+from app.ui.panels.chart.panel import ChartPanel
+from app.ui.panels.chart.volume import LIVE_ROOM, VOLUME_BAND
 from tests.specs import fx_spec as spec
 from tests.ui.test_chart import START, TF, shown
 
-UP_VOLUME = muted(UP_COLOR, BACKGROUND)
-DOWN_VOLUME = muted(DOWN_COLOR, BACKGROUND)
+UP_VOLUME = muted(UP_COLOR, DARK.background)
+DOWN_VOLUME = muted(DOWN_COLOR, DARK.background)
 
 
 def staircase(volumes: list[float]) -> BarHistory:
@@ -58,6 +60,7 @@ def on_screen(qtbot: QtBot, panel: ChartPanel, change: Callable[[], object]) -> 
     """
     with qtbot.waitSignal(panel.frame_painted, timeout=5000):
         change()
+    QApplication.processEvents()  # the volume pane's own repaint follows the price pane's
     return panel.screen().grabWindow(panel.winId()).toImage()
 
 
@@ -103,8 +106,15 @@ def column_height(image: QImage, x: int) -> int:
 
 
 def band_pixels(panel: ChartPanel) -> float:
-    view = panel.plot_widget.getPlotItem().getViewBox()
+    view = panel.volume_widget.getPlotItem().getViewBox()
     return float(view.sceneBoundingRect().height()) * VOLUME_BAND
+
+
+def pane_bottom(panel: ChartPanel) -> int:
+    """The panel's pixel row of the volume pane's baseline."""
+    widget = panel.volume_widget
+    scene = widget.getPlotItem().getViewBox().mapViewToScene(QPointF(0, 0))
+    return widget.viewport().mapTo(panel, widget.mapFromScene(scene)).y()
 
 
 def heights(panel: ChartPanel, image: QImage, *bars: int) -> list[int]:
@@ -126,7 +136,7 @@ def test_columns_rise_in_proportion_and_the_tallest_fills_the_band(
     assert half == pytest.approx(band / 2, abs=2)
     assert usual == pytest.approx(band * 0.4, abs=2)
     # Up bars get the muted up colour, down bars the muted down colour.
-    bottom = to_panel(panel, QPointF(140, view_range(panel)[1][0])).y() - 2
+    bottom = pane_bottom(panel) - 2
     assert image.pixelColor(pixel_x(panel, 140), bottom) == UP_VOLUME
     assert image.pixelColor(pixel_x(panel, 141), bottom) == DOWN_VOLUME
 
@@ -203,8 +213,8 @@ def test_a_live_tick_rebuilds_only_the_newest_column(qtbot: QtBot, panel: ChartP
         return build(i0, i1, group)
 
     t, o, h, low, c, v = panel.last_bar()  # type: ignore[misc]
-    for extra in (1, 2):  # the first tick's repaint strips may be new to the memo
-        if extra == 2:
+    for extra in (1, 2, 3):  # the first ticks' repaint strips may be new to the memo
+        if extra == 3:
             volume._build = recording_build  # type: ignore[method-assign]
         live = Bar("EURUSD", TF, t, o, h, low, c, v + extra)
         on_screen(qtbot, panel, lambda bar=live: panel.update_bar(bar))  # type: ignore[misc]

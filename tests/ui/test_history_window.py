@@ -22,6 +22,7 @@ from app.engine.bus import EventBus
 from app.engine.thread import Engine, EngineHost
 from app.storage import Journal
 from app.storage.database import sqlite_url
+from app.ui.desk.model import DeskModel
 from app.ui.dialogs.trade_history import ALL_SYMBOLS, HistoryWindow
 from tests.ui.conftest import Terminal
 
@@ -69,7 +70,9 @@ def trade(qtbot: QtBot, desk: Desk) -> float:
 
 def open_window(qtbot: QtBot, desk: Desk, export_to: Path | None = None) -> HistoryWindow:
     window = HistoryWindow(
-        desk.bus.command.emit, choose_path=lambda suggested: str(export_to) if export_to else None
+        desk.bus.command.emit,
+        DeskModel(),
+        choose_path=lambda suggested: str(export_to) if export_to else None,
     )
     desk.bus.trade_history.connect(window.on_trade_history)
     qtbot.addWidget(window)
@@ -88,7 +91,7 @@ def test_orders_deals_and_daily_pnl_from_the_journal(
 ) -> None:
     pnl = trade(qtbot, desk)
     window = open_window(qtbot, desk, export_to=tmp_path / "deals.csv")
-    window.set_symbols({})
+    window.set_symbols()
     load(qtbot, window)
 
     orders = window.orders_model.rows()

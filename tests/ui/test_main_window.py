@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.ui.panels.positions import CURRENT
 from tests.ui.conftest import Terminal
 
 
@@ -48,9 +49,10 @@ def test_keyboard_only_order_fills_and_shows_everywhere(
     assert w.ticket.error.text() == ""
 
     # Profit updates live as ticks arrive; the risk panel shows the money.
-    first = w.positions_model.data(w.positions_model.index(0, 5))
+    first = w.positions_model.data(w.positions_model.index(0, CURRENT))
     qtbot.waitUntil(
-        lambda: w.positions_model.data(w.positions_model.index(0, 5)) != first, timeout=5000
+        lambda: w.positions_model.data(w.positions_model.index(0, CURRENT)) != first,
+        timeout=5000,
     )
     assert w.account.values["margin"].text() != "0.00 USD"
     assert "USD" in w.account.values["equity"].text()
@@ -137,22 +139,22 @@ def test_close_position_from_the_keyboard_asks_first(
 ) -> None:
     t = make_terminal(confirm_answer=False)
     w = t.window
-    says_no = w._confirm
-    w._confirm = lambda title, text: True  # type: ignore[method-assign]  # opening: yes
-    w.ticket.submit()
-    w._confirm = says_no  # type: ignore[method-assign]
+    says_no = w.order_desk.confirm
+    w.order_desk.confirm = lambda title, text: True  # opening: yes
+    w.ticket.buy_button.click()  # the form's order: market buy of the default volume
+    w.order_desk.confirm = says_no
     qtbot.waitUntil(lambda: w.positions_model.rowCount() == 1, timeout=5000)
     w.docks["positions"].raise_()
     w.positions.setFocus()
     w.positions.selectRow(0)
 
     qtbot.keyClick(w.positions, Qt.Key.Key_Delete)  # the trader says no
-    assert len(t.confirmations) == 1 and "Close these positions" in t.confirmations[0]
+    assert len(t.confirmations) == 1 and t.confirmations[0].startswith("Close #")
     qtbot.wait(300)
     assert w.positions_model.rowCount() == 1
 
     t.confirmations.clear()
-    w._confirm = lambda title, text: t.confirmations.append(text) or True  # type: ignore[method-assign]
+    w.order_desk.confirm = lambda title, text: t.confirmations.append(text) or True  # type: ignore[func-returns-value]
     qtbot.keyClick(w.positions, Qt.Key.Key_Delete)  # now yes
     qtbot.waitUntil(lambda: w.positions_model.rowCount() == 0, timeout=5000)
     assert any(m.startswith("Closed: position #") for m in w.log_model.messages())

@@ -10,7 +10,9 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from app.domain.market import Bar, Tick
+from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+from app.ui.desk.model import DeskModel
 from app.ui.panels.market_watch import (
     ASK,
     BID,
@@ -42,11 +44,18 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def watching(specs: list[SymbolSpec], clock: Callable[[], float] | None = None) -> MarketWatchModel:
+    """A market watch over a desk model that knows ``specs``."""
+    desk = DeskModel()
+    desk.set_symbols(specs)
+    m = MarketWatchModel(desk, clock=clock) if clock else MarketWatchModel(desk)
+    m.set_symbols()
+    return m
+
+
 @pytest.fixture
 def model(qtbot: QtBot, clock: FakeClock) -> MarketWatchModel:
-    m = MarketWatchModel(clock=clock)
-    m.set_symbols([spec("EURUSD"), spec("USDJPY", 3), spec("GBPUSD")])
-    return m
+    return watching([spec("EURUSD"), spec("USDJPY", 3), spec("GBPUSD")], clock)
 
 
 def double_click(qtbot: QtBot, view: MarketWatchView, pos: QPoint) -> None:
@@ -96,9 +105,8 @@ def test_without_a_d1_bar_the_change_is_against_the_days_first_price(
 
 def test_a_frame_repaints_only_the_changed_rows_in_contiguous_runs(qtbot: QtBot) -> None:
     """200 symbols: one dataChanged per run of changed rows, no reset, no re-sorting."""
-    model = MarketWatchModel()
     names = [f"SYM{i:03d}" for i in range(200)]
-    model.set_symbols([spec(n) for n in names])
+    model = watching([spec(n) for n in names])
     model.apply({n: Tick(n, T0_MS, 1.0, 1.0001) for n in names})
     changes: list[tuple[int, int]] = []
     resets: list[str] = []
@@ -282,7 +290,7 @@ def test_market_watch_lists_every_symbol_live_and_double_click_opens_it(
     t = make_terminal()
     w = t.window
     model = w.market_watch_model
-    assert model.symbols == list(w.ticket._specs)
+    assert model.symbols == list(w.desk.specs)
     qtbot.waitUntil(lambda: all(text(model, r, BID) != "—" for r in range(model.rowCount())))
     # The daily change comes from the engine's D1 bars, watched for every symbol.
     qtbot.waitUntil(lambda: all(text(model, r, CHANGE).endswith("%") for r in range(3)))

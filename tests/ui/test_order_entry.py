@@ -6,41 +6,23 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.commands import CancelAll, CloseAll
 from app.domain.enums import OrderSource, OrderStatus, OrderType, Side, TimeInForce
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import OrderRequest, Position
-from tests.ui.trading_desk import Desk, desk_fixture  # noqa: F401  (the desk fixture)
-
-
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has keyboard focus"
-    return widget
-
-
-def type_command(qtbot: QtBot, d: Desk, text: str) -> None:
-    """F9, then type ``text`` into the command line (not Enter)."""
-    qtbot.keyClick(d.window, Qt.Key.Key_F9)
-    assert focused() is d.window.ticket.command
-    qtbot.keyClicks(focused(), text)
-
-
-def enter(qtbot: QtBot) -> None:
-    qtbot.keyClick(focused(), Qt.Key.Key_Return)
-
-
-def press(qtbot: QtBot, key: Qt.Key, modifiers: Qt.KeyboardModifier) -> None:
-    qtbot.keyClick(focused(), key, modifiers)
-
-
-CTRL = Qt.KeyboardModifier.ControlModifier
-SHIFT = Qt.KeyboardModifier.ShiftModifier
-ALT = Qt.KeyboardModifier.AltModifier
-
+from tests.ui.trading_desk import (  # noqa: F401  (the desk fixture)
+    ALT,
+    CTRL,
+    SHIFT,
+    Desk,
+    desk_fixture,
+    enter,
+    focused,
+    press,
+    type_command,
+)
 
 # -- the command line ---------------------------------------------------------------
 
@@ -324,7 +306,7 @@ def test_stop_limit_pending_order_modify_and_cancel_keep_the_orders_story(
     assert d.broker.of("modify_order") == [(order.ticket, float(stop), float(new_sl), None)]
 
     # Cancel from the Orders table with Delete (confirmation is on for tables too).
-    w.trading.one_click = False
+    w.order_desk.one_click = False
     w.docks["orders"].raise_()
     qtbot.waitUntil(w.orders.isVisible, timeout=2000)
     w.activateWindow()  # the offscreen platform leaves the symbol popup active

@@ -83,7 +83,7 @@ def test_kill_switch_hotkey_halts_at_once(
 
     w.risk_panel.resume_button.click()
     qtbot.waitUntil(lambda: w.risk_panel.state is TradingState.ACTIVE, timeout=5000)
-    assert any("resumed by ticket" in m for m in w.log_model.messages())
+    assert any("resumed by panel" in m for m in w.log_model.messages())
 
 
 def test_halt_and_flatten_closes_everything_after_confirmation(
@@ -100,7 +100,7 @@ def test_halt_and_flatten_closes_everything_after_confirmation(
     qtbot.wait(300)
     assert w.risk_panel.state is TradingState.ACTIVE and w.positions_model.rowCount() == 2
 
-    w._confirm = lambda title, text: True  # type: ignore[method-assign]
+    w.order_desk.confirm = lambda title, text: True
     w.flatten_action.trigger()
     qtbot.waitUntil(lambda: w.positions_model.rowCount() == 0, timeout=5000)
     qtbot.waitUntil(lambda: w.risk_panel.state is TradingState.HALTED, timeout=5000)
@@ -131,11 +131,14 @@ def test_limits_dialog_validates_and_sends_an_audited_change(
     dialog.accept()
     assert not dialog.isVisible()
     update = next(c for c in sent if isinstance(c, UpdateRiskLimits))
-    assert update.limits.max_order_volume == 0.5 and update.source is OrderSource.TICKET
+    assert update.limits.max_order_volume == 0.5 and update.source is OrderSource.MENU
     qtbot.waitUntil(
         lambda: any("max_order_volume: 5 → 0.5" in m for m in w.log_model.messages()), timeout=5000
     )
-    qtbot.waitUntil(lambda: w.risk_panel.limits.max_order_volume == 0.5, timeout=5000)
+    qtbot.waitUntil(
+        lambda: w.desk.risk is not None and w.desk.risk.limits.max_order_volume == 0.5,
+        timeout=5000,
+    )
     _buy(w, 1)
     qtbot.waitUntil(
         lambda: _rejected(w, "Max volume per order: 1 lots exceeds the limit of 0.5 lots"),

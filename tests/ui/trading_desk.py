@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.brokers.base import ExecutionReport
@@ -72,7 +74,7 @@ class Desk:
     sent: list[object] = field(default_factory=list)
 
     def spec(self, symbol: str = "EURUSD") -> SymbolSpec:
-        return self.window._specs[symbol]
+        return self.window.desk.specs[symbol]
 
     def bid_ask(self) -> tuple[float, float]:
         bid, ask = self.window.ticket.quote.text().split(" / ")
@@ -130,3 +132,31 @@ def desk_fixture(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[..., Desk]]:
     yield make
     for host in hosts:
         host.stop()
+
+
+# -- the keyboard, as a trader uses it ------------------------------------------------
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has keyboard focus"
+    return widget
+
+
+def type_command(qtbot: QtBot, d: Desk, text: str) -> None:
+    """F9, then type ``text`` into the command line (not Enter)."""
+    qtbot.keyClick(d.window, Qt.Key.Key_F9)
+    assert focused() is d.window.ticket.command
+    qtbot.keyClicks(focused(), text)
+
+
+def enter(qtbot: QtBot) -> None:
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+
+
+def press(qtbot: QtBot, key: Qt.Key, modifiers: Qt.KeyboardModifier) -> None:
+    qtbot.keyClick(focused(), key, modifiers)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.brokers.registry import KINDS, BrokerUnavailable, broker_factory
 from app.brokers.sim.broker import SimBroker
-from app.settings import ConfigError, Settings, load_settings
-from app.ui.dialogs.settings_form import SettingsForm
+from app.settings import BrokerSettings, ConfigError, Settings, load_settings
+from app.ui.dialogs.settings import SettingsDialog
+from app.ui.dialogs.settings_form import BrokerChoice
 
 
 def test_every_registered_kind_is_a_choice_of_the_settings_with_a_line_about_it() -> None:
@@ -39,12 +43,15 @@ def test_a_kind_unknown_to_the_registry_is_refused_by_the_factory_too() -> None:
 
 
 def test_the_settings_dialog_offers_the_registered_brokers_with_their_titles(
-    qtbot: QtBot,
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    form = SettingsForm(Settings().broker, "broker.")
-    qtbot.addWidget(form)
-    [editor] = form.editors
-    combo = editor.widget
-    items = [combo.itemText(i) for i in range(combo.count())]  # type: ignore[union-attr]
-    assert items == [f"{name} — {kind.title}" for name, kind in KINDS.items()]
-    assert editor.value() == "sim"
+    """Every registered kind is a choice, a new one with the line it registered."""
+    monkeypatch.setitem(BrokerSettings.KINDS, "fix", "a FIX gateway of your broker")
+    dialog = SettingsDialog(Settings(), Path("settings.toml"))
+    qtbot.addWidget(dialog)
+    choice = dialog.editor("broker.kind").widget
+    assert isinstance(choice, BrokerChoice)
+    assert list(choice.buttons) == [*KINDS, "fix"]
+    notes = [label.text() for label in choice.findChildren(QLabel)]
+    assert "a FIX gateway of your broker" in notes
+    assert choice.kind() == "sim"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 import statistics
 
+import numpy as np
 import pytest
 
 from app.brokers.base import BrokerEvents
 from app.brokers.sim.broker import SimBroker
+from app.domain.bars import aggregate_rates
 from app.domain.enums import OrderStatus, OrderType, Side
 from app.domain.market import Tick
 from app.domain.timeframes import Timeframe
@@ -136,8 +138,10 @@ def test_history_is_consecutive_closed_minutes_up_to_connect() -> None:
     clock = FakeClock()
     broker = make_broker(clock, symbols=["EURUSD"], history_bars=500)
     rates = broker.history("EURUSD", Timeframe.M1, 10_000)
-    assert len(rates) == 500
+    # At least the minutes asked for, back to a UTC midnight (where the M15 tier takes over).
+    assert 500 <= len(rates) < 500 + 1440
     times = [int(t) for t in rates["time"]]
+    assert times[0] % 86_400 == 0
     assert all(b - a == 60 for a, b in itertools.pairwise(times))
     # connected at 30.5 s into a minute: that minute is forming, the one before is closed
     forming = int(START) - int(START) % 60
@@ -165,15 +169,35 @@ def test_live_quotes_start_where_history_ends() -> None:
         assert abs(first.bid - last_close) <= 5 * first.spread, (symbol, last_close, first)
 
 
-def test_m5_history_is_built_from_the_m1_history() -> None:
+@pytest.mark.parametrize("m1_bars", [100, 3000])
+def test_every_timeframe_has_a_screen_of_history_of_one_consistent_market(m1_bars: int) -> None:
+    """An H1 bar is the aggregate of its M1 bars wherever both exist, and so for every pair."""
     clock = FakeClock()
-    broker = make_broker(clock, history_bars=100)
-    m1 = broker.history("EURUSD", Timeframe.M1, 100)
-    m5 = broker.history("EURUSD", Timeframe.M5, 100)
-    assert all(int(t) % 300 == 0 for t in m5["time"])
-    assert float(m5["close"][-1]) == float(m1["close"][-1])
-    assert float(m5["high"].max()) == float(m1["high"].max())
-    assert int(m5["tick_volume"].sum()) == int(m1["tick_volume"].sum())
+    broker = make_broker(clock, symbols=["EURUSD", "XAUUSD"], history_bars=m1_bars)
+    for symbol in ("EURUSD", "XAUUSD"):
+        rates = {tf: broker.history(symbol, tf, 100_000) for tf in Timeframe}
+        assert len(rates[Timeframe.D1]) >= 500
+        for tf, bars in rates.items():
+            assert len(bars) >= 500, tf
+            assert (bars["time"] % tf.seconds == 0).all() and (np.diff(bars["time"]) > 0).all()
+            assert float(bars["close"][-1]) == float(rates[Timeframe.M1]["close"][-1])
+        for fine, coarse in itertools.combinations(Timeframe, 2):
+            shared = rates[coarse][rates[coarse]["time"] >= rates[fine]["time"][0]]
+            assert len(shared) > 0
+            assert (aggregate_rates(rates[fine], coarse)[-len(shared) :] == shared).all(), (
+                fine,
+                coarse,
+            )
+
+
+def test_history_of_every_timeframe_is_made_at_connect_without_slowing_it() -> None:
+    """About 6,000 bars per symbol, not the 700,000 minutes of 500 days."""
+    clock = FakeClock()
+    broker = make_broker(clock, symbols=["EURUSD", "XAUUSD"], history_bars=3000)
+    generated = sum(len(broker.history(s, Timeframe.M1, 10**9)) for s in ("EURUSD", "XAUUSD"))
+    assert generated < 2 * (3000 + 1440)
+    d1 = broker.history("EURUSD", Timeframe.D1, 10**9)
+    assert int(d1["time"][-1]) - int(d1["time"][0]) >= 499 * 86_400
 
 
 # -- market orders and the account -----------------------------------------------
@@ -494,3 +518,12 @@ def test_price_moves_as_much_when_polled_every_20_ms_as_every_15_s() -> None:
     slow = statistics.pstdev(_bid_after(300, 15.0, s) for s in seeds) / 1e-5
     assert 8 < fast < 60, f"5-minute dispersion {fast:.1f} points with 20 ms polls"
     assert 0.4 < fast / slow < 2.5
+
+
+def test_a_seed_gives_the_newest_minutes_the_same_shape_at_any_time_of_day() -> None:
+    """The minutes asked for come first from the seed; only the stretch back to midnight varies."""
+    closes = []
+    for hours in (0, 7, 23):
+        broker = make_broker(FakeClock(START + hours * 3600), history_bars=300)
+        closes.append(broker.history("EURUSD", Timeframe.M1, 300)["close"].tolist())
+    assert closes[0] == closes[1] == closes[2]

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from app.brokers.base import BrokerEvents, BrokerInfo, ExecutionReport, TransientBrokerError
+from app.brokers.sim.history import paper_history
 from app.brokers.sim.state import (
     SimAccountState,
     SimOrderRecord,
@@ -24,9 +25,8 @@ from app.brokers.sim.state import (
     load_state,
     save_state,
 )
-from app.domain.bars import aggregate_rates
 from app.domain.enums import OrderStatus, OrderType, Side, TimeInForce
-from app.domain.market import RATES_DTYPE, Tick
+from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
 from app.domain.symbols import SymbolSpec, fx_pair
 from app.domain.timeframes import Timeframe
@@ -131,7 +131,7 @@ class SimBroker:
         self._true_bid: dict[str, float] = {}
         self._last_tick_at: dict[str, float] = {}
         self._converter = CurrencyConverter(self._specs, self._quotes)
-        self._base_history: dict[str, np.ndarray] = {}
+        self._rates: dict[str, dict[Timeframe, np.ndarray]] = {}  # closed bars up to connect
         self._positions: dict[int, Position] = {}
         self._orders: dict[int, tuple[WorkingOrder, OrderRequest]] = {}
         self._position_client: dict[int, str] = {}
@@ -152,15 +152,24 @@ class SimBroker:
     def connect(self) -> BrokerInfo:
         if self._link_down is not None:
             raise TransientBrokerError(self._link_down)
-        if self._base_history:  # reconnecting: the market and the account carry on
+        if self._rates:  # reconnecting: the market and the account carry on
             self._connected = True
             return BrokerInfo(
                 "Paper trading", "paper", "local simulation", self._currency, self._leverage, True
             )
         now = self._clock()
         for name, market in self._markets.items():
-            history = self._generate_m1_history(market, now)
-            self._base_history[name] = history
+            self._rates[name] = paper_history(
+                self._rng,
+                now,
+                market.start_price,
+                self._history_bars,
+                annual_volatility=market.annual_volatility,
+                digits=market.spec.digits,
+                spread_points=market.spread_points,
+                ticks_per_second=self._ticks_per_second,
+            )
+            history = self._rates[name][Timeframe.M1]
             last = float(history["close"][-1]) if len(history) else market.start_price
             self._true_bid[name] = last
             self._last_tick_at[name] = now
@@ -185,8 +194,8 @@ class SimBroker:
         return list(self._specs.values())
 
     def history(self, symbol: str, timeframe: Timeframe, count: int) -> np.ndarray:
-        base = self._base_history[symbol]
-        rates = base if timeframe is Timeframe.M1 else aggregate_rates(base, timeframe)
+        """The newest ``count`` closed bars before connect (see ``paper_history``)."""
+        rates = self._rates[symbol][timeframe]
         return rates[max(0, len(rates) - count) :].copy()  # rates[-0:] would be all of them
 
     # -- market -------------------------------------------------------------------
@@ -240,34 +249,6 @@ class SimBroker:
         spread_points = max(1, round(market.spread_points * jitter))
         bid = spec.round_price(bid)
         return Tick(name, time_msc, bid, spec.round_price(bid + spread_points * spec.point))
-
-    def _generate_m1_history(self, market: SimMarket, now: float) -> np.ndarray:
-        n = self._history_bars
-        spec = market.spec
-        out = np.zeros(n, dtype=RATES_DTYPE)
-        if n == 0:
-            return out
-        sigma = market.annual_volatility * math.sqrt(60 / SECONDS_PER_YEAR)
-        returns = self._rng.standard_normal(n) * sigma
-        # Walk backwards from the start price so history ends where live ticks begin.
-        log_close = (
-            math.log(market.start_price) - np.concatenate(([0.0], np.cumsum(returns[:0:-1])))[::-1]
-        )
-        close = np.exp(log_close)
-        open_ = np.exp(log_close - returns)
-        wick = np.abs(self._rng.standard_normal((2, n))) * sigma * 0.6
-        high = np.maximum(open_, close) * np.exp(wick[0])
-        low = np.minimum(open_, close) * np.exp(-wick[1])
-        last_closed = Timeframe.M1.bar_open(now) - 60
-        out["time"] = last_closed - 60 * np.arange(n - 1, -1, -1, dtype=np.int64)
-        for col, values in (("open", open_), ("high", high), ("low", low), ("close", close)):
-            out[col] = np.round(values, spec.digits)
-        # Busy minutes move more: tick volume follows each bar's range, averaging the live rate.
-        activity = np.abs(returns) + wick.sum(axis=0)
-        activity /= activity.mean() or 1.0
-        out["tick_volume"] = self._rng.poisson(self._ticks_per_second * 60 * activity)
-        out["spread"] = market.spread_points
-        return out
 
     # -- trading ------------------------------------------------------------------
     def submit(self, request: OrderRequest) -> ExecutionReport:
@@ -587,7 +568,7 @@ class SimBroker:
         """Cut (False) or restore (True) the link: while cut, ``poll`` and ``connect``
         raise ``TransientBrokerError`` like a broker whose connection dropped."""
         self._link_down = None if connected else reason or "the paper broker's link is down"
-        self._connected = connected and bool(self._base_history)
+        self._connected = connected and bool(self._rates)
 
     def open_external_position(
         self, symbol: str, side: Side, volume: float, *, owner: int = MANUAL

@@ -49,9 +49,12 @@ class ReplayBroker(SimBroker):
     def connect(self) -> BrokerInfo:
         if self._link_down is not None:
             raise TransientBrokerError(self._link_down)
-        if not self._base_history:
+        if not self._rates:
             for name in self._markets:
-                self._base_history[name] = self._m1.get(name, np.zeros(0, dtype=RATES_DTYPE))
+                m1 = self._m1.get(name, np.zeros(0, dtype=RATES_DTYPE))
+                self._rates[name] = {
+                    tf: m1 if tf is Timeframe.M1 else aggregate_rates(m1, tf) for tf in Timeframe
+                }
             self._load()
         for tick in self._fed:  # the market as it stands at connect: the first quote fed
             self._quotes.setdefault(tick.symbol, tick)
@@ -63,8 +66,7 @@ class ReplayBroker(SimBroker):
 
     def history(self, symbol: str, timeframe: Timeframe, count: int) -> np.ndarray:
         """The last ``count`` bars that closed before the clock's now."""
-        base = self._base_history[symbol]
-        rates = base if timeframe is Timeframe.M1 else aggregate_rates(base, timeframe)
+        rates = self._rates[symbol][timeframe]
         forming = timeframe.bar_open(self._clock())
         closed = rates[: int(np.searchsorted(rates["time"], forming, side="left"))]
         return closed[max(0, len(closed) - count) :].copy()

@@ -9,6 +9,7 @@ the dialog never decides policy, it only proposes.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import fields
 
 from PySide6.QtWidgets import (
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,8 +29,8 @@ from app.domain.command_parser import typed_number
 from app.domain.risk_limits import WEEKDAYS, RiskLimits, SymbolLimits, TradingHours, parse_window
 from app.ui.widgets.theme import LOSS
 
-# (field, label) of every plain number the dialog edits, in the panel's order.
-NUMBER_FIELDS: tuple[tuple[str, str], ...] = (
+# (field, label) of every plain number the dialog edits, by tab, in the panel's order.
+ORDER_FIELDS: tuple[tuple[str, str], ...] = (
     ("max_order_volume", "Max volume per order (lots)"),
     ("max_order_notional", "Max notional per order"),
     ("max_net_volume", "Max net position (lots)"),
@@ -41,11 +43,14 @@ NUMBER_FIELDS: tuple[tuple[str, str], ...] = (
     ("max_spread_multiple", "Spread collar (× typical)"),
     ("spread_window", "Typical spread window (ticks)"),
     ("stale_quote_seconds", "Stale quote guard (s)"),
+)
+LOSS_FIELDS: tuple[tuple[str, str], ...] = (
     ("max_daily_loss", "Max daily loss"),
     ("max_drawdown_pct", "Max drawdown (%)"),
     ("min_margin_level_pct", "Min margin level (%)"),
     ("warning_fraction", "Warning at (fraction of a limit)"),
 )
+NUMBER_FIELDS = ORDER_FIELDS + LOSS_FIELDS
 _INT_FIELDS = frozenset(f.name for f in fields(RiskLimits) if f.type in ("int", int))
 _OVERRIDE_KEYS = tuple(f.name for f in fields(SymbolLimits))
 
@@ -53,52 +58,72 @@ _OVERRIDE_KEYS = tuple(f.name for f in fields(SymbolLimits))
 class RiskLimitsDialog(QDialog):
     """``result_limits`` holds the accepted limits after ``accepted``."""
 
-    def __init__(self, limits: RiskLimits, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        limits: RiskLimits,
+        parent: QWidget | None = None,
+        *,
+        known_symbols: Iterable[str] | None = None,
+    ) -> None:
+        """``known_symbols``: the configured ones; limits naming another are refused here."""
         super().__init__(parent)
+        self._symbols = tuple(known_symbols) if known_symbols is not None else None
         self.setWindowTitle("Risk limits")
         self.setObjectName("risk_limits_dialog")
         self.result_limits: RiskLimits | None = None
-        form = QFormLayout()
         self.numbers: dict[str, QLineEdit] = {}
-        for name, label in NUMBER_FIELDS:
-            edit = QLineEdit(_number_text(getattr(limits, name)))
-            edit.setObjectName(f"limit_{name}")
-            self.numbers[name] = edit
-            form.addRow(label, edit)
+        orders, losses, symbols = QFormLayout(), QFormLayout(), QFormLayout()
+        for form, fields_of in ((orders, ORDER_FIELDS), (losses, LOSS_FIELDS)):
+            for name, label in fields_of:
+                edit = QLineEdit(_number_text(getattr(limits, name)))
+                edit.setObjectName(f"limit_{name}")
+                self.numbers[name] = edit
+                form.addRow(label, edit)
         self.reduce_on_warning = QCheckBox("A loss warning moves trading to REDUCING")
         self.reduce_on_warning.setChecked(limits.reduce_on_warning)
-        form.addRow("", self.reduce_on_warning)
+        losses.addRow("", self.reduce_on_warning)
+        self.reset_time = QLineEdit(limits.daily_reset_time)
+        losses.addRow("Trading day starts at (HH:MM)", self.reset_time)
+        self.reset_zone = QLineEdit(limits.daily_reset_timezone)
+        losses.addRow("…in time zone", self.reset_zone)
         self.allowed_symbols = QLineEdit(", ".join(limits.allowed_symbols))
         self.allowed_symbols.setPlaceholderText("all symbols")
-        form.addRow("Allowed symbols", self.allowed_symbols)
-        self.reset_time = QLineEdit(limits.daily_reset_time)
-        form.addRow("Trading day starts at (HH:MM)", self.reset_time)
-        self.reset_zone = QLineEdit(limits.daily_reset_timezone)
-        form.addRow("…in time zone", self.reset_zone)
+        symbols.addRow("Allowed symbols", self.allowed_symbols)
         self.hours: dict[str, QLineEdit] = {}
         for index, day in enumerate(WEEKDAYS):
             spans = limits.trading_hours.describe(index)
             edit = QLineEdit("" if spans == "closed" else spans)
             edit.setPlaceholderText("closed")
             self.hours[day] = edit
-            form.addRow(f"{day.capitalize()} (UTC)", edit)
+            symbols.addRow(f"{day.capitalize()} (UTC)", edit)
         self.overrides = QPlainTextEdit(_overrides_text(limits))
         self.overrides.setPlaceholderText("XAUUSD max_order_volume=1 max_net_volume=2")
         self.overrides.setMaximumHeight(80)
-        form.addRow("Per-symbol overrides", self.overrides)
+        symbols.addRow("Per-symbol overrides", self.overrides)
+        # Three tabs, so the dialog fits a 1366×768 screen at 150 % (about 510 pixels high).
+        self.tabs = QTabWidget()
+        for form, title in (
+            (orders, "&Orders"),
+            (losses, "&Losses"),
+            (symbols, "&Symbols and hours"),
+        ):
+            page = QWidget()
+            page.setLayout(form)
+            self.tabs.addTab(page, title)
 
         self.error = QLabel("")
         self.error.setObjectName("risk_limits_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {LOSS.name()}")
         hint = QLabel("0 switches a rule off. Loosening a limit needs trading ACTIVE.")
+        hint.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addWidget(hint)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -151,6 +176,8 @@ class RiskLimitsDialog(QDialog):
             symbols=overrides,
         )
         problems = limits.problems()
+        if self._symbols is not None:
+            problems += limits.unknown_symbols(self._symbols)
         return (None, problems) if problems else (limits, [])
 
     def accept(self) -> None:
@@ -164,10 +191,11 @@ class RiskLimitsDialog(QDialog):
 
 
 def _number_text(value: float) -> str:
-    """Plain digits, never ``1e+06``: the field is read back with the command line's rules."""
-    if not isinstance(value, float):
-        return str(value)
-    return f"{value:.10f}".rstrip("0").rstrip(".") or "0"
+    """A limit as a trader types it: 1000000, 0.5, 20 (never 1e+06); read back with the
+    command line's number rules."""
+    if isinstance(value, float):
+        return f"{value:.10f}".rstrip("0").rstrip(".") or "0"
+    return str(value)
 
 
 def _overrides_text(limits: RiskLimits) -> str:

@@ -1,9 +1,11 @@
-"""Settings → Preferences: edit broker, symbols, paper account, risk, Telegram and UI.
+"""Settings → Preferences: trading, broker, paper account, risk, Telegram and Advanced.
 
-Validates with the same model as the settings files, shows each problem beside
-its field, and writes only what differs from the defaults into the user's
-``settings.toml`` (keeping the user's own comments). Secrets are never written:
-the MT5 password and the Telegram token live in the OS keyring or environment.
+Each setting has a human label, its unit and a line of help (``settings_fields``);
+technical ones are on the Advanced page. The dialog validates with the same
+model as the settings files, shows each problem under its field, and writes
+only what differs from the defaults into the user's ``settings.toml`` (keeping
+the user's own comments). Secrets are never written: the MT5 password and the
+Telegram token live in the OS keyring or environment.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import tomlkit
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -24,13 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import ConfigError, Settings, settings_from_dict
-from app.ui.dialogs.settings_form import SettingsForm, humanize, iter_editors, set_nested
+from app.ui.dialogs.settings_fields import PAGES
+from app.ui.dialogs.settings_form import (
+    BrokerChoice,
+    FieldEditor,
+    SettingsForm,
+    SymbolList,
+    get_nested,
+    iter_editors,
+    set_nested,
+)
+from app.ui.runtime.window_state import fit_to_screen
 from app.ui.widgets.theme import LOSS
-
-# Section tabs in the order a trader looks for them.
-SECTIONS = ("broker", "sim", "mt5", "risk", "telegram", "ui", "engine", "storage")
-_TITLES = {"sim": "Paper account", "mt5": "MetaTrader 5", "ui": "Window", "risk": "Risk limits"}
-
 
 SettingsCheck = Callable[[Settings], str | None]
 """Checks valid settings against what only the running setup knows (the paper broker's
@@ -38,6 +46,8 @@ symbols and volume steps); returns ``"dotted.key: problem"`` or None."""
 
 
 class SettingsDialog(QDialog):
+    """Every setting a trader changes, by page, with human labels, units and a line of help."""
+
     def __init__(
         self,
         current: Settings,
@@ -51,23 +61,25 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setObjectName("settings_dialog")
         self.resize(640, 620)
+        fit_to_screen(self)
         self._current = current
         self._user_file = user_file
         self.saved: Settings | None = None
 
+        values = current.model_dump()
         self.tabs = QTabWidget()
-        general = SettingsForm(current, "", skip=frozenset(SECTIONS))
-        self.forms: list[SettingsForm] = [general]
-        self.tabs.addTab(_scrolled(general), "Symbols")
-        for section in SECTIONS:
-            form = SettingsForm(getattr(current, section), f"{section}.")
+        self.forms: list[SettingsForm] = []
+        for title, fields in PAGES:
+            form = SettingsForm(fields, lambda key: get_nested(values, key))
             self.forms.append(form)
-            self.tabs.addTab(_scrolled(form), _TITLES.get(section, humanize(section)))
+            self.tabs.addTab(_scrolled(form), title)
+        self._wire_pages()
 
         note = QLabel(
-            "Saved to your settings file. Broker, symbols and the paper account apply at the next "
-            "start. The MT5 password and the Telegram token are never stored here: set them in "
-            "the OS keyring or the environment (see the README)."
+            "Saved to your settings file. The broker, the symbols and the paper account apply "
+            "at the next start. Trading hours and per-symbol limits: Settings → Risk limits… "
+            "(while running) or the settings file. The MT5 password and the Telegram token are "
+            "never stored here (OS keyring or environment; see the README)."
         )
         note.setWordWrap(True)
         self.summary = QLabel()
@@ -84,6 +96,39 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(note)
         layout.addWidget(buttons)
+
+    def editor(self, key: str) -> FieldEditor:
+        found = next((e for e in iter_editors(self.forms) if e.key == key), None)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def _wire_pages(self) -> None:
+        """The start symbol is one of the listed ones; MT5 fields only matter for MT5."""
+        symbols = self.editor("symbols").widget
+        start = self.editor("ui.default_symbol").widget
+        assert isinstance(symbols, SymbolList) and isinstance(start, QComboBox)
+        chosen = self._current.ui.default_symbol
+
+        def refill() -> None:
+            keep = start.currentData() or chosen
+            start.clear()
+            for name in symbols.symbols():
+                start.addItem(name, name)
+            start.setCurrentIndex(max(0, start.findData(keep)))
+
+        symbols.changed.connect(refill)
+        refill()
+        broker = self.editor("broker.kind").widget
+        assert isinstance(broker, BrokerChoice)
+        mt5 = [e for e in iter_editors(self.forms[1:2]) if e.key.startswith("mt5.")]
+
+        def follow() -> None:
+            for e in mt5:
+                e.widget.setEnabled(broker.kind() == "mt5")
+
+        broker.changed.connect(follow)
+        follow()
 
     def edited_data(self) -> dict[str, Any]:
         data = self._current.model_dump()
@@ -121,8 +166,9 @@ class SettingsDialog(QDialog):
                 editor.error.setText(problem.message)
                 editor.error.show()
         first = exc.problems[0]
-        self.summary.setText(f"{first.key}: {first.message}" if first.key else first.message)
         editor = by_key.get(first.key or "")
+        label = editor.field.label if editor is not None else first.key
+        self.summary.setText(f"{label}: {first.message}" if label else first.message)
         if editor is not None:
             for index, form in enumerate(self.forms):
                 if editor in form.editors:

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from app.settings import TelegramAlerts, TelegramSettings
+from app.ui.runtime.window_state import fit_to_screen
 from app.ui.widgets.theme import LOSS, PROFIT
 
 
@@ -71,7 +73,8 @@ class TelegramSettingsWidget(QWidget):
         group = QGroupBox("Alerts")
         group_layout = QVBoxLayout(group)
         for name, info in TelegramAlerts.model_fields.items():
-            box = QCheckBox(info.description or name)
+            # "with P&L": a check box reads "&" as a mnemonic, "&&" as an ampersand.
+            box = QCheckBox((info.description or name).replace("&", "&&"))
             box.setObjectName(f"telegram_alert_{name}")
             box.setChecked(bool(getattr(current.alerts, name)))
             self.categories[name] = box
@@ -167,18 +170,20 @@ class TelegramSettingsWidget(QWidget):
         color = "" if ok is None else f"color: {(PROFIT if ok else LOSS).name()}"
         self.result.setStyleSheet(color)
 
-    @property
-    def test_task(self) -> asyncio.Task[None] | None:
-        return self._task
-
 
 class TelegramSettingsDialog(QDialog):
     def __init__(self, backend: TelegramBackend, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Telegram")
         self.widget = TelegramSettingsWidget(backend, self)
+        scroll = QScrollArea()  # the alert list is long: on a small screen it scrolls
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.widget)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.widget)
+        layout.addWidget(scroll)
         layout.addWidget(close)
+        self.resize(self.widget.sizeHint().width() + 40, self.widget.sizeHint().height() + 80)
+        fit_to_screen(self)

@@ -1,4 +1,4 @@
-"""Confirmation texts and the small dialogs of the trade tables.
+"""The small dialogs of the trade tables.
 
 Every dialog here only collects numbers; what is sent is built by the command
 parser (``close #1234 0.3``, ``modify #1234 sl 1.0870``) so the tables, the chart
@@ -22,29 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.command_parser import ParsedCommand
-from app.domain.commands import CancelAll, CloseAll, SubmitOrder
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import Position, WorkingOrder
-
-
-def confirmation_title(parsed: ParsedCommand) -> str:
-    first = parsed.commands[0] if parsed.commands else None
-    if isinstance(first, SubmitOrder):
-        return "Send order"
-    if parsed.bulk or isinstance(first, CloseAll | CancelAll):
-        return "Close and cancel" if len(parsed.commands) > 1 else "Confirm"
-    return "Confirm"
-
-
-def confirmation_text(parsed: ParsedCommand) -> str:
-    """The question the trader answers: what will happen, in full, then 'Send?'."""
-    lines = [parsed.preview]
-    if parsed.bulk:
-        lines.append("This acts on EVERYTHING listed, at market, and cannot be undone.")
-    first = parsed.commands[0] if parsed.commands else None
-    question = "Send this order?" if isinstance(first, SubmitOrder) else "Go ahead?"
-    return "\n\n".join([*lines, question])
 
 
 class CloseVolumeDialog(QDialog):

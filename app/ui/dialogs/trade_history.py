@@ -8,7 +8,7 @@ never waits on the database. Dates are UTC days, both ends included.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import (
@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -34,8 +35,9 @@ from PySide6.QtWidgets import (
 from app.domain.commands import Command, RequestTradeHistory
 from app.domain.history import daily_realized_pnl
 from app.domain.market import utc_from_msc
-from app.domain.symbols import SymbolSpec
 from app.domain.trading import Fill, HistoryOrder, TradeHistory
+from app.ui.desk.model import DeskModel
+from app.ui.runtime.window_state import fit_to_screen
 from app.ui.widgets.table_model import RowTableModel
 from app.ui.widgets.theme import LOSS, PROFIT
 
@@ -87,6 +89,7 @@ class HistoryWindow(QWidget):
     def __init__(
         self,
         send: Callable[[Command], None],
+        desk: DeskModel,
         *,
         choose_path: ChoosePath = ask_csv_path,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
@@ -97,8 +100,8 @@ class HistoryWindow(QWidget):
         self.setObjectName("HistoryWindow")
         self.resize(980, 520)
         self._send = send
+        self._desk = desk
         self._choose_path = choose_path
-        self._specs: dict[str, SymbolSpec] = {}
         self._pending: RequestTradeHistory | None = None
         self.history: TradeHistory | None = None
 
@@ -153,7 +156,7 @@ class HistoryWindow(QWidget):
         for title, model in (
             ("Orders", self.orders_model),
             ("Deals", self.deals_model),
-            ("P&L per day", self.daily_model),
+            ("P&&L per day", self.daily_model),  # && : a literal ampersand in a tab title
         ):
             self.tabs.addTab(_table(model), title)
 
@@ -169,14 +172,24 @@ class HistoryWindow(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
+        fit_to_screen(self)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc closes the window, as it closes a dialog."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- inputs -----------------------------------------------------------------------
-    def set_symbols(self, specs: Mapping[str, SymbolSpec]) -> None:
-        self._specs = dict(specs)
+    def set_symbols(self) -> None:
+        """The desk's symbols in the symbol filter (the choice is kept if still listed)."""
+        specs = self._desk.specs
         current = self.symbol_box.currentText()
         self.symbol_box.clear()
-        self.symbol_box.addItems([ALL_SYMBOLS, *self._specs])
-        self.symbol_box.setCurrentText(current if current in self._specs else ALL_SYMBOLS)
+        self.symbol_box.addItems([ALL_SYMBOLS, *specs])
+        self.symbol_box.setCurrentText(current if current in specs else ALL_SYMBOLS)
 
     def request(self) -> bool:
         """Ask the engine for the chosen range; a bad range is refused in words."""
@@ -244,10 +257,7 @@ class HistoryWindow(QWidget):
 
     # -- formatting ---------------------------------------------------------------------
     def _price(self, symbol: str, price: float | None) -> str:
-        if price is None:
-            return ""
-        spec = self._specs.get(symbol)
-        return spec.format_price(price) if spec else f"{price:g}"
+        return self._desk.format_price(symbol, price)
 
     def _order_row(self, order: HistoryOrder) -> tuple[str, ...]:
         kind = "close" if order.action == "close" else str(order.order_type)

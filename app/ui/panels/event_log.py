@@ -41,9 +41,6 @@ class EventLogModel(RowTableModel):
         self._rows.appendleft(event)
         self.endInsertRows()
 
-    def event_at(self, row: int) -> LogEvent:
-        return self._rows[row]
-
     def messages(self) -> list[str]:
         return [e.message for e in self._rows]
 
@@ -78,6 +75,9 @@ class EventLogView(QTableView):
         self.verticalHeader().setDefaultSectionSize(20)
         header = self.horizontalHeader()
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the longest text each column holds, not from the rows seen so far
+        # (ResizeToContents measured an empty log and cut the time to "21…").
+        metrics = self.fontMetrics()
+        for column, widest in enumerate(("23:59:59.999", "Warning", "telegram")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, metrics.horizontalAdvance(widest) + 18)

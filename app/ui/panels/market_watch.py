@@ -23,7 +23,7 @@ Built so that 200 symbols ticking cannot lag the window:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -31,6 +31,7 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     Qt,
     QTimer,
@@ -40,6 +41,7 @@ from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QMenu,
     QTableView,
     QWidget,
 )
@@ -47,6 +49,7 @@ from PySide6.QtWidgets import (
 from app.domain.market import Bar, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
+from app.ui.desk.model import DeskChange, DeskModel
 from app.ui.widgets.glyph_text import GlyphText
 from app.ui.widgets.table_model import SORT_ROLE, RowTableModel
 from app.ui.widgets.theme import LOSS, PROFIT
@@ -62,8 +65,8 @@ FLASH_ALPHA = 110
 _DAY_MS = 86_400_000
 
 SYMBOL, BID, ASK, SPREAD, CHANGE = range(5)
-#: Initial column widths in digits: room for "XAUUSD", "150.123", "1234", "+12.34%".
-COLUMN_CHARS = (8, 9, 9, 6, 8)
+#: Initial column widths in digits: room for "XAUUSD", "2350.12", "123", "+12.34%".
+COLUMN_CHARS = (6, 7, 7, 3, 6)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 #: Pixels between a cell's edge and its text.
 _MARGIN = 4
@@ -78,10 +81,15 @@ _Cell = tuple[str, QColor | None]
 
 @dataclass(slots=True)
 class _Row:
-    """What one symbol's row shows; mutated in place on each frame."""
+    """What one symbol's row shows; mutated in place on each frame.
+
+    The spec and the quote are read from the desk model; a row keeps only what
+    it derives for painting (the last bid and ask it showed, for the direction).
+    """
 
     spec: SymbolSpec
-    tick: Tick | None = None
+    bid: float | None = None  # the last quote this row showed
+    ask: float | None = None
     day_open: float | None = None
     day_open_is_d1: bool = False  # from the engine's D1 bar, not our first price of the day
     day: int = -1  # UTC day number of ``day_open``
@@ -95,14 +103,23 @@ class _Row:
 
 
 class MarketWatchModel(RowTableModel):
-    """One row per subscribed symbol; cells change in place, rows never move."""
+    """One row per symbol of the desk model; cells change in place, rows never move."""
 
-    HEADERS = ("Symbol", "Bid", "Ask", "Spread", "Change %")
+    HEADERS = ("Symbol", "Bid", "Ask", "Spr.", "Day %")
+    TOOLTIPS = (
+        "Symbol",
+        "Bid: the price you sell at",
+        "Ask: the price you buy at",
+        "Spread in points",
+        "Change of the bid since the day's open (the D1 bar's open)",
+    )
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, desk: DeskModel, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        self.desk = desk
         self._clock = clock
         self._rows: list[_Row] = []
+        self._hidden: set[str] = set()  # symbols the trader hid from the list
         self._row_of: dict[str, int] = {}
         self._order: dict[str, int] = {}  # subscription order, for "unsorted"
         self._flashing: set[int] = set()
@@ -112,8 +129,9 @@ class MarketWatchModel(RowTableModel):
         self._flash_timer.timeout.connect(self._fade)
 
     # -- feeding --------------------------------------------------------------------
-    def set_symbols(self, specs: Sequence[SymbolSpec]) -> None:
-        """The subscribed symbols, in the order shown; known quotes are kept."""
+    def set_symbols(self) -> None:
+        """The desk's symbols, in the order shown; what rows already showed is kept."""
+        specs = [s for s in self.desk.specs.values() if s.name not in self._hidden]
         old = {row.spec.name: row for row in self._rows}
         self.beginResetModel()
         self._rows = [old.get(spec.name) or _Row(spec) for spec in specs]
@@ -148,16 +166,16 @@ class MarketWatchModel(RowTableModel):
             if i is None:
                 continue
             row = rows[i]
-            previous = row.tick
-            row.tick = tick
-            if previous is not None and tick.bid == previous.bid and tick.ask == previous.ask:
+            previous = row.bid
+            if previous is not None and tick.bid == previous and tick.ask == row.ask:
                 continue
+            row.bid, row.ask = tick.bid, tick.ask
             row.cells = None
             day = tick.time_msc // _DAY_MS
             if row.day_open is None or (day > row.day and not row.day_open_is_d1):
                 row.day_open, row.day = tick.bid, day  # first price of the day
             if previous is not None:
-                row.direction = 1 if tick.bid >= previous.bid else -1
+                row.direction = 1 if tick.bid >= previous else -1
                 row.flash_at = now
                 self._flashing.add(i)
             # A changed quote repaints the bid and the ask (the highlight spans both),
@@ -192,6 +210,21 @@ class MarketWatchModel(RowTableModel):
                     self.index(ordered[k - 1][0], last_column),
                 )
                 start = k
+
+    def hide(self, symbol: str) -> None:
+        """Take ``symbol``'s row off the list (the desk still knows the symbol)."""
+        if symbol in self._row_of:
+            self._hidden.add(symbol)
+            self.set_symbols()
+
+    def show_all(self) -> None:
+        if self._hidden:
+            self._hidden.clear()
+            self.set_symbols()
+
+    @property
+    def hidden(self) -> frozenset[str]:
+        return frozenset(self._hidden)
 
     # -- reading --------------------------------------------------------------------
     def symbol_at(self, row: int) -> str:
@@ -233,15 +266,15 @@ class MarketWatchModel(RowTableModel):
         return r.cells
 
     def _format(self, r: _Row) -> _Shown:
-        tick, spec = r.tick, r.spec
-        if tick is None:
+        spec, bid, ask = r.spec, r.bid, r.ask
+        if bid is None or ask is None:
             return [spec.name, "—", "—", "—", "—"], [None, None, None, None, None]
         direction = PROFIT if r.direction > 0 else LOSS if r.direction < 0 else None
         change, change_colour = _change_cell(r)
         texts = [
             spec.name,
-            spec.format_price(tick.bid),
-            spec.format_price(tick.ask),
+            spec.format_price(bid),
+            spec.format_price(ask),
             f"{_spread_points(r):d}",
             change,
         ]
@@ -301,15 +334,15 @@ class MarketWatchModel(RowTableModel):
         r = self._rows[row]
         if column == SYMBOL:
             return r.spec.name
-        tick = r.tick
-        if tick is None:
+        bid, ask = r.bid, r.ask
+        if bid is None or ask is None:
             return float("-inf")
         if column == BID:
-            return tick.bid
+            return bid
         if column == ASK:
-            return tick.ask
+            return ask
         if column == SPREAD:
-            return (tick.ask - tick.bid) / r.spec.point
+            return (ask - bid) / r.spec.point
         change = self.daily_change(row)
         return float("-inf") if change is None else change
 
@@ -357,7 +390,9 @@ class MarketWatchModel(RowTableModel):
 
 def _spread_points(r: _Row) -> int | None:
     """The spread in points, as the spread cell shows it."""
-    return None if r.tick is None else round((r.tick.ask - r.tick.bid) / r.spec.point)
+    if r.bid is None or r.ask is None:
+        return None
+    return round((r.ask - r.bid) / r.spec.point)
 
 
 def _change_cell(r: _Row) -> _Cell:
@@ -370,9 +405,9 @@ def _change_cell(r: _Row) -> _Cell:
 
 def _change_pct(r: _Row) -> float | None:
     """Percent change of the bid against the day's open, if both are known."""
-    if r.tick is None or not r.day_open:
+    if r.bid is None or not r.day_open:
         return None
-    return (r.tick.bid - r.day_open) / r.day_open * 100
+    return (r.bid - r.day_open) / r.day_open * 100
 
 
 def _sortable(key: object) -> tuple[int, object]:
@@ -425,14 +460,22 @@ class _Fills:
 
 
 class MarketWatchView(QTableView):
-    """The table. Double-click or Enter on a row emits ``symbol_activated``."""
+    """The table. Double-click or Enter on a row emits ``symbol_activated``.
+
+    It follows the desk model: its rows are the desk's symbols, its selection is
+    the desk's current symbol. The context menu asks the window for a new order,
+    the chart or the symbol's specification, or hides the row.
+    """
 
     symbol_activated = Signal(str)
+    order_requested = Signal(str)
+    specification_requested = Signal(str)
 
     def __init__(self, model: MarketWatchModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("market_watch")
         self._model = model
+        self._desk = model.desk
         self.setModel(model)  # no proxy: it would map every index of every paint
         self._texts = GlyphText(self.font())
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -440,6 +483,9 @@ class MarketWatchView(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setShowGrid(False)
+        # Its five narrow columns fit the dock; a neighbour that grows by a few pixels
+        # clips the last one's margin rather than add a scroll bar.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWordWrap(False)
         self.verticalHeader().hide()
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -449,17 +495,42 @@ class MarketWatchView(QTableView):
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
         digit = self.fontMetrics().horizontalAdvance("0")
+        self._column_widths = []
         for column, chars in enumerate(COLUMN_CHARS):
-            header.resizeSection(column, digit * chars + 16)
+            title = self.fontMetrics().horizontalAdvance(str(model.HEADERS[column]))
+            self._column_widths.append(max(digit * chars, title) + 2 * _MARGIN + 4)
+            header.resizeSection(column, self._column_widths[-1])
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
         self.setSortingEnabled(True)  # a header click sorts once (model.sort); ticks never do
         self.doubleClicked.connect(self._activate)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._show_menu)
+        self.last_menu: QMenu | None = None
+        self._desk.subscribe(self._on_desk)
 
-    @property
-    def market_model(self) -> MarketWatchModel:
-        return self._model
+    def _on_desk(self, change: DeskChange) -> None:
+        if change.symbols:
+            self.set_symbols()
+        if change.quotes or change.bars:
+            self._model.apply(change.quotes, change.bars.values())
+        if change.symbols or change.symbol:
+            self.follow(self._desk.symbol)
+
+    def follow(self, symbol: str | None) -> None:
+        """Select ``symbol``'s row (the chart's symbol) without activating it."""
+        row = self._model.row_of(symbol) if symbol else None
+        if row is None:
+            self.clearSelection()
+            return
+        if self.currentIndex().row() != row or not self.selectionModel().isRowSelected(row):
+            self.selectRow(row)
+
+    def fitting_width(self) -> int:
+        """Pixels the table needs to show every column whole (the window sizes its dock so)."""
+        scroll_bar = self.verticalScrollBar().sizeHint().width()
+        return sum(self._column_widths) + scroll_bar + 2 * self.frameWidth() + 4
 
     def symbol_at_view_row(self, view_row: int) -> str:
         return self._model.symbol_at(view_row)
@@ -574,14 +645,48 @@ class MarketWatchView(QTableView):
             self._texts.set_font(self.font())
         super().changeEvent(event)
 
-    def set_symbols(self, specs: Sequence[SymbolSpec]) -> None:
-        """New subscribed symbols, shown in the header's sort order if it has one.
+    def set_symbols(self) -> None:
+        """The desk's symbols, shown in the header's sort order if it has one.
 
         A restored header (saved layout) carries a sort order; applying it here
         rather than from a model signal keeps the view's lifetime its own.
         """
-        self._model.set_symbols(specs)
+        self._model.set_symbols()
         self._resort()
+
+    def context_menu(self, symbol: str) -> QMenu:
+        """New order, chart, specification and hide, for ``symbol``'s row."""
+        menu = QMenu(self)
+        for text, slot in (
+            ("&New order…", lambda: self.order_requested.emit(symbol)),
+            ("&Chart", lambda: self.symbol_activated.emit(symbol)),
+            ("&Specification…", lambda: self.specification_requested.emit(symbol)),
+        ):
+            menu.addAction(text).triggered.connect(slot)
+        menu.addSeparator()
+        menu.addAction(f"&Hide {symbol}").triggered.connect(lambda: self._hide(symbol))
+        show_all = menu.addAction("Show &all symbols")
+        show_all.setEnabled(bool(self._model.hidden))
+        show_all.triggered.connect(self._show_all)
+        self.last_menu = menu
+        return menu
+
+    def _show_menu(self, pos: QPoint) -> None:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = self.context_menu(self._model.symbol_at(index.row()))
+        menu.popup(self.viewport().mapToGlobal(pos))
+
+    def _hide(self, symbol: str) -> None:
+        self._model.hide(symbol)
+        self._resort()
+        self.follow(self._desk.symbol)
+
+    def _show_all(self) -> None:
+        self._model.show_all()
+        self._resort()
+        self.follow(self._desk.symbol)
 
     def _resort(self) -> None:
         section = self.horizontalHeader().sortIndicatorSection()

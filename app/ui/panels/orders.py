@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Sequence
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -14,9 +14,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from app.domain.enums import OrderType, Side, TimeInForce
-from app.domain.market import Tick, utc_from_msc
-from app.domain.symbols import SymbolSpec
+from app.domain.market import utc_from_msc
 from app.domain.trading import WorkingOrder
+from app.ui.desk.model import DeskChange, DeskModel
 from app.ui.widgets.table_model import SORT_ROLE, ActionTableView, RowTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -40,25 +40,22 @@ class OrdersModel(RowTableModel):
     )
     MARKET_COLUMN = 9
 
-    def __init__(self) -> None:
+    def __init__(self, desk: DeskModel) -> None:
         super().__init__()
+        self.desk = desk
         self._rows: list[WorkingOrder] = []
-        self._specs: dict[str, SymbolSpec] = {}
-        self._quotes: dict[str, Tick] = {}
-
-    def set_specs(self, specs: Mapping[str, SymbolSpec]) -> None:
-        self._specs = dict(specs)
 
     def update_orders(self, orders: Sequence[WorkingOrder]) -> None:
         self.beginResetModel()
         self._rows = list(orders)
         self.endResetModel()
 
-    def update_quotes(self, quotes: Mapping[str, Tick]) -> None:
-        self._quotes.update(quotes)
-        if self._rows:
+    def quotes_changed(self, symbols: Collection[str]) -> None:
+        """Repaint the market column of the orders whose symbol ticked."""
+        rows = [i for i, o in enumerate(self._rows) if o.symbol in symbols]
+        if rows:
             column = self.MARKET_COLUMN
-            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+            self.dataChanged.emit(self.index(rows[0], column), self.index(rows[-1], column))
 
     def order_at(self, row: int) -> WorkingOrder:
         return self._rows[row]
@@ -81,18 +78,14 @@ class OrdersModel(RowTableModel):
         return None
 
     def _market(self, o: WorkingOrder) -> float | None:
-        quote = self._quotes.get(o.symbol)
+        quote = self.desk.quotes.get(o.symbol)
         if quote is None:
             return None
         return quote.ask if o.side is Side.BUY else quote.bid
 
     def _display(self, o: WorkingOrder, column: int) -> str:
-        spec = self._specs.get(o.symbol)
-
         def price(value: float | None) -> str:
-            if value is None:
-                return ""
-            return spec.format_price(value) if spec else f"{value:g}"
+            return self.desk.format_price(o.symbol, value)
 
         match column:
             case 0:
@@ -103,7 +96,7 @@ class OrdersModel(RowTableModel):
                 kind = "stop-limit" if o.order_type is OrderType.STOP_LIMIT else o.order_type
                 return f"{o.side.capitalize()} {kind}"
             case 3:
-                return spec.format_volume(o.volume) if spec else f"{o.volume:g}"
+                return self.desk.format_volume(o.symbol, o.volume)
             case 4:
                 return price(o.price)
             case 5:
@@ -156,6 +149,13 @@ class OrdersView(ActionTableView):
         self.source_model = model
         self.cancel_action = self._action("Cancel order", "Delete", self._request_cancel)
         self.modify_action = self._action("Modify order…", "F2", self._request_modify)
+        model.desk.subscribe(self._on_desk)
+
+    def _on_desk(self, change: DeskChange) -> None:
+        if change.orders:
+            self.source_model.update_orders(self.source_model.desk.orders)
+        elif change.quotes:
+            self.source_model.quotes_changed(change.quotes)
 
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:

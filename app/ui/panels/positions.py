@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -14,27 +14,52 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from app.domain.symbols import SymbolSpec
+from app.domain.market import utc_from_msc
 from app.domain.trading import Position
+from app.ui.desk.model import DeskChange, DeskModel
 from app.ui.widgets.table_model import SORT_ROLE, ActionTableView, RowTableModel
 from app.ui.widgets.theme import pnl_color
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
+#: Columns in the order a trader reads a position (MetaTrader 5's order, Profit before
+#: the bookkeeping columns so it stays in view).
+COLUMNS = (
+    "Symbol",
+    "Type",
+    "Volume",
+    "Open price",
+    "SL",
+    "TP",
+    "Current",
+    "Swap",
+    "Profit",
+    "Open time",
+    "Ticket",
+    "Comment",
+)
+(SYMBOL, TYPE, VOLUME, OPEN, SL, TP, CURRENT, SWAP, PROFIT, TIME, TICKET, COMMENT) = range(
+    len(COLUMNS)
+)
+#: Typical widths in characters (or the header's, if wider): Profit stays in view.
+COLUMN_CHARS = (6, 4, 4, 7, 7, 7, 7, 5, 8, 15, 7, 12)
+_NUMERIC = frozenset({VOLUME, OPEN, SL, TP, CURRENT, SWAP, PROFIT, TICKET})
+
+
 class PositionsModel(RowTableModel):
-    """One row per position. A new snapshot with the same tickets updates cells in place."""
+    """One row per position. A new snapshot with the same tickets updates cells in place.
 
-    HEADERS = ("Ticket", "Symbol", "Side", "Volume", "Open", "Current", "SL", "TP", "Profit")
-    LIVE_COLUMNS = (5, 8)
+    Prices and volumes are shown in each symbol's digits, read from the desk model.
+    """
 
-    def __init__(self) -> None:
+    HEADERS = COLUMNS
+    LIVE_COLUMNS = (CURRENT, SWAP, PROFIT)
+
+    def __init__(self, desk: DeskModel) -> None:
         super().__init__()
+        self.desk = desk
         self._rows: list[Position] = []
-        self._specs: dict[str, SymbolSpec] = {}
-
-    def set_specs(self, specs: Mapping[str, SymbolSpec]) -> None:
-        self._specs = dict(specs)
 
     def update_positions(self, positions: Sequence[Position]) -> None:
         same_rows = [p.ticket for p in positions] == [p.ticket for p in self._rows]
@@ -44,9 +69,10 @@ class PositionsModel(RowTableModel):
         ):
             self._rows = list(positions)
             if self._rows:
-                for column in self.LIVE_COLUMNS:
-                    top, bottom = self.index(0, column), self.index(len(self._rows) - 1, column)
-                    self.dataChanged.emit(top, bottom)
+                last = len(self._rows) - 1
+                self.dataChanged.emit(
+                    self.index(0, self.LIVE_COLUMNS[0]), self.index(last, self.LIVE_COLUMNS[-1])
+                )
             return
         self.beginResetModel()
         self._rows = list(positions)
@@ -68,52 +94,55 @@ class PositionsModel(RowTableModel):
             return _sort_value(p, column)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(p, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 3:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 8:
+        if role == Qt.ItemDataRole.ForegroundRole and column == PROFIT:
             return pnl_color(p.profit)
         return None
 
     def _display(self, p: Position, column: int) -> str:
-        spec = self._specs.get(p.symbol)
-
-        def price(value: float | None) -> str:
-            if value is None:
-                return ""
-            return spec.format_price(value) if spec else f"{value:g}"
-
+        desk = self.desk
         match column:
             case 0:
-                return str(p.ticket)
-            case 1:
                 return p.symbol
-            case 2:
+            case 1:
                 return p.side.capitalize()
+            case 2:
+                return desk.format_volume(p.symbol, p.volume)
             case 3:
-                return spec.format_volume(p.volume) if spec else f"{p.volume:g}"
+                return desk.format_price(p.symbol, p.price_open)
             case 4:
-                return price(p.price_open)
+                return desk.format_price(p.symbol, p.sl)
             case 5:
-                return price(p.price_current)
+                return desk.format_price(p.symbol, p.tp)
             case 6:
-                return price(p.sl)
+                return desk.format_price(p.symbol, p.price_current)
             case 7:
-                return price(p.tp)
-            case _:
+                return f"{p.swap:,.2f}"
+            case 8:
                 return f"{p.profit:+,.2f}"
+            case 9:
+                return f"{utc_from_msc(p.time_msc).astimezone():%Y-%m-%d %H:%M}"
+            case 10:
+                return str(p.ticket)
+            case _:
+                return p.comment
 
 
 def _sort_value(p: Position, column: int) -> object:
     values = (
-        p.ticket,
         p.symbol,
         p.side,
         p.volume,
         p.price_open,
-        p.price_current,
         p.sl or 0.0,
         p.tp or 0.0,
+        p.price_current,
+        p.swap,
         p.profit,
+        p.time_msc,
+        p.ticket,
+        p.comment,
     )
     return values[column]
 
@@ -134,8 +163,10 @@ class PositionsView(ActionTableView):
     close_by_requested = Signal(object)  # Position
 
     def __init__(self, model: PositionsModel, parent: QWidget | None = None) -> None:
-        super().__init__(model, parent)
+        super().__init__(model, parent, sort_column=TIME)
         self.source_model = model
+        self.size_columns(COLUMN_CHARS)
+        model.desk.subscribe(self._on_desk)
         self.close_action = self._action("Close position", "Delete", self.request_close_selected)
         self.partial_close_action = self._action(
             "Partial close…", "Shift+Delete", lambda: self._one(self.partial_close_requested)
@@ -149,6 +180,10 @@ class PositionsView(ActionTableView):
         self.close_by_action = self._action(
             "Close by opposite…", "Alt+Delete", lambda: self._one(self.close_by_requested)
         )
+
+    def _on_desk(self, change: DeskChange) -> None:
+        if change.positions:
+            self.source_model.update_positions(self.source_model.desk.positions)
 
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:

@@ -7,10 +7,11 @@ The main window turns the signals into commands (and asks before flattening).
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QProgressBar,
@@ -21,11 +22,17 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import TradingState
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskSnapshot, RiskWarning, UsageLevel
-from app.domain.risk_limits import RiskLimits, RiskRule
-from app.ui.widgets.steady_label import SteadyLabel
+from app.domain.risk_limits import RiskRule
 from app.ui.widgets.theme import LOSS, PROFIT, WARNING
 
 MAX_BREACHES = 20
+_ROUND_MONEY = re.compile(r"(\d{1,3}(?:,\d{3})+)\.00\b")
+
+
+def compact(text: str) -> str:
+    """A round amount without its cents: "1,000,000.00 USD" reads "1,000,000 USD"."""
+    return _ROUND_MONEY.sub(r"\1", text)
+
 
 _STATE_COLORS = {
     TradingState.ACTIVE: PROFIT,
@@ -45,7 +52,6 @@ class RiskPanel(QWidget):
         super().__init__(parent)
         self.state = TradingState.ACTIVE
         self._banner_shows: tuple[TradingState, str] | None = None
-        self.limits = RiskLimits()
         self._last: RiskSnapshot | None = None
 
         self.banner = QLabel()
@@ -59,7 +65,7 @@ class RiskPanel(QWidget):
             f"background: {LOSS.name()}; color: white; font-weight: bold"
         )
         self.kill_button.clicked.connect(lambda: self.halt_requested.emit(False))
-        self.flatten_button = QPushButton("Halt and flatten…")
+        self.flatten_button = QPushButton("Flatten…")
         self.flatten_button.setObjectName("risk_flatten")
         self.flatten_button.setToolTip("Halt, cancel every order and close every position")
         self.flatten_button.clicked.connect(lambda: self.halt_requested.emit(True))
@@ -67,9 +73,13 @@ class RiskPanel(QWidget):
         self.resume_button.setObjectName("risk_resume")
         self.resume_button.setEnabled(False)
         self.resume_button.clicked.connect(self.resume_requested.emit)
-        buttons = QHBoxLayout()
+        # HALT on a row of its own, as wide as the panel: the button a trader must find.
+        buttons = QGridLayout()
+        buttons.addWidget(self.kill_button, 0, 0, 1, 2)
+        buttons.addWidget(self.flatten_button, 1, 0)
+        buttons.addWidget(self.resume_button, 1, 1)
         for button in (self.kill_button, self.flatten_button, self.resume_button):
-            buttons.addWidget(button)
+            button.setMinimumWidth(60)  # a narrow column keeps all three whole
 
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
@@ -82,13 +92,18 @@ class RiskPanel(QWidget):
         self._levels: dict[RiskRule, UsageLevel | None] = {}
         rules = [r for r in RiskRule if r not in (RiskRule.TRADING_STATE, RiskRule.STRATEGY_BUDGET)]
         for row, rule in enumerate(rules, start=1):
-            limit, usage, gauge = SteadyLabel("—"), SteadyLabel("—"), QProgressBar()
+            limit, usage, gauge = QLabel("—"), QLabel("—"), QProgressBar()
+            for label in (limit, usage):
+                label.setWordWrap(True)  # a long figure wraps rather than widen the panel
             gauge.setRange(0, 100)
             gauge.setMaximumHeight(14)
+            gauge.setMinimumWidth(12)
             gauge.setTextVisible(False)
             gauge.setObjectName(f"gauge_{rule.value}")
             gauge.setVisible(False)
-            grid.addWidget(QLabel(rule.label), row, 0)
+            name = QLabel(rule.label)
+            name.setWordWrap(True)
+            grid.addWidget(name, row, 0)
             grid.addWidget(limit, row, 1)
             grid.addWidget(usage, row, 2)
             grid.addWidget(gauge, row, 3)
@@ -102,10 +117,15 @@ class RiskPanel(QWidget):
         self.breaches.setMaximumHeight(110)
 
         self._show_state(TradingState.ACTIVE, "waiting for the engine")
+        # The state and the kill switch, which the window may place above the account.
+        self.controls = QWidget()
+        controls = QVBoxLayout(self.controls)
+        controls.setContentsMargins(4, 4, 4, 0)
+        controls.addWidget(self.banner)
+        controls.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.banner)
-        layout.addLayout(buttons)
+        layout.addWidget(self.controls)
         layout.addLayout(grid)
         layout.addWidget(QLabel("Last breaches"))
         layout.addWidget(self.breaches)
@@ -115,13 +135,18 @@ class RiskPanel(QWidget):
         if snapshot == self._last:
             return
         self._last = snapshot
-        self.limits = snapshot.limits
         self._show_state(snapshot.state, snapshot.reason)
         for usage in snapshot.rules:
             if usage.rule not in self.gauges:
                 continue
-            self.limit_labels[usage.rule].setText(usage.limit_text)
-            self.usage_labels[usage.rule].setText(usage.usage_text)
+            # Wrapping labels re-lay out the panel: set them only when their text changes
+            # (at most ten snapshots a second).
+            for label, text in (
+                (self.limit_labels[usage.rule], compact(usage.limit_text)),
+                (self.usage_labels[usage.rule], compact(usage.usage_text)),
+            ):
+                if label.text() != text:
+                    label.setText(text)
             gauge = self.gauges[usage.rule]
             gauge.setVisible(usage.fraction is not None)
             if usage.fraction is None:

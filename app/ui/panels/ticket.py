@@ -1,21 +1,21 @@
 """The order ticket: a command line and a form that always say the same thing.
 
 A trader who lives on the keyboard types ``buy 0.5 eurusd sl 1.0850`` and presses
-Enter; one who prefers fields fills them in. Every keystroke in either re-parses
-the order with the domain parser, fills the other side and shows, in the preview
-line, exactly what Enter will send (with its margin and money at risk) or why it
-cannot be sent. Nothing is sent from here directly: ``send`` (the main window)
-asks for confirmation and puts the commands on the bus.
+Enter; one who prefers fields fills them in. Every keystroke in either asks the
+order desk for a proposal, fills the other side and shows, in the preview line,
+exactly what Enter will send at the live quotes (with its margin and money at
+risk), or why it cannot be sent — including what the risk gate will say. The
+preview follows the quotes as they move. Nothing is sent from here directly:
+the order desk confirms and sends. An empty command line sends nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
-from datetime import datetime
+import math
+import time
 from itertools import pairwise
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,23 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.command_parser import (
-    ParseContext,
-    ParsedCommand,
-    ParseError,
-    parse,
-    typed_number,
-)
-from app.domain.enums import OrderSource, OrderStatus, OrderType, Side, TimeInForce
+from app.domain.command_parser import ParseError, typed_number
+from app.domain.enums import OrderSource, OrderStatus, OrderType, Side, TimeInForce, TradingState
 from app.domain.market import Tick
 from app.domain.normalize import step_volume
-from app.domain.symbols import SymbolSpec
-from app.domain.trading import AccountState, OrderUpdate, Position, WorkingOrder
+from app.domain.trading import OrderUpdate
+from app.ui.desk.model import DeskChange
+from app.ui.desk.orders import OrderDesk, Outcome, Proposal, Verdict, typed_stops
 from app.ui.widgets.steady_label import SteadyLabel
-from app.ui.widgets.theme import LOSS, PROFIT
-
-SendFn = Callable[[ParsedCommand], bool]
-"""Confirms (unless one-click) and sends; returns whether it was sent."""
+from app.ui.widgets.theme import LOSS, MUTED, PROFIT, WARNING
 
 TYPE_CHOICES = (
     ("Market", OrderType.MARKET),
@@ -61,6 +53,8 @@ EXPIRY_CHOICES = (
     ("Until…", TimeInForce.SPECIFIED),
 )
 HISTORY_LIMIT = 200
+#: Preview refreshes per second driven by moving quotes (typing refreshes at once).
+PREVIEW_HZ = 10
 
 
 def parse_number(text: str, what: str, *, optional: bool) -> tuple[float | None, str | None]:
@@ -182,31 +176,24 @@ class CommandLine(QLineEdit):
 
 
 class OrderTicket(QWidget):
-    """Builds ``ParsedCommand``s from the command line or the form; ``send`` sends them."""
+    """Turns the command line or the form into command lines for the order desk.
 
-    symbol_changed = Signal(str)
-    problem = Signal(str)  # why something typed, clicked or dragged was not sent
+    It keeps no copy of the specs, quotes or positions: it reads the desk model,
+    and every order it makes goes through ``OrderDesk.submit``.
+    """
 
-    def __init__(
-        self,
-        send: SendFn,
-        default_volume: float,
-        parent: QWidget | None = None,
-        *,
-        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
-    ) -> None:
+    def __init__(self, desk: OrderDesk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._send = send
-        self.default_volume = default_volume
-        self._clock = clock
-        self._specs: dict[str, SymbolSpec] = {}
-        self._quotes: dict[str, Tick] = {}
-        self._positions: tuple[Position, ...] = ()
-        self._orders: tuple[WorkingOrder, ...] = ()
-        self._currency = "USD"
-        self._leverage = 100
+        self._desk = desk
+        self._model = desk.model
         self._mine: set[str] = set()  # client ids this ticket sent
         self._syncing = False
+        self._form_edited = False  # the trader typed in the form since the last send
+        # The preview follows the quotes at most PREVIEW_HZ times a second.
+        self._preview_next = 0.0
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.timeout.connect(self._refresh_preview)
 
         self.command = CommandLine()
         self.command.setObjectName("ticket_command")
@@ -215,6 +202,10 @@ class OrderTicket(QWidget):
         self.preview.setObjectName("ticket_preview")
         self.preview.setWordWrap(True)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state_banner = QLabel()
+        self.state_banner.setObjectName("ticket_state")
+        self.state_banner.setWordWrap(True)
+        self.state_banner.hide()
 
         self.symbol = QComboBox()
         self.symbol.setObjectName("ticket_symbol")
@@ -226,7 +217,7 @@ class OrderTicket(QWidget):
         self.order_type.setObjectName("ticket_type")
         for label, kind in TYPE_CHOICES:
             self.order_type.addItem(label, kind)
-        self.volume = QLineEdit(f"{default_volume:g}")
+        self.volume = QLineEdit(f"{self.default_volume:g}")
         self.volume.setObjectName("ticket_volume")
         self.price = QLineEdit()
         self.price.setObjectName("ticket_price")
@@ -249,6 +240,7 @@ class OrderTicket(QWidget):
         self.expiry_time.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.expiry_time.setDateTime(QDateTime.currentDateTime().addSecs(3600))
         self.expiry_time.setEnabled(False)
+        self.expiry_time.setMinimumWidth(60)
         self.comment = QLineEdit()
         self.comment.setObjectName("ticket_comment")
         self.comment.setMaxLength(31)
@@ -256,17 +248,18 @@ class OrderTicket(QWidget):
         # change) painting its own background (no repaint of the dock behind it).
         self.quote = SteadyLabel("—")
         self.quote.setObjectName("ticket_quote")
+        self.quote.setToolTip("Bid / ask")
         self.quote.setAutoFillBackground(True)
         self.buy_button = QPushButton("Buy")
         self.buy_button.setObjectName("ticket_buy")
         self.sell_button = QPushButton("Sell")
         self.sell_button.setObjectName("ticket_sell")
-        self.buy_button.setStyleSheet(
-            f"background: {PROFIT.name()}; color: white; font-weight: bold"
-        )
-        self.sell_button.setStyleSheet(
-            f"background: {LOSS.name()}; color: white; font-weight: bold"
-        )
+        for button, colour in ((self.buy_button, PROFIT), (self.sell_button, LOSS)):
+            button.setMinimumWidth(48)  # a narrow ticket keeps both buttons and the quote
+            button.setStyleSheet(
+                f"QPushButton {{ background: {colour.name()}; color: white; font-weight: bold }}"
+                f" QPushButton:disabled {{ background: {MUTED.name()}; color: #e0e0e0 }}"
+            )
         self.error = QLabel()
         self.error.setObjectName("ticket_error")
         self.error.setWordWrap(True)
@@ -276,6 +269,8 @@ class OrderTicket(QWidget):
         self.status.setWordWrap(True)
 
         form = QFormLayout()
+        self._form = form
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Symbol", self.symbol)
         form.addRow("Si&de", self.side)
         form.addRow("T&ype", self.order_type)
@@ -291,17 +286,19 @@ class OrderTicket(QWidget):
         expiry_label.setBuddy(self.expiry)  # a layout has no focus: the mnemonic needs a buddy
         form.addRow(expiry_label, expiry)
         form.addRow("Co&mment", self.comment)
-        form.addRow("Bid / Ask", self.quote)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.sell_button)
-        buttons.addWidget(self.buy_button)
+        self._expiry_row = expiry
+        buttons = QHBoxLayout()  # Sell · bid / ask · Buy, as a one-click panel reads
+        buttons.addWidget(self.sell_button, 1)
+        buttons.addWidget(self.quote)
+        buttons.addWidget(self.buy_button, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.command)
         layout.addWidget(self.preview)
-        layout.addLayout(form)
+        layout.addWidget(self.state_banner)
         layout.addLayout(buttons)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
+        layout.addLayout(form)
         layout.addStretch(1)
         # Tab goes from the command line through the fields a trader changes most.
         chain = (
@@ -322,45 +319,78 @@ class OrderTicket(QWidget):
             combo.currentIndexChanged.connect(self._on_form_edited)
         self.expiry_time.dateTimeChanged.connect(self._on_form_edited)
         self._enable_fields()
+        self._show_state()
+        self._model.subscribe(self._on_desk)
 
-    # -- inputs from the engine ---------------------------------------------------
-    def set_symbols(self, specs: Mapping[str, SymbolSpec], current: str | None = None) -> None:
-        self._specs = dict(specs)
-        self.command.symbols.setStringList(list(specs))
+    @property
+    def default_volume(self) -> float:
+        return self._desk.default_volume
+
+    # -- the desk model -------------------------------------------------------------
+    def _on_desk(self, change: DeskChange) -> None:
+        model = self._model
+        if change.symbols:
+            self._set_symbols()
+        if change.symbol and model.symbol and model.symbol != self.symbol.currentText():
+            self.symbol.setCurrentText(model.symbol)  # -> _on_symbol_changed
+        if change.quotes:
+            current = change.quotes.get(self.symbol.currentText())
+            if current is not None:
+                self._show_quote(current)
+        if change.state:
+            self._show_state()
+        if not self.command.text().strip():
+            return
+        if change.state:
+            self._refresh_preview()  # what the gate will say changed: say it at once
+        elif change.quotes or change.positions or change.orders or change.risk:
+            self._schedule_preview()
+
+    def _set_symbols(self) -> None:
+        names = list(self._model.specs)
+        self.command.symbols.setStringList(names)
         self.symbol.blockSignals(True)
         self.symbol.clear()
-        self.symbol.addItems(list(specs))
+        self.symbol.addItems(names)
         self.symbol.blockSignals(False)
-        if current and current in specs:
-            self.symbol.setCurrentText(current)
+        if self._model.symbol in self._model.specs:
+            self.symbol.setCurrentText(self._model.symbol)
         self._on_symbol_changed(self.symbol.currentText())
 
-    def set_current_symbol(self, symbol: str) -> None:
-        if symbol != self.symbol.currentText() and symbol in self._specs:
-            self.symbol.setCurrentText(symbol)
-
-    def update_quotes(self, quotes: Mapping[str, Tick]) -> None:
-        self._quotes.update(quotes)
-        current = quotes.get(self.symbol.currentText())
-        if current is not None:
-            self._show_quote(current)
-
-    def update_positions(self, positions: Sequence[Position]) -> None:
-        self._positions = tuple(positions)
-
-    def update_orders(self, orders: Sequence[WorkingOrder]) -> None:
-        self._orders = tuple(orders)
-
-    def update_account(self, account: AccountState) -> None:
-        self._currency, self._leverage = account.currency, account.leverage
+    def _show_state(self) -> None:
+        """The trading state before the trader types: a banner, and Buy/Sell off while HALTED."""
+        model = self._model
+        state, reason = model.state, model.state_reason
+        if state is TradingState.ACTIVE:
+            self.state_banner.hide()
+            tip = ""
+        else:
+            passes = (
+                "only closes and cancels pass"
+                if state is TradingState.HALTED
+                else "only orders that reduce a position pass"
+            )
+            colour = LOSS if state is TradingState.HALTED else WARNING
+            tip = f"Trading {state.upper()}: {reason}; {passes}"
+            self.state_banner.setText(f"<b>Trading {state.upper()}</b> — {reason}; {passes}")
+            self.state_banner.setStyleSheet(
+                f"background: {colour.name()}; color: white; padding: 4px; border-radius: 3px"
+            )
+            self.state_banner.show()
+        for button in (self.buy_button, self.sell_button):
+            button.setEnabled(state is not TradingState.HALTED)
+            button.setToolTip(tip)
+        # Why the last order was refused may no longer hold in the new state.
+        self.error.clear()
+        if self.status.property("refusal"):
+            self._set_status("", ok=True)
 
     def on_order_update(self, update: OrderUpdate) -> None:
         if update.client_id not in self._mine:
             return
-        spec = self._specs.get(update.symbol)
         what = f"{update.side} {update.volume:g} {update.symbol}"
         if update.status is OrderStatus.FILLED:
-            price = spec.format_price(update.price) if spec and update.price else ""
+            price = self._model.format_price(update.symbol, update.price) if update.price else ""
             self._set_status(f"Filled: {what} at {price}", ok=True)
         elif update.status is OrderStatus.PARTIALLY_FILLED:
             self._set_status(f"Partly filled: {update.filled_volume:g} of {what}", ok=True)
@@ -378,92 +408,68 @@ class OrderTicket(QWidget):
         if update.status.is_final:
             self._mine.discard(update.client_id)
 
-    # -- parsing --------------------------------------------------------------------
-    def context(self, *, for_preview: bool = False) -> ParseContext:
-        """What the parser needs now; a preview parse uses no real client ids."""
-        base = ParseContext(
-            specs=self._specs,
-            quotes=self._quotes,
-            current_symbol=self.symbol.currentText() or None,
-            default_volume=self.default_volume,
-            positions=self._positions,
-            orders=self._orders,
-            currency=self._currency,
-            leverage=self._leverage,
-            now=self._clock(),
-            source=OrderSource.TICKET,
-        )
-        return replace(base, new_id=lambda: "preview") if for_preview else base
-
+    # -- what Enter sends -----------------------------------------------------------
     def current_text(self) -> str:
-        """The command Enter sends: the command line, or the form's order if it is empty."""
-        text = self.command.text().strip()
-        if text:
-            return text
-        form_text, _problem = self.form_text()
-        return form_text
+        """The command line: the one thing Enter sends (an empty line sends nothing)."""
+        return self.command.text().strip()
 
-    def parse_current(self, *, for_preview: bool = False) -> ParsedCommand | ParseError:
-        """The command line parsed; with an empty line, the form (or why it is incomplete)."""
-        if not self.command.text().strip():
-            _form, problem = self.form_text()
-            if problem:
-                return ParseError(problem)
-        return parse(self.current_text(), self.context(for_preview=for_preview))
+    def proposal(self) -> Proposal | ParseError | None:
+        """What Enter would send now, as the preview shows it (``None``: nothing typed)."""
+        text = self.current_text()
+        if not text:
+            return None
+        return self._desk.propose(text, OrderSource.TICKET, preview=True)
 
     # -- sending --------------------------------------------------------------------
-    def submit(self, side: Side | None = None) -> ParsedCommand | None:
-        """Send what the ticket says (Enter, or the Buy/Sell buttons); None if nothing."""
-        if side is not None and Side(self.side.currentData()) is not side:
-            self.side.setCurrentIndex(self.side.findData(side))  # rewrites the command line
-        parsed = self.parse_current()
-        if isinstance(parsed, ParseError):
-            self._show_problem(parsed.message)
-            return None
-        return self.send_parsed(parsed, self.current_text())
-
-    def send_text(
-        self, text: str, source: OrderSource = OrderSource.TICKET
-    ) -> ParsedCommand | None:
-        """Parse and send ``text`` as if typed (hotkeys, tables, the chart). The command
-        line and the form are left as they are; a problem is shown and emitted."""
-        parsed = parse(text, replace(self.context(), source=source))
-        if isinstance(parsed, ParseError):
-            self._show_problem(parsed.message)
-            return None
-        return parsed if self._dispatch(parsed) else None
-
-    def _dispatch(self, parsed: ParsedCommand) -> bool:
-        self.error.clear()
-        if not self._send(parsed):
-            self._set_status("Not sent: you said no", ok=False)
-            return False
-        if parsed.request is not None:
-            self._mine.add(parsed.request.client_id)
-            r = parsed.request
-            self._set_status(f"Sending {r.side} {r.volume:g} {r.symbol}…", ok=True)
+    def submit(self, side: Side | None = None) -> Outcome | None:
+        """Enter sends the command line; Buy and Sell send the form's order on that side."""
+        if side is not None:
+            if Side(self.side.currentData()) is not side:
+                self.side.setCurrentIndex(self.side.findData(side))  # rewrites the command line
+            text, problem = self.form_text()
+            if problem:
+                self._show_problem(problem)
+                return None
         else:
-            self._set_status(f"Sent: {parsed.preview}", ok=True)
-        return True
+            text = self.current_text()
+            if not text:
+                _form, problem = self.form_text()
+                if not (self._form_edited and problem):
+                    problem = "Nothing to send: type an order (e.g. buy 0.1) or press Buy or Sell"
+                self._show_problem(problem)  # the form's leftovers are never a trade
+                return None
+        outcome = self._desk.submit(text, OrderSource.TICKET)
+        self._shown(outcome)
+        if outcome.sent:
+            self.command.remember(text)
+            self.command.clear()
+            self._form_edited = False
+            self._reset_form(keep_trade=True)
+            self._refresh_preview()
+        return outcome
 
-    def send_parsed(self, parsed: ParsedCommand, text: str) -> ParsedCommand | None:
-        """Send what the command line says; on success it goes to history and clears."""
-        if not self._dispatch(parsed):
-            return None
-        self.command.remember(text)
-        self.command.clear()
-        self._reset_form(keep_trade=True)
-        self._refresh_preview()
-        return parsed
-
-    def quick_market(self, side: Side) -> ParsedCommand | None:
-        """Ctrl+B / Ctrl+S: a market order of the default volume on the current symbol."""
-        symbol = self.symbol.currentText()
-        return self.send_text(f"{side} {self.default_volume:g} {symbol}")
+    def _shown(self, outcome: Outcome) -> None:
+        """Say what became of an order the ticket made."""
+        self.error.clear()
+        if outcome.verdict is Verdict.REFUSED:
+            self._show_problem(outcome.message)
+            return
+        if outcome.verdict is Verdict.DECLINED:
+            self._set_status(outcome.message, ok=False)
+            return
+        proposal = outcome.proposal
+        request = proposal.parsed.request if proposal is not None else None
+        if request is not None:
+            self._mine.add(request.client_id)
+            self._set_status(
+                f"Sending {request.side} {request.volume:g} {request.symbol}…", ok=True
+            )
+        else:
+            self._set_status(outcome.message, ok=True)
 
     def step_volume(self, steps: int) -> None:
         """Alt+Up / Alt+Down: the volume one step up or down, within the symbol's limits."""
-        spec = self._specs.get(self.symbol.currentText())
+        spec = self._model.spec(self.symbol.currentText())
         if spec is None:
             return
         value, problem = parse_number(self.volume.text(), "Volume", optional=False)
@@ -481,6 +487,7 @@ class OrderTicket(QWidget):
     def clear(self) -> None:
         """Esc: empty the command line and the form's optional fields."""
         self.command.clear()
+        self._form_edited = False
         self._reset_form(keep_trade=False)
         self.error.clear()
         self._refresh_preview()
@@ -531,11 +538,13 @@ class OrderTicket(QWidget):
     def _on_form_edited(self, *_: object) -> None:
         if self._syncing:
             return
+        self._form_edited = True
         self._enable_fields()
         text, problem = self.form_text()
         self.error.clear()
         if problem:
             self.command.clear()  # the line cannot say what the form says: Enter shows why
+            self._refresh_preview()
             self._show_problem(problem)
             return
         self.command.setText(text)
@@ -543,30 +552,53 @@ class OrderTicket(QWidget):
 
     def _on_command_edited(self, _text: str) -> None:
         self.error.clear()
-        parsed = self._refresh_preview()
-        if isinstance(parsed, ParsedCommand) and parsed.request is not None:
-            self._fill_form(parsed)
+        proposal = self._refresh_preview()
+        if isinstance(proposal, Proposal) and proposal.parsed.request is not None:
+            self._fill_form(proposal)
 
-    def _refresh_preview(self) -> ParsedCommand | ParseError:
-        parsed = self.parse_current(for_preview=True)
-        if isinstance(parsed, ParseError):
-            typed = bool(self.command.text().strip())
-            self.preview.setText(parsed.message if typed else "")
-            self.preview.setStyleSheet(f"color: {LOSS.name()}")
+    def _schedule_preview(self) -> None:
+        """Refresh the preview for new quotes now, or at the next of PREVIEW_HZ's steps."""
+        wait = self._preview_next - time.monotonic()
+        if wait <= 0:
+            self._refresh_preview()
+        elif not self._preview_timer.isActive():
+            self._preview_timer.start(math.ceil(wait * 1000))
+
+    def _refresh_preview(self) -> Proposal | ParseError | None:
+        """Show what Enter sends now: the order at the live quotes, or why it cannot be sent."""
+        self._preview_timer.stop()
+        self._preview_next = time.monotonic() + 1 / PREVIEW_HZ
+        proposal = self.proposal()
+        if proposal is None:
+            text, colour = "", ""
+        elif isinstance(proposal, ParseError):
+            text, colour = proposal.message, f"color: {LOSS.name()}"
+        elif proposal.refusal is not None:
+            text, colour = f"Refused: {proposal.refusal}", f"color: {LOSS.name()}"
         else:
-            self.preview.setText(f"Enter sends: {parsed.preview}")
-            self.preview.setStyleSheet("")
-        return parsed
+            text, colour = f"Enter sends: {proposal.summary}", ""
+        if self.preview.text() != text:
+            self.preview.setText(text)
+        if self.preview.styleSheet() != colour:
+            self.preview.setStyleSheet(colour)
+        return proposal
 
-    def _fill_form(self, parsed: ParsedCommand) -> None:
-        request = parsed.request
+    def _fill_form(self, proposal: Proposal) -> None:
+        request = proposal.parsed.request
         assert request is not None
-        spec = self._specs.get(request.symbol)
+        spec = self._model.spec(request.symbol)
+        typed = typed_stops(proposal.text)
 
         def price(value: float | None) -> str:
             if value is None:
                 return ""
             return spec.format_price(value) if spec else f"{value:g}"
+
+        def stop(word: str, value: float | None) -> str:
+            """As typed (a distance stays a distance), none as an empty field."""
+            if value is None:
+                return ""
+            return typed.get(word) or price(value)
 
         self._syncing = True
         try:
@@ -579,8 +611,8 @@ class OrderTicket(QWidget):
             )
             self.price.setText(price(request.price))
             self.stop_limit.setText(price(request.stop_limit))
-            self.sl.setText(price(request.sl))
-            self.tp.setText(price(request.tp))
+            self.sl.setText(stop("sl", request.sl))
+            self.tp.setText(stop("tp", request.tp))
             self.expiry.setCurrentIndex(self.expiry.findData(request.time_in_force))
             if request.expiration_msc is not None:
                 self.expiry_time.setDateTime(QDateTime.fromMSecsSinceEpoch(request.expiration_msc))
@@ -603,6 +635,7 @@ class OrderTicket(QWidget):
             self._syncing = False
 
     def _enable_fields(self) -> None:
+        """Only the fields the order type uses are shown: a market order needs no price."""
         kind = OrderType(self.order_type.currentData())
         self.price.setEnabled(kind.is_pending)
         self.stop_limit.setEnabled(kind is OrderType.STOP_LIMIT)
@@ -610,10 +643,14 @@ class OrderTicket(QWidget):
         self.expiry_time.setEnabled(
             kind.is_pending and TimeInForce(self.expiry.currentData()) is TimeInForce.SPECIFIED
         )
+        form = self._form
+        form.setRowVisible(self.price, kind.is_pending)
+        form.setRowVisible(self.stop_limit, kind is OrderType.STOP_LIMIT)
+        form.setRowVisible(self._expiry_row, kind.is_pending)
 
     # -- internals ------------------------------------------------------------------
     def _on_symbol_changed(self, symbol: str) -> None:
-        quote = self._quotes.get(symbol)
+        quote = self._model.quotes.get(symbol)
         if quote is not None:
             self._show_quote(quote)
         else:
@@ -621,21 +658,23 @@ class OrderTicket(QWidget):
         self.error.clear()
         if not self._syncing and self.command.text().strip():
             self._on_form_edited()
+        else:
+            self._refresh_preview()
         if symbol:
-            self.symbol_changed.emit(symbol)
+            self._model.select(symbol)  # the chart and the market watch follow
 
     def _show_quote(self, tick: Tick) -> None:
-        spec = self._specs.get(tick.symbol)
+        spec = self._model.spec(tick.symbol)
         if spec is None:
             return
         self.quote.setText(f"{spec.format_price(tick.bid)} / {spec.format_price(tick.ask)}")
 
     def _show_problem(self, message: str) -> None:
         self.error.setText(message)
-        self.problem.emit(message)
 
     def _set_status(self, text: str, *, ok: bool) -> None:
         self.status.setText(text)
+        self.status.setProperty("refusal", bool(text) and not ok)
         self.status.setStyleSheet(f"color: {(PROFIT if ok else LOSS).name()}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHeaderView, QWidget
 
@@ -58,3 +58,17 @@ def fit_to_screen(window: QWidget, fraction: float = 0.92) -> None:
         window.move(
             area.left() + (area.width() - width) // 2, area.top() + (area.height() - height) // 2
         )
+
+
+def fill_screen(window: QWidget) -> None:
+    """Open ``window`` maximized on its screen's free area (a window manager may refine it).
+
+    Without a window manager (a bare X server) maximizing does nothing, so the
+    window is also given the free area's size.
+    """
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        window.resize(area.size())
+        window.move(area.topLeft())
+    window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)

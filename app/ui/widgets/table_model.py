@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Sequence, Sized
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -27,6 +27,7 @@ class RowTableModel(QAbstractTableModel):
     """
 
     HEADERS: tuple[str, ...] = ()
+    TOOLTIPS: tuple[str, ...] = ()  # what a shortened header means, shown on hover
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,8 +42,12 @@ class RowTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section < len(self.TOOLTIPS):
+            return self.TOOLTIPS[section]
         return None
 
 
@@ -54,14 +59,16 @@ class ActionTableView(QTableView):
     ``current_row`` (rows of the model, whatever the sort order on screen).
     """
 
-    def __init__(self, model: RowTableModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: RowTableModel, parent: QWidget | None = None, *, sort_column: int = 0
+    ) -> None:
         super().__init__(parent)
         self._proxy = QSortFilterProxyModel(self)
         self._proxy.setSourceModel(model)
         self._proxy.setSortRole(SORT_ROLE)
         self.setModel(self._proxy)
         self.setSortingEnabled(True)
-        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.sortByColumn(sort_column, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -74,6 +81,17 @@ class ActionTableView(QTableView):
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:
         return ()
+
+    def size_columns(self, chars: Sequence[int]) -> None:
+        """Start each column ``chars`` digits wide, or as wide as its title (the trader
+        may resize them)."""
+        metrics = self.fontMetrics()
+        digit = metrics.horizontalAdvance("0")
+        header = self.horizontalHeader()
+        model = self.model()
+        for column, count in enumerate(chars):
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            header.resizeSection(column, max(digit * count, metrics.horizontalAdvance(title)) + 14)
 
     def _action(self, text: str, keys: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self)

@@ -29,10 +29,10 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
+from app.ui.panels.chart.palette import DOWN_COLOR, UP_COLOR
 from app.ui.widgets.glyph_text import GlyphText
 
-UP_COLOR = "#26a69a"
-DOWN_COLOR = "#ef5350"
+__all__ = ["DOWN_COLOR", "UP_COLOR", "CandlestickItem", "GridItem", "PriceLine"]
 
 #: Body width as a fraction of the distance between bars.
 BODY_WIDTH = 0.7
@@ -652,6 +652,11 @@ class GridItem(ViewSpanningItem):
     def refresh(self) -> None:
         """New bars under the same view: the time axis may tick elsewhere."""
         self._memo = None
+        self.update()
+
+    def set_colour(self, colour: str) -> None:
+        self._pen = QPen(QColor(colour))
+        self._pen.setCosmetic(True)
         self.update()
 
     def _lines(self, rect: QRectF, width_px: float, height_px: float) -> list[QLineF]:

@@ -15,31 +15,27 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QPen, QResizeEvent
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QSizeF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QKeyEvent, QPen, QResizeEvent
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QSplitter, QVBoxLayout, QWidget
 
 from app.domain.market import Bar, BarHistory, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.panels.chart.candles import (
-    DOWN_COLOR,
-    UP_COLOR,
     BarTuple,
     CandlestickItem,
     GridItem,
     PriceLine,
 )
-from app.ui.panels.chart.volume import VolumeItem, muted
+from app.ui.panels.chart.palette import ASK_COLOR, BID_COLOR, DARK, ChartPalette, palette
+from app.ui.panels.chart.tags import AxisTag
+from app.ui.panels.chart.time_axis import time_ticks
+from app.ui.panels.chart.volume import VolumeItem
 from app.ui.widgets.steady_label import SteadyLabel
 
-BACKGROUND = "#131722"
-FOREGROUND = "#b2b5be"
-BID_COLOR = "#5b9bd5"
-ASK_COLOR = "#e0605e"
-CROSSHAIR_COLOR = "#787b86"
-#: Opaque grid lines: the foreground at 12 % over the background, without blending per pixel.
-GRID_COLOR = "#262a35"
+#: Share of the chart's height the volume pane starts with (the trader may drag it).
+VOLUME_PANE_SHARE = 0.2
 
 #: Bars shown after ``set_history`` and kept by ``Home``.
 INITIAL_VISIBLE_BARS = 150
@@ -65,14 +61,6 @@ READOUT_LIVE_HZ = 10
 #: Max crosshair updates per second (mouse moves arrive far faster than frames).
 CROSSHAIR_RATE_LIMIT = 60
 
-_SECONDS_PER_DAY = 86_400
-#: Round periods for time ticks, in seconds: minutes up to four weeks, then ~quarters, ~years.
-TIME_STEPS = (
-    60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 14_400, 21_600, 43_200,
-    86_400, 172_800, 604_800, 2_419_200, 7_862_400, 31_536_000,
-)  # fmt: skip
-#: Minimum horizontal room per time label.
-MIN_TIME_TICK_PIXELS = 90
 #: Axis tick levels to draw (major + minor). Every level adds full-height grid lines,
 #: and grid lines dominate the frame time in Qt's raster engine.
 MAX_TICK_LEVEL = 1
@@ -81,63 +69,38 @@ MAX_TICK_LEVEL = 1
 class BarTimeAxis(pg.AxisItem):
     """Bottom axis mapping bar index → UTC time, since x is an index, not a timestamp.
 
-    Using the index keeps weekends and session gaps from leaving holes in the chart.
-    Ticks go on the first bar of each round time period (every 15 minutes, every
-    hour, every day…), so labels read 10:00, 10:15 rather than 10:07, 10:27.
+    Using the index keeps weekends and session gaps from leaving holes in the
+    chart. Which bars get a label and what it says is ``time_axis.time_ticks``:
+    round periods, spaced for the pixels a bar takes now, never overlapping.
     """
 
     def __init__(self, times: Callable[[], np.ndarray], bar_seconds: Callable[[], int]) -> None:
         super().__init__(orientation="bottom")
         self._times = times
         self._bar_seconds = bar_seconds
+        font = QFont(QApplication.font())
+        self.setStyle(tickFont=font)
+        self._metrics = QFontMetricsF(font)
+        self._labels: dict[int, str] = {}
+
+    def _width(self, text: str) -> float:
+        return self._metrics.horizontalAdvance(text)
 
     def tickValues(
         self, minVal: float, maxVal: float, size: float
     ) -> list[tuple[float, list[float]]]:
         times = self._times()
         i0, i1 = max(0, math.ceil(minVal)), min(times.size, math.floor(maxVal) + 1)
-        if i1 <= i0:
+        if i1 <= i0 or maxVal <= minVal or size <= 0:
+            self._labels = {}
             return []
-        bar = self._bar_seconds()
-        step = _time_step(bar, (i1 - i0) * bar, max(2, int(size / MIN_TIME_TICK_PIXELS)))
-        periods = times[i0:i1] // step
-        first = [] if times[i0] % step else [i0]
-        starts = first + (np.flatnonzero(periods[1:] != periods[:-1]) + 1 + i0).tolist()
-        return [(step / bar, [float(i) for i in starts])]
+        px_per_bar = size / (maxVal - minVal)
+        ticks = time_ticks(times, i0, i1, self._bar_seconds(), px_per_bar, self._width)
+        self._labels = dict(ticks)
+        return [(1.0, [float(i) for i, _ in ticks])]
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
-        times = self._times()
-        stamps = [self._stamp(times, v) for v in values]
-        known = [s for s in stamps if s is not None]
-        if not known:
-            return ["" for _ in values]
-        fmt = _time_format(spacing * self._bar_seconds(), max(known) - min(known))
-        return ["" if s is None else datetime.fromtimestamp(s, UTC).strftime(fmt) for s in stamps]
-
-    @staticmethod
-    def _stamp(times: np.ndarray, value: float) -> int | None:
-        """The bar time at an integer tick inside the data; fractional ticks get no label."""
-        index = round(value)
-        if abs(value - index) > 1e-6 or not 0 <= index < times.size:
-            return None
-        return int(times[index])
-
-
-def _time_step(bar_seconds: int, visible_seconds: float, max_ticks: int) -> int:
-    """The smallest round period (at least one bar) that yields at most ``max_ticks`` ticks."""
-    for step in TIME_STEPS:
-        if step >= bar_seconds and visible_seconds / step <= max_ticks:
-            return step
-    return TIME_STEPS[-1]
-
-
-def _time_format(seconds_per_tick: float, visible_seconds: float) -> str:
-    """Time only while the ticks stay within about a day, dates once zoomed out."""
-    if seconds_per_tick >= _SECONDS_PER_DAY:
-        return "%Y-%m-%d"
-    if visible_seconds >= _SECONDS_PER_DAY:
-        return "%d %b %H:%M"
-    return "%H:%M"
+        return [self._labels.get(round(v), "") for v in values]
 
 
 class PriceAxis(pg.AxisItem):
@@ -158,13 +121,28 @@ def _dashed_pen(color: str) -> QPen:
 
 
 def _crosshair_line(angle: int) -> pg.InfiniteLine:
-    line = pg.InfiniteLine(angle=angle, movable=False, pen=_dashed_pen(CROSSHAIR_COLOR))
+    line = pg.InfiniteLine(angle=angle, movable=False, pen=_dashed_pen(DARK.crosshair))
     line.setZValue(20)
+    line.setVisible(False)
     return line
 
 
+class VolumeAxis(pg.AxisItem):
+    """The volume pane's right edge: no numbers, only the price axis' width, so the
+    two panes' bars line up."""
+
+    def tickValues(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
+        return []
+
+
 class ChartPanel(QWidget):
-    """Candlestick chart for one symbol, fed by the main window.
+    """Candlestick chart for one symbol, with its volume in a pane underneath.
+
+    The price pane and the volume pane are two plots in a splitter (drag the
+    handle to resize, hide the volume pane from the toolbar), x-linked so they
+    always show the same bars; the time axis runs under the lowest pane shown.
 
     Signals:
         painted: the first frame with candles reached the screen after data arrived.
@@ -187,63 +165,91 @@ class ChartPanel(QWidget):
         self._readout_timer = QTimer(self)
         self._readout_timer.setSingleShot(True)
         self._readout_timer.timeout.connect(self._refresh_readout)
+        app = QApplication.instance()
+        self._palette = palette(str(app.property("tradeterm_theme") or "") if app else "")
+        self._palette_listeners: list[Callable[[ChartPalette], None]] = []
 
         self._candles = CandlestickItem()
-        self._volume = VolumeItem(
-            self._candles, muted(UP_COLOR, BACKGROUND), muted(DOWN_COLOR, BACKGROUND)
-        )
+        self._volume = VolumeItem(self._candles, self._palette.volume_up, self._palette.volume_down)
         self._time_axis = BarTimeAxis(lambda: self._candles.time, self._bar_seconds)
+        self._volume_time_axis = BarTimeAxis(lambda: self._candles.time, self._bar_seconds)
         self._price_axis = PriceAxis(self._digits)
+        self._volume_axis = VolumeAxis(orientation="right")
         self._grid = GridItem(
-            self._time_axis.tickValues, self._price_axis.tickValues, GRID_COLOR, MAX_TICK_LEVEL
+            self._time_axis.tickValues,
+            self._price_axis.tickValues,
+            self._palette.grid,
+            MAX_TICK_LEVEL,
+        )
+        self._volume_grid = GridItem(
+            self._volume_time_axis.tickValues, lambda *_: [], self._palette.grid, MAX_TICK_LEVEL
         )
         self._plot_widget = pg.PlotWidget(
-            background=BACKGROUND,
+            background=self._palette.background,
             axisItems={"bottom": self._time_axis, "right": self._price_axis},
+        )
+        self._volume_widget = pg.PlotWidget(
+            background=self._palette.background,
+            axisItems={"bottom": self._volume_time_axis, "right": self._volume_axis},
         )
         self._readout = SteadyLabel("", self._plot_widget)  # changes with every tick
         self._crosshair_v = _crosshair_line(angle=90)
         self._crosshair_h = _crosshair_line(angle=0)
+        self._volume_crosshair = _crosshair_line(angle=90)
         # The ask label sits above its line and the bid label below its own, so the
         # two stay readable when the spread is a pixel or two.
         self._bid_line = PriceLine(BID_COLOR, label_above=False)
         self._ask_line = PriceLine(ASK_COLOR, label_above=True)
-        self._build_plot()
-        self._build_readout()
-        self._mouse_proxy = pg.SignalProxy(
-            self._plot_widget.scene().sigMouseMoved,
-            rateLimit=CROSSHAIR_RATE_LIMIT,
-            slot=self._on_mouse_proxy,
+        self._price_tag = AxisTag(self._price_axis, vertical=True)
+        self._time_tags = (
+            AxisTag(self._time_axis, vertical=False),
+            AxisTag(self._volume_time_axis, vertical=False),
         )
+        self._build_plot(self._plot_widget, (self._grid, self._candles))
+        self._build_plot(self._volume_widget, (self._volume_grid, self._volume))
+        self._link_panes()
+        self._build_readout()
+        self._mouse_proxies = [
+            pg.SignalProxy(
+                widget.scene().sigMouseMoved,
+                rateLimit=CROSSHAIR_RATE_LIMIT,
+                slot=lambda args, pane=widget: self.on_mouse_moved(args[0], pane),
+            )
+            for widget in (self._plot_widget, self._volume_widget)
+        ]
         self._candles.sigPainted.connect(self._on_candles_painted)
 
-        # The scene's background brush covers every pixel: skip Qt's own fill first.
-        self._plot_widget.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("chart_panes")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(5)
+        self.splitter.addWidget(self._plot_widget)
+        self.splitter.addWidget(self._volume_widget)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self._volume_widget.setMinimumHeight(40)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._plot_widget)
-        # Keys go to the panel: the view gets no focus, so clicks focus the panel instead.
-        self._plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(self.splitter)
+        self._plot_widget.getPlotItem().hideAxis("bottom")  # under the volume pane instead
+        self.apply_palette(self._palette)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     # ------------------------------------------------------------- set-up
 
-    def _build_plot(self) -> None:
-        plot = self._plot_widget.getPlotItem()
+    def _build_plot(self, widget: pg.PlotWidget, items: Sequence[QGraphicsItem]) -> None:
+        plot = widget.getPlotItem()
         plot.hideAxis("left")
         plot.showAxis("right")
         plot.hideButtons()
         plot.setMenuEnabled(False)
-        for name in ("bottom", "right"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(FOREGROUND))
-            axis.setTextPen(pg.mkPen(FOREGROUND))
-            axis.setStyle(maxTickLevel=MAX_TICK_LEVEL)
+        for name in ("bottom", "right"):  # ticks outward: never over a candle or a column
+            plot.getAxis(name).setStyle(maxTickLevel=MAX_TICK_LEVEL, tickLength=5)
         # The axes and the grid change only when the view moves, yet a live tick
         # repaints strips that touch them (the quote lines reach the price axis,
-        # the volume band the time axis) in every frame. Cached as pixmaps, they
-        # are blitted instead of replayed through Python: 0.3-0.5 ms of a frame.
-        for item in (self._time_axis, self._price_axis, self._grid):
+        # the live volume column the time axis) in every frame. Cached as pixmaps,
+        # they are blitted instead of replayed through Python: 0.3-0.5 ms of a frame.
+        for item in (plot.getAxis("bottom"), plot.getAxis("right"), items[0]):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         for name in ("left", "top", "bottom", "right"):  # hidden axes follow the view too
             # Prices and bar indices need no SI prefix; the check re-renders the axis
@@ -253,24 +259,70 @@ class ChartPanel(QWidget):
         view.disableAutoRange()
         view.setMouseEnabled(x=True, y=False)
         view.setLimits(minXRange=MIN_VISIBLE_BARS)
-        view.sigXRangeChanged.connect(self._on_x_range_changed)
-        plot.addItem(self._grid, ignoreBounds=True)
-        plot.addItem(self._volume, ignoreBounds=True)
-        plot.addItem(self._candles)
+        for item in items:
+            plot.addItem(item, ignoreBounds=item is not self._candles)
+        # The scene's background brush covers every pixel: skip Qt's own fill first.
+        widget.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        widget.viewport().installEventFilter(self)
+        # Keys go to the panel: the views get no focus, so clicks focus the panel instead.
+        widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def _link_panes(self) -> None:
+        price = self._plot_widget.getPlotItem()
+        volume = self._volume_widget.getPlotItem()
+        price.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
+        volume.setXLink(price)
+        volume.getViewBox().setYRange(0.0, 1.0, padding=0)  # the volume item scales itself
         for line in (self._bid_line, self._ask_line, self._crosshair_v, self._crosshair_h):
-            plot.addItem(line, ignoreBounds=True)
-        self._crosshair_v.setVisible(False)
-        self._crosshair_h.setVisible(False)
+            price.addItem(line, ignoreBounds=True)
+        volume.addItem(self._volume_crosshair, ignoreBounds=True)
 
     def _build_readout(self) -> None:
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
         font.setPointSize(9)
         self._readout.setFont(font)
-        self._readout.setStyleSheet(f"color: {FOREGROUND}; background: transparent;")
         self._readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._readout.move(8, 4)
         self._refresh_readout()
+
+    def set_theme(self, theme: str) -> None:
+        """Draw on the dark or the light ground ('dark', 'light')."""
+        self.apply_palette(palette(theme))
+
+    def apply_palette(self, colours: ChartPalette) -> None:
+        self._palette = colours
+        foreground = pg.mkPen(colours.foreground)
+        for widget in (self._plot_widget, self._volume_widget):
+            widget.setBackground(colours.background)
+            plot = widget.getPlotItem()
+            for name in ("bottom", "right"):
+                axis = plot.getAxis(name)
+                axis.setPen(foreground)
+                axis.setTextPen(foreground)
+        for grid in (self._grid, self._volume_grid):
+            grid.set_colour(colours.grid)
+        for line in (self._crosshair_v, self._crosshair_h, self._volume_crosshair):
+            line.setPen(_dashed_pen(colours.crosshair))
+        for tag in (self._price_tag, *self._time_tags):
+            tag.set_colours(colours.tag_background, colours.tag_text)
+        self._volume.set_colours(colours.volume_up, colours.volume_down)
+        self._readout.setStyleSheet(f"color: {colours.foreground}; background: transparent;")
+        self.splitter.setStyleSheet(f"QSplitter::handle {{ background: {colours.grid}; }}")
+        self.palette_changed()
+
+    def palette_changed(self) -> None:
+        for listener in self._palette_listeners:
+            listener(self._palette)
+
+    def on_palette(self, listener: Callable[[ChartPalette], None]) -> None:
+        """Call ``listener`` with the palette now and after every theme change."""
+        self._palette_listeners.append(listener)
+        listener(self._palette)
+
+    @property
+    def palette_colours(self) -> ChartPalette:
+        return self._palette
 
     # --------------------------------------------------------- public API
 
@@ -317,6 +369,58 @@ class ChartPanel(QWidget):
         """The newest bar as ``(time, open, high, low, close, volume)``, or ``None``."""
         return self._candles.last_bar()
 
+    @property
+    def volume_widget(self) -> pg.PlotWidget:
+        return self._volume_widget
+
+    @property
+    def time_axis(self) -> BarTimeAxis:
+        """The time axis on screen: under the volume pane, or under the price when it is hidden."""
+        return self._volume_time_axis if self.volume_visible else self._time_axis
+
+    @property
+    def volume_visible(self) -> bool:
+        return not self._volume_widget.isHidden()
+
+    def set_volume_visible(self, visible: bool) -> None:
+        """Show or hide the volume pane; the time axis moves under the lowest pane shown."""
+        self._volume_widget.setVisible(visible)
+        plot = self._plot_widget.getPlotItem()
+        if visible:
+            plot.hideAxis("bottom")
+        else:
+            plot.showAxis("bottom")
+
+    def x_range(self) -> tuple[float, float]:
+        return self._view_x_range()
+
+    def y_range(self) -> tuple[float, float]:
+        y0, y1 = self._plot_widget.getPlotItem().getViewBox().viewRange()[1]
+        return float(y0), float(y1)
+
+    def price_pane_rect(self) -> QRectF:
+        """Where the price pane is, in the panel's own coordinates."""
+        return self._pane_rect(self._plot_widget)
+
+    def volume_pane_rect(self) -> QRectF:
+        return self._pane_rect(self._volume_widget)
+
+    def _pane_rect(self, widget: QWidget) -> QRectF:
+        if widget.isHidden():
+            return QRectF()
+        return QRectF(QPointF(widget.mapTo(self, QPoint(0, 0))), QSizeF(widget.size()))
+
+    def readout_rect(self) -> QRectF:
+        """The OHLC header's rectangle in the price pane's scene (labels keep out of it)."""
+        readout = self._readout
+        top_left = self._plot_widget.mapToScene(readout.pos())
+        return QRectF(QPointF(top_left), QSizeF(readout.size()))
+
+    def crosshair_tags(self) -> tuple[str, str]:
+        """The price and time the crosshair's tags show on the axes ("" when hidden)."""
+        time_tag = next((t.text for t in self._time_tags if t.text), "")
+        return self._price_tag.text, time_tag
+
     def set_symbol_spec(self, spec: SymbolSpec) -> None:
         """Use the symbol's digits everywhere; switching symbol clears the old bars."""
         if self._symbol is not None and spec.name != self._symbol:
@@ -327,6 +431,19 @@ class ChartPanel(QWidget):
             line.set_digits(spec.digits)
         self._price_axis.setStyle()  # re-render tick labels with the new digits
         self._refresh_readout()
+
+    def _fix_axis_width(self) -> None:
+        """Both panes' right axes as wide as the widest price, so their bars line up.
+
+        A fixed width also spares pyqtgraph re-measuring the axis on every range change.
+        """
+        high = float(np.nanmax(self._candles.high)) if self.bar_count else 0.0
+        sample = f"{max(abs(high), 1.0) * 10:.{self._digits()}f}"
+        metrics = QFontMetricsF(self._price_axis.style.get("tickFont") or QApplication.font())
+        width = math.ceil(metrics.horizontalAdvance(sample)) + 16
+        if width != self._price_axis.width():
+            self._price_axis.setWidth(width)
+            self._volume_axis.setWidth(width)
 
     def set_timeframe(self, timeframe: Timeframe) -> bool:
         """Select the bar period; a change drops the bars until the new history arrives.
@@ -362,8 +479,10 @@ class ChartPanel(QWidget):
         )
         self._volume.bars_changed()
         self._awaiting_paint = self.bar_count > 0
-        self._hover = None
+        self._set_hover(None)
+        self._fix_axis_width()
         self._grid.refresh()
+        self._volume_grid.refresh()
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
         self._fit_y()
         self._refresh_readout()
@@ -415,21 +534,42 @@ class ChartPanel(QWidget):
             width = visible_bars + RIGHT_MARGIN_BARS - 0.5
         self._set_x_range(right - width, right)
 
-    def on_mouse_moved(self, scene_pos: QPointF) -> None:
-        """Move the crosshair to a scene position and show the bar under it."""
-        plot = self._plot_widget.getPlotItem()
-        view = plot.getViewBox()
+    def on_mouse_moved(self, scene_pos: QPointF, pane: pg.PlotWidget | None = None) -> None:
+        """Move the crosshair to a position in ``pane``'s scene (the price pane by default).
+
+        Over the price pane it follows the pointer with a price tag on the price
+        axis; over either pane the vertical line and the time tag follow the bar.
+        """
+        widget = pane or self._plot_widget
+        view = widget.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(scene_pos):
             self._set_hover(None)
             return
         point = view.mapSceneToView(scene_pos)
         index = round(point.x())
-        if self._candles.bar_at(index) is None:
+        bar = self._candles.bar_at(index)
+        if bar is None:
             self._set_hover(None)
             return
+        in_price = widget is self._plot_widget
         self._crosshair_v.setValue(index)
+        self._volume_crosshair.setValue(index)
         self._crosshair_h.setValue(point.y())
-        self._set_hover(index)
+        self._crosshair_h.setVisible(in_price)
+        if in_price:
+            at = self._price_axis.mapFromScene(scene_pos).y()
+            self._price_tag.show_at(self._format_price(point.y()), at)
+        else:
+            self._price_tag.setVisible(False)
+        axis = self.time_axis
+        tag = self._time_tags[1 if axis is self._volume_time_axis else 0]
+        other = self._time_tags[0 if tag is self._time_tags[1] else 1]
+        other.setVisible(False)
+        x_view = axis.linkedView() or view
+        at = axis.mapFromScene(x_view.mapViewToScene(QPointF(index, 0))).x()
+        stamp = datetime.fromtimestamp(bar[0], UTC).strftime("%Y-%m-%d %H:%M")
+        tag.show_at(stamp, at)
+        self._set_hover(index, horizontal=in_price)
 
     # ------------------------------------------------------------ events
 
@@ -444,8 +584,19 @@ class ChartPanel(QWidget):
     def leaveEvent(self, event: QEvent) -> None:
         """The pointer left the chart: hide the crosshair, show the newest bar again."""
         super().leaveEvent(event)
-        if self._hover is not None:
-            self._set_hover(None)
+        self._pointer_left()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Leaving either pane hides the crosshair (the other pane shows it again on entry)."""
+        if event.type() == QEvent.Type.Leave:
+            self._pointer_left()
+        return False
+
+    def _pointer_left(self) -> None:
+        # A move the rate limiter still holds would bring the crosshair back: deliver it first.
+        for proxy in self._mouse_proxies:
+            proxy.flush()
+        self._set_hover(None)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -462,9 +613,6 @@ class ChartPanel(QWidget):
             Qt.Key.Key_Down: lambda: self._zoom(1 / ZOOM_IN_FACTOR),
             Qt.Key.Key_Home: self.scroll_to_latest,
         }
-
-    def _on_mouse_proxy(self, args: tuple[QPointF]) -> None:
-        self.on_mouse_moved(args[0])
 
     def _on_x_range_changed(self, *_: object) -> None:
         if not self._moving:  # the user panned or zoomed: fit y to what is now visible
@@ -498,7 +646,8 @@ class ChartPanel(QWidget):
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
         self._volume.bars_changed()
         self._grid.refresh()
-        self._hover = None
+        self._volume_grid.refresh()
+        self._set_hover(None)
         for line in (self._bid_line, self._ask_line):
             line.setVisible(False)
 
@@ -583,10 +732,15 @@ class ChartPanel(QWidget):
     def _bar_seconds(self) -> int:
         return self._timeframe.seconds if self._timeframe is not None else 60
 
-    def _set_hover(self, index: int | None) -> None:
+    def _set_hover(self, index: int | None, *, horizontal: bool = True) -> None:
         self._hover = index
-        self._crosshair_v.setVisible(index is not None)
-        self._crosshair_h.setVisible(index is not None)
+        shown = index is not None
+        self._crosshair_v.setVisible(shown)
+        self._volume_crosshair.setVisible(shown and self.volume_visible)
+        self._crosshair_h.setVisible(shown and horizontal)
+        if not shown:
+            for tag in (self._price_tag, *self._time_tags):
+                tag.setVisible(False)
         self._refresh_readout()
 
     def _refresh_live_readout(self) -> None:
@@ -612,18 +766,25 @@ class ChartPanel(QWidget):
             bar = self._candles.last_bar()
         lines = [" · ".join(parts)]
         if bar is not None:
-            lines.append(self._format_bar(bar))
+            lines.extend(self._format_bar(bar))
         text = "\n".join(lines)
         self._readout.setText(text)
 
-    def _format_bar(self, bar: BarTuple) -> str:
+    def _format_bar(self, bar: BarTuple) -> list[str]:
+        """The bar on one line, or on more when one would not fit the chart's width."""
         time, o, h, low, c, v = bar
         price = self._format_price
         stamp = datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%d %H:%M")
-        return (
-            f"{stamp}  O {price(o)}  H {price(h)}  L {price(low)}  C {price(c)}"
-            f"  V {_format_volume(v)}"
-        )
+        prices = f"O {price(o)}  H {price(h)}  L {price(low)}  C {price(c)}"
+        line = f"{stamp}  {prices}  V {_format_volume(v)}"
+        room = self._plot_widget.width() - 16 - self._price_axis.width()
+        width = self._readout.fontMetrics().horizontalAdvance
+        if width(line) <= room:
+            return [line]
+        head = f"{stamp}  V {_format_volume(v)}"
+        if width(prices) <= room:
+            return [head, prices]
+        return [head, f"O {price(o)}  H {price(h)}", f"L {price(low)}  C {price(c)}"]
 
     def _format_price(self, price: float) -> str:
         if self._spec is not None:

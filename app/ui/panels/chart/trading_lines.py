@@ -1,16 +1,18 @@
 """Trading from the chart: position, SL, TP and pending-order lines with money labels.
 
 The chart panel belongs to the market-data view; this module only adds its own
-pyqtgraph items to the panel's plot. Dragging an SL, TP or pending-order line
-shows, while dragging, the money at that price; on release it sends the same
-``modify`` command the command line would (so the same validation, preview and
-confirmation rule apply) and snaps back if it was refused or declined. A
-right-click offers pending orders at the price under the mouse.
+pyqtgraph items to the panel's plot, and reads positions, orders, specs and
+quotes from the desk model. Dragging an SL, TP or pending-order line shows,
+while dragging, the money at that price; on release it hands the order desk the
+same ``modify`` command the command line would (so the same validation, preview,
+gate check and confirmation rule apply) and snaps back if it was refused or
+declined: line → ``OrderDesk.submit`` → bus. A right-click offers pending
+orders at the price under the mouse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyqtgraph as pg
@@ -19,17 +21,15 @@ from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu
 
 from app.domain.enums import OrderSource, OrderType, Side
-from app.domain.market import Tick
 from app.domain.order_preview import money_at
 from app.domain.pnl import CurrencyConverter
-from app.domain.symbols import SymbolSpec
 from app.domain.trading import Position, WorkingOrder
+from app.ui.desk.model import DeskChange
+from app.ui.desk.orders import OrderDesk
+from app.ui.panels.chart.line_labels import LineLabel, LineLabels
+from app.ui.panels.chart.palette import ChartPalette
 from app.ui.panels.chart.panel import ChartPanel
 
-SendText = Callable[[str, OrderSource], object]
-"""Parses, confirms and sends a command line; returns None if nothing was sent."""
-
-ENTRY_COLOR = "#d1d4dc"
 SL_COLOR = "#ef5350"
 TP_COLOR = "#26a69a"
 ORDER_COLOR = "#f0b90b"
@@ -56,48 +56,38 @@ class ChartTrading:
     def __init__(
         self,
         chart: ChartPanel,
-        send_text: SendText,
+        orders: OrderDesk,
         volume: Callable[[], float],
     ) -> None:
         self._chart = chart
-        self._send_text = send_text
+        self._desk = orders
+        self._model = orders.model
         self._volume = volume
         self._plot = chart.plot_widget.getPlotItem()
-        self._specs: dict[str, SymbolSpec] = {}
-        self._quotes: dict[str, Tick] = {}
-        self._converter = CurrencyConverter(self._specs, self._quotes)
-        self._currency = "USD"
-        self._positions: tuple[Position, ...] = ()
-        self._orders: tuple[WorkingOrder, ...] = ()
         self.lines: dict[tuple[str, int], pg.InfiniteLine] = {}
+        self.labels = LineLabels(chart.readout_rect)  # every line's label, never overlapping
+        self._plot.addItem(self.labels, ignoreBounds=True)
         self._dragging: set[tuple[str, int]] = set()
         self.last_menu: QMenu | None = None
+        self._entry_colour = chart.palette_colours.entry
         chart.plot_widget.scene().sigMouseClicked.connect(self._on_click)
         chart.set_level_source(self.levels)  # a stop loss is never off-screen
+        chart.on_palette(self._follow_palette)
         self._shown_levels: list[float] = []
+        self._model.subscribe(self._on_desk)
+
+    def _follow_palette(self, colours: ChartPalette) -> None:
+        self._entry_colour = colours.entry
+        self.labels.set_background(colours.background)
+        for (kind, _ticket), line in self.lines.items():
+            if kind == "entry":
+                line.setPen(pg.mkPen(colours.entry, width=1, style=Qt.PenStyle.DashLine))
+        self._show_labels()
 
     # -- inputs ---------------------------------------------------------------------
-    def set_specs(self, specs: Mapping[str, SymbolSpec]) -> None:
-        self._specs.clear()
-        self._specs.update(specs)
-
-    def set_currency(self, currency: str) -> None:
-        self._currency = currency
-
-    def update_quotes(self, quotes: Mapping[str, Tick]) -> None:
-        self._quotes.update(quotes)
-
-    def update(
-        self,
-        positions: Sequence[Position] | None = None,
-        orders: Sequence[WorkingOrder] | None = None,
-    ) -> None:
-        """New positions and/or orders (``None`` keeps the last); redraws the lines."""
-        if positions is not None:
-            self._positions = tuple(positions)
-        if orders is not None:
-            self._orders = tuple(orders)
-        self.refresh()
+    def _on_desk(self, change: DeskChange) -> None:
+        if change.positions or change.orders or change.symbol or change.symbols:
+            self.refresh()
 
     def refresh(self) -> None:
         """Draw the lines of the chart's current symbol (call after a symbol change)."""
@@ -116,10 +106,21 @@ class ChartTrading:
                 self.lines[key] = line
             elif key not in self._dragging and abs(line.value() - spec.price) > 1e-12:
                 line.setValue(spec.price)
-            if key not in self._dragging:
-                text = self.label_text(key, spec.price)
-                if line.label.format != text:  # re-laying out a label costs ~0.1 ms per frame
-                    line.label.setFormat(text)
+        self._show_labels()
+
+    def _show_labels(self) -> None:
+        """One label per line at the line's price (where it is being dragged to, if it is)."""
+        labels = []
+        for spec in self._line_specs():
+            line = self.lines.get(spec.key)
+            price = self._snapped(spec.key) if spec.key in self._dragging and line else spec.price
+            colour = self._entry_colour if spec.key[0] == "entry" else spec.color
+            labels.append(LineLabel(spec.key, price, self.label_text(spec.key, price), colour))
+        self.labels.set_labels(labels)
+
+    def shown_label(self, key: tuple[str, int]) -> str:
+        """The label the chart shows for the line ``key`` now ("" if none)."""
+        return self.labels.text_of(key)
 
     def levels(self) -> list[float]:
         """Prices of the current symbol's trading lines (the chart keeps them in view)."""
@@ -129,15 +130,15 @@ class ChartTrading:
     def _line_specs(self) -> list[LineSpec]:
         symbol = self._chart.symbol
         out: list[LineSpec] = []
-        for p in self._positions:
+        for p in self._model.positions:
             if p.symbol != symbol:
                 continue
-            out.append(LineSpec(("entry", p.ticket), p.price_open, ENTRY_COLOR, False))
+            out.append(LineSpec(("entry", p.ticket), p.price_open, self._entry_colour, False))
             if p.sl is not None:
                 out.append(LineSpec(("sl", p.ticket), p.sl, SL_COLOR, True))
             if p.tp is not None:
                 out.append(LineSpec(("tp", p.ticket), p.tp, TP_COLOR, True))
-        for o in self._orders:
+        for o in self._model.orders:
             if o.symbol != symbol:
                 continue
             out.append(LineSpec(("order", o.ticket), o.price, ORDER_COLOR, True))
@@ -155,8 +156,6 @@ class ChartTrading:
             movable=spec.movable,
             pen=pg.mkPen(spec.color, width=1, style=style),
             hoverPen=pg.mkPen(spec.color, width=3),
-            label="",
-            labelOpts={"position": 0.55, "color": spec.color, "anchors": [(0, 1), (0, 1)]},
         )
         line.setZValue(Z_VALUE)
         key = spec.key
@@ -168,13 +167,14 @@ class ChartTrading:
     def label_text(self, key: tuple[str, int], price: float) -> str:
         """``SL 1.08400 · −12.00 USD``: the level and the money if the price goes there."""
         kind, ticket = key
-        spec = self._specs.get(self._chart.symbol or "")
+        spec = self._model.spec(self._chart.symbol)
         fmt = spec.format_price if spec else (lambda v: f"{v:g}")
+        currency = self._model.currency
         if kind == "entry":
             p = self._position(ticket)
             if p is None:
                 return ""
-            return f"#{ticket} {p.side.upper()} {p.volume:g} · {p.profit:+,.2f} {self._currency}"
+            return f"#{ticket} {p.side.upper()} {p.volume:g} · {p.profit:+,.2f} {currency}"
         if kind == "order":
             o = self._order(ticket)
             if o is None:
@@ -182,44 +182,43 @@ class ChartTrading:
             return f"#{ticket} {o.side.upper()} {o.order_type.upper()} {o.volume:g} @ {fmt(price)}"
         word = "SL" if kind.endswith("sl") else "TP"
         money = self._money(key, price)
-        money_text = f" · {money:+,.2f} {self._currency}" if money is not None else ""
+        money_text = f" · {money:+,.2f} {currency}" if money is not None else ""
         return f"{word} {fmt(price)}{money_text}"
 
     def _money(self, key: tuple[str, int], price: float) -> float | None:
         kind, ticket = key
-        spec = self._specs.get(self._chart.symbol or "")
+        model = self._model
+        spec = model.spec(self._chart.symbol)
         if spec is None:
             return None
+        converter = CurrencyConverter(model.specs, model.quotes)
         if kind in ("sl", "tp"):
             p = self._position(ticket)
             if p is None:
                 return None
-            return money_at(
-                p.side, p.volume, p.price_open, price, spec, self._converter, self._currency
-            )
+            return money_at(p.side, p.volume, p.price_open, price, spec, converter, model.currency)
         o = self._order(ticket)
         if o is None:
             return None
         entry = o.stop_limit if o.order_type is OrderType.STOP_LIMIT and o.stop_limit else o.price
-        return money_at(o.side, o.volume, entry, price, spec, self._converter, self._currency)
+        return money_at(o.side, o.volume, entry, price, spec, converter, model.currency)
 
     def _position(self, ticket: int) -> Position | None:
-        return next((p for p in self._positions if p.ticket == ticket), None)
+        return self._model.position(ticket)
 
     def _order(self, ticket: int) -> WorkingOrder | None:
-        return next((o for o in self._orders if o.ticket == ticket), None)
+        return self._model.order(ticket)
 
     # -- dragging -------------------------------------------------------------------
     def _snapped(self, key: tuple[str, int]) -> float:
         value = float(self.lines[key].value())
-        spec = self._specs.get(self._chart.symbol or "")
+        spec = self._model.spec(self._chart.symbol)
         return spec.round_price(value) if spec else value
 
     def _on_dragged(self, key: tuple[str, int]) -> None:
         self._dragging.add(key)
-        line = self.lines.get(key)
-        if line is not None:
-            line.label.setFormat(self.label_text(key, self._snapped(key)))
+        if key in self.lines:
+            self._show_labels()  # the label follows with the money at the new price
 
     def _on_drag_finished(self, key: tuple[str, int]) -> None:
         self._dragging.discard(key)
@@ -227,11 +226,11 @@ class ChartTrading:
             return
         kind, ticket = key
         price = self._snapped(key)
-        spec = self._specs.get(self._chart.symbol or "")
+        spec = self._model.spec(self._chart.symbol)
         text = f"{price:.{spec.digits}f}" if spec else f"{price:g}"
         word = {"sl": "sl", "tp": "tp", "order": "price", "order_sl": "sl", "order_tp": "tp"}
-        sent = self._send_text(f"modify #{ticket} {word[kind]} {text}", OrderSource.CHART)
-        if sent is None:  # refused or declined: the line goes back where the broker has it
+        outcome = self._desk.submit(f"modify #{ticket} {word[kind]} {text}", OrderSource.CHART)
+        if not outcome.sent:  # refused or declined: the line goes back where the broker has it
             self.refresh_line(key)
 
     def refresh_line(self, key: tuple[str, int]) -> None:
@@ -239,14 +238,14 @@ class ChartTrading:
         line = self.lines.get(key)
         if spec is not None and line is not None:
             line.setValue(spec.price)
-            line.label.setFormat(self.label_text(key, spec.price))
+        self._show_labels()
 
     # -- right-click: pending orders at a price -------------------------------------
     def pending_choices(self, price: float) -> list[tuple[str, str]]:
         """(menu text, command line) for the pending orders that make sense at ``price``."""
         symbol = self._chart.symbol
-        spec = self._specs.get(symbol or "")
-        quote = self._quotes.get(symbol or "")
+        spec = self._model.spec(symbol)
+        quote = self._model.quotes.get(symbol or "")
         if spec is None or quote is None or symbol is None:
             return []
         p = spec.round_price(price)
@@ -271,7 +270,7 @@ class ChartTrading:
         for label, command in choices:
             action = QAction(label, menu)
             action.triggered.connect(
-                lambda _=False, c=command: self._send_text(c, OrderSource.CHART)
+                lambda _=False, c=command: self._desk.submit(c, OrderSource.CHART)
             )
             menu.addAction(action)
         if not choices:

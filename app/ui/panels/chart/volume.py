@@ -1,8 +1,9 @@
-"""Volume columns along the bottom of the price view, bound by pixels like the candles.
+"""Volume columns in their own pane under the price, bound by pixels like the candles.
 
-The columns overlay the lowest :data:`VOLUME_BAND` of the plot, behind the
-candles, in muted colours (as many trading terminals draw them): no second
-plot to keep in step, and a live tick still repaints one narrow strip.
+The pane is a second plot, x-linked to the price plot, whose y runs from 0 to
+1; the columns fill its lowest :data:`VOLUME_BAND` in muted colours, so they
+never cover a candle, an SL line or its label, and a live tick repaints one
+narrow strip of the pane.
 
 The item reads the candles' own column buffers, so there is no copy of the
 history to keep in sync. Like the candles it draws only the visible bars, and
@@ -35,24 +36,12 @@ from app.ui.panels.chart.candles import (
     pixel_group,
 )
 
-#: Fraction of the plot's height that the tallest visible column reaches.
-VOLUME_BAND = 0.2
+#: Fraction of the pane's height that the tallest visible column reaches.
+VOLUME_BAND = 0.9
 #: When a live column outgrows the band, the share of the band left free above it:
 #: a busy bar then rescales every column (a repaint of the whole band) each time
 #: it grows by a quarter, not on every tick. Like the price axis' breakout room.
 LIVE_ROOM = 0.2
-#: Share of the candle colour mixed into the background for the volume columns.
-VOLUME_SHADE = 0.35
-
-
-def muted(colour: str, background: str, share: float = VOLUME_SHADE) -> QColor:
-    """``colour`` mixed into ``background``: opaque, so painting it costs no blending."""
-    top, bottom = QColor(colour), QColor(background)
-    return QColor(
-        round(bottom.red() + (top.red() - bottom.red()) * share),
-        round(bottom.green() + (top.green() - bottom.green()) * share),
-        round(bottom.blue() + (top.blue() - bottom.blue()) * share),
-    )
 
 
 class VolumeItem(ViewSpanningItem):
@@ -71,18 +60,25 @@ class VolumeItem(ViewSpanningItem):
         self.setZValue(-5)  # above the grid, below the candles
         self._candles = candles
         self._styles: list[tuple[QPen, QBrush]] = []
-        for colour in (up_colour, down_colour):
-            pen = QPen(colour)
-            pen.setCosmetic(True)
-            self._styles.append((pen, QBrush(colour)))
+        self.set_colours(up_colour, down_colour)
         self._columns: SettledMemo[list[Primitives]] = SettledMemo()
         self._peaks: SettledMemo[float] = SettledMemo()
         self._group: int | None = None  # bars per column in the last paint
         self._scale = 0.0  # the volume that filled the band in the last paint
         self._refit = True  # fit the scale to the tallest visible column at the next paint
 
+    def set_colours(self, up_colour: QColor, down_colour: QColor) -> None:
+        """The columns' colours (muted candle colours on the chart's ground)."""
+        self._styles = []
+        for colour in (up_colour, down_colour):
+            pen = QPen(colour)
+            pen.setCosmetic(True)
+            self._styles.append((pen, QBrush(colour)))
+        self._columns = SettledMemo()  # the memo's primitives hold the old pens
+        self.update()
+
     def boundingRect(self) -> QRectF:
-        """The band at the bottom of the view: repaints above it (the readout) skip the item."""
+        """The band at the bottom of the pane."""
         view = super().boundingRect()
         view.setHeight(view.height() * VOLUME_BAND)
         return view

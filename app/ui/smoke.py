@@ -62,7 +62,7 @@ class SmokeTest(QObject):
         self.first_frame_s = time.perf_counter() - self._started_at
         _say(f"first painted frame with live ticks after {self.first_frame_s * 1000:.0f} ms")
         symbol = self._window.chart.symbol or ""
-        spec = self._window.ticket._specs.get(symbol)
+        spec = self._window.desk.spec(symbol)
         volume = spec.volume_min if spec else 0.01
         self._order_sent_at = time.perf_counter()
         request = OrderRequest(self._client_id, symbol, Side.BUY, volume, source=OrderSource.SYSTEM)
