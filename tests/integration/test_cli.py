@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.platforms import POSIX_DEVICES
+
 
 def _run(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
@@ -119,7 +121,7 @@ def test_an_environment_variable_that_names_no_setting(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+@pytest.mark.skipif(not POSIX_DEVICES, reason="device files are POSIX")
 def test_a_device_as_the_config_file_is_refused_before_reading_it(tmp_path: Path) -> None:
     result = _run("--config", "/dev/zero", env=_home_env(tmp_path))
     _assert_one_line_error(result, "/dev/zero", "character device")
@@ -153,7 +155,7 @@ def test_fresh_journal_never_moves_a_directory_aside(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
+@pytest.mark.skipif(not POSIX_DEVICES, reason="device files are POSIX")
 def test_a_device_as_the_journal_path_says_it_is_a_device(tmp_path: Path) -> None:
     result = _run(env=_home_env(tmp_path, TRADETERM_STORAGE__PATH="/dev/null"))
     _assert_one_line_error(result, "/dev/null", "is a character device, not a journal file")

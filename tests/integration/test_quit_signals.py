@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.platforms import UNDER_WINE, WINDOWS
+
 REPO = Path(__file__).resolve().parents[2]
-WINDOWS = sys.platform == "win32"
 
 
 def _start(home: Path) -> subprocess.Popen[str]:
@@ -80,7 +81,12 @@ def _ask_to_stop(process: subprocess.Popen[str], how: str) -> None:
             "terminate",
             marks=pytest.mark.skipif(WINDOWS, reason="Windows cannot catch TerminateProcess"),
         ),
-        "console-interrupt",
+        pytest.param(
+            "console-interrupt",
+            marks=pytest.mark.skipif(
+                UNDER_WINE, reason="Wine sends no console events to a process group"
+            ),
+        ),
     ],
 )
 def test_asked_to_stop_the_terminal_quits_cleanly(tmp_path: Path, how: str) -> None:

@@ -21,10 +21,12 @@ from app.brokers.base import PermanentBrokerError
 from app.brokers.mt5.broker import Mt5Broker
 from app.brokers.registry import broker_factory
 from app.domain.enums import ConnectionStatus, LogLevel
+from app.domain.notices import ConnectionState
 from app.engine.core import TradingCore
 from app.settings import Settings
 from tests.fakes import metatrader5 as fake
 from tests.fakes import mt5_surface
+from tests.published import Published
 from tests.unit.test_fake_mt5_conformance import REFERENCE
 
 real: ModuleType = pytest.importorskip(
@@ -116,23 +118,6 @@ def test_the_adapter_says_in_one_line_that_the_terminal_cannot_be_reached(
     assert real.last_error()[0] == -10003
 
 
-class Published:
-    """What the engine core tells the window: log lines and connection states."""
-
-    def __init__(self) -> None:
-        self.logs: list[Any] = []
-        self.states: list[Any] = []
-
-    def log(self, event: Any) -> None:
-        self.logs.append(event)
-
-    def connection(self, state: Any) -> None:
-        self.states.append(state)
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda value: None
-
-
 def test_the_engine_stays_disconnected_and_logs_the_reason_once(mt5_settings: Settings) -> None:
     factory = broker_factory(mt5_settings)
     _skip_if_a_terminal_answers(factory())  # type: ignore[arg-type]
@@ -145,4 +130,5 @@ def test_the_engine_stays_disconnected_and_logs_the_reason_once(mt5_settings: Se
     assert len(errors) == 1
     assert "could not start or reach the metatrader 5 terminal" in errors[0].message.lower()
     assert "\n" not in errors[0].message
-    assert out.states[-1].status is ConnectionStatus.DISCONNECTED
+    states = [f for f in out.other if isinstance(f, ConnectionState)]
+    assert states[-1].status is ConnectionStatus.DISCONNECTED

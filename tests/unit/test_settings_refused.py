@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from app.settings import (
     load_settings,
     settings_from_dict,
 )
+from tests.platforms import POSIX_DEVICES
 
 REPO = Path(__file__).resolve().parents[2]
 DELIBERATE_TYPOS = frozenset(
@@ -85,6 +87,7 @@ def test_the_documented_variables_that_are_not_settings_are_left_alone(user_dir:
     assert loaded.risk.max_order_volume == 2
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to list the files")
 def test_every_tradeterm_variable_named_in_the_repository_is_a_setting_or_documented() -> None:
     """A variable newly read somewhere must be listed here, or the start refuses it."""
     text_files = subprocess.run(
@@ -230,7 +233,7 @@ def test_a_directory_given_as_the_config_file_is_refused(tmp_path: Path, user_di
     assert str(tmp_path) in message and "is a directory, not a settings file" in message
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this system")
+@pytest.mark.skipif(not POSIX_DEVICES, reason="device files are POSIX")
 def test_a_device_given_as_the_config_file_is_refused(user_dir: Path) -> None:
     message = refused(user_dir, Path("/dev/zero"))
     assert "/dev/zero" in message and "is a character device, not a settings file" in message
