@@ -165,7 +165,7 @@ class TradingCore:
         self.broker, self.info, self.specs = broker, info, specs
         self._down_reason = None
         self.reconnect.reset()
-        self.portfolio = Portfolio(specs, info.currency, info.leverage)
+        self.portfolio = Portfolio(specs, info.currency, info.leverage, clock=self.clock)
         self.risk = RiskContext(specs, self.portfolio.quotes, info.currency, info.leverage)
         self.gate.margin_calculator = broker.order_margin
         for name in specs:
