@@ -153,8 +153,8 @@ def to_html(report: Report) -> str:
     w(f"<h2>Results ({html.escape(report.currency)})</h2><table>")
     rows = figure_rows(f)
     half = (len(rows) + 1) // 2
-    for (a, av), right in zip(rows[:half], [*rows[half:], ("", "")], strict=True):
-        b, bv = right
+    right = [*rows[half:], ("", "")][:half]
+    for (a, av), (b, bv) in zip(rows[:half], right, strict=True):
         w(f"<tr><td class='l'>{a}</td><td>{av}</td><td class='l'>{b}</td><td>{bv}</td></tr>")
     w("</table>")
     curve = report.curve
@@ -303,12 +303,23 @@ def trades_csv(trades: Iterable[Trade]) -> str:
 
 
 def figures_csv(report: Report) -> str:
+    """Every figure as ``name,value`` with plain numbers (``equity_drawdown.maximal``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("figure", "value"))
-    for label, value in figure_rows(report.figures):
-        writer.writerow((label, value))
+    for name, value in _flat(report.figures.as_dict()):
+        writer.writerow((name, "" if value is None else value))
     return out.getvalue()
+
+
+def _flat(data: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for name, value in data.items():
+        if isinstance(value, dict):
+            rows.extend(_flat(value, f"{prefix}{name}."))
+        else:
+            rows.append((f"{prefix}{name}", value))
+    return rows
 
 
 def write_csv(report: Report, path: Path) -> Path:

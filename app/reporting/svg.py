@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 WIDTH, HEIGHT = 960, 300
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 72, 16, 12, 28
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 72, 16, 26, 28
 GRID = "#e4e4e4"
 TEXT = "#444"
 
@@ -91,11 +91,14 @@ def lines(
             f'<text x="{MARGIN_LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="{TEXT}">'
             f"{html.escape(_money(level))}</text>"
         )
-    for moment in np.linspace(t0, t1, 6):
+    moments = np.linspace(t0, t1, 6)
+    for i, moment in enumerate(moments):
         xx = float(x(moment))
         label = datetime.fromtimestamp(moment / 1000, UTC).strftime("%Y-%m-%d")
+        anchor = "start" if i == 0 else "end" if i == len(moments) - 1 else "middle"
         body.append(
-            f'<text x="{xx:.1f}" y="{height - 8}" text-anchor="middle" fill="{TEXT}">{label}</text>'
+            f'<text x="{xx:.1f}" y="{height - 8}" text-anchor="{anchor}" fill="{TEXT}">'
+            f"{label}</text>"
         )
     xs = np.asarray(x(time_msc))
     for _label, values_, colour in series:
@@ -111,10 +114,10 @@ def lines(
             f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.4"/>'
         )
     for i, (label, _, colour) in enumerate(series):
-        lx = MARGIN_LEFT + 10 + i * 130
+        lx = MARGIN_LEFT + i * 130
         body.append(
-            f'<rect x="{lx}" y="{MARGIN_TOP + 6}" width="12" height="3" fill="{colour}"/>'
-            f'<text x="{lx + 16}" y="{MARGIN_TOP + 11}" fill="{TEXT}">{html.escape(label)}</text>'
+            f'<rect x="{lx}" y="9" width="12" height="3" fill="{colour}"/>'
+            f'<text x="{lx + 16}" y="14" fill="{TEXT}">{html.escape(label)}</text>'
         )
     return _svg(body, width, height)
 
@@ -128,6 +131,8 @@ def bars(
     lo, hi = min(0.0, *values) if values else 0.0, max(0.0, *values) if values else 1.0
     if hi - lo < 1e-9:
         hi = lo + 1
+    pad = (hi - lo) * 0.06
+    hi, lo = hi + (pad if hi > 0 else 0), lo - (pad if lo < 0 else 0)
     plot_w = width - 48 - 8
     plot_h = height - 16 - 30
     slot = plot_w / n
