@@ -312,6 +312,7 @@ def _broker(
         leverage=settings.leverage,
         commission_per_lot=settings.commission_per_lot,
         slippage_points=settings.slippage_points,
+        take_profit_at_level=True,
     )
 
 

@@ -8,8 +8,10 @@ equity and margin follow. Given a seed and a clock it is fully deterministic.
 Costs, for the tester (both 0 by default, as the live paper account has none):
 a commission per lot charged on every deal, and a slippage in points that every
 fill at the market takes against the trader — market orders and closes, stop
-orders when they trigger, stop losses. Limit orders and take profits fill at
-their price, as they do at a broker.
+orders when they trigger, stop losses. Limit orders fill at their price, as they
+do at a broker; a take profit closes at the quote that reached it, or, with
+``take_profit_at_level`` (the tester's choice), at its own level: prices made
+from bars jump over levels, and a jump must not pay more than the level asked.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class SimBroker:
         markets: Mapping[str, SimMarket] | None = None,
         commission_per_lot: float = 0.0,
         slippage_points: int = 0,
+        take_profit_at_level: bool = False,
     ) -> None:
         """``state_path``: keep the account (balance, positions, orders, deals) in this
         file, saved after every change and loaded at ``connect``, like a real broker.
@@ -137,6 +140,7 @@ class SimBroker:
             raise ValueError(f"the slippage must be 0 points or more, not {slippage_points}")
         self._commission_per_lot = commission_per_lot
         self._slippage_points = slippage_points
+        self._take_profit_at_level = take_profit_at_level
         self._markets = {n: known_markets[n] for n in names}
         self._specs = {n: m.spec for n, m in self._markets.items()}
         self._rng = np.random.default_rng(seed)
@@ -747,7 +751,12 @@ class SimBroker:
             reason = _stop_hit(position, tick)
             if reason:
                 client = self._position_client.get(position.ticket, "")
-                events.fills.append(self._close(position, position.volume, client, reason))
+                level = (
+                    position.tp if reason == "take profit" and self._take_profit_at_level else None
+                )
+                events.fills.append(
+                    self._close(position, position.volume, client, reason, price=level)
+                )
 
     def _place_stop_limit(
         self, ticket: int, order: WorkingOrder, request: OrderRequest, events: BrokerEvents
