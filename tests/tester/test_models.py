@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -302,7 +302,7 @@ class Timed(Strategy):
     key = "timed"
     title = "Timed"
     timer_ms = 15 * 60_000
-    fired: list[int] = []
+    fired: ClassVar[list[int]] = []
 
     def on_timer(self, now: Any) -> None:
         type(self).fired.append(round(now.timestamp()))

@@ -10,7 +10,7 @@ anything after T had leaked in, the decisions before T would differ.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -29,7 +29,7 @@ class Peek(Strategy):
 
     key = "peek"
     title = "Peek"
-    problems: list[str] = []
+    problems: ClassVar[list[str]] = []
     reads = 0
 
     def on_start(self) -> None:
