@@ -88,12 +88,15 @@ class _Entry:
     time_msc: int
     side: Side
     volume: float = 0.0  # lots still open from the entry deals
-    cost: float = 0.0  # Σ price × lots of the entry deals (for the average price)
+    price: float = math.nan  # their volume-weighted average price
     commission: float = 0.0  # entry commission not yet given to a trade
 
-    @property
-    def price(self) -> float:
-        return self.cost / self.volume if self.volume > 0 else math.nan
+    def add(self, volume: float, price: float) -> None:
+        total = self.volume + volume
+        self.price = (
+            price if self.volume <= 0 else (self.price * self.volume + price * volume) / total
+        )
+        self.volume = total
 
 
 def trades_from_deals(
@@ -115,8 +118,7 @@ def trades_from_deals(
             entry = entries.get(deal.position_ticket)
             if entry is None:
                 entry = entries[deal.position_ticket] = _Entry(deal.time_msc, deal.side)
-            entry.volume += deal.volume
-            entry.cost += deal.price * deal.volume
+            entry.add(deal.volume, deal.price)
             entry.commission += deal.commission
             continue
         entry = entries.get(deal.position_ticket)
@@ -129,7 +131,6 @@ def trades_from_deals(
             entry.commission -= entry_share
             commission += entry_share
             entry_time, entry_price = entry.time_msc, entry.price
-            entry.cost -= entry.price * min(deal.volume, entry.volume)
             entry.volume = max(0.0, round(entry.volume - deal.volume, 10))
             if entry.volume <= 1e-12:
                 del entries[deal.position_ticket]
