@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         return tell_user(problem)
 
+    from app.engine.history_jobs import install_history
     from app.notify.setup import TelegramHooks
     from app.settings import user_settings_path
     from app.strategies.setup import install_strategies
@@ -221,7 +222,14 @@ def main(argv: list[str] | None = None) -> int:
         smoke_test=args.smoke_test,
         journal_factory=lambda: open_journal(settings),
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
-        extend_engine=lambda core: install_strategies(core, user_data_dir()),
+        extend_engine=lambda core: (
+            install_strategies(core, user_data_dir()),
+            install_history(
+                core,
+                record=settings.history.record_ticks,
+                symbols=settings.history.record_symbols,
+            ),
+        ),
         settings_check=settings_problem,
     )
 

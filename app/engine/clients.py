@@ -152,6 +152,10 @@ class EngineClient:
     def on_tick(self, tick: Tick) -> None:
         """A quote of a subscribed symbol; after the bars it closed have been delivered."""
 
+    def on_poll(self, ticks: Sequence[Tick]) -> None:
+        """Every tick of one poll at once, all symbols, in order, before ``on_tick`` and
+        ``on_bar`` (a recorder: it learns where polls end). Only if overridden."""
+
     def on_bar(self, bar: Bar) -> None:
         """A closed bar of a subscribed ``(symbol, timeframe)``; never the forming bar."""
 
@@ -291,6 +295,7 @@ class ClientHost:
         self._all_ticks: list[_Entry] = []
         self._bar_routes: dict[BarKey, list[_Entry]] = {}
         self._order_watchers: list[_Entry] = []
+        self._poll_watchers: list[_Entry] = []
         self._by_owner: dict[int, _Entry] = {}  # strategy instance number -> its client
         self._timed: list[_Entry] = []
         self._fact_routes: dict[type, list[_Entry]] = {}
@@ -359,6 +364,9 @@ class ClientHost:
     # -- dispatching ----------------------------------------------------------------
     def ticks(self, ticks: Sequence[Tick], closed: Iterable[tuple[int, Sequence[Bar]]]) -> None:
         """One poll's ticks, each after the bars it closed (``closed``: tick index, bars)."""
+        if ticks:
+            for entry in self._poll_watchers:
+                self._call(entry, entry.client.on_poll, ticks)
         marks = iter(closed)
         mark = next(marks, None)
         routes, every = self._tick_routes, self._all_ticks
@@ -503,6 +511,7 @@ class ClientHost:
         every: list[_Entry] = []
         bars: dict[BarKey, list[_Entry]] = {}
         watchers: list[_Entry] = []
+        polls: list[_Entry] = []
         timed: list[_Entry] = []
         by_owner: dict[int, _Entry] = {}
         facts: dict[type, list[_Entry]] = {}
@@ -520,6 +529,8 @@ class ClientHost:
                         ticks.setdefault(symbol, []).append(entry)
             for key in subs.bars:
                 bars.setdefault(key, []).append(entry)
+            if _overrides(client, "on_poll"):
+                polls.append(entry)
             if subs.all_orders:
                 watchers.append(entry)
             if subs.timer_ms > 0:
@@ -529,3 +540,4 @@ class ClientHost:
         self._fact_routes = facts
         self._tick_routes, self._all_ticks, self._bar_routes = ticks, every, bars
         self._order_watchers, self._timed, self._by_owner = watchers, timed, by_owner
+        self._poll_watchers = polls

@@ -57,6 +57,7 @@ from app.domain.trading import AccountState, Fill, OrderUpdate, Position, TradeH
 from app.engine.budgets import Budgets
 from app.engine.clients import ClientHost
 from app.engine.conflation import FrameBuilder
+from app.engine.extensions import HistorySource
 from app.engine.journal_tap import JournalTap
 from app.engine.market_data import TIMEFRAMES, MarketData
 from app.engine.order_road import OrderRoad
@@ -452,6 +453,13 @@ class TradingCore:
 
     def positions(self) -> Sequence[Position]:
         return self.portfolio.positions if self.portfolio is not None else ()
+
+    def history_source(self) -> HistorySource | None:
+        """The broker's bar and tick history, read-only, while connected (for downloads)."""
+        broker = self.broker
+        if broker is None or self._down_reason is not None:
+            return None
+        return HistorySource(broker.rates_range, broker.ticks_range)
 
     @property
     def budgets(self) -> Budgets:

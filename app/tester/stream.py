@@ -27,7 +27,7 @@ ticks the rest are batched into one poll: the broker still matches every tick
 also ends at a tick where the broker filled something, so the strategy hears
 of it at once. A strategy that reads ticks gets one poll per tick, and a
 strategy with a timer gets an empty poll at each moment it is due. A session
-recorded live keeps its own poll ends (see ``app/history``'s ``POLL_END``),
+recorded live keeps its own poll ends (``app.domain.market.POLL_END``),
 and a replay of it polls exactly where the live engine did.
 """
 
@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from app.domain.market import Tick
+from app.domain.market import POLL_END, Tick
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.tester.errors import TesterError
@@ -48,8 +48,6 @@ from app.tester.settings import Model, TesterSettings
 
 OHLC_OFFSETS_MS = (0, 20_000, 40_000, 59_000)
 MIN_GENERATED, MAX_GENERATED = 4, 60
-POLL_END = 1 << 30
-"""The flag bit a recorder sets on the last tick of each live poll (app.history's)."""
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from app.domain.market import Bar, Tick
+from app.domain.market import POLL_END, Bar, Tick
 from app.domain.timeframes import Timeframe
 from app.engine.market_data import MarketData
 from app.strategies.base import Strategy
 from app.tester import Model, TesterError, TesterSettings, run_test
-from app.tester.stream import POLL_END, build_stream
+from app.tester.stream import build_stream
 from tests.tester.conftest import DAY0, SPEC, Scripted, TickScripted, bars, catalog, market, ticks
 
 H = 3600

@@ -674,6 +674,18 @@ class SimBroker:
         """Every deal from ``time_msc`` on (the paper account keeps them all)."""
         return [d for d in self._deals if d.time_msc >= time_msc]
 
+    def rates_range(
+        self, symbol: str, timeframe: Timeframe, start: int, end: int
+    ) -> np.ndarray | None:
+        """The paper market's bars over a range: its generated history and nothing else."""
+        rates = self.history(symbol, timeframe, len(self._base_history.get(symbol, ())) + 1)
+        times = rates["time"]
+        return rates[(times >= start) & (times <= end)].copy()
+
+    def ticks_range(self, symbol: str, start_msc: int, end_msc: int) -> np.ndarray | None:
+        """The paper market keeps no ticks it has sent."""
+        return None
+
     # -- state --------------------------------------------------------------------
     def positions(self) -> Sequence[Position]:
         return [self._marked(p, self._specs[p.symbol]) for p in self._positions.values()]
