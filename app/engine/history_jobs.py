@@ -6,9 +6,10 @@ One engine client, ``HistoryJobs``, with two jobs and one writer thread:
   the ``StartTickRecording`` command, off by ``StopTickRecording``. Every poll's
   ticks are kept in memory (a few list appends per tick on the engine thread)
   with the last tick of each symbol in the poll flagged ``POLL_END``, so the
-  tester's real-ticks model replays the session poll for poll. About once a
-  second, or every ``FLUSH_TICKS``, they go to the writer thread as one batch:
-  the engine never waits on the disk. If the disk cannot keep up and more than
+  tester's real-ticks model replays the session poll for poll. Once a minute,
+  or every ``FLUSH_TICKS``, they go to the writer thread as one batch: the
+  engine never waits on the disk. (Each batch rewrites the day's file of the
+  store, so batches are large: a crash loses at most the last minute.) If the disk cannot keep up and more than
   ``MAX_WAITING`` ticks wait, recording stops and says so, rather than grow
   without bound or drop ticks silently.
 * **Downloads.** ``DownloadHistory`` fetches bars (``copy_rates_range`` at MT5)
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TIMER_MS = 50  # one download chunk, at most, per timer
-FLUSH_MS = 1000  # recorded ticks go to the writer at least this often
+FLUSH_MS = 60_000  # recorded ticks go to the writer at least this often
 FLUSH_TICKS = 50_000  # ... or when this many wait
 MAX_WAITING = 2_000_000  # ticks held for a writer that does not keep up: then recording stops
 TICK_CHUNK_S = 3600  # an hour of ticks per broker call
