@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
+from app.domain.enums import Side
 from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit
 from app.domain.symbols import SymbolSpec
@@ -55,6 +56,8 @@ class Portfolio:
         self._realized_today = 0.0
         self._day = int(clock()) // _DAY_S  # days since the epoch, UTC
         self._account: AccountState | None = None  # the last one built, while it holds
+        self._rounded = (0.0, 0.0)  # balance and margin of the last sync, to the cent
+        self._listed: tuple[Position, ...] | None = None  # positions as last handed out
         self.changed = True
         self.orders_changed = True
 
@@ -64,7 +67,9 @@ class Portfolio:
     ) -> None:
         self._balance = account.balance
         self._margin = account.margin
+        self._rounded = (round(account.balance, 2), round(account.margin, 2))
         self._positions = {p.ticket: p for p in positions}
+        self._listed = None
         self._held = frozenset(p.symbol for p in self._positions.values())
         self._stale = False  # the broker's own marks
         self._account = None
@@ -95,7 +100,10 @@ class Portfolio:
     @property
     def positions(self) -> tuple[Position, ...]:
         self._mark()
-        return tuple(self._positions.values())
+        listed = self._listed
+        if listed is None:
+            listed = self._listed = tuple(self._positions.values())
+        return listed
 
     @property
     def orders(self) -> tuple[WorkingOrder, ...]:
@@ -111,13 +119,16 @@ class Portfolio:
         if account is not None:
             return account
         self._mark()
-        floating = sum(p.profit for p in self._positions.values())
+        floating = 0.0
+        for p in self._positions.values():
+            floating += p.profit
         equity = self._balance + floating
+        balance, margin = self._rounded
         account = self._account = AccountState(
             currency=self.currency,
-            balance=round(self._balance, 2),
+            balance=balance,
             equity=round(equity, 2),
-            margin=round(self._margin, 2),
+            margin=margin,
             free_margin=round(equity - self._margin, 2),
             floating_pnl=round(floating, 2),
             day_pnl=round(self._realized_today + floating, 2),
@@ -131,6 +142,7 @@ class Portfolio:
         if not self._stale:
             return
         self._stale = False
+        self._listed = None
         quotes, specs = self.quotes, self.specs
         for ticket, p in self._positions.items():
             spec, tick = specs.get(p.symbol), quotes.get(p.symbol)
@@ -139,15 +151,19 @@ class Portfolio:
 
     def _marked(self, p: Position, spec: SymbolSpec, tick: Tick) -> Position:
         price = close_price(p.side, tick)
-        try:
-            profit = round(
-                position_profit(
-                    p.side, p.volume, p.price_open, price, spec, self._converter, self.currency
-                ),
-                2,
-            )
-        except ValueError:  # no quote yet to convert the profit currency
-            return replace(p, price_current=price)
+        if spec.profit_currency == self.currency:  # no conversion: position_profit's arithmetic
+            sign = 1 if p.side is Side.BUY else -1
+            profit = round(sign * (price - p.price_open) * p.volume * spec.contract_size, 2)
+        else:
+            try:
+                profit = round(
+                    position_profit(
+                        p.side, p.volume, p.price_open, price, spec, self._converter, self.currency
+                    ),
+                    2,
+                )
+            except ValueError:  # no quote yet to convert the profit currency
+                return replace(p, price_current=price)
         # Built field by field: ``dataclasses.replace`` costs three times as much, per poll.
         return Position(
             p.ticket,

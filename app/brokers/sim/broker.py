@@ -732,6 +732,23 @@ class SimBroker:
     def _on_tick(self, tick: Tick, events: BrokerEvents) -> None:
         if self._filling:
             self._continue_fills(tick, events)
+        if self._orders:
+            self._trigger_orders(tick, events)
+        for position in list(self._positions.values()):
+            if position.symbol != tick.symbol or (position.sl is None and position.tp is None):
+                continue
+            reason = _stop_hit(position, tick)
+            if reason:
+                client = self._position_client.get(position.ticket, "")
+                level = (
+                    position.tp if reason == "take profit" and self._take_profit_at_level else None
+                )
+                events.fills.append(
+                    self._close(position, position.volume, client, reason, price=level)
+                )
+
+    def _trigger_orders(self, tick: Tick, events: BrokerEvents) -> None:
+        """Working orders of ``tick``'s symbol that it reaches: filled, or (stop-limit) placed."""
         for ticket, (order, request) in list(self._orders.items()):
             if order.symbol == tick.symbol and _triggered(order, tick):
                 if order.order_type is OrderType.STOP_LIMIT:
@@ -757,18 +774,6 @@ class SimBroker:
                 )
                 events.fills.extend(report.fills)
                 self._remember(order.client_id, replace(report, broker_ticket=ticket))
-        for position in list(self._positions.values()):
-            if position.symbol != tick.symbol:
-                continue
-            reason = _stop_hit(position, tick)
-            if reason:
-                client = self._position_client.get(position.ticket, "")
-                level = (
-                    position.tp if reason == "take profit" and self._take_profit_at_level else None
-                )
-                events.fills.append(
-                    self._close(position, position.volume, client, reason, price=level)
-                )
 
     def _place_stop_limit(
         self, ticket: int, order: WorkingOrder, request: OrderRequest, events: BrokerEvents
