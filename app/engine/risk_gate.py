@@ -382,7 +382,8 @@ class RiskGate:
     # -- ticks and equity -----------------------------------------------------------
     def on_tick(self, tick: Tick, spec: SymbolSpec) -> None:
         """Record a tick's spread and arrival; a tick that is not a price teaches nothing."""
-        if _quote_fault(tick) is not None:
+        bid, ask = tick.bid, tick.ask
+        if not (0.0 < bid <= ask < math.inf):  # _quote_fault's test, without its words
             return
         self.spreads.add(tick, spec.point)
         self.quote_clock.saw(tick)
