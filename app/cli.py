@@ -5,7 +5,8 @@ problem the user can fix (a bad setting, an unavailable broker) is one line on
 stderr and exit code 2, never a traceback.
 
 Subcommands work on the history store without starting the GUI:
-``tradeterm import FILE --symbol EURUSD`` and ``tradeterm history``. They load
+``tradeterm import FILE --symbol EURUSD``, ``tradeterm history`` and ``tradeterm
+test STRATEGY --symbol EURUSD --timeframe H1`` (the Strategy Tester). They load
 pyarrow only when they run, so a plain start stays as fast as before.
 """
 
@@ -91,11 +92,77 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     history.add_argument("--to", dest="end", metavar="DATE", help="export up to DATE, inclusive")
     history.add_argument("--gaps", action="store_true", help="list every gap under its series")
+    _add_test_parser(commands)
     return parser.parse_args(argv)
 
 
+def _add_test_parser(commands: argparse._SubParsersAction) -> None:
+    test = commands.add_parser(
+        "test",
+        help="test a strategy on stored history (the Strategy Tester, headless)",
+        description="Replay stored history through the engine, the risk gate and the strategy, "
+        "print a summary, and write the result (--json) and the report (--report). Ctrl+C "
+        "cancels. Dates are UTC days on the data's clock, both included.",
+    )
+    test.add_argument("strategy", metavar="STRATEGY", help="the strategy's key, e.g. ma_cross")
+    test.add_argument("--symbol", required=True, help="the stored symbol, e.g. EURUSD")
+    test.add_argument("--timeframe", required=True, help="M1, M5, M15, M30, H1, H4 or D1")
+    test.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day tested")
+    test.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day tested")
+    test.add_argument(
+        "--model",
+        default="open",
+        metavar="MODEL",
+        help="open (open prices only, default), ohlc (1-minute OHLC), every-tick (generated "
+        "from M1) or ticks (real ticks)",
+    )
+    test.add_argument("--spread", metavar="POINTS", help="a fixed spread (default: the data's)")
+    test.add_argument("--commission", metavar="MONEY", help="commission per lot and deal")
+    test.add_argument("--slippage", metavar="POINTS", help="slippage of fills at the market")
+    test.add_argument("--deposit", metavar="MONEY", help="initial deposit (default 10000)")
+    test.add_argument("--leverage", metavar="N", help="account leverage 1:N (default 100)")
+    test.add_argument("--currency", metavar="CCY", help="account currency (default USD)")
+    test.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a strategy parameter (repeat for more)",
+    )
+    test.add_argument("--json", dest="json_path", type=Path, metavar="PATH", help="the result file")
+    test.add_argument(
+        "--report", dest="report_path", type=Path, metavar="PATH.html", help="the HTML report"
+    )
+    test.add_argument(
+        "--csv", dest="csv_path", type=Path, metavar="PATH.csv", help="the trades as CSV"
+    )
+
+
 def run_history_command(args: argparse.Namespace) -> int:
-    """``tradeterm import`` and ``tradeterm history``: no settings, no GUI, no broker."""
+    """``tradeterm import``, ``history`` and ``test``: no settings, no GUI, no broker."""
+    if args.command == "test":
+        from app.tester.command import TestRequest, run_test_command
+
+        return run_test_command(
+            TestRequest(
+                strategy=args.strategy,
+                symbol=args.symbol,
+                timeframe=args.timeframe,
+                start=args.start,
+                end=args.end,
+                model=args.model,
+                spread=args.spread,
+                commission=args.commission,
+                slippage=args.slippage,
+                deposit=args.deposit,
+                leverage=args.leverage,
+                currency=args.currency,
+                params=tuple(args.param),
+                json_path=args.json_path,
+                report_path=args.report_path,
+                csv_path=args.csv_path,
+            )
+        )
     from app.history.commands import run_history, run_import
 
     if args.command == "import":
@@ -139,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         return tell_user(problem)
 
+    from app.engine.history_jobs import install_history
     from app.notify.setup import TelegramHooks
     from app.settings import user_settings_path
     from app.strategies.setup import install_strategies
@@ -154,7 +222,14 @@ def main(argv: list[str] | None = None) -> int:
         smoke_test=args.smoke_test,
         journal_factory=lambda: open_journal(settings),
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
-        extend_engine=lambda core: install_strategies(core, user_data_dir()),
+        extend_engine=lambda core: (
+            install_strategies(core, user_data_dir()),
+            install_history(
+                core,
+                record=settings.history.record_ticks,
+                symbols=settings.history.record_symbols,
+            ),
+        ),
         settings_check=settings_problem,
     )
 

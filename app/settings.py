@@ -364,6 +364,29 @@ class EngineSettings(_Section):
     )
 
 
+class HistorySettings(_Section):
+    """The history store: recording live ticks into it."""
+
+    record_ticks: bool = Field(
+        default=False,
+        description="Record every live tick into the history store (for the tester's "
+        "real-ticks model); the Tick recording command switches it on and off too.",
+    )
+    record_symbols: list[str] = Field(
+        default_factory=list,
+        description="The symbols to record; empty = every symbol the engine receives.",
+    )
+
+    @field_validator("record_symbols")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        cleaned = [item.strip().upper() for item in value]
+        for symbol in cleaned:
+            if not _SYMBOL_RE.fullmatch(symbol):
+                raise ValueError(f"{symbol!r} is not a valid symbol name")
+        return cleaned
+
+
 class StorageSettings(_Section):
     """Where the trade journal (SQLite) is kept."""
 
@@ -671,6 +694,7 @@ class Settings(BaseSettings):
     ui: UiSettings = Field(default_factory=UiSettings, description="[ui]")
     engine: EngineSettings = Field(default_factory=EngineSettings, description="[engine]")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="[storage]")
+    history: HistorySettings = Field(default_factory=HistorySettings, description="[history]")
     telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="[telegram]")
     risk: RiskSettings = Field(default_factory=RiskSettings, description="[risk] limits")
 

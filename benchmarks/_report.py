@@ -28,6 +28,7 @@ class Row:
     target: str = ""
     note: str = ""
     text: str = ""
+    key: str = ""  # names a figure other tables pick up (run_all's backtest engines)
 
 
 def fmt(value: float | None, unit: str) -> str:

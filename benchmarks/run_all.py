@@ -1,6 +1,6 @@
 """Run every benchmark and print ONE table: Tradeterm, vn.py measured in the same run, ratio.
 
-    python benchmarks/run_all.py [--no-vnpy]
+    python benchmarks/run_all.py [--no-vnpy] [--no-engines]
 
 * Every ``benchmarks/bench_*.py`` that exists runs in its own subprocess with
   this interpreter, offscreen (a missing or failing one is reported, never
@@ -13,6 +13,16 @@
   it in a subprocess. If it cannot be installed, the table shows the reference
   figures from ``shared/reference/measurements.md``, labelled as such.
 
+* NautilusTrader and backtrader run the same way, each in its own virtual
+  environment created here on first use (``benchmarks/.nautilus-venv``,
+  ``benchmarks/.backtrader-venv``), on the tester benchmark's 200,000 M1 bars
+  (``_backtest_data.py``, written to a CSV file for them): NautilusTrader's
+  ``EMACross`` example (EMA 10/30, its risk engine on) through
+  ``nautilus_driver.py``, an SMA 10/30 cross in backtrader through
+  ``backtrader_driver.py``. A second table sets them beside the tester's
+  open-prices figure (``bench_tester.py``: SMA 10/30 ``ma_cross`` through the
+  full engine with the risk gate on).
+
 The ratio reads "times better for Tradeterm": vn.py ÷ Tradeterm for times,
 Tradeterm ÷ vn.py for rates, so above 1 means Tradeterm is ahead.
 """
@@ -24,8 +34,9 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
-import venv
+import venv as venv_lib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +47,25 @@ from _report import fmt  # noqa: E402
 
 VENV = HERE / ".vnpy-venv"
 VNPY_SPEC = "vnpy==4.5.*"
+#: The other backtest engines: (title, its venv, pip spec, module to import, driver).
+ENGINES = (
+    (
+        "NautilusTrader",
+        HERE / ".nautilus-venv",
+        "nautilus_trader==1.221.*",  # the version the issue measured (the newest for Python 3.11)
+        "nautilus_trader",
+        "nautilus_driver.py",
+    ),
+    (
+        "backtrader",
+        HERE / ".backtrader-venv",
+        "backtrader==1.9.78.123",
+        "backtrader",
+        "backtrader_driver.py",
+    ),
+)
+ENGINE_RUNS = 3
+ENGINE_TIMEOUT_S = 1800
 JSON_PREFIX = "BENCH-JSON "
 ORDER = ("bench_data_path.py", "bench_chart.py", "bench_frame_latency.py")
 BENCH_TIMEOUT_S = 240
@@ -102,8 +132,8 @@ def run_benchmarks() -> tuple[list[dict], list[tuple[str, str]]]:
 # -- vn.py ---------------------------------------------------------------------------
 
 
-def _venv_python() -> Path:
-    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def _venv_python(venv: Path = VENV) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def ensure_vnpy() -> tuple[Path | None, str]:
@@ -116,7 +146,7 @@ def ensure_vnpy() -> tuple[Path | None, str]:
             return python, f"vn.py {ok.stdout.strip()} (existing {VENV.name})"
     print(f"… creating {VENV.name} and installing {VNPY_SPEC} (about a minute)", file=sys.stderr)
     try:
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        venv_lib.EnvBuilder(with_pip=True, clear=True).create(VENV)
         install = subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", VNPY_SPEC],
             capture_output=True,
@@ -158,6 +188,94 @@ def run_vnpy(python: Path) -> tuple[dict, list[str]]:
             continue
         figures.update(json.loads(lines[-1]))
     return figures, problems
+
+
+# -- the other backtest engines ----------------------------------------------------------
+
+
+def ensure_engine(title: str, venv: Path, spec: str, module: str) -> tuple[Path | None, str]:
+    """An engine's own interpreter (its venv created and installed on first use), or None."""
+    python = _venv_python(venv)
+    probe = [str(python), "-c", f"import {module}; print({module}.__version__)"]
+    if python.exists():
+        ok = subprocess.run(probe, capture_output=True, text=True)
+        if ok.returncode == 0:
+            return python, f"{title} {ok.stdout.strip()} (existing {venv.name})"
+    print(f"… creating {venv.name} and installing {spec}", file=sys.stderr)
+    try:
+        venv_lib.EnvBuilder(with_pip=True, clear=True).create(venv)
+        install = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", spec],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"could not create the {title} environment: {exc}"
+    if install.returncode != 0:
+        tail = " ".join(install.stderr.strip().splitlines()[-3:])
+        return None, f"pip could not install {spec}: {tail}"
+    ok = subprocess.run(probe, capture_output=True, text=True)
+    if ok.returncode != 0:
+        return None, f"{title} installed but does not import: {ok.stderr.strip()[-300:]}"
+    return python, f"{title} {ok.stdout.strip()} (installed into {venv.name})"
+
+
+def run_engines() -> tuple[list[dict], list[str]]:
+    """Each engine's driver on the benchmark's bars: its best and median bars/s."""
+    from _backtest_data import write_csv
+
+    found: list[dict] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        bars = write_csv(Path(folder) / "bars.csv")
+        for title, venv, spec, module, driver in ENGINES:
+            python, status = ensure_engine(title, venv, spec, module)
+            notes.append(status)
+            if python is None:
+                continue
+            print(f"… {title} ({ENGINE_RUNS} runs)", file=sys.stderr, flush=True)
+            try:
+                done = subprocess.run(
+                    [str(python), str(HERE / driver), str(bars), str(ENGINE_RUNS)],
+                    capture_output=True,
+                    text=True,
+                    timeout=ENGINE_TIMEOUT_S,
+                )
+            except subprocess.TimeoutExpired:
+                notes.append(f"{title}: timed out after {ENGINE_TIMEOUT_S} s")
+                continue
+            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+            if done.returncode != 0 or not lines:
+                tail = " ".join(done.stderr.strip().splitlines()[-2:])
+                notes.append(f"{title}: failed ({tail})")
+                continue
+            found.append(json.loads(lines[-1]))
+    return found, notes
+
+
+def print_engines(sections: list[dict], engines: list[dict]) -> None:
+    ours = next(
+        (row for section in sections for row in section["rows"] if row.get("key") == "tester_open"),
+        None,
+    )
+    print(
+        "\n| backtest engine, same 200,000 M1 bars | bars/s (best) | median | fills | Tradeterm ahead |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    best = ours["value"] if ours else None
+    if ours:
+        median = ours["text"].split("median ")[-1].rstrip(")") if "median" in ours["text"] else ""
+        print(
+            f"| Tradeterm tester, open prices, SMA 10/30 ma_cross, full engine + risk gate | "
+            f"{best:,.0f} | {median} | {ours.get('note', '').split(' trades')[0]} trades | — |"
+        )
+    for engine in engines:
+        theirs = engine["best_bars_per_s"]
+        print(
+            f"| {engine['engine']}, {engine['rules']} | {theirs:,.0f} | "
+            f"{engine['median_bars_per_s']:,.0f} | {engine['fills']:,} | {ratio(best, theirs, True)} |"
+        )
 
 
 # -- the table -----------------------------------------------------------------------
@@ -236,6 +354,12 @@ def main() -> None:
             measured = bool(vn)
     if not measured:
         vn = dict(REFERENCE)
+    engines: list[dict] = []
+    if "--no-engines" in sys.argv:
+        notes.append("NautilusTrader and backtrader skipped (--no-engines)")
+    else:
+        engines, engine_notes = run_engines()
+        notes.extend(engine_notes)
     stolen = stolen_share(cpu_before, cpu_times())
     if stolen:
         notes.append(stolen)
@@ -247,6 +371,8 @@ def main() -> None:
     )
     print_table(sections, vn, measured)
     print("\nRatio: times better for Tradeterm (above 1: Tradeterm ahead).")
+    if engines:
+        print_engines(sections, engines)
     for note in notes:
         print(f"- {note}")
     for name, output in others:

@@ -182,3 +182,15 @@ class Broker(Protocol):
         """Every deal of the account from ``time_msc`` on, oldest first; ``None`` if the broker
         keeps no deal history. At each start the engine records those its journal missed."""
         ...
+
+    def rates_range(
+        self, symbol: str, timeframe: Timeframe, start: int, end: int
+    ) -> np.ndarray | None:
+        """Bars with open times in ``[start, end]`` (epoch seconds, the broker's clock), oldest
+        first, as ``RATES_DTYPE``; ``None`` if the broker keeps no history to download."""
+        ...
+
+    def ticks_range(self, symbol: str, start_msc: int, end_msc: int) -> np.ndarray | None:
+        """Every tick in ``[start_msc, end_msc]``, oldest first, as ``TICKS_DTYPE``; ``None``
+        if the broker keeps no tick history. The engine's downloads use these two."""
+        ...

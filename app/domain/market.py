@@ -28,6 +28,30 @@ RATES_DTYPE = np.dtype(
 )
 
 
+#: Ticks as numpy rows, as the history store keeps them and a broker's tick download
+#: answers (MetaTrader 5's ``copy_ticks_*`` with ``volume_real`` as the volume).
+TICKS_DTYPE = np.dtype(
+    [
+        ("time_msc", "<i8"),  # epoch milliseconds
+        ("bid", "<f8"),
+        ("ask", "<f8"),
+        ("last", "<f8"),
+        ("volume", "<f8"),  # MetaTrader 5's volume_real: fractional on exchanges
+        ("flags", "<u4"),  # TICK_FLAG_* bits, as MetaTrader 5 sets them, and POLL_END
+    ]
+)
+
+POLL_END = 1 << 30
+"""A tick flag of recorded sessions: the last tick of the symbol in one engine poll.
+
+MetaTrader 5's ``TICK_FLAG_*`` bits are the low seven; the tick recorder sets
+this one so that the tester, replaying a recorded session with the real-ticks
+model, polls exactly where the live engine polled."""
+
+TICK_FLAG_BID_ASK = 2 | 4
+"""MetaTrader 5's TICK_FLAG_BID | TICK_FLAG_ASK: the bid and the ask changed."""
+
+
 def utc_from_msc(time_msc: int) -> datetime:
     return datetime.fromtimestamp(time_msc / 1000, tz=UTC)
 

@@ -123,7 +123,10 @@ class OrderUpdate:
 class Fill:
     """A deal: volume that changed hands at a price.
 
-    ``realized_pnl`` is non-zero only for deals that close (part of) a position.
+    ``realized_pnl`` is what the deal added to the balance: the profit of a
+    deal that closes (part of) a position, plus the deal's own ``commission``
+    (0 or negative, account currency), as MetaTrader 5 books it per deal. An
+    opening deal's ``realized_pnl`` is therefore its commission, 0 without one.
     """
 
     client_id: str
@@ -138,6 +141,7 @@ class Fill:
     realized_pnl: float = 0.0
     reason: str = ""  # e.g. "stop loss", "take profit", "client"
     owner: int = MANUAL  # the owner of the position the deal opened or closed
+    commission: float = 0.0  # part of realized_pnl (see above)
 
 
 @dataclass(frozen=True, slots=True)

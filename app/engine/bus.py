@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QObject, Signal
 
 from app.domain.frame import MarketFrame
+from app.domain.history_jobs import DownloadProgress, RecordingState
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
@@ -46,6 +47,7 @@ class EventBus(QObject):
     risk = fact(RiskBreach, RiskWarning, TradingStateChanged)
     strategy = fact(StrategyStatus, BudgetHalt)  # an instance changed, or its budget halted it
     strategy_catalog = fact(StrategyCatalog)  # the strategies that loaded, and those that did not
+    history_jobs = fact(RecordingState, DownloadProgress)  # tick recording and downloads
     # engine -> clients: conflated state, at most one frame in flight
     frame = Signal(MarketFrame)
     # clients -> engine

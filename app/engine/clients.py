@@ -152,6 +152,10 @@ class EngineClient:
     def on_tick(self, tick: Tick) -> None:
         """A quote of a subscribed symbol; after the bars it closed have been delivered."""
 
+    def on_poll(self, ticks: Sequence[Tick]) -> None:
+        """Every tick of one poll at once, all symbols, in order, before ``on_tick`` and
+        ``on_bar`` (a recorder: it learns where polls end). Only if overridden."""
+
     def on_bar(self, bar: Bar) -> None:
         """A closed bar of a subscribed ``(symbol, timeframe)``; never the forming bar."""
 
@@ -290,6 +294,7 @@ class ClientHost:
         self._tick_clients: list[_Entry] = []  # clients that override on_tick
         self._bar_routes: dict[BarKey, list[_Entry]] = {}
         self._order_watchers: list[_Entry] = []
+        self._poll_watchers: list[_Entry] = []
         self._by_owner: dict[int, _Entry] = {}  # strategy instance number -> its client
         self._timed: list[_Entry] = []
         self._fact_routes: dict[type, list[_Entry]] = {}
@@ -344,7 +349,7 @@ class ClientHost:
 
     @property
     def wants_ticks(self) -> bool:
-        return bool(self._tick_clients)
+        return bool(self._tick_clients or self._poll_watchers)
 
     def claim(self, client_id: str, client: EngineClient) -> None:
         entry = self._entries.get(client.name)
@@ -365,6 +370,9 @@ class ClientHost:
         so the order between clients changes nothing, and one pass costs far less
         per tick than timing every call.
         """
+        if ticks:
+            for poll_entry in self._poll_watchers:
+                self._call(poll_entry, poll_entry.client.on_poll, ticks)
         marks = list(closed)
         served: set[int] = set()
         for entry in self._tick_clients:
@@ -551,6 +559,7 @@ class ClientHost:
         tick_clients: list[_Entry] = []
         bars: dict[BarKey, list[_Entry]] = {}
         watchers: list[_Entry] = []
+        polls: list[_Entry] = []
         timed: list[_Entry] = []
         by_owner: dict[int, _Entry] = {}
         facts: dict[type, list[_Entry]] = {}
@@ -564,6 +573,8 @@ class ClientHost:
                 tick_clients.append(entry)
             for key in subs.bars:
                 bars.setdefault(key, []).append(entry)
+            if _overrides(client, "on_poll"):
+                polls.append(entry)
             if subs.all_orders:
                 watchers.append(entry)
             if subs.timer_ms > 0:
@@ -573,3 +584,4 @@ class ClientHost:
         self._fact_routes = facts
         self._tick_clients, self._bar_routes = tick_clients, bars
         self._order_watchers, self._timed, self._by_owner = watchers, timed, by_owner
+        self._poll_watchers = polls

@@ -57,6 +57,7 @@ from app.domain.trading import AccountState, Fill, OrderUpdate, Position, TradeH
 from app.engine.budgets import Budgets
 from app.engine.clients import ClientHost
 from app.engine.conflation import FrameBuilder
+from app.engine.extensions import HistorySource
 from app.engine.journal_tap import JournalTap
 from app.engine.market_data import TIMEFRAMES, MarketData
 from app.engine.order_road import OrderRoad
@@ -165,7 +166,7 @@ class TradingCore:
         self.broker, self.info, self.specs = broker, info, specs
         self._down_reason = None
         self.reconnect.reset()
-        self.portfolio = Portfolio(specs, info.currency, info.leverage)
+        self.portfolio = Portfolio(specs, info.currency, info.leverage, clock=self.clock)
         self.risk = RiskContext(specs, self.portfolio.quotes, info.currency, info.leverage)
         self.gate.margin_calculator = broker.order_margin
         for name in specs:
@@ -449,6 +450,13 @@ class TradingCore:
 
     def positions(self) -> Sequence[Position]:
         return self.portfolio.positions if self.portfolio is not None else ()
+
+    def history_source(self) -> HistorySource | None:
+        """The broker's bar and tick history, read-only, while connected (for downloads)."""
+        broker = self.broker
+        if broker is None or self._down_reason is not None:
+            return None
+        return HistorySource(broker.rates_range, broker.ticks_range)
 
     @property
     def budgets(self) -> Budgets:

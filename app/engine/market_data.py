@@ -39,6 +39,9 @@ KEEP_BARS = 5_000
 #: Every timeframe the engine builds, shortest first.
 TIMEFRAMES: tuple[Timeframe, ...] = tuple(Timeframe)
 LONGER: tuple[Timeframe, ...] = tuple(tf for tf in TIMEFRAMES if tf is not Timeframe.M1)
+#: The longer timeframes with their lengths: an enum's value read per tick costs more
+#: than the arithmetic it feeds.
+_LONGER_SECONDS: tuple[tuple[Timeframe, int], ...] = tuple((tf, tf.seconds) for tf in LONGER)
 _M1 = Timeframe.M1.seconds
 
 BarKey = tuple[str, Timeframe]
@@ -166,8 +169,9 @@ class SymbolBars:
         bar = m1.bar(self.symbol, Timeframe.M1)
         self._closed[Timeframe.M1].append(bar)
         self._just_closed.append(bar)
-        for tf in LONGER:
-            period = tf.bar_open(m1.time)
+        minute = m1.time
+        for tf, seconds in _LONGER_SECONDS:
+            period = minute - minute % seconds  # tf.bar_open(minute)
             partial = self._partial.get(tf)
             if partial is not None and partial.time == period:
                 partial.fold(m1)
@@ -182,9 +186,9 @@ class SymbolBars:
 
     def _roll_periods(self, minute: int) -> None:
         """Close every longer-timeframe bar whose period ended before ``minute``."""
-        for tf in LONGER:
+        for tf, seconds in _LONGER_SECONDS:
             partial = self._partial.get(tf)
-            if partial is not None and partial.time != tf.bar_open(minute):
+            if partial is not None and partial.time != minute - minute % seconds:
                 self._close(partial.bar(self.symbol, tf))
                 del self._partial[tf]
 

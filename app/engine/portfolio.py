@@ -9,24 +9,40 @@ Marking is lazy: a tick only stores the quote and notes that a held symbol
 moved; positions are re-marked when something reads them (a frame, the equity
 watch, a strategy), at most once per batch of ticks. Marking every position on
 every tick built a new ``Position`` per tick per position and cost the engine
-thread most of its burst rate once strategies held positions.
+thread most of its burst rate once strategies held positions. The account is
+kept too, and rebuilt only when something it shows changed: the engine reads
+it after every poll (the loss limits), and the tester polls once per bar.
+
+"Today" is the engine's day (its clock: the replayed time in the tester), UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 
+from app.domain.enums import Side
 from app.domain.market import Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import AccountState, Fill, Position, WorkingOrder
 
+_DAY_S = 86_400
+
 
 class Portfolio:
-    def __init__(self, specs: Mapping[str, SymbolSpec], currency: str, leverage: int) -> None:
+    def __init__(
+        self,
+        specs: Mapping[str, SymbolSpec],
+        currency: str,
+        leverage: int,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``clock``: the engine's time in epoch seconds, which says when a day begins."""
         self.specs = dict(specs)
+        self._clock = clock
         self.currency = currency
         self.leverage = leverage
         self.quotes: dict[str, Tick] = {}
@@ -38,7 +54,10 @@ class Portfolio:
         self._balance = 0.0
         self._margin = 0.0
         self._realized_today = 0.0
-        self._day = datetime.now(UTC).date()
+        self._day = int(clock()) // _DAY_S  # days since the epoch, UTC
+        self._account: AccountState | None = None  # the last one built, while it holds
+        self._rounded = (0.0, 0.0)  # balance and margin of the last sync, to the cent
+        self._listed: tuple[Position, ...] | None = None  # positions as last handed out
         self.changed = True
         self.orders_changed = True
 
@@ -48,9 +67,12 @@ class Portfolio:
     ) -> None:
         self._balance = account.balance
         self._margin = account.margin
+        self._rounded = (round(account.balance, 2), round(account.margin, 2))
         self._positions = {p.ticket: p for p in positions}
+        self._listed = None
         self._held = frozenset(p.symbol for p in self._positions.values())
         self._stale = False  # the broker's own marks
+        self._account = None
         new_orders = tuple(orders)
         if new_orders != self._orders:
             self._orders = new_orders
@@ -61,11 +83,13 @@ class Portfolio:
         self.quotes[tick.symbol] = tick
         if tick.symbol in self._held:
             self._stale = self.changed = True
+            self._account = None
 
     def on_fill(self, fill: Fill) -> None:
         self._roll_day()
         if fill.closes_position:
             self._realized_today += fill.realized_pnl
+        self._account = None
         self.changed = True
 
     # -- queries --------------------------------------------------------------------
@@ -76,7 +100,10 @@ class Portfolio:
     @property
     def positions(self) -> tuple[Position, ...]:
         self._mark()
-        return tuple(self._positions.values())
+        listed = self._listed
+        if listed is None:
+            listed = self._listed = tuple(self._positions.values())
+        return listed
 
     @property
     def orders(self) -> tuple[WorkingOrder, ...]:
@@ -88,19 +115,26 @@ class Portfolio:
         Today's P&L is what was realised since 00:00 UTC plus the open positions' P&L.
         """
         self._roll_day()
+        account = self._account
+        if account is not None:
+            return account
         self._mark()
-        floating = sum(p.profit for p in self._positions.values())
+        floating = 0.0
+        for p in self._positions.values():
+            floating += p.profit
         equity = self._balance + floating
-        return AccountState(
+        balance, margin = self._rounded
+        account = self._account = AccountState(
             currency=self.currency,
-            balance=round(self._balance, 2),
+            balance=balance,
             equity=round(equity, 2),
-            margin=round(self._margin, 2),
+            margin=margin,
             free_margin=round(equity - self._margin, 2),
             floating_pnl=round(floating, 2),
             day_pnl=round(self._realized_today + floating, 2),
             leverage=self.leverage,
         )
+        return account
 
     # -- internals ------------------------------------------------------------------
     def _mark(self) -> None:
@@ -108,6 +142,7 @@ class Portfolio:
         if not self._stale:
             return
         self._stale = False
+        self._listed = None
         quotes, specs = self.quotes, self.specs
         for ticket, p in self._positions.items():
             spec, tick = specs.get(p.symbol), quotes.get(p.symbol)
@@ -116,16 +151,39 @@ class Portfolio:
 
     def _marked(self, p: Position, spec: SymbolSpec, tick: Tick) -> Position:
         price = close_price(p.side, tick)
-        try:
-            profit = position_profit(
-                p.side, p.volume, p.price_open, price, spec, self._converter, self.currency
-            )
-        except ValueError:  # no quote yet to convert the profit currency
-            return replace(p, price_current=price)
-        return replace(p, price_current=price, profit=round(profit, 2))
+        if spec.profit_currency == self.currency:  # no conversion: position_profit's arithmetic
+            sign = 1 if p.side is Side.BUY else -1
+            profit = round(sign * (price - p.price_open) * p.volume * spec.contract_size, 2)
+        else:
+            try:
+                profit = round(
+                    position_profit(
+                        p.side, p.volume, p.price_open, price, spec, self._converter, self.currency
+                    ),
+                    2,
+                )
+            except ValueError:  # no quote yet to convert the profit currency
+                return replace(p, price_current=price)
+        # Built field by field: ``dataclasses.replace`` costs three times as much, per poll.
+        return Position(
+            p.ticket,
+            p.symbol,
+            p.side,
+            p.volume,
+            p.price_open,
+            price,
+            profit,
+            p.time_msc,
+            p.sl,
+            p.tp,
+            p.swap,
+            p.comment,
+            p.owner,
+        )
 
     def _roll_day(self) -> None:
-        today = datetime.now(UTC).date()
+        today = int(self._clock()) // _DAY_S
         if today != self._day:
             self._day = today
             self._realized_today = 0.0
+            self._account = None

@@ -47,6 +47,10 @@ MIN_OFFSET_SAMPLES = 3
 """Samples needed before the learned offset is used; until then it is taken as zero."""
 
 
+_LOWEST_SKEW = -MAX_ZONE_BEHIND_S
+_HIGHEST_SKEW = MAX_ZONE_AHEAD_S + FUTURE_TOLERANCE_S
+
+
 class QuoteClock:
     """Arrival times of the latest quotes, and the broker's clock offset, per engine clock."""
 
@@ -59,15 +63,18 @@ class QuoteClock:
     def saw(self, tick: Tick) -> None:
         """A tick arrived now. O(1): called for every tick."""
         now = self._clock()
-        self._arrived[tick.symbol] = (tick.time_msc, now)
-        skew = tick.time_msc / 1000 - now
-        if not -MAX_ZONE_BEHIND_S <= skew <= MAX_ZONE_AHEAD_S + FUTURE_TOLERANCE_S:
+        stamp = tick.time_msc
+        self._arrived[tick.symbol] = (stamp, now)
+        skew = stamp / 1000 - now
+        if not _LOWEST_SKEW <= skew <= _HIGHEST_SKEW:
             return  # no time zone explains it: never learn from it
         slice_ = int(now // SAMPLE_S)
-        if self._skews and self._slice == slice_:  # the same slice: keep its freshest tick
-            self._skews[-1] = max(self._skews[-1], skew)
+        skews = self._skews
+        if skews and self._slice == slice_:  # the same slice: keep its freshest tick
+            if skew > skews[-1]:
+                skews[-1] = skew
         else:
-            self._skews.append(skew)
+            skews.append(skew)
             self._slice = slice_
 
     def saw_all(self, ticks: Sequence[Tick]) -> None:

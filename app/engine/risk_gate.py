@@ -70,7 +70,6 @@ from app.domain.risk_rules import (
     lots,
     money,
     over,
-    quote_fault,
     total_exposure,
 )
 from app.domain.strategies import BudgetHalt
@@ -311,7 +310,8 @@ class RiskGate:
     # -- ticks and equity -----------------------------------------------------------
     def on_tick(self, tick: Tick, spec: SymbolSpec) -> None:
         """Record a tick's spread and arrival; a tick that is not a price teaches nothing."""
-        if quote_fault(tick) is not None:
+        bid, ask = tick.bid, tick.ask
+        if not (0.0 < bid <= ask < math.inf):  # quote_fault's test, without its words
             return
         self.spreads.add(tick, spec.point)
         self.quote_clock.saw(tick)
@@ -333,26 +333,14 @@ class RiskGate:
         facts: list[RiskBreach | RiskWarning | TradingStateChanged] = []
         if not self.watch.equity_known:
             return facts  # nothing true to say; new exposure is refused meanwhile
-        ccy_loss = self.watch.daily_loss
-        texts = {
-            RiskRule.DAILY_LOSS: (
-                f"loss today {ccy_loss:,.2f}",
-                f"{limits.max_daily_loss:,.2f}",
-            ),
-            RiskRule.DRAWDOWN: (
-                f"drawdown {self.watch.drawdown_pct:.2f} % from the equity peak "
-                f"{self.watch.peak or 0:,.2f}",
-                f"{limits.max_drawdown_pct:g} %",
-            ),
-        }
         for rule, fraction in self._loss_fractions().items():
-            value, limit = texts[rule]
             if fraction < 1:
                 self._armed[rule] = True
             if fraction < limits.warning_fraction:
                 self._warn_armed[rule] = True
             if fraction >= 1 and self._armed[rule]:
                 self._armed[rule] = self._warn_armed[rule] = False
+                value, limit = self._loss_texts(rule)
                 message = f"{rule.label}: {value} reached the limit of {limit}"
                 changed = self.halt(message, OrderSource.SYSTEM)
                 facts.append(RiskBreach(rule, message, halted=True))
@@ -360,6 +348,7 @@ class RiskGate:
                     facts.append(changed)
             elif fraction >= limits.warning_fraction and self._warn_armed[rule]:
                 self._warn_armed[rule] = False
+                value, limit = self._loss_texts(rule)
                 message = f"{rule.label}: {value} is {fraction:.0%} of the limit of {limit}"
                 facts.append(RiskWarning(rule, message))
                 if limits.reduce_on_warning and self.state is TradingState.ACTIVE:
@@ -367,6 +356,17 @@ class RiskGate:
                     if changed:
                         facts.append(changed)
         return facts
+
+    def _loss_texts(self, rule: RiskRule) -> tuple[str, str]:
+        """What a loss rule measured and its limit, in words (only when it speaks:
+        formatting them on every poll cost more than the checks)."""
+        limits, watch = self.limits, self.watch
+        if rule is RiskRule.DAILY_LOSS:
+            return f"loss today {watch.daily_loss:,.2f}", f"{limits.max_daily_loss:,.2f}"
+        return (
+            f"drawdown {watch.drawdown_pct:.2f} % from the equity peak {watch.peak or 0:,.2f}",
+            f"{limits.max_drawdown_pct:g} %",
+        )
 
     def _loss_fractions(self) -> dict[RiskRule, float]:
         """Usage of each loss limit that is on; NaN while the equity is not a number."""

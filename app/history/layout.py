@@ -124,6 +124,8 @@ class SeriesPath:
     def key_of_file(self, path: Path) -> int | None:
         """The partition key a file name stands for; None for anything else."""
         stem = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else ""
+        if not stem:  # a writer's temporary file, or anything else: not a partition
+            return None
         try:
             if self.is_ticks:
                 return int(np.datetime64(stem, "D").astype(np.int64))

@@ -15,20 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from app.domain.market import RATES_DTYPE
+from app.domain.market import RATES_DTYPE, TICKS_DTYPE
 
 BAR_DTYPE = RATES_DTYPE  # the domain's bar rows, as brokers answer them
 
-TICK_DTYPE = np.dtype(
-    [
-        ("time_msc", "<i8"),  # epoch milliseconds
-        ("bid", "<f8"),
-        ("ask", "<f8"),
-        ("last", "<f8"),
-        ("volume", "<f8"),  # MetaTrader 5's volume_real: fractional on exchanges
-        ("flags", "<u4"),  # TICK_FLAG_* bits, as MetaTrader 5 sets them
-    ]
-)
+TICK_DTYPE = TICKS_DTYPE  # the domain's tick rows (see POLL_END there for the flags)
 
 BAR_SCHEMA = pa.schema(
     [

@@ -149,12 +149,20 @@ class Indicator:
 
     def update(self, bar: object) -> tuple[float, ...]:
         """``push`` a closed bar given as an object (a domain ``Bar``); always a tuple."""
-        result = self.push(*(getattr(bar, name) for name in self.inputs))
+        inputs = self.inputs  # one input is the common case: no generator per bar
+        if len(inputs) == 1:
+            result = self.push(getattr(bar, inputs[0]))
+        else:
+            result = self.push(*[getattr(bar, name) for name in inputs])
         return result if isinstance(result, tuple) else (result,)
 
     def preview(self, bar: object) -> tuple[float, ...]:
         """``peek`` at a forming bar given as an object; always a tuple."""
-        result = self.peek(*(getattr(bar, name) for name in self.inputs))
+        inputs = self.inputs
+        if len(inputs) == 1:
+            result = self.peek(getattr(bar, inputs[0]))
+        else:
+            result = self.peek(*[getattr(bar, name) for name in inputs])
         return result if isinstance(result, tuple) else (result,)
 
     def copy(self) -> Self:

@@ -60,9 +60,18 @@ STATUS_REFRESH_MS = 1000
 class StrategyHost(EngineClient):
     name = "strategies"
 
-    def __init__(self, core: EngineServices, load_catalog: Callable[[], Catalog]) -> None:
+    def __init__(
+        self,
+        core: EngineServices,
+        load_catalog: Callable[[], Catalog],
+        *,
+        status_refresh_ms: int = STATUS_REFRESH_MS,
+    ) -> None:
+        """``status_refresh_ms``: engine time between P&L refreshes of the instances'
+        statuses (0: only on changes; the tester has no panel to refresh)."""
         self._core = core
         self._load_catalog = load_catalog
+        self._status_refresh_ms = status_refresh_ms
         self.catalog = Catalog()
         self.configs: dict[str, StrategyConfig] = {}
         self.runners: dict[str, StrategyRunner] = {}
@@ -87,7 +96,7 @@ class StrategyHost(EngineClient):
 
     def subscriptions(self) -> Subscriptions:
         return Subscriptions(
-            timer_ms=STATUS_REFRESH_MS, facts=frozenset({BudgetHalt, TradingStateChanged})
+            timer_ms=self._status_refresh_ms, facts=frozenset({BudgetHalt, TradingStateChanged})
         )
 
     # -- the engine connected -----------------------------------------------------------

@@ -134,7 +134,10 @@ class StrategyRunner(EngineClient):
 
     def _save(self) -> None:
         """Keep ``state`` in the journal when a callback changed it (and only then)."""
-        text = _dump(self.strategy.state)
+        state = self.strategy.state
+        if not state and self._saved == "{}":
+            return  # empty before and after: no JSON per bar for strategies that keep none
+        text = _dump(state)
         if text != self._saved and self._save_state is not None:
             self._save_state(self.owner, json.loads(text))
         self._saved = text

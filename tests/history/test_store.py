@@ -346,3 +346,18 @@ def test_symbols_with_characters_a_folder_cannot_hold(store: HistoryStore) -> No
 def test_a_name_that_is_no_symbol_is_refused(store: HistoryStore, symbol: str) -> None:
     with pytest.raises(HistoryError, match="is not a symbol name"):
         store.write_bars(symbol, M1, bars("2024-01-02T00:00", 3))
+
+
+def test_a_writers_temporary_file_is_not_read_as_a_day_of_ticks(store: HistoryStore) -> None:
+    """A reader listing the folder while a write is under way must not take its file."""
+    import numpy as np
+
+    from app.history import TICK_DTYPE
+
+    rows = np.zeros(2, dtype=TICK_DTYPE)
+    rows["time_msc"] = [1_704_067_200_000, 1_704_067_201_000]
+    rows["bid"], rows["ask"] = 1.1, 1.1001
+    store.write_ticks("EURUSD", rows)
+    folder = next((store.root / "ticks").iterdir())
+    (folder / "2024-01-01.parquet.1234abcd.tmp").write_bytes(b"half a file")
+    assert store.read_ticks("EURUSD")["time_msc"].tolist() == rows["time_msc"].tolist()

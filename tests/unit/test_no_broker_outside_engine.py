@@ -5,6 +5,10 @@ sees every import the way Python resolves it, lazy ones inside functions too.
 Only the engine (which runs each order through the risk gate), the brokers
 themselves and the CLI (which picks the broker factory at start-up) may import
 ``app.brokers``; only the factory builds a concrete broker; only the CLI calls it.
+
+The one exception is the Strategy Tester (``app.tester``): it builds an engine
+of its own over a replay broker, which has no link to any real broker, and its
+orders take that engine's order road and risk gate like any other.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import grimp
 import pytest
 
-ALLOWED = ("app.engine", "app.brokers", "app.cli")
+ALLOWED = ("app.engine", "app.brokers", "app.cli", "app.tester")
+TESTER = ("app.tester",)  # its own engine over the replay broker (see the docstring)
 INTERFACE = {"app.brokers", "app.brokers.base", "app.brokers.registry"}
 
 
@@ -42,7 +47,7 @@ def test_only_the_engine_and_the_cli_import_brokers(graph: grimp.ImportGraph) ->
 def test_only_the_engine_holds_the_trading_core(graph: grimp.ImportGraph) -> None:
     """The core owns the broker reference: importing it would be a back door."""
     importers = graph.find_modules_that_directly_import("app.engine.core")
-    assert {m for m in importers if not _inside(m, ("app.engine",))} == set()
+    assert {m for m in importers if not _inside(m, ("app.engine", *TESTER))} == set()
 
 
 def test_concrete_brokers_are_built_only_by_the_factory(graph: grimp.ImportGraph) -> None:
@@ -50,8 +55,10 @@ def test_concrete_brokers_are_built_only_by_the_factory(graph: grimp.ImportGraph
     assert "app.brokers.sim.broker" in concrete
     for module in concrete:
         importers = graph.find_modules_that_directly_import(module)
-        outside = {m for m in importers if m not in concrete}
+        outside = {m for m in importers if m not in concrete and not _inside(m, TESTER)}
         assert outside <= {"app.brokers.registry"}, f"{module} is imported by {outside}"
+    for importer in graph.find_modules_that_directly_import("app.brokers.sim.broker"):
+        assert not _inside(importer, TESTER), "the tester trades on the replay broker only"
 
 
 def test_only_the_cli_calls_the_broker_factory(graph: grimp.ImportGraph) -> None:

@@ -51,7 +51,7 @@ from app.brokers.mt5.records import (
 )
 from app.brokers.mt5.ticks import TickCursor
 from app.domain.enums import LogLevel, OrderStatus, OrderType, Side
-from app.domain.market import RATES_DTYPE, Tick
+from app.domain.market import RATES_DTYPE, TICKS_DTYPE, Tick
 from app.domain.notices import LogEvent
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
@@ -463,6 +463,35 @@ class Mt5Broker:
             client = self._position_client.get(int(deal.position_id), "") or deal.comment
             fills.append(fill_from_deal(deal, client, self._settings.magic))
         return fills
+
+    def rates_range(
+        self, symbol: str, timeframe: Timeframe, start: int, end: int
+    ) -> np.ndarray | None:
+        """The terminal's bars over a date range (``copy_rates_range``; the terminal
+        downloads what it lacks from the trade server)."""
+        self._check_thread()
+        mt5 = self._mt5
+        tf = getattr(mt5, m.TIMEFRAME_CONSTANTS[timeframe])
+        rows = mt5.copy_rates_range(symbol, tf, utc(start), utc(end))
+        if rows is None:
+            raise self._failure(f"downloading {symbol} {timeframe.name} bars")
+        return rows.astype(RATES_DTYPE, copy=False)
+
+    def ticks_range(self, symbol: str, start_msc: int, end_msc: int) -> np.ndarray | None:
+        """Every tick the terminal has over a range (``copy_ticks_range``, all of them)."""
+        self._check_thread()
+        mt5 = self._mt5
+        rows = mt5.copy_ticks_range(
+            symbol, utc(start_msc / 1000), utc(end_msc / 1000), mt5.COPY_TICKS_ALL
+        )
+        if rows is None:
+            raise self._failure(f"downloading {symbol} ticks")
+        out = np.empty(len(rows), dtype=TICKS_DTYPE)
+        out["time_msc"] = rows["time_msc"]
+        for name in ("bid", "ask", "last", "flags"):
+            out[name] = rows[name]
+        out["volume"] = rows["volume_real"]
+        return out
 
     def order_margin(self, symbol: str, side: Side, volume: float, price: float) -> float | None:
         """The terminal's own margin figure for the risk gate; ``None`` if it cannot tell."""

@@ -126,6 +126,7 @@ def fill_from_deal(deal: Any, client_id: str, base_magic: int) -> Fill:
         + float(deal.fee),
         reason=m.DEAL_REASON_WORDS.get(int(deal.reason), "client"),
         owner=m.owner_of(int(deal.magic), base_magic),
+        commission=float(deal.commission),
     )
 
 

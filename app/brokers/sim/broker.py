@@ -4,13 +4,21 @@ It behaves like a small MetaTrader 5 hedging account: market orders fill at the
 ask (buy) or bid (sell), pending orders trigger when the market touches them,
 positions close when their stop loss or take profit is touched, and balance,
 equity and margin follow. Given a seed and a clock it is fully deterministic.
+
+Costs, for the tester (both 0 by default, as the live paper account has none):
+a commission per lot charged on every deal, and a slippage in points that every
+fill at the market takes against the trader — market orders and closes, stop
+orders when they trigger, stop losses. Limit orders fill at their price, as they
+do at a broker; a take profit closes at the quote that reached it, or, with
+``take_profit_at_level`` (the tester's choice), at its own level: prices made
+from bars jump over levels, and a jump must not pay more than the level asked.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,7 +34,7 @@ from app.brokers.sim.state import (
     save_state,
 )
 from app.domain.enums import OrderStatus, OrderType, Side, TimeInForce
-from app.domain.market import Tick
+from app.domain.market import RATES_DTYPE, Tick
 from app.domain.pnl import CurrencyConverter, close_price, position_profit, required_margin
 from app.domain.symbols import SymbolSpec, fx_pair
 from app.domain.timeframes import Timeframe
@@ -43,6 +51,8 @@ from app.domain.validation import order_problems
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
 MS_PER_DAY = 86_400_000
+
+ALL_BARS = 1 << 62  # a count no history reaches: history(..., ALL_BARS) is all of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +118,32 @@ class SimBroker:
         clock: Callable[[], float] = time.time,
         state_path: Path | None = None,
         max_fill_volume: float | None = None,
+        markets: Mapping[str, SimMarket] | None = None,
+        commission_per_lot: float = 0.0,
+        slippage_points: int = 0,
+        take_profit_at_level: bool = False,
     ) -> None:
         """``state_path``: keep the account (balance, positions, orders, deals) in this
-        file, saved after every change and loaded at ``connect``, like a real broker."""
-        names = list(symbols) if symbols else list(DEFAULT_MARKETS)
-        unknown = [n for n in names if n not in DEFAULT_MARKETS]
+        file, saved after every change and loaded at ``connect``, like a real broker.
+        ``markets``: the symbols it can trade (default ``DEFAULT_MARKETS``);
+        ``commission_per_lot``: account currency per lot of every deal;
+        ``slippage_points``: how much worse every fill at the market is."""
+        known_markets = DEFAULT_MARKETS if markets is None else markets
+        names = list(symbols) if symbols else list(known_markets)
+        unknown = [n for n in names if n not in known_markets]
         if unknown:
-            known = ", ".join(DEFAULT_MARKETS)
+            known = ", ".join(known_markets)
             raise ValueError(
                 f"the paper broker has no symbol {', '.join(unknown)}; it knows {known}"
             )
-        self._markets = {n: DEFAULT_MARKETS[n] for n in names}
+        if not (math.isfinite(commission_per_lot) and commission_per_lot >= 0):
+            raise ValueError(f"the commission per lot must be 0 or more, not {commission_per_lot}")
+        if slippage_points < 0:
+            raise ValueError(f"the slippage must be 0 points or more, not {slippage_points}")
+        self._commission_per_lot = commission_per_lot
+        self._slippage_points = slippage_points
+        self._take_profit_at_level = take_profit_at_level
+        self._markets = {n: known_markets[n] for n in names}
         self._specs = {n: m.spec for n, m in self._markets.items()}
         self._rng = np.random.default_rng(seed)
         self._clock = clock
@@ -264,7 +289,9 @@ class SimBroker:
             report = self._place_pending(request)
         else:
             price = quote.ask if request.side is Side.BUY else quote.bid
-            report = self._open_market(request, price, quote.time_msc)
+            report = self._open_market(
+                request, self._slipped(request.symbol, request.side, price), quote.time_msc
+            )
         self._remember(request.client_id, report)
         return report
 
@@ -303,6 +330,8 @@ class SimBroker:
         )
         self._positions[ticket] = self._marked(position, spec)
         self._position_client[ticket] = request.client_id
+        commission = self._commission(request.volume)
+        self._balance += commission
         fill = Fill(
             client_id=request.client_id,
             deal_ticket=self._new_deal(),
@@ -312,8 +341,10 @@ class SimBroker:
             volume=request.volume,
             price=price,
             time_msc=time_msc,
+            realized_pnl=commission,
             reason="client",
             owner=request.owner,
+            commission=commission,
         )
         self._deals.append(fill)
         return ExecutionReport(OrderStatus.FILLED, ticket, request.volume, price, fills=(fill,))
@@ -361,7 +392,8 @@ class SimBroker:
                 continue
             spec = self._specs[request.symbol]
             position = self._positions.get(ticket)
-            price = tick.ask if request.side is Side.BUY else tick.bid
+            quoted = tick.ask if request.side is Side.BUY else tick.bid
+            price = self._slipped(request.symbol, request.side, quoted)
             volume = round(
                 min(self._max_fill_volume, request.volume - filled), spec.volume_digits + 2
             )
@@ -384,6 +416,8 @@ class SimBroker:
                 replace(position, volume=total, price_open=average), spec
             )
             filled = round(filled + volume, spec.volume_digits + 2)
+            commission = self._commission(volume)
+            self._balance += commission
             fill = Fill(
                 client_id=request.client_id,
                 deal_ticket=self._new_deal(),
@@ -393,8 +427,10 @@ class SimBroker:
                 volume=volume,
                 price=price,
                 time_msc=tick.time_msc,
+                realized_pnl=commission,
                 reason="client",
                 owner=request.owner,
+                commission=commission,
             )
             self._deals.append(fill)
             events.fills.append(fill)
@@ -488,7 +524,11 @@ class SimBroker:
     ) -> Fill:
         spec = self._specs[position.symbol]
         quote = self._quotes[position.symbol]
-        price = close_price(position.side, quote) if price is None else price
+        if price is None:  # at the market: a take profit fills at its level's quote, unslipped
+            price = close_price(position.side, quote)
+            if reason != "take profit":
+                price = self._slipped(position.symbol, position.side.opposite, price)
+        commission = self._commission(volume)
         pnl = round(
             position_profit(
                 position.side,
@@ -501,6 +541,7 @@ class SimBroker:
             ),
             2,
         )
+        pnl = round(pnl + commission, 2)
         self._balance += pnl
         remaining = round(position.volume - volume, spec.volume_digits + 2)
         if remaining <= 1e-9:
@@ -522,6 +563,7 @@ class SimBroker:
             realized_pnl=pnl,
             reason=reason,
             owner=position.owner,
+            commission=commission,
         )
         self._deals.append(fill)
         return fill
@@ -615,6 +657,20 @@ class SimBroker:
         """Every deal from ``time_msc`` on (the paper account keeps them all)."""
         return [d for d in self._deals if d.time_msc >= time_msc]
 
+    def rates_range(
+        self, symbol: str, timeframe: Timeframe, start: int, end: int
+    ) -> np.ndarray | None:
+        """The paper market's bars over a range: its generated history and nothing else."""
+        if symbol not in self._rates:
+            return np.zeros(0, dtype=RATES_DTYPE)
+        rates = self.history(symbol, timeframe, ALL_BARS)
+        times = rates["time"]
+        return rates[(times >= start) & (times <= end)].copy()
+
+    def ticks_range(self, symbol: str, start_msc: int, end_msc: int) -> np.ndarray | None:
+        """The paper market keeps no ticks it has sent."""
+        return None
+
     # -- state --------------------------------------------------------------------
     def positions(self) -> Sequence[Position]:
         return [self._marked(p, self._specs[p.symbol]) for p in self._positions.values()]
@@ -661,6 +717,23 @@ class SimBroker:
     def _on_tick(self, tick: Tick, events: BrokerEvents) -> None:
         if self._filling:
             self._continue_fills(tick, events)
+        if self._orders:
+            self._trigger_orders(tick, events)
+        for position in list(self._positions.values()):
+            if position.symbol != tick.symbol or (position.sl is None and position.tp is None):
+                continue
+            reason = _stop_hit(position, tick)
+            if reason:
+                client = self._position_client.get(position.ticket, "")
+                level = (
+                    position.tp if reason == "take profit" and self._take_profit_at_level else None
+                )
+                events.fills.append(
+                    self._close(position, position.volume, client, reason, price=level)
+                )
+
+    def _trigger_orders(self, tick: Tick, events: BrokerEvents) -> None:
+        """Working orders of ``tick``'s symbol that it reaches: filled, or (stop-limit) placed."""
         for ticket, (order, request) in list(self._orders.items()):
             if order.symbol == tick.symbol and _triggered(order, tick):
                 if order.order_type is OrderType.STOP_LIMIT:
@@ -668,6 +741,8 @@ class SimBroker:
                     continue
                 del self._orders[ticket]
                 price = order.price
+                if order.order_type is OrderType.STOP:  # a stop fills at the market: it slips
+                    price = self._slipped(order.symbol, order.side, price)
                 report = self._open_position(
                     replace(request, order_type=OrderType.MARKET), price, tick.time_msc
                 )
@@ -684,13 +759,6 @@ class SimBroker:
                 )
                 events.fills.extend(report.fills)
                 self._remember(order.client_id, replace(report, broker_ticket=ticket))
-        for position in list(self._positions.values()):
-            if position.symbol != tick.symbol:
-                continue
-            reason = _stop_hit(position, tick)
-            if reason:
-                client = self._position_client.get(position.ticket, "")
-                events.fills.append(self._close(position, position.volume, client, reason))
 
     def _place_stop_limit(
         self, ticket: int, order: WorkingOrder, request: OrderRequest, events: BrokerEvents
@@ -756,6 +824,20 @@ class SimBroker:
         self._orders = {o.ticket: (o, r) for o, r in state.orders if o.symbol in self._specs}
         self._history = {h.client_id: h for h in state.history}
         self._deals = list(state.deals)
+
+    def _commission(self, volume: float) -> float:
+        """The commission of a deal of ``volume`` lots (0 or negative)."""
+        if not self._commission_per_lot:
+            return 0.0
+        return -round(self._commission_per_lot * volume, 2)
+
+    def _slipped(self, symbol: str, side: Side, price: float) -> float:
+        """``price`` made worse by the slippage for a deal on ``side`` (a buy pays more)."""
+        points = self._slippage_points
+        if not points:
+            return price
+        spec = self._specs[symbol]
+        return round(price + side.sign * points * spec.point, spec.digits)
 
     def _new_ticket(self) -> int:
         self._next_ticket += 1
