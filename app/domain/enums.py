@@ -79,6 +79,7 @@ class OrderSource(StrEnum):
     TABLE = "table"
     TELEGRAM = "telegram"
     STRATEGY = "strategy"
+    ALERT = "alert"  # an alert's order action (only with the trader's opt-in)
     SYSTEM = "system"
 
 
