@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from app.indicators import Indicator
 
 _INF = math.inf
+#: Prices are binary floats: 1.1010 - 1.1000 is 0.00099999999999989. A move is judged
+#: to a relative 1e-9 of its amount, far below any point of any symbol.
+_TOLERANCE = 1e-9
 
 
 class Firing(NamedTuple):
@@ -142,7 +145,8 @@ class Armed:
         change = value - extreme if rising else extreme - value
         if spec.percent:
             change = change / extreme * 100 if extreme > 0 else 0.0
-        return change >= (spec.amount or _INF)
+        amount = spec.amount or _INF
+        return change >= amount - amount * _TOLERANCE
 
     def restart_window(self, time_msc: int, value: float) -> None:
         """After a move fired, the next one is measured from here."""

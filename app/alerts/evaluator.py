@@ -135,12 +135,12 @@ class Evaluator:
             assert spec.timeframe is not None
             self._closes.setdefault((spec.symbol, spec.timeframe), []).append(armed)
             book = self._book(spec.symbol)
-            if quote is not None:
+            if quote is not None and quote.time_msc >= book.last_time:
                 self._note(book, quote)
             armed.prev = book.last.get(watch)
         else:
             book = self._book(spec.symbol)
-            if quote is not None and not book.last:
+            if quote is not None and quote.time_msc >= book.last_time:
                 self._note(book, quote)
             start = book.last.get(watch)
             if spec.line is None and not spec.condition.is_move:

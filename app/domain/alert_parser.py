@@ -295,7 +295,7 @@ def _definition(words: Sequence[str], ctx: ParseContext) -> tuple[AlertSpec, boo
     ):
         word = next(w for w in words if w.lower() == "every")
         raise _Refused(
-            f"'{word}' without an interval would fire on every tick while the price is "
+            f"The word '{word}' without an interval would fire on every tick while the price is "
             f"{d.condition}: give one, e.g. every 5m",
             word,
         )
@@ -375,8 +375,8 @@ def _subject_or_condition(words: Sequence[str], i: int, d: _Draft, ctx: ParseCon
 def _subject_once(d: _Draft, key: str, token: str) -> None:
     if key in d.seen:
         raise _Refused(
-            f"'{token}' after '{d.watch_word}': an alert watches one thing (a price, an "
-            "indicator, a position's P&L or the margin level)",
+            f"An alert watches one thing (a price, an indicator, a position's P&L or the "
+            f"margin level): '{token}' after '{d.watch_word}'",
             token,
         )
     d.seen.add(key)
@@ -417,7 +417,8 @@ def _condition_values(
     if other is not None:
         if d.watch is not Watch.INDICATOR:
             raise _Refused(
-                f"'{token}': only an indicator alert compares with another indicator", token
+                f"Only an indicator alert compares with another indicator, not with '{token}'",
+                token,
             )
         d.values["other"] = _indicator(other, token, d)
         return i + 1
@@ -438,7 +439,7 @@ def _move_amount(token: str, d: _Draft, ctx: ParseContext) -> None:
     match = _AMOUNT.match(token.lower())
     if match is None:
         raise _Refused(
-            f"'{token}' is not an amount: a price difference (0.0050), pips (20p), points "
+            f"The amount '{token}' is not a price difference (0.0050), pips (20p), points "
             "(50pt) or a percentage (0.5%)",
             token,
         )
@@ -450,7 +451,9 @@ def _move_amount(token: str, d: _Draft, ctx: ParseContext) -> None:
         symbol = d.symbol or ctx.current_symbol
         spec = ctx.specs.get(symbol or "")
         if spec is None:
-            raise _Refused(f"'{token}' needs a symbol to measure pips or points in", token)
+            raise _Refused(
+                f"The amount '{token}' needs a symbol to measure pips or points in", token
+            )
         value *= pip_size(spec) if unit.startswith("p") and "t" not in unit else spec.point
         value = round(value, spec.digits + 2)
     d.values["amount"] = value
@@ -556,7 +559,7 @@ def _order_action(words: Sequence[str], i: int, d: _Draft, ctx: ParseContext) ->
             j += 1
         elif _symbol(token, ctx) is not None:
             raise _Refused(
-                f"'{token}': an alert's order is on the alert's own symbol ({symbol or '?'})",
+                f"An alert's order is on the alert's own symbol ({symbol or '?'}), not '{token}'",
                 token,
             )
         else:
@@ -574,7 +577,7 @@ def _spec(d: _Draft, ctx: ParseContext) -> AlertSpec:
             raise _Refused(f"No symbol: name one, e.g. {EXAMPLES.split(',')[0]}")
     if d.timeframe is not None and watch is not Watch.INDICATOR:
         raise _Refused(
-            f"'{d.timeframe.name.lower()}' names an indicator's bars: for a price alert use "
+            f"The timeframe '{d.timeframe.name.lower()}' names an indicator's bars: for a price alert use "
             f"bar {d.timeframe.name.lower()} or close {d.timeframe.name.lower()}",
             d.timeframe.name.lower(),
         )
@@ -615,21 +618,21 @@ def _indicator(match: re.Match[str], token: str, d: _Draft) -> IndicatorRef:
 def _alert_number(token: str) -> int:
     if not _NUMBER_WORD.match(token) or token.strip("#") == "" or int(token.strip("#")) <= 0:
         raise _Refused(
-            f"'{token}' is not an alert number: give it as the list shows, e.g. 3", token
+            f"The alert number '{token}' is not a number: give it as the list shows, e.g. 3", token
         )
     return int(token.strip("#"))
 
 
 def _ticket(token: str) -> int:
     if not _NUMBER_WORD.match(token) or len(token) < 2:
-        raise _Refused(f"'{token}' is not a ticket number: # and the digits 0-9, e.g. #1234", token)
+        raise _Refused(f"The ticket '{token}' is not # and the digits 0-9, e.g. #1234", token)
     return int(token[1:])
 
 
 def _duration(token: str) -> int:
     match = _DURATION.match(token.lower())
     if match is None:
-        raise _Refused(f"'{token}' is not a duration: a number and s, m, h or d, e.g. 5m", token)
+        raise _Refused(f"The duration '{token}' is not a number and s, m, h or d, e.g. 5m", token)
     seconds = int(match.group(1)) * _DURATION_UNITS[match.group(2)]
     if seconds <= 0:
         raise _Refused(f"The duration '{token}' must be more than zero", token)
@@ -645,7 +648,7 @@ def _timeframe_after(words: Sequence[str], i: int) -> Timeframe:
         return Timeframe.parse(token)
     except ValueError:
         raise _Refused(
-            f"'{token}' is not a timeframe: M1, M5, M15, M30, H1, H4 or D1", token
+            f"The timeframe '{token}' is not M1, M5, M15, M30, H1, H4 or D1", token
         ) from None
 
 
@@ -655,7 +658,7 @@ def _count_after(words: Sequence[str], i: int) -> int:
         raise _Refused("After 'max' give how many times, e.g. max 3", bad)
     count = int(words[i + 1])
     if count <= 0:
-        raise _Refused("'max' must be at least 1", words[i + 1])
+        raise _Refused("The count after 'max' must be at least 1", words[i + 1])
     return count
 
 
@@ -671,14 +674,14 @@ def _split_operators(words: Sequence[str]) -> list[str]:
     for word in words:
         if word in (">=", "<=", "=>", "=<", "=="):
             raise _Refused(
-                f"'{word}' is not a condition: use > (above) or < (below), or cross", word
+                f"The word '{word}' is not a condition: use > (above) or < (below), or cross", word
             )
         match = _OPERATOR.match(word)
         if match is not None and not match.group(1).endswith("="):
             out += [match.group(1), match.group(2)]
         elif match is not None:
             raise _Refused(
-                f"'{word}' is not a condition: use > (above) or < (below), or cross", word
+                f"The word '{word}' is not a condition: use > (above) or < (below), or cross", word
             )
         else:
             out.append(word)

@@ -372,7 +372,7 @@ def _trigger_problems(spec: AlertSpec, now_msc: int, add: Callable[[str], None])
             add("The interval must not be negative")
         elif spec.interval_s == 0 and condition.is_state:
             add(
-                f"'{_condition_words(condition)}' holds on every tick: give a minimum interval, "
+                f"The condition '{_condition_words(condition)}' holds on every tick: give a minimum interval, "
                 "e.g. every 5m"
             )
     if watch is Watch.TIME and trigger not in (Trigger.ONCE, Trigger.EVERY):
@@ -382,7 +382,7 @@ def _trigger_problems(spec: AlertSpec, now_msc: int, add: Callable[[str], None])
     if trigger is Trigger.ONCE_PER_BAR_CLOSE and (watch.is_account or condition.is_move):
         add("Only prices and indicators have bar closes; use once, every or once per bar")
     if trigger is Trigger.ONCE and spec.max_count > 1:
-        add(f"'once' fires one time, not {spec.max_count}: use every or once per bar with max")
+        add(f"Once fires one time, not {spec.max_count}: use every or once per bar with max")
     if spec.max_count < 0:
         add("The maximum count must not be negative")
     if spec.expires_msc is not None:
@@ -422,7 +422,7 @@ def webhook_problem(url: str) -> str | None:
     if len(url) > MAX_URL:
         return f"The webhook address is {len(url)} characters; at most {MAX_URL}"
     if not _URL.match(url):
-        return f"'{webhook_display(url)}' is not a webhook address: give http:// or https:// and a host"
+        return f"The webhook address '{webhook_display(url)}' is not http:// or https:// and a host"
     return None
 
 
