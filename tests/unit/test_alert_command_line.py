@@ -271,7 +271,10 @@ def test_a_malformed_alert_names_the_bad_word(text: str, word: str, says: str) -
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("alert eurusd cross 1.1 webhook ftp://x", "The webhook address 'ftp://x' is not http:// or https://"),
+        (
+            "alert eurusd cross 1.1 webhook ftp://x",
+            "The webhook address 'ftp://x' is not http:// or https://",
+        ),
         ("alert eurusd cross 1.1 once max 3", "Once fires one time, not 3"),
         ("alert eurusd enter 1.1 1.1", "must be above its lower level"),
         ("alert eurusd rise 0.1% in 8d", "time window from 1s to 7d"),
