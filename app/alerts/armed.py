@@ -36,6 +36,17 @@ _INF = math.inf
 _TOLERANCE = 1e-9
 
 
+# Conditions as small numbers, for the tick path's comparisons.
+CROSS, CROSS_UP, CROSS_DOWN, ABOVE, BELOW, OTHER = range(6)
+_CODES = {
+    Condition.CROSSES: CROSS,
+    Condition.CROSSES_UP: CROSS_UP,
+    Condition.CROSSES_DOWN: CROSS_DOWN,
+    Condition.ABOVE: ABOVE,
+    Condition.BELOW: BELOW,
+}
+
+
 class Firing(NamedTuple):
     """An alert fired at ``time_msc`` on ``value`` (the observation that made it fire)."""
 
@@ -49,6 +60,8 @@ class Armed:
 
     __slots__ = (
         "bar_ms",
+        "channel",
+        "code",
         "condition",
         "count",
         "done",
@@ -57,6 +70,9 @@ class Armed:
         "interval_ms",
         "level",
         "limit",
+        "line_p1",
+        "line_slope",
+        "line_t1",
         "next_allowed_msc",
         "number",
         "other",
@@ -78,6 +94,15 @@ class Armed:
         self.spec = spec
         self.condition = spec.condition
         self.state_condition = spec.condition.is_state
+        self.channel = spec.condition.is_channel
+        self.code = _CODES.get(spec.condition, OTHER)
+        line = spec.line
+        # The trend line as the tick path reads it (TrendLine.at, without a call per tick).
+        self.line_t1 = line.time1_msc if line is not None else 0
+        self.line_p1 = line.price1 if line is not None else 0.0
+        self.line_slope = (
+            (line.price2 - line.price1) / (line.time2_msc - line.time1_msc) if line else 0.0
+        )
         self.level = spec.level if spec.level is not None else math.nan
         self.upper = spec.upper if spec.upper is not None else math.nan
         self.trigger = spec.trigger
@@ -91,7 +116,8 @@ class Armed:
         self.scheduled = False  # in its level index's due queue
         self.stamp = -1  # the last tick its level index judged it on (a channel has two edges)
         self.prev: float | None = None  # the last observation, where no index keeps it
-        self.prev_ref: float | None = None  # the moving level at that observation
+        # The moving level at that observation (a trend line's: price minus line, its sign).
+        self.prev_ref: float | None = None
         self.window: deque[tuple[int, float]] | None = deque() if spec.condition.is_move else None
         self.indicator: Indicator | None = None
         self.indicator_output = 0
@@ -112,7 +138,7 @@ class Armed:
             return now < 0
         if prev is None:
             return False
-        if condition.is_channel:
+        if self.channel:
             lo, hi = self.level, self.upper
             if condition is Condition.ENTERS_CHANNEL:
                 return (prev < lo <= cur) or (prev > hi >= cur)

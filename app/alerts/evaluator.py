@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.alerts.armed import Armed, Firing
+from app.alerts.armed import ABOVE, BELOW, CROSS_DOWN, CROSS_UP, Armed, Firing
 from app.alerts.index import LevelIndex
 from app.domain.alerts import AlertSpec, IndicatorRef, Trigger, Watch
 from app.domain.market import Bar, BarHistory, Tick
@@ -47,6 +47,7 @@ IndicatorMaker = Callable[[IndicatorRef], tuple[Indicator, int]]
 
 WARMUP_CAP = 2_000  # closed bars asked for an indicator whose warm-up is "all of them"
 _order = itertools.count()
+_BID = Watch.BID
 
 
 def _price(tick: Tick, watch: Watch) -> float:
@@ -59,12 +60,12 @@ def _price(tick: Tick, watch: Watch) -> float:
 
 @dataclass(slots=True)
 class _SymbolBook:
-    """One symbol's alerts judged on its ticks, and its newest prices."""
+    """One symbol's alerts judged on its ticks, and (for bar closes) its newest prices."""
 
     indexes: dict[Watch, LevelIndex] = field(default_factory=dict)
     general: list[tuple[Watch, Armed]] = field(default_factory=list)  # trend lines, moves
     last: dict[Watch, float] = field(default_factory=dict)  # the newest bid, ask, last
-    last_time: int = 0
+    keeps_last: bool = False  # bar-close alerts read ``last`` when a bar closes
     # indexes.items() as a tuple, rebuilt on change: the tick path iterates it
     fields: tuple[tuple[Watch, LevelIndex], ...] = ()
 
@@ -73,7 +74,7 @@ class _SymbolBook:
 
     @property
     def empty(self) -> bool:
-        return not self.fields and not self.general
+        return not self.fields and not self.general and not self.keeps_last
 
 
 class Evaluator:
@@ -87,6 +88,7 @@ class Evaluator:
         self._account: list[Armed] = []
         self._clock: list[tuple[int, int, Armed]] = []  # time alerts, by when
         self._gone: list[int] = []  # position alerts whose position is closed
+        self._out: list[Firing] = []  # the tick path's firings, reused: no list per tick
 
     def __len__(self) -> int:
         return len(self._armed)
@@ -135,14 +137,15 @@ class Evaluator:
             assert spec.timeframe is not None
             self._closes.setdefault((spec.symbol, spec.timeframe), []).append(armed)
             book = self._book(spec.symbol)
-            if quote is not None and quote.time_msc >= book.last_time:
+            book.keeps_last = True
+            if quote is not None:
                 self._note(book, quote)
             armed.prev = book.last.get(watch)
         else:
             book = self._book(spec.symbol)
-            if quote is not None and quote.time_msc >= book.last_time:
-                self._note(book, quote)
-            start = book.last.get(watch)
+            start = _price(quote, watch) if quote is not None else None
+            if start is not None and start <= 0:
+                start = None  # no last price on this symbol (yet)
             if spec.line is None and not spec.condition.is_move:
                 index = book.indexes.get(watch)
                 if index is None:
@@ -152,10 +155,10 @@ class Evaluator:
                 book.refresh()
             else:
                 armed.prev = start
-                if spec.line is not None and start is not None:
-                    armed.prev_ref = spec.line.at(book.last_time or 0)
-                if armed.window is not None and start is not None:
-                    armed.restart_window(book.last_time, start)
+                if quote is not None and start is not None and spec.line is not None:
+                    armed.prev_ref = start - _line_at(armed, quote.time_msc)  # the last sign
+                if quote is not None and start is not None and armed.window is not None:
+                    armed.restart_window(quote.time_msc, start)
                 book.general.append((watch, armed))
         return armed
 
@@ -176,6 +179,9 @@ class Evaluator:
                 group.remove(armed)
                 if not group:
                     del self._closes[key]  # type: ignore[arg-type]
+            book = self._books.get(spec.symbol)
+            if book is not None:
+                book.keeps_last = any(s == spec.symbol for s, _tf in self._closes)
         else:
             book = self._books.get(spec.symbol)
             if book is not None:
@@ -214,48 +220,62 @@ class Evaluator:
         book = self._books.get(tick.symbol)
         if book is None:
             return None
-        out: list[Firing] = []
+        out = self._out
         time_msc = tick.time_msc
         for watch, index in book.fields:
-            value = tick.bid if watch is Watch.BID else _price(tick, watch)
+            value = tick.bid if watch is _BID else _price(tick, watch)
             if value > 0:
                 index.move(value, time_msc, out)
         if book.general:
             self._general(book, tick, out)
-        last = book.last
-        last[Watch.BID], last[Watch.ASK] = tick.bid, tick.ask
-        if tick.last > 0:
-            last[Watch.LAST] = tick.last
-        book.last_time = time_msc
-        return out or None
+        if book.keeps_last:
+            self._note(book, tick)
+        if not out:
+            return None
+        fired = out[:]
+        out.clear()
+        return fired
 
     def _note(self, book: _SymbolBook, tick: Tick) -> None:
-        book.last[Watch.BID], book.last[Watch.ASK] = tick.bid, tick.ask
+        last = book.last
+        last[Watch.BID] = tick.bid
+        last[Watch.ASK] = tick.ask
         if tick.last > 0:
-            book.last[Watch.LAST] = tick.last
-        book.last_time = tick.time_msc
+            last[Watch.LAST] = tick.last
 
     def _general(self, book: _SymbolBook, tick: Tick, out: list[Firing]) -> None:
         time_msc = tick.time_msc
         for watch, armed in book.general:
             if armed.done:
                 continue
-            value = _price(tick, watch)
+            value = tick.bid if watch is _BID else _price(tick, watch)
             if value <= 0:
                 continue
-            spec = armed.spec
             if armed.window is not None:
-                if armed.moved(time_msc, value, spec.window_s * 1000) and armed.allowed(time_msc):
+                window_ms = armed.spec.window_s * 1000
+                if armed.moved(time_msc, value, window_ms) and time_msc >= armed.next_allowed_msc:
                     armed.fired(time_msc)
                     out.append(Firing(armed, value, time_msc))
                     armed.restart_window(time_msc, value)
                 continue
-            assert spec.line is not None
-            ref = spec.line.at(time_msc)
-            prev, prev_ref = armed.prev, armed.prev_ref
-            armed.prev, armed.prev_ref = value, ref
-            holds = armed.judge(prev, value, prev_ref if prev_ref is not None else ref, ref)
-            if holds and armed.allowed(time_msc):
+            # A trend line: the sign of (price - line) before and now, as in Armed.judge.
+            now = value - (armed.line_p1 + armed.line_slope * (time_msc - armed.line_t1))
+            before = armed.prev_ref
+            armed.prev_ref = now
+            code = armed.code
+            if code == ABOVE:
+                hit = now > 0
+            elif code == BELOW:
+                hit = now < 0
+            elif before is None:
+                continue
+            elif code == CROSS_UP:
+                hit = before < 0 <= now
+            elif code == CROSS_DOWN:
+                hit = before > 0 >= now
+            else:
+                hit = (before < 0 <= now) or (before > 0 >= now)
+            if hit and time_msc >= armed.next_allowed_msc:
                 armed.fired(time_msc)
                 out.append(Firing(armed, value, time_msc))
 
@@ -280,7 +300,7 @@ class Evaluator:
                 # The close of the watched price: the last quote before the closing tick.
                 last = book.last.get(spec.watch) if book is not None else None
                 value = last if last is not None else bar.close
-                ref = spec.line.at(closed_msc) if spec.line is not None else armed.level
+                ref = _line_at(armed, closed_msc) if spec.line is not None else armed.level
             prev, prev_ref = armed.prev, armed.prev_ref
             armed.prev, armed.prev_ref = value, ref
             holds = armed.judge(prev, value, prev_ref if prev_ref is not None else ref, ref)
@@ -358,6 +378,10 @@ class Evaluator:
 
     def armed(self) -> Iterable[Armed]:
         return self._armed.values()
+
+
+def _line_at(armed: Armed, time_msc: int) -> float:
+    return armed.line_p1 + armed.line_slope * (time_msc - armed.line_t1)
 
 
 def _indicator_values(armed: Armed, bar: Bar) -> tuple[float, float]:

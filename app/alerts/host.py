@@ -145,6 +145,9 @@ class AlertHost(EngineClient):
         self._orders: dict[str, int] = {}  # client id of an alert's order -> the alert
         self._expiries: list[tuple[int, int]] = []  # (expires_msc, number)
         self._recent: deque[AlertFiring] = deque(maxlen=RECENT)
+        #: Alerts that fired and still run: their new counts go out with the next timer,
+        #: so a burst of firings costs one status each per tenth of a second, not per firing.
+        self._dirty: set[int] = set()
         self._routes: tuple[frozenset[str], frozenset[BarKey]] = (frozenset(), frozenset())
         core.command_handlers.update(
             {
@@ -204,6 +207,12 @@ class AlertHost(EngineClient):
             if kept is not None and kept.enabled:
                 self._switch_off(kept, f"position #{kept.spec.ticket} is closed")
         self._remind(now_msc)
+        if self._dirty:
+            dirty, self._dirty = self._dirty, set()
+            for number in sorted(dirty):
+                kept = self.alerts.get(number)
+                if kept is not None:
+                    self._publish(kept, now_msc)
 
     def on_order(self, update: OrderUpdate) -> None:
         number = self._orders.get(update.client_id)
@@ -238,7 +247,9 @@ class AlertHost(EngineClient):
             if armed.done:
                 self.evaluator.disarm(kept.number)
                 finished = True
-            self._publish(kept, now)
+                self._publish(kept, now)  # its state changed: say so at once
+            else:
+                self._dirty.add(kept.number)  # a new count: said with the next timer
         if finished:
             self._resubscribe()
 

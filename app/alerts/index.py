@@ -22,10 +22,11 @@ from bisect import bisect_left, bisect_right
 from app.alerts.armed import Armed, Firing
 
 _order = itertools.count()
+_INF = float("inf")
 
 
 class LevelIndex:
-    __slots__ = ("_due", "_levels", "_owners", "_seq", "_states", "prev")
+    __slots__ = ("_due", "_hi", "_levels", "_lo", "_owners", "_seq", "_states", "prev")
 
     def __init__(self) -> None:
         self._levels: list[float] = []
@@ -34,6 +35,9 @@ class LevelIndex:
         self._due: list[tuple[float, int, Armed]] = []
         self._seq = 0
         self.prev: float | None = None  # the last value seen
+        # The quiet band (nearest levels strictly below and above ``prev``); empty
+        # (inf, -inf) until the next full look, e.g. after the levels changed.
+        self._lo, self._hi = _INF, -_INF
 
     def __len__(self) -> int:
         return len(self._owners)
@@ -45,6 +49,7 @@ class LevelIndex:
             i = bisect_right(self._levels, level)
             self._levels.insert(i, level)
             self._owners.insert(i, armed)
+        self._lo, self._hi = _INF, -_INF
         if armed.state_condition:
             self._states.append(armed)
             prev = self.prev
@@ -56,6 +61,7 @@ class LevelIndex:
         keep = [i for i, owner in enumerate(self._owners) if owner is not armed]
         self._levels = [self._levels[i] for i in keep]
         self._owners = [self._owners[i] for i in keep]
+        self._lo, self._hi = _INF, -_INF
         if armed in self._states:
             self._states.remove(armed)
         armed.true = False  # a stale heap entry is dropped when it comes up
@@ -65,6 +71,11 @@ class LevelIndex:
         """The price went from ``prev`` to ``cur`` at ``time_msc``; firings go to ``out``."""
         prev = self.prev
         self.prev = cur
+        if self._lo < cur < self._hi:  # passed no level: nothing to judge
+            due = self._due
+            if due and due[0][0] <= time_msc:
+                self._run_due(cur, time_msc, out)
+            return
         if prev is None:
             for armed in self._states:
                 if not armed.done and armed.judge(None, cur, armed.level, armed.level):
@@ -86,9 +97,20 @@ class LevelIndex:
                     if armed.stamp != seq:
                         armed.stamp = seq
                         self._judge(armed, prev, cur, time_msc, out)
+        self._band(cur)
         due = self._due
         if due and due[0][0] <= time_msc:
             self._run_due(cur, time_msc, out)
+
+    def _band(self, price: float) -> None:
+        """The nearest levels strictly below and above ``price`` (empty if one equals it)."""
+        levels = self._levels
+        i, j = bisect_left(levels, price), bisect_right(levels, price)
+        if i != j:
+            self._lo, self._hi = _INF, -_INF  # sitting on a level: look again next tick
+            return
+        self._lo = levels[i - 1] if i > 0 else -_INF
+        self._hi = levels[i] if i < len(levels) else _INF
 
     def _judge(
         self, armed: Armed, prev: float, cur: float, time_msc: int, out: list[Firing]
