@@ -148,6 +148,8 @@ class AlertHost(EngineClient):
         #: Alerts that fired and still run: their new counts go out with the next timer,
         #: so a burst of firings costs one status each per tenth of a second, not per firing.
         self._dirty: set[int] = set()
+        #: Firings' event-log lines and journal rows, written at the end of the turn.
+        self._pending: list[tuple[str, AlertFiring, int]] = []
         self._routes: tuple[frozenset[str], frozenset[BarKey]] = (frozenset(), frozenset())
         core.command_handlers.update(
             {
@@ -179,6 +181,7 @@ class AlertHost(EngineClient):
         self._publish_list()
 
     def on_stop(self) -> None:
+        self._flush()
         self.evaluator = Evaluator(build_indicator)  # re-armed from what is kept at the next start
         self._checks.clear()
 
@@ -193,6 +196,7 @@ class AlertHost(EngineClient):
             self._act(firings)
 
     def on_timer(self, now_msc: int) -> None:
+        self._flush()
         self._expire_checks(now_msc)
         self._expire(now_msc)
         evaluator, context = self.evaluator, self._context
@@ -258,29 +262,44 @@ class AlertHost(EngineClient):
         symbol = self._core.specs.get(spec.symbol)
         text = fired_text(spec, firing.value, symbol)
         record = AlertFiring(kept.number, firing.time_msc, kept.count, firing.value, text)
-        journal = self._core.journal
         client_id, said = "", ""
         actions = spec.actions
         if actions.trades:
+            self._flush()  # the event log keeps the order things happened in
             client_id, said = self._trade(kept, record)
             record = replace(record, order_client_id=client_id)
-        else:
-            if actions.order is not None:
-                said = "; its order is off (not opted in)"
-            if journal is not None:
-                try:
-                    journal.record_alert_firing(record, kept.generation)
-                except StorageError as exc:  # pragma: no cover - batched puts do not fail
-                    log.error("alert firing not recorded: %s", exc)
+        elif actions.order is not None:
+            said = "; its order is off (not opted in)"
         fired = AlertFired(
             kept.number, spec, text, firing.value, firing.time_msc, kept.count, False, client_id
         )
         self._core.publish(fired)
-        self._say(LogLevel.INFO, f"Alert {kept.number} fired: {text}{said}")
+        line = f"Alert {kept.number} fired: {text}{said}"
+        if actions.trades:
+            self._say(LogLevel.INFO, line)
+        else:
+            # Said and journaled at the end of the turn: each journaled row wakes the
+            # journal's writer thread, which then competes for the interpreter lock with
+            # the rest of this poll's ticks and firings (docs/alerts.md, "Figures").
+            self._pending.append((line, record, kept.generation))
         kept.last = record
         self._recent.appendleft(record)
         if actions.repeat_until_ack:
             self._reminders[kept.number] = _Reminder(fired, now + actions.repeat_every_s * 1000)
+
+    def _flush(self) -> None:
+        """The event-log lines and journal rows of firings that were left for the turn's end."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        journal = self._core.journal
+        for line, record, generation in pending:
+            self._say(LogLevel.INFO, line)
+            if journal is not None:
+                try:
+                    journal.record_alert_firing(record, generation)
+                except StorageError as exc:  # pragma: no cover - batched puts do not fail
+                    log.error("alert firing not recorded: %s", exc)
 
     def _trade(self, kept: _Kept, record: AlertFiring) -> tuple[str, str]:
         """Record the firing durably, then queue its order; (client id, what to add to the log)."""
@@ -435,6 +454,7 @@ class AlertHost(EngineClient):
             self._core.publish(AlertReply(command.request_id, True, text))
 
     def request_history(self, command: RequestAlertHistory) -> None:
+        self._flush()
         journal = self._core.journal
         if journal is None:
             firings = tuple(
