@@ -649,7 +649,10 @@ class AlertHost(EngineClient):
         while expiries and expiries[0][0] <= now_msc:
             _at, number = heapq.heappop(expiries)
             kept = self.alerts.get(number)
-            if kept is not None and number in self.evaluator:
+            expires = kept.spec.expires_msc if kept is not None else None
+            # An entry left by an earlier definition (edited since) may be due first.
+            due = kept is not None and expires is not None and now_msc >= expires
+            if due and kept is not None and number in self.evaluator:
                 self._expire_one(kept)
                 self._resubscribe()
 

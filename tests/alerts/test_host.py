@@ -379,3 +379,36 @@ def test_alert_fired_carries_what_the_actions_need(desk: AlertDesk) -> None:
     assert fired.spec.actions == actions
     assert fired.text.endswith("— breakout")
     assert fired.delivery_id == f"alert-1-1-{fired.time_msc}"
+
+
+def test_an_edited_expiry_is_the_one_that_counts(desk: AlertDesk) -> None:
+    soon = int((desk.now + 10) * 1000)
+    desk.create(cross_up(1.1050, expires_msc=soon))
+    later = int((desk.now + 600) * 1000)
+    desk.send(EditAlert(1, cross_up(1.1050, expires_msc=later), desk.request_id()))
+    desk.tick(1.1010, seconds=20)  # past the first expiry
+    assert desk.status(1).state is AlertState.ACTIVE
+    desk.tick(1.1060)
+    assert [f.number for f in desk.fired()] == [1]
+
+
+def test_indicator_and_bar_close_alerts_on_the_engines_closed_bars() -> None:
+    from tests.replay_market import START, Clock
+
+    d = AlertDesk(clock=Clock(START + 1))
+    d.connect()
+    sma = IndicatorRef("sma", Timeframe.M1, {"period": 2})
+    d.create(
+        AlertSpec("EURUSD", Watch.INDICATOR, Condition.CROSSES_UP, level=1.1010, indicator=sma)
+    )
+    d.create(cross_up(1.1015, trigger=Trigger.ONCE_PER_BAR_CLOSE, timeframe=Timeframe.M1))
+    assert d.host.subscriptions().bars == frozenset({("EURUSD", Timeframe.M1)})
+    # One tick a minute; each closes the minute before it, at that close.
+    for minute, bid in enumerate([1.1000, 1.1005, 1.1030, 1.1000, 1.1030], start=1):
+        d.market.tick(START + minute * 60 + 1, bid, poll=True)
+    fired = [(f.number, f.value) for f in d.fired()]
+    # Closes: 1.1000 (min 1), 1.1005 (2), 1.1030 (3), 1.1000 (4). SMA(2) of the closes:
+    # 1.10025, 1.10175 -> crosses 1.1010 when minute 3 closes; the close 1.1030 crosses 1.1015.
+    assert (2, 1.103) in fired
+    assert any(n == 1 and abs(v - 1.10175) < 1e-9 for n, v in fired)
+    assert len(fired) == 2
