@@ -263,3 +263,62 @@ def test_from_the_engine_to_the_receiver(
     assert [b["event"] for b in receiver.bodies()] == ["alert.test", "alert.fired"]
     body = receiver.bodies("alert.fired")[0]
     assert (body["alert"], body["value"], body["count"]) == (1, 1.102, 1)
+
+
+def test_the_companion_runs_webhooks_with_telegram_off_and_tells_why_the_bot_is_off(
+    loop: asyncio.AbstractEventLoop, receiver: WebhookReceiver
+) -> None:
+    from app.notify.setup import TelegramHooks
+    from app.settings import TelegramSettings
+
+    bus = EventBus()
+    hooks = TelegramHooks(TelegramSettings(enabled=True, chat_ids=[]), None)
+    companion, problem = hooks.create_service(bus)
+    assert problem == "no chat ids configured" and companion.telegram is None
+    statuses: list[tuple[object, ...]] = []
+    companion.status_changed.connect(lambda *s: statuses.append(s))
+
+    async def scenario() -> None:
+        await companion.start()
+        bus.alert_fired.emit(fired(receiver.url()))
+        await until(lambda: receiver.received)
+        await companion.stop()
+
+    loop.run_until_complete(scenario())
+    assert statuses == [("off", "no chat ids configured", 0, 0)]
+    assert receiver.bodies()[0]["event"] == "alert.fired"
+
+
+def test_the_companion_forwards_the_bots_status_and_stops_both(
+    loop: asyncio.AbstractEventLoop, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.notify.secret import TOKEN_ENV
+    from app.notify.service import ONLINE
+    from app.notify.setup import TelegramHooks
+    from app.settings import TelegramSettings
+    from tests.notify.fake_bot_api import TOKEN, FakeBotApi
+
+    api = FakeBotApi()
+    api.start()
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    monkeypatch.setattr("app.notify.secret.lookup", lambda *a, **k: (TOKEN, "environment"))
+    bus = EventBus()
+    settings = TelegramSettings(enabled=True, chat_ids=[111], base_url=api.base_url)
+    companion, problem = TelegramHooks(settings, None).create_service(bus)
+    assert problem == "" and companion.telegram is not None
+    states: list[str] = []
+    companion.status_changed.connect(lambda state, *_rest: states.append(state))
+
+    async def scenario() -> None:
+        await companion.start()
+        await until(lambda: ONLINE in states)
+        bus.alert_fired.emit(fired(receiver.url()))
+        await until(lambda: receiver.received and api.texts_to(111))
+        await companion.stop()
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        api.stop()
+    assert states[-1] == "off"
+    assert "Alert 7" in api.texts_to(111)[0]
