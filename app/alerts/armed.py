@@ -25,7 +25,7 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
-from app.domain.alerts import AlertSpec, Condition, Trigger, Watch
+from app.domain.alerts import AlertSpec, Condition, Trigger
 
 if TYPE_CHECKING:
     from app.indicators import Indicator
@@ -203,8 +203,3 @@ class Armed:
             self.fired(last_fired_msc)
             self.count = count  # the count came from the journal
             self.done = bool(self.limit) and count >= self.limit
-
-
-def price_of(watch: Watch) -> str:
-    """The tick attribute a price alert watches."""
-    return str(watch)

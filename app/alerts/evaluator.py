@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -375,9 +375,6 @@ class Evaluator:
         """Position alerts whose position closed since the last call."""
         gone, self._gone = self._gone, []
         return gone
-
-    def armed(self) -> Iterable[Armed]:
-        return self._armed.values()
 
 
 def _line_at(armed: Armed, time_msc: int) -> float:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -757,10 +757,6 @@ class AlertHost(EngineClient):
 
     def _say(self, level: LogLevel, message: str) -> None:
         self._core.say(level, message, source="alerts")
-
-    def statuses(self) -> Sequence[AlertStatus]:
-        now = self._now()
-        return [self._status(k, now) for k in self.alerts.values()]
 
 
 def _not_done(command: CreateAlert | EditAlert) -> str:
