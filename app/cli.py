@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NoReturn  # noqa: E402
 from app import __version__  # noqa: E402
 
 if TYPE_CHECKING:
+    from app.engine.extensions import EngineServices
     from app.settings import Settings
     from app.storage.journal import Journal
 
@@ -206,11 +207,21 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         return tell_user(problem)
 
+    from app.alerts.setup import install_alerts
     from app.engine.history_jobs import install_history
     from app.notify.setup import TelegramHooks
     from app.settings import user_settings_path
     from app.strategies.setup import install_strategies
     from app.ui.app import run_gui
+
+    def extend_engine(core: EngineServices) -> None:
+        """The packages on the engine's seam: strategies, alerts and the history jobs,
+        before its thread starts."""
+        install_strategies(core, user_data_dir())
+        install_alerts(core)
+        install_history(
+            core, record=settings.history.record_ticks, symbols=settings.history.record_symbols
+        )
 
     return run_gui(
         settings,
@@ -222,14 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         smoke_test=args.smoke_test,
         journal_factory=lambda: open_journal(settings),
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
-        extend_engine=lambda core: (
-            install_strategies(core, user_data_dir()),
-            install_history(
-                core,
-                record=settings.history.record_ticks,
-                symbols=settings.history.record_symbols,
-            ),
-        ),
+        extend_engine=extend_engine,
         settings_check=settings_problem,
     )
 

@@ -13,6 +13,7 @@ Grammar (case-insensitive, words separated by spaces)::
     flat                                  cancel #TICKET | cancel SYMBOL | cancel all
     modify #TICKET [price P] [sl X|none] [tp X|none]
     reverse [SYMBOL | #TICKET]
+    alert … | alerts                      price alerts (``app.domain.alert_parser``)
 
 ``VOLUME`` defaults to the default volume, ``SYMBOL`` to the current symbol. A
 stop loss or take profit ``X`` is a price (``1.0850``), a distance from the entry
@@ -71,7 +72,9 @@ PENDING_TYPES = {
 KEYWORDS = frozenset(
     {"market", "mkt", "sl", "tp", "exp", "comment", "price", "by", "all", *PENDING_TYPES}
 )
-VERBS = frozenset({*SIDES, "close", "flat", "flatten", "cancel", "modify", "reverse"})
+VERBS = frozenset(
+    {*SIDES, "close", "flat", "flatten", "cancel", "modify", "reverse", "alert", "alerts"}
+)
 EXAMPLES = "buy 0.1 eurusd sl 1.0850, close #1234, cancel all"
 
 # Digits are 0-9 only (re.ASCII): "²" or "١" are digits to Python's str, and float()
@@ -182,9 +185,13 @@ def _parse(text: str, ctx: ParseContext) -> ParsedCommand:
         return _modify(rest, ctx)
     if verb == "reverse":
         return _reverse(rest, ctx)
+    if verb in ("alert", "alerts"):
+        from app.domain.alert_parser import parse_alert  # it builds on this module's readers
+
+        return parse_alert(verb, rest, ctx)
     raise _Refused(
-        f"Unknown command '{words[0]}': start with buy, sell, close, flat, cancel, modify "
-        f"or reverse",
+        f"Unknown command '{words[0]}': start with buy, sell, close, flat, cancel, modify, "
+        f"reverse or alert",
         words[0],
     )
 

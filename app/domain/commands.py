@@ -12,6 +12,16 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.alert_facts import (
+    AcknowledgeAlert,
+    CreateAlert,
+    DeleteAlert,
+    EditAlert,
+    EnableAlert,
+    RequestAlertHistory,
+    RequestAlerts,
+    WebhookChecked,
+)
 from app.domain.enums import OrderSource
 from app.domain.risk_limits import RiskLimits
 from app.domain.strategies import (
@@ -203,4 +213,13 @@ Command = (
     | StopStrategy
     | DetachStrategy
     | RequestStrategies
+    # owned by the alert host (app/alerts)
+    | CreateAlert
+    | EditAlert
+    | EnableAlert
+    | DeleteAlert
+    | AcknowledgeAlert
+    | RequestAlerts
+    | RequestAlertHistory
+    | WebhookChecked
 )

@@ -87,6 +87,7 @@ class OrderSource(StrEnum):
     TOOLBAR = "toolbar"
     TELEGRAM = "telegram"
     STRATEGY = "strategy"
+    ALERT = "alert"  # an alert's order action (only with the trader's opt-in)
     SYSTEM = "system"
 
 

@@ -17,6 +17,14 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Signal
 
+from app.domain.alert_facts import (
+    AlertFired,
+    AlertHistory,
+    AlertList,
+    AlertReply,
+    AlertStatus,
+    WebhookCheck,
+)
 from app.domain.frame import MarketFrame
 from app.domain.history_jobs import DownloadProgress, RecordingState
 from app.domain.market import BarHistory
@@ -48,6 +56,11 @@ class EventBus(QObject):
     strategy = fact(StrategyStatus, BudgetHalt)  # an instance changed, or its budget halted it
     strategy_catalog = fact(StrategyCatalog)  # the strategies that loaded, and those that did not
     history_jobs = fact(RecordingState, DownloadProgress)  # tick recording and downloads
+    alert_fired = fact(AlertFired)  # an alert fired (or reminds, until acknowledged)
+    alerts = fact(
+        AlertStatus, AlertList, AlertReply, AlertHistory
+    )  # alerts changed, listed, answered
+    webhook_check = fact(WebhookCheck)  # try a webhook before an alert with it is stored
     # engine -> clients: conflated state, at most one frame in flight
     frame = Signal(MarketFrame)
     # clients -> engine

@@ -335,6 +335,24 @@ class ClientHost:
             if entry.state is ClientState.RUNNING:
                 self._stop(entry, ClientState.ATTACHED)
 
+    def resubscribe(self, client: EngineClient) -> None:
+        """Read ``client.subscriptions()`` again and route by them, without a stop and start.
+
+        For a client whose interests change while it runs (the alert host: a new
+        alert on a new symbol needs that symbol's ticks).
+        """
+        entry = self._entries.get(client.name)
+        if entry is None or entry.client is not client:
+            return
+        before = entry.subs.timer_ms
+        entry.subs = client.subscriptions()
+        if entry.state is not ClientState.RUNNING:
+            return
+        if entry.subs.timer_ms != before:
+            timer = entry.subs.timer_ms
+            entry.next_timer = self._view.now_msc() + timer if timer > 0 else None
+        self._route()
+
     def state(self, name: str) -> ClientState | None:
         entry = self._entries.get(name)
         return entry.state if entry is not None else None

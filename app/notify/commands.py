@@ -12,10 +12,15 @@ NAME`` stops a strategy instance the same way: ``/stop NAME`` again within 30 s.
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from app.domain.alert_facts import CreateAlert, EditAlert
+from app.domain.alerts import with_actions
+from app.domain.command_parser import ParseContext, ParseError, parse
 from app.domain.commands import CloseAll, Command, Halt, Resume
 from app.domain.enums import OrderSource
 from app.domain.strategies import StopStrategy
@@ -23,6 +28,11 @@ from app.notify.desk import DeskState
 from app.notify.formatting import HELP_TEXT, Formatter, esc
 
 CONFIRM_WINDOW_S = 30.0
+PENDING_REPLIES = 100  # alert commands whose answer from the engine a chat still waits for
+ALERT_USAGE = (
+    "Send /alert and an alert, e.g. /alert eurusd &gt; 1.1, /alert gbpusd cross 1.27 every 5m, "
+    "/alert eurusd at 14:30; /alert del 3; /alerts lists them."
+)
 CONFIRM_DATA = "flatten:confirm"
 CANCEL_DATA = "flatten:cancel"
 COMMAND_NAMES = (
@@ -32,6 +42,8 @@ COMMAND_NAMES = (
     "pnl",
     "strategies",
     "stop",
+    "alerts",
+    "alert",
     "halt",
     "resume",
     "flatten",
@@ -41,7 +53,7 @@ COMMAND_NAMES = (
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    text: str
+    text: str  # "" sends nothing now (the engine's answer follows)
     ask_flatten: bool = False  # attach the "Close all / Cancel" buttons
 
 
@@ -59,6 +71,9 @@ class RemoteCommands:
         self._clock = clock
         self._flatten_asked: dict[int, float] = {}  # chat id -> deadline
         self._stop_asked: dict[tuple[int, str], float] = {}  # (chat id, instance) -> deadline
+        #: request id of an alert command -> the chat that sent it (answered by AlertReply)
+        self.pending: OrderedDict[str, int] = OrderedDict()
+        self._requests = itertools.count(1)
 
     def handle(self, name: str, chat_id: int, args: str = "") -> Reply:
         """Run command ``name`` (without the slash) for an authorised chat."""
@@ -90,6 +105,10 @@ class RemoteCommands:
                 return Reply(fmt.strategies(list(desk.strategies.values()), currency))
             case "stop":
                 return self._stop(chat_id, args.strip())
+            case "alerts":
+                return Reply(fmt.alerts(list(desk.alerts.values())))
+            case "alert":
+                return self._alert(chat_id, args.strip())
             case "help" | "start":
                 return Reply(HELP_TEXT)
         return Reply(f"Unknown command /{esc(name)}. Send /help for the list.")
@@ -127,6 +146,40 @@ class RemoteCommands:
             f"⚠️ Stop {esc(name)} ({esc(status.state)})? Its positions stay open.\n"
             f"Send /stop {esc(name)} again within {CONFIRM_WINDOW_S:.0f} s."
         )
+
+    def _alert(self, chat_id: int, text: str) -> Reply:
+        """``/alert …``: the terminal's alert grammar, read in the bot's time zone."""
+        if not text:
+            return Reply(ALERT_USAGE)
+        request_id = f"tg-{chat_id}-{next(self._requests)}"
+        context = ParseContext(
+            specs=self._fmt.specs,
+            quotes=self._desk.quotes,
+            positions=self._desk.positions,
+            now=self._desk.now(),
+            source=OrderSource.TELEGRAM,
+            new_id=lambda: request_id,
+        )
+        parsed = parse(f"alert {text}", context)
+        if isinstance(parsed, ParseError):
+            return Reply(f"⛔ {esc(parsed.message)}")
+        commands: list[Command] = []
+        for command in parsed.commands:
+            if isinstance(command, CreateAlert | EditAlert):
+                if command.spec.actions.order is not None:
+                    return Reply(
+                        "⛔ An alert that places orders is set up in the terminal, not from "
+                        "Telegram."
+                    )
+                # Asked for from the phone: it tells the phone.
+                command = replace(command, spec=with_actions(command.spec, telegram=True))
+            commands.append(command)
+        self.pending[request_id] = chat_id
+        while len(self.pending) > PENDING_REPLIES:
+            self.pending.popitem(last=False)
+        for command in commands:
+            self._send(command)
+        return Reply("")
 
     def confirm_flatten(self, chat_id: int) -> Reply:
         deadline = self._flatten_asked.pop(chat_id, None)

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app.domain.alert_facts import AlertList, AlertStatus
 from app.domain.enums import ConnectionStatus
 from app.domain.frame import MarketFrame
+from app.domain.market import Tick
 from app.domain.notices import ConnectionState
 from app.domain.strategies import StrategyStatus
 from app.domain.trading import AccountState, Fill, Position, WorkingOrder
@@ -30,6 +32,8 @@ class DeskState:
         self.positions: tuple[Position, ...] = ()
         self.orders: tuple[WorkingOrder, ...] = ()
         self.strategies: dict[str, StrategyStatus] = {}  # by instance name
+        self.alerts: dict[int, AlertStatus] = {}  # by number
+        self.quotes: dict[str, Tick] = {}  # the newest quote of each symbol
         self._day: date = self.today()
         self._trades = 0
         self._realized = 0.0
@@ -38,7 +42,13 @@ class DeskState:
     def today(self) -> date:
         return self._now().astimezone(self.zone).date()
 
+    def now(self) -> datetime:
+        """Now, in the bot's time zone (where "at 14:30" from the phone is read)."""
+        return self._now().astimezone(self.zone)
+
     def on_frame(self, frame: MarketFrame) -> None:
+        if frame.quotes:
+            self.quotes.update(frame.quotes)
         if frame.account is not None:
             self.account = frame.account
         if frame.positions is not None:
@@ -56,6 +66,14 @@ class DeskState:
         else:
             self.strategies[status.name] = status
         return before
+
+    def on_alerts(self, fact: AlertStatus | AlertList) -> None:
+        if isinstance(fact, AlertList):
+            self.alerts = {status.number: status for status in fact.alerts}
+        elif fact.deleted:
+            self.alerts.pop(fact.number, None)
+        else:
+            self.alerts[fact.number] = fact
 
     def on_fill(self, fill: Fill) -> None:
         self._roll()

@@ -12,6 +12,8 @@ import html
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from app.domain.alert_facts import AlertFired, AlertReply, AlertStatus
+from app.domain.alerts import AlertState
 from app.domain.enums import ConnectionStatus
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.strategies import StrategyStatus
@@ -32,6 +34,10 @@ HELP_TEXT = "\n".join(
         "/pnl – floating and day P&amp;L",
         "/strategies – strategy instances, their state and P&amp;L today",
         "/stop NAME – stop a strategy instance (asks for a confirmation)",
+        "/alerts – the price alerts and their state",
+        "/alert eurusd &gt; 1.1 – a new alert (the terminal's alert grammar: cross, &gt;, &lt;, "
+        "enter, exit, rise, fall, at; once, every 5m…)",
+        "/alert del|on|off|ack N – delete, switch on or off, acknowledge alert N",
         "/halt – kill switch: stop all new trading",
         "/resume – leave HALTED and trade again",
         "/flatten – close every position (asks for a confirmation)",
@@ -141,6 +147,40 @@ class Formatter:
                 f"{s.open_positions} open, {s.trades} trades{why}"
             )
         return "\n".join(lines)
+
+    @staticmethod
+    def alert_fired(fired: AlertFired) -> str:
+        head = "🔁" if fired.repeat else "🔔"
+        text = f"{head} <b>Alert {fired.number}</b>: {esc(fired.text)}"
+        if fired.order_client_id and not fired.repeat:
+            text += f"\n🧾 order sent to the risk gate ({esc(fired.order_client_id)})"
+        if fired.repeat or fired.spec.actions.repeat_until_ack:
+            text += f"\nAcknowledge: /alert ack {fired.number}"
+        return text
+
+    @staticmethod
+    def alerts(statuses: list[AlertStatus]) -> str:
+        if not statuses:
+            return "No alerts. Create one with /alert, e.g. /alert eurusd &gt; 1.1"
+        icons = {
+            AlertState.ACTIVE: "🟢",
+            AlertState.DISABLED: "⏸",
+            AlertState.DONE: "✔️",
+            AlertState.EXPIRED: "⌛",
+        }
+        lines = [f"<b>Alerts ({len(statuses)})</b>"]
+        for s in statuses:
+            fired = f" · fired {s.count}×" if s.count else ""
+            new = " · <b>not acknowledged</b>" if s.unacknowledged else ""
+            lines.append(
+                f"{icons.get(s.state, '')} {s.number}: {esc(s.text)} "
+                f"<i>({esc(s.state)})</i>{fired}{new}"
+            )
+        return "\n".join(lines)
+
+    @staticmethod
+    def alert_reply(reply: AlertReply) -> str:
+        return f"{'✅' if reply.ok else '⛔'} {esc(reply.text)}"
 
     @staticmethod
     def strategy_change(status: StrategyStatus) -> str:

@@ -35,6 +35,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from app.domain.alert_facts import AlertFired, AlertList, AlertReply, AlertStatus, RequestAlerts
 from app.domain.commands import Command
 from app.domain.enums import LogLevel, OrderStatus
 from app.domain.frame import MarketFrame
@@ -198,7 +199,10 @@ class TelegramService(QObject):
         bus.symbols.connect(self.on_symbols)
         bus.risk.connect(self.on_risk)
         bus.strategy.connect(self.on_strategy)
+        bus.alert_fired.connect(self.on_alert_fired)
+        bus.alerts.connect(self.on_alerts)
         self._connected_to_bus = True
+        self._send_command(RequestAlerts())  # the list, even if its start was missed
 
     def _disconnect_bus(self) -> None:
         if not self._connected_to_bus:
@@ -213,6 +217,8 @@ class TelegramService(QObject):
             (bus.symbols, self.on_symbols),
             (bus.risk, self.on_risk),
             (bus.strategy, self.on_strategy),
+            (bus.alert_fired, self.on_alert_fired),
+            (bus.alerts, self.on_alerts),
         ]
         for signal, slot in pairs:
             with contextlib.suppress(RuntimeError, TypeError):
@@ -264,6 +270,24 @@ class TelegramService(QObject):
         changed = before is not None and before.state is not fact.state
         if changed and (fact.state in told or fact.state is StrategyState.FAILED):
             self.alert("strategies", self.formatter.strategy_change(fact))
+
+    @Slot(object)
+    def on_alert_fired(self, fired: AlertFired) -> None:
+        """A price alert fired (or reminds): to every authorised chat, if it asks for Telegram."""
+        if not fired.spec.actions.telegram:
+            return
+        text = self.formatter.alert_fired(fired)
+        for chat_id in self.settings.chat_ids:
+            self.outbox.put(chat_id, text)
+
+    @Slot(object)
+    def on_alerts(self, fact: object) -> None:
+        if isinstance(fact, AlertStatus | AlertList):
+            self.desk.on_alerts(fact)
+        elif isinstance(fact, AlertReply):
+            chat_id = self.commands.pending.pop(fact.request_id, None)
+            if chat_id is not None:
+                self.outbox.put(chat_id, self.formatter.alert_reply(fact))
 
     @Slot(object)
     def on_risk(self, fact: object) -> None:
@@ -376,7 +400,8 @@ class TelegramService(QObject):
         name = word.lstrip("/").split("@", 1)[0].lower()
         log.info("Telegram command /%s from chat %s", name, chat.id)
         reply = self.commands.handle(name, chat.id, rest)
-        self.outbox.put(chat.id, reply.text, markup="flatten" if reply.ask_flatten else None)
+        if reply.text:
+            self.outbox.put(chat.id, reply.text, markup="flatten" if reply.ask_flatten else None)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, chat = update.callback_query, update.effective_chat

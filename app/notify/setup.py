@@ -19,6 +19,7 @@ from app.notify.secret import TokenUnavailable, load_token, redact, redact_every
 from app.settings import TelegramAlerts, TelegramSettings
 
 if TYPE_CHECKING:  # python-telegram-bot loads only when the bot is used, not at start-up
+    from app.notify.companion import NotifyCompanion
     from app.notify.service import TelegramService
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,20 @@ class TelegramHooks:
         self.service: TelegramService | None = None
 
     # -- service --------------------------------------------------------------------
-    def create_service(self, bus: EventBus) -> tuple[TelegramService | None, str]:
-        """The service if Telegram is enabled and a token exists; else ``None`` and why."""
+    def create_service(self, bus: EventBus) -> tuple[NotifyCompanion, str]:
+        """What runs beside the window: alert webhooks always, the bot if it can run.
+
+        The second value says why the bot stays off ("" if it runs or is
+        switched off); the companion shows it in the status bar when it starts.
+        """
+        from app.notify.companion import NotifyCompanion
+        from app.notify.webhook import WebhookSender
+
+        service, problem = self.create_bot(bus)
+        return NotifyCompanion(WebhookSender(bus), service, problem), problem
+
+    def create_bot(self, bus: EventBus) -> tuple[TelegramService | None, str]:
+        """The bot if Telegram is enabled and a token exists; else ``None`` and why."""
         if not self.settings.enabled:
             return None, ""
         if not self.settings.chat_ids:

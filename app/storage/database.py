@@ -22,7 +22,7 @@ from app.storage.probe import NotAJournalFile
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HEAD = "head"
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 """The newest migration's revision; a test keeps it equal to Alembic's own head."""
 
 

@@ -19,6 +19,8 @@ from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, selec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain.alert_facts import AlertFiring, StoredAlert
+from app.domain.alerts import AlertSpec, spec_from_dict, spec_to_dict
 from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
 from app.domain.notices import LogEvent
 from app.domain.strategies import StrategyBudget, StrategyConfig
@@ -41,6 +43,8 @@ from app.storage.database import (
 from app.storage.failures import JournalUnavailable, StorageError, describe_failure
 from app.storage.models import (
     AccountSnapshotRecord,
+    AlertFiringRecord,
+    AlertRecord,
     DealRecord,
     EventLogRecord,
     OrderRecord,
@@ -59,6 +63,7 @@ _EVENT_LOG: Table = EventLogRecord.__table__  # type: ignore[assignment]
 _SNAPSHOTS: Table = AccountSnapshotRecord.__table__  # type: ignore[assignment]
 _ORDERS: Table = OrderRecord.__table__  # type: ignore[assignment]
 _DEALS: Table = DealRecord.__table__  # type: ignore[assignment]
+_FIRINGS: Table = AlertFiringRecord.__table__  # type: ignore[assignment]
 
 # The order path's statements, built once with bind parameters so SQLAlchemy
 # compiles them once: an order's two durable writes then cost little more than
@@ -435,6 +440,133 @@ class Journal:
 
         self._write(apply, f"the state of strategy #{number}")
 
+    # -- alerts -----------------------------------------------------------------------
+    def alerts(self) -> list[StoredAlert]:
+        """This account's alerts (not deleted), by number, with their current counts.
+
+        An alert whose stored definition no longer reads (written by a newer
+        version) is left out rather than failing the start; it stays in the table.
+        """
+        query = (
+            select(AlertRecord)
+            .where(AlertRecord.account == self.account, AlertRecord.deleted.is_(False))
+            .order_by(AlertRecord.number)
+        )
+        counts = (
+            select(
+                AlertFiringRecord.number,
+                AlertFiringRecord.generation,
+                func.count(),
+                func.max(AlertFiringRecord.id),
+            )
+            .where(AlertFiringRecord.account == self.account)
+            .group_by(AlertFiringRecord.number, AlertFiringRecord.generation)
+        )
+        self._batch.flush()  # firings are batched: count what was already queued too
+
+        def read(session: Session) -> list[StoredAlert]:
+            tally = {(n, g): (c, newest) for n, g, c, newest in session.execute(counts)}
+            out = []
+            for row in session.scalars(query):
+                try:
+                    spec = spec_from_dict(json.loads(row.definition))
+                except ValueError:
+                    continue
+                count, newest = tally.get((row.number, row.generation), (0, None))
+                last = session.get(AlertFiringRecord, newest) if newest is not None else None
+                out.append(
+                    StoredAlert(
+                        row.number,
+                        spec,
+                        row.enabled,
+                        row.generation,
+                        row.acknowledged,
+                        count,
+                        _firing(last) if last is not None else None,
+                    )
+                )
+            return out
+
+        return self._read(read)
+
+    def next_alert_number(self) -> int:
+        """A number no alert of this account ever had (deleted ones included)."""
+        query = select(func.max(AlertRecord.number)).where(AlertRecord.account == self.account)
+        return int(self._read(lambda s: s.scalar(query)) or 0) + 1
+
+    def save_alert(
+        self,
+        number: int,
+        spec: AlertSpec,
+        *,
+        enabled: bool,
+        generation: int,
+        acknowledged: int,
+        deleted: bool = False,
+    ) -> None:
+        """Create or update an alert's row, durably (it may place orders)."""
+        definition = json.dumps(spec_to_dict(spec), sort_keys=True)
+
+        def apply(session: Session) -> None:
+            row = session.scalar(
+                select(AlertRecord).where(
+                    AlertRecord.account == self.account, AlertRecord.number == number
+                )
+            )
+            now = utc_now()
+            if row is None:
+                row = AlertRecord(account=self.account, number=number, created_at=now)
+                session.add(row)
+            row.symbol = spec.symbol
+            row.definition = definition
+            row.enabled = enabled
+            row.generation = generation
+            row.acknowledged = acknowledged
+            row.deleted = deleted
+            row.updated_at = now
+
+        self._write(apply, f"alert {number}")
+
+    def record_alert_firing(
+        self, firing: AlertFiring, generation: int, *, durable: bool = False
+    ) -> None:
+        """Add a firing to the alert's history.
+
+        Batched (never waits) unless ``durable``: an alert that places an order
+        records its firing durably *before* the order is sent, so a crash can
+        never make it fire, and trade, a second time.
+        """
+        values = {
+            "account": self.account,
+            "number": firing.number,
+            "generation": generation,
+            "count": firing.count,
+            "time_msc": firing.time_msc,
+            "value": firing.value,
+            "text": firing.text,
+            "order_client_id": firing.order_client_id,
+        }
+        if durable:
+            self._execute(
+                lambda c: c.execute(insert(_FIRINGS), values),
+                f"the firing of alert {firing.number}",
+            )
+        else:
+            self._batch.put(_FIRINGS, values)
+
+    def alert_firings(self, number: int | None = None, limit: int = 200) -> list[AlertFiring]:
+        """Firings of this account's alerts (or of one), newest first."""
+        query = (
+            select(AlertFiringRecord)
+            .where(AlertFiringRecord.account == self.account)
+            .order_by(AlertFiringRecord.time_msc.desc(), AlertFiringRecord.id.desc())
+            .limit(limit)
+        )
+        if number is not None:
+            query = query.where(AlertFiringRecord.number == number)
+        self._batch.flush()
+        return self._read(lambda s: [_firing(r) for r in s.scalars(query)])
+
     def owner_results(self, day_start: datetime) -> dict[int, tuple[float, float, int]]:
         """Per owner: (P&L realised since ``day_start``, P&L realised ever, closing deals)."""
         since = int(day_start.timestamp() * 1000)
@@ -576,6 +708,17 @@ def _strategy(row: StrategyInstanceRecord) -> tuple[StrategyConfig, dict[str, An
         autostart=row.autostart,
     )
     return config, json.loads(row.state or "{}")
+
+
+def _firing(row: AlertFiringRecord) -> AlertFiring:
+    return AlertFiring(
+        number=row.number,
+        time_msc=row.time_msc,
+        count=row.count,
+        value=row.value,
+        text=row.text,
+        order_client_id=row.order_client_id,
+    )
 
 
 def _order(session: Session, client_id: str) -> OrderRecord | None:

@@ -207,3 +207,44 @@ class StrategyInstanceRecord(Base):
     detached: Mapped[bool] = mapped_column(server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class AlertRecord(Base):
+    """An alert: its definition (JSON), whether it is on, and how far it was acknowledged.
+
+    ``number`` is how the trader calls it (``alert del 3``); it is never reused, so
+    a deleted alert keeps its row (``deleted``) and its history of firings.
+    ``generation`` counts edits: an edited alert starts again, and its count is
+    that of the firings of its current generation.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("account", "number", name="uq_alerts_account_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(128), server_default="")
+    number: Mapped[int]
+    symbol: Mapped[str] = mapped_column(String(32), server_default="")
+    definition: Mapped[str] = mapped_column(Text)  # JSON (app.domain.alerts.spec_to_dict)
+    enabled: Mapped[bool]
+    generation: Mapped[int] = mapped_column(server_default="1")
+    acknowledged: Mapped[int] = mapped_column(server_default="0")  # firings acknowledged
+    deleted: Mapped[bool] = mapped_column(server_default="0")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AlertFiringRecord(Base):
+    """One firing of an alert: when, on what value, what it said, the order it sent."""
+
+    __tablename__ = "alert_firings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(128), server_default="")
+    number: Mapped[int] = mapped_column(index=True)
+    generation: Mapped[int]
+    count: Mapped[int]
+    time_msc: Mapped[int] = mapped_column(BigInteger, index=True)
+    value: Mapped[float | None]
+    text: Mapped[str] = mapped_column(Text)
+    order_client_id: Mapped[str] = mapped_column(String(64), server_default="")

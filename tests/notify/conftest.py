@@ -18,6 +18,7 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from app.domain.alert_facts import RequestAlerts
 from app.engine.bus import EventBus
 from app.notify.service import ONLINE, TelegramService
 from app.settings import TelegramSettings
@@ -80,7 +81,10 @@ class Telegram:
             bus, TelegramSettings(**values), TOKEN, clock=clock, poll_timeout_s=1
         )
         harness = Harness(bus, service, self.api)
-        bus.command.connect(harness.commands.append)
+        # Trading and control commands; the alert list the bot asks for on start is not one.
+        bus.command.connect(
+            lambda c: None if isinstance(c, RequestAlerts) else harness.commands.append(c)
+        )
         service.status_changed.connect(lambda *s: harness.statuses.append(s))
         self._started.append(service)
         await service.start()

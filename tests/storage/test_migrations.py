@@ -26,7 +26,7 @@ def test_an_empty_database_upgrades_to_the_latest_schema(db_url: str) -> None:
     engine = create_db_engine(db_url)
     upgrade_schema(engine)
     assert set(inspect(engine).get_table_names()) >= TABLES
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 
@@ -74,7 +74,7 @@ def test_a_journal_at_the_previous_schema_upgrades_and_keeps_its_orders(db_url: 
     finally:
         journal.close()
     engine = create_db_engine(db_url)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     assert set(inspect(engine).get_table_names()) >= TABLES
     engine.dispose()
 
@@ -95,3 +95,65 @@ def test_schema_head_constant_matches_the_newest_migration() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_journal_at_0003_upgrades_to_alerts_and_keeps_its_strategies(db_url: str) -> None:
+    """0004 adds the alert tables; what 0003 held (strategy instances) is untouched."""
+    engine = create_db_engine(db_url)
+    upgrade_schema(engine, "0003")
+    assert "alerts" not in inspect(engine).get_table_names()
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO strategy_instances (account, number, name, strategy, symbol, "
+                "timeframe, params, budget, autostart, state, detached, created_at, updated_at) "
+                "VALUES ('', 1, 'ma_cross#1', 'ma_cross', 'EURUSD', 'M1', '{}', '{}', false, "
+                "'{}', false, :now, :now)"
+            ),
+            {"now": now.replace(tzinfo=None)},
+        )
+    engine.dispose()
+
+    from app.domain.alert_facts import AlertFiring
+    from app.domain.alerts import AlertSpec, Condition
+
+    journal = Journal.open(db_url)
+    try:
+        assert [c.name for c, _state in journal.strategy_instances()] == ["ma_cross#1"]
+        assert journal.alerts() == [] and journal.next_alert_number() == 1
+        spec = AlertSpec("EURUSD", condition=Condition.CROSSES_UP, level=1.1)
+        journal.save_alert(1, spec, enabled=True, generation=1, acknowledged=0)
+        journal.record_alert_firing(AlertFiring(1, 1_000, 1, 1.1001, "crossed"), 1, durable=True)
+        (stored,) = journal.alerts()
+        assert (stored.spec, stored.count, stored.last) == (
+            spec,
+            1,
+            AlertFiring(1, 1_000, 1, 1.1001, "crossed"),
+        )
+    finally:
+        journal.close()
+    engine = create_db_engine(db_url)
+    assert current_revision(engine) == "0004"
+    assert {"alerts", "alert_firings"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_the_alert_migration_downgrades_cleanly(db_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from app.storage.database import MIGRATIONS_DIR
+
+    engine = create_db_engine(db_url)
+    upgrade_schema(engine)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    names = set(inspect(engine).get_table_names())
+    assert "alerts" not in names and "alert_firings" not in names
+    assert "strategy_instances" in names
+    assert current_revision(engine) == "0003"
+    engine.dispose()
