@@ -95,6 +95,10 @@ class _ChartSubWindow(QMdiSubWindow):
         self.setWidget(window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(window.title())
+        menu = self.systemMenu()
+        for action in menu.actions() if menu is not None else []:
+            # Its Ctrl+W / Ctrl+F4 would make the window's own keys ambiguous (both dead).
+            action.setShortcuts([])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._workspace.closing(self.chart_window):

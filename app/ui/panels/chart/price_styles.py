@@ -32,7 +32,7 @@ from app.ui.panels.chart.candles import (
 from app.ui.panels.chart.palette import DOWN_COLOR, UP_COLOR
 
 #: The line chart's colour on a dark and on a light ground.
-LINE_COLOURS = {"dark": "#5b9bd5", "light": "#2962ff"}
+LINE_COLOURS = {"dark": "#4dd0e1", "light": "#1565c0"}
 
 
 class ChartType(StrEnum):
