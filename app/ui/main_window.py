@@ -435,7 +435,7 @@ class MainWindow(QMainWindow):
             "&Fix the price scale", (), lambda: self._toggle_chart("scale"), charts, checkable=True
         )
         self.one_click_panel_action = self._window_action(
-            "&One-click panel", ("Alt+T",), lambda: self._toggle_chart("one_click"), charts,
+            "&One-click panel", ("Alt+O",), lambda: self._toggle_chart("one_click"), charts,
             checkable=True,
         )  # fmt: skip
         charts.addSeparator()

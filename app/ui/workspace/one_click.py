@@ -1,6 +1,6 @@
 """The one-click trading panel on a chart: Sell at bid | volume | Buy at ask, live.
 
-Like MetaTrader 5's (Alt+T toggles it): the two buttons show the prices they
+Like MetaTrader 5's (Alt+O toggles it here): the two buttons show the prices they
 trade at and the spread between them, and move with every frame. A click hands
 the order desk the same command line the ticket would (``sell 0.10 EURUSD``), so
 the desk's preview of the risk gate, the one confirmation rule (no dialog only
