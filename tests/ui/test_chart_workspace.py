@@ -159,6 +159,8 @@ def test_the_charts_come_back_after_a_restart(
     # Tiled: every chart is on screen side by side, none hidden behind another.
     rects = [second.workspace.subWindowList()[i].geometry() for i in range(3)]
     assert all(r.width() > 50 and r.height() > 50 for r in rects)
+    area = second.workspace.viewport().rect()
+    assert all(area.contains(r) for r in rects), (area, rects)  # none cut at the edge
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
 
 

@@ -15,11 +15,12 @@ shows. Activating another chart selects its symbol; choosing a symbol elsewhere
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from itertools import count
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QMdiArea, QMdiSubWindow, QVBoxLayout, QWidget
 
 from app.domain.commands import Command, RequestHistory, WatchBars
@@ -257,11 +258,43 @@ class ChartWorkspace(QMdiArea):
         for sub in self.subWindowList():
             sub.showNormal()
         if arrangement == "tile":
-            self.tileSubWindows()
+            self.tile()
+            QTimer.singleShot(0, self.tile)  # again once the view's margins have settled
         elif arrangement == "cascade":
             self.cascadeSubWindows()
         elif self.activeSubWindow() is not None:
             self.activeSubWindow().showMaximized()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Tiled charts stay tiled as the dock grows or shrinks (none cut at the edge)."""
+        super().resizeEvent(event)
+        if self._arrangement == "tile":
+            self.tile()
+
+    def tile(self) -> None:
+        """The charts in a grid over the whole view, in the order they were opened.
+
+        Qt's own ``tileSubWindows`` measures the view before its margins settle,
+        so after a switch from tabs its right column could end past the edge.
+        Here the last row's charts share its whole width.
+        """
+        if self._arrangement != "tile" or self.viewMode() is not QMdiArea.ViewMode.SubWindowView:
+            return
+        subs = [s for w in self._windows if (s := self._sub_of(w)) is not None]
+        if not subs:
+            return
+        area = self.viewport().rect()
+        columns = math.ceil(math.sqrt(len(subs)))
+        rows = math.ceil(len(subs) / columns)
+        for index, sub in enumerate(subs):
+            row, column = divmod(index, columns)
+            in_row = columns if row < rows - 1 else len(subs) - row * columns
+            left = area.width() * column // in_row
+            right = area.width() * (column + 1) // in_row
+            top = area.height() * row // rows
+            bottom = area.height() * (row + 1) // rows
+            sub.showNormal()
+            sub.setGeometry(left, top, right - left, bottom - top)
 
     # -- symbols, timeframes and what the engine sends ------------------------------------
     def show_symbol(self, symbol: str) -> None:
