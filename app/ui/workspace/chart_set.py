@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 #: The version of the chart-set and template documents this Tradeterm writes and reads.
@@ -39,7 +39,6 @@ class ChartSet:
     charts: tuple[ChartState, ...]
     active: int = 0
     arrangement: str = "tabs"
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     def to_document(self) -> dict[str, object]:
         return {
