@@ -52,7 +52,7 @@ class Preferences:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme = apply_theme(app, self.settings.ui.theme)  # the one change applied at once
-            self.window.chart.set_theme(theme)
+            self.window.set_chart_theme(theme)
         self.window.statusBar().showMessage(
             f"Settings saved to {self.user_file}; broker and symbols apply at the next start",
             15_000,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
@@ -26,8 +27,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
+    QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -38,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.domain.commands import Command, RequestHistory, UpdateRiskLimits, WatchBars
+from app.domain.commands import Command, UpdateRiskLimits, WatchBars
 from app.domain.enums import ConnectionStatus, LogLevel, OrderSource, TradingState
 from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
@@ -57,6 +60,7 @@ from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
 from app.ui.dialogs.trade_history import HistoryWindow
 from app.ui.panels.account import AccountPanel
 from app.ui.panels.chart.panel import ChartPanel
+from app.ui.panels.chart.price_styles import ChartType
 from app.ui.panels.chart.trading_lines import ChartTrading
 from app.ui.panels.event_log import EventLogModel, EventLogView
 from app.ui.panels.market_watch import MarketWatchModel, MarketWatchView
@@ -69,8 +73,18 @@ from app.ui.runtime.window_state import fill_screen, keep_on_screen, restore_hea
 from app.ui.trading_actions import TradingActions
 from app.ui.widgets.steady_label import SteadyLabel
 from app.ui.widgets.theme import LOSS, PROFIT, WARNING
+from app.ui.workspace.chart_set import (
+    DocumentError,
+    NamedDocuments,
+    chart_set_from,
+    chart_set_from_json,
+    chart_set_json,
+    template_document,
+    template_from,
+)
+from app.ui.workspace.charts import ChartWindow, ChartWorkspace
 
-LAYOUT_VERSION = 2  # Positions columns and the ticket's layout changed: old layouts are dropped
+LAYOUT_VERSION = 3  # several charts in one "Charts" dock: older layouts are dropped
 TITLE = "Tradeterm"
 _AREA = Qt.DockWidgetArea
 
@@ -123,6 +137,7 @@ class MainWindow(QMainWindow):
         self._tick_window: deque[tuple[float, int]] = deque()
         self._rate_shown_at = 0.0
         self._closed = False
+        self._listing_symbols = False
 
         self.desk = DeskModel()
         self.order_desk = OrderDesk(
@@ -133,12 +148,15 @@ class MainWindow(QMainWindow):
             one_click=one_click_trading,
             report=lambda text: self.statusBar().showMessage(text, 8000),
         )
-        self.chart = ChartPanel()
-        self.chart.set_timeframe(Timeframe.M1)
         self.market_watch_model = MarketWatchModel(self.desk)
         self.market_watch = MarketWatchView(self.market_watch_model)
         self.ticket = OrderTicket(self.order_desk)
-        self.chart_trading = ChartTrading(self.chart, self.order_desk, self._ticket_volume)
+        self.workspace = ChartWorkspace(self.desk, self.order_desk, self.send, self._ticket_volume)
+        self.workspace.new_chart()
+        folder = state_file.parent if state_file is not None else None
+        self.profiles = NamedDocuments(folder / "profiles", "profile") if folder else None
+        self.templates = NamedDocuments(folder / "templates", "template") if folder else None
+        self.name_dialog: QInputDialog | None = None
         self.account = AccountPanel()
         self.risk_panel = RiskPanel()
         self.risk_dialog: RiskLimitsDialog | None = None
@@ -207,7 +225,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, _AREA.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.TopLeftCorner, _AREA.TopDockWidgetArea)
         self.add_panel("market_watch", "Market watch", self.market_watch, _AREA.TopDockWidgetArea)
-        self.add_panel("chart", "Chart", self.chart, _AREA.TopDockWidgetArea)
+        self.add_panel("chart", "Charts", self.workspace, _AREA.TopDockWidgetArea)
         ticket = _scrolled(self.ticket, "ticket_scroll")
         self.add_panel("ticket", "Order ticket", ticket, _AREA.RightDockWidgetArea)
         self.add_panel("risk", "Risk", self._risk_column(), _AREA.RightDockWidgetArea)
@@ -301,7 +319,7 @@ class MainWindow(QMainWindow):
         self.volume_action.setCheckable(True)
         self.volume_action.setChecked(True)
         self.volume_action.setToolTip("Show the volume pane under the price")
-        self.volume_action.toggled.connect(self.chart.set_volume_visible)
+        self.volume_action.toggled.connect(lambda on: self.chart.set_volume_visible(on))
         bar.addAction(self.volume_action)
         bar.addSeparator()
         # The kill switch where it is always in view, whatever the layout and the screen.
@@ -355,6 +373,7 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.telegram_action)
 
         self.view_menu = self.menuBar().addMenu("&View")  # add_panel fills it
+        self._build_chart_menus()
 
         help_menu = self.menuBar().addMenu("&Help")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
@@ -375,6 +394,122 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
         self.shortcuts_dialog: ShortcutsDialog | None = None
+
+    def _build_chart_menus(self) -> None:
+        """Charts (new, close, type, shift, scale, templates, profiles) and Window (arranging)."""
+        charts = self.menuBar().addMenu("&Charts")
+        self.charts_menu = charts
+        self.new_chart_action = self._window_action(
+            "&New chart", ("Ctrl+N",), lambda: self.new_chart(), charts
+        )
+        self.new_chart_action.setToolTip(
+            "A new chart of the symbol selected in the market watch (or the current one)"
+        )
+        self.close_chart_action = self._window_action(
+            "&Close chart", ("Ctrl+W", "Ctrl+F4"), lambda: self.workspace.close_chart(), charts
+        )
+        charts.addSeparator()
+        self.chart_type_group = QActionGroup(self)
+        self.chart_type_actions: dict[ChartType, QAction] = {}
+        for kind, text, keys in (
+            (ChartType.BARS, "&Bars", "Alt+1"),
+            (ChartType.CANDLES, "Cand&lesticks", "Alt+2"),
+            (ChartType.LINE, "L&ine", "Alt+3"),
+        ):
+            action = self._window_action(
+                text, (keys,), partial(self.set_chart_type, kind), charts, checkable=True
+            )
+            action.setObjectName(f"action_chart_{kind}")
+            self.chart_type_group.addAction(action)
+            self.chart_type_actions[kind] = action
+        self.chart_type_actions[ChartType.CANDLES].setChecked(True)
+        charts.addSeparator()
+        self.chart_shift_action = self._window_action(
+            "Chart &shift", (), lambda: self._toggle_chart("shift"), charts, checkable=True
+        )
+        self.auto_scroll_action = self._window_action(
+            "&Auto scroll", (), lambda: self._toggle_chart("scroll"), charts, checkable=True
+        )
+        self.auto_scroll_action.setChecked(True)
+        self.fixed_scale_action = self._window_action(
+            "&Fix the price scale", (), lambda: self._toggle_chart("scale"), charts, checkable=True
+        )
+        self.one_click_panel_action = self._window_action(
+            "&One-click panel", ("Alt+O",), lambda: self._toggle_chart("one_click"), charts,
+            checkable=True,
+        )  # fmt: skip
+        charts.addSeparator()
+        templates = charts.addMenu("&Templates")
+        self.templates_menu = templates
+        templates.aboutToShow.connect(lambda: self._fill_named_menu("template"))
+        profiles = charts.addMenu("&Profiles")
+        self.profiles_menu = profiles
+        profiles.aboutToShow.connect(lambda: self._fill_named_menu("profile"))
+        self._fill_named_menu("template")
+        self._fill_named_menu("profile")
+
+        window = self.menuBar().addMenu("&Window")
+        self.arrange_actions: dict[str, QAction] = {}
+        arrangements: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+            ("tabs", "&Tabs", ()),
+            ("tile", "T&ile windows", ("Alt+R",)),
+            ("cascade", "&Cascade windows", ()),
+            ("maximised", "&Maximise the active chart", ()),
+        )
+        for arrangement, text, arrange_keys in arrangements:
+            action = self._window_action(
+                text, arrange_keys, partial(self.workspace.arrange, arrangement), window
+            )
+            self.arrange_actions[arrangement] = action
+        window.addSeparator()
+        self.next_chart_action = self._window_action(
+            "&Next chart", ("Ctrl+Tab",), lambda: self.workspace.cycle(1), window
+        )
+        self.previous_chart_action = self._window_action(
+            "&Previous chart", ("Ctrl+Shift+Tab", "Ctrl+Backtab"),
+            lambda: self.workspace.cycle(-1), window,
+        )  # fmt: skip
+
+    def _window_action(
+        self,
+        text: str,
+        keys: tuple[str, ...],
+        slot: Callable[[], object],
+        menu: QMenu,
+        *,
+        checkable: bool = False,
+    ) -> QAction:
+        """A menu item whose keys work anywhere in the window."""
+        action = QAction(text, self)
+        action.setCheckable(checkable)
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        self.addAction(action)  # the keys work with the menu bar hidden too
+        return action
+
+    def _fill_named_menu(self, noun: str) -> None:
+        """The Templates or Profiles menu: save, then one item per saved name, then delete."""
+        menu = self.templates_menu if noun == "template" else self.profiles_menu
+        store = self.templates if noun == "template" else self.profiles
+        menu.clear()
+        save = menu.addAction(f"&Save {noun} as…")
+        save.triggered.connect(lambda _=False: self.ask_name(noun))
+        save.setEnabled(store is not None)
+        names = store.names() if store is not None else []
+        if names:
+            menu.addSeparator()
+        for name in names:
+            verb = self.apply_template if noun == "template" else self.load_profile
+            menu.addAction(name).triggered.connect(lambda _=False, n=name, v=verb: v(n))
+        if names:
+            delete = menu.addMenu(f"&Delete {noun}")
+            for name in names:
+                delete.addAction(name).triggered.connect(
+                    lambda _=False, n=name: self.delete_named(noun, n)
+                )
 
     def _build_status_bar(self) -> None:
         self.trading_state_label = QLabel("")
@@ -414,6 +549,9 @@ class MainWindow(QMainWindow):
         self.risk_panel.resume_requested.connect(lambda: self.trading.resume(OrderSource.PANEL))
         self.market_watch.symbol_activated.connect(self.open_symbol)
         self.market_watch.order_requested.connect(self.open_symbol)
+        self.market_watch.new_chart_requested.connect(self.new_chart)
+        self.workspace.active_changed.connect(self._on_active_chart)
+        self.workspace.message.connect(self.tell)
         self.market_watch.specification_requested.connect(self.show_specification)
 
     # -- commands -------------------------------------------------------------------
@@ -438,14 +576,165 @@ class MainWindow(QMainWindow):
         self.desk.select(symbol)
 
     def show_timeframe(self, timeframe: Timeframe) -> None:
-        """Switch the chart's bar period; the engine answers with that history."""
+        """Switch the active chart's bar period; the engine answers with that history."""
         self.timeframe_actions[timeframe].setChecked(True)
-        if self.chart.set_timeframe(timeframe) and self.chart.symbol in self.desk.specs:
-            self.send(RequestHistory(self.chart.symbol, timeframe))
+        self.workspace.show_timeframe(timeframe)
+
+    # -- the charts -----------------------------------------------------------------
+    @property
+    def chart(self) -> ChartPanel:
+        """The active chart's panel (the one the ticket, hotkeys and toolbar act on)."""
+        return self.workspace.active.chart
+
+    @property
+    def chart_trading(self) -> ChartTrading:
+        return self.workspace.active.trading
+
+    def new_chart(self, symbol: str | None = None) -> ChartWindow:
+        """Ctrl+N or the market watch's "New chart": a chart of that symbol, made active.
+
+        Without a symbol: the market watch's selected row, else the desk's symbol.
+        """
+        if not symbol:
+            row = self.market_watch.currentIndex()
+            if self.market_watch.hasFocus() and row.isValid():
+                symbol = self.market_watch.symbol_at_view_row(row.row())
+        timeframe = self.chart.timeframe if self.workspace.windows else None
+        window = self.workspace.new_chart(symbol or self.desk.symbol, timeframe)
+        self.docks["chart"].show()
+        self.docks["chart"].raise_()
+        return window
+
+    def set_chart_type(self, kind: ChartType) -> None:
+        self.chart.set_chart_type(kind)
+        self.chart_type_actions[kind].setChecked(True)
+
+    def _toggle_chart(self, what: str) -> None:
+        window = self.workspace.active
+        chart = window.chart
+        if what == "shift":
+            chart.set_chart_shift(self.chart_shift_action.isChecked())
+        elif what == "scroll":
+            chart.set_auto_scroll(self.auto_scroll_action.isChecked())
+        elif what == "scale":
+            chart.set_fixed_price_scale(True if self.fixed_scale_action.isChecked() else None)
+        elif what == "one_click":
+            window.one_click.setVisible(self.one_click_panel_action.isChecked())
+
+    def set_chart_theme(self, theme: str) -> None:
+        """Every chart on the dark or the light ground."""
+        self.workspace.set_theme(theme)
+
+    def _on_active_chart(self, window: ChartWindow) -> None:
+        """The toolbar, the Charts menu and the title show the active chart's settings."""
+        chart = window.chart
+        symbol = chart.symbol or window.wanted_symbol or ""
+        if symbol and self.chart_symbol.currentText() != symbol:
+            self.chart_symbol.blockSignals(True)
+            self.chart_symbol.setCurrentText(symbol)
+            self.chart_symbol.blockSignals(False)
+        if chart.timeframe is not None:
+            self.timeframe_actions[chart.timeframe].setChecked(True)
+        for action, on in (
+            (self.volume_action, chart.volume_visible),
+            (self.chart_shift_action, chart.chart_shift),
+            (self.auto_scroll_action, chart.auto_scroll),
+            (self.fixed_scale_action, chart.fixed_price_scale is not None),
+            (self.one_click_panel_action, window.one_click.isVisibleTo(window)),
+        ):
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+        self.chart_type_actions[chart.chart_type].setChecked(True)
         self._show_title()
 
+    def tell(self, text: str, *, warn: bool = False) -> None:
+        """A line in the status bar; warnings also in the event log, so none is missed."""
+        self.statusBar().showMessage(text, 10_000)
+        if warn:
+            self.log_model.add(LogEvent(LogLevel.WARNING, "charts", text))
+
+    # -- profiles and templates -------------------------------------------------------
+    def ask_name(self, noun: str) -> QInputDialog:
+        """Save a profile or a template under a name typed in a (non-blocking) dialog."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(f"Save {noun}")
+        dialog.setLabelText(f"Name of the {noun}:")
+        if noun == "template":
+            dialog.textValueSelected.connect(self.save_template)
+        else:
+            dialog.textValueSelected.connect(self.save_profile)
+        self.name_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def save_profile(self, name: str) -> bool:
+        """Keep every chart (symbols, timeframes, settings, arrangement) as profile ``name``."""
+        if self.profiles is None:
+            self.tell("Profiles need a data folder (not in a smoke test)", warn=True)
+            return False
+        try:
+            path = self.profiles.save(name, self.workspace.chart_set().to_document())
+        except (DocumentError, OSError) as error:
+            self.tell(f"Profile not saved: {error}", warn=True)
+            return False
+        self.tell(f"Profile {path.stem!r} saved: {len(self.workspace.windows)} chart(s)")
+        return True
+
+    def load_profile(self, name: str) -> bool:
+        """Replace the charts with profile ``name``; a bad file changes nothing."""
+        if self.profiles is None:
+            return False
+        try:
+            charts = chart_set_from(self.profiles.load(name), f"The profile {name!r}")
+        except DocumentError as error:
+            self.tell(str(error), warn=True)
+            return False
+        self.workspace.restore_chart_set(charts)
+        self.tell(f"Profile {name!r}: {len(charts.charts)} chart(s)")
+        return True
+
+    def save_template(self, name: str) -> bool:
+        """Keep the active chart's type, scale and styles (not its symbol) as template ``name``."""
+        if self.templates is None:
+            self.tell("Templates need a data folder (not in a smoke test)", warn=True)
+            return False
+        try:
+            self.templates.save(name, template_document(self.workspace.active.state()))
+        except (DocumentError, OSError) as error:
+            self.tell(f"Template not saved: {error}", warn=True)
+            return False
+        self.tell(f"Template {name!r} saved")
+        return True
+
+    def apply_template(self, name: str) -> bool:
+        """Style the active chart by template ``name``; one from a newer version is refused."""
+        if self.templates is None:
+            return False
+        try:
+            state = template_from(self.templates.load(name), f"The template {name!r}")
+        except DocumentError as error:
+            self.tell(str(error), warn=True)
+            return False
+        window = self.workspace.active
+        problems = window.chart.restore(state)
+        if "one_click" in state:
+            window.one_click.setVisible(state["one_click"] is True)
+        self._on_active_chart(window)
+        if problems:
+            self.tell(f"Template {name!r} applied in part: " + "; ".join(problems), warn=True)
+        else:
+            self.tell(f"Template {name!r} applied to {window.title()}")
+        return True
+
+    def delete_named(self, noun: str, name: str) -> None:
+        store = self.templates if noun == "template" else self.profiles
+        if store is not None:
+            store.delete(name)
+            self.tell(f"{noun.capitalize()} {name!r} deleted")
+
     def open_symbol(self, symbol: str) -> None:
-        """From the market watch: show ``symbol`` in the chart and the ticket, ready to trade."""
+        """From the market watch: show ``symbol`` in the active chart and the ticket."""
         if symbol not in self.desk.specs:
             return
         self.desk.select(symbol)
@@ -525,8 +814,15 @@ class MainWindow(QMainWindow):
         return window
 
     def on_symbols(self, specs: tuple[SymbolSpec, ...]) -> None:
-        current = self.desk.symbol or self._default_symbol
-        self.desk.set_symbols(specs)
+        active = self.workspace.active
+        current = (
+            active.chart.symbol or active.wanted_symbol or self.desk.symbol or self._default_symbol
+        )
+        self._listing_symbols = True  # the ticket picks a symbol as it fills: not the chart's
+        try:
+            self.desk.set_symbols(specs)
+        finally:
+            self._listing_symbols = False
         # Frames then carry every symbol's D1 bar: its open is the daily change's base.
         self.send(WatchBars("market_watch", tuple((s.name, Timeframe.D1) for s in specs)))
         if current not in self.desk.specs:
@@ -535,12 +831,15 @@ class MainWindow(QMainWindow):
         self.chart_symbol.clear()
         self.chart_symbol.addItems(list(self.desk.specs))
         self.chart_symbol.blockSignals(False)
-        if current and not self.desk.select(current):
-            self._chart_follows(current)  # the same symbol again after a reconnect
+        self.workspace.on_symbols(current)  # every chart asks for its bars (again)
+        active = self.workspace.active
+        if active.wanted_symbol:
+            self.desk.select(active.wanted_symbol)  # the ticket and market watch follow
+        self._on_active_chart(active)
 
     def on_history(self, history: BarHistory) -> None:
-        # The chart ignores history of another symbol or timeframe (a late answer).
-        self.chart.set_history(history)
+        # Only the charts that asked for this symbol and timeframe take it.
+        self.workspace.on_history(history)
 
     def on_frame(self, frame: MarketFrame) -> None:
         try:
@@ -551,18 +850,10 @@ class MainWindow(QMainWindow):
 
     def _on_desk(self, change: DeskChange) -> None:
         """The chart, the account, the risk panel and the trading state, from the desk model."""
-        chart = self.chart
         if change.bars or change.quotes:
-            symbol, timeframe = chart.symbol, chart.timeframe
-            if symbol is not None and timeframe is not None:
-                bar = change.bars.get((symbol, timeframe))
-                if bar is not None:
-                    chart.update_bar(bar)
-                quote = change.quotes.get(symbol)
-                if quote is not None:
-                    chart.set_quote(quote)
-        if change.symbol and self.desk.symbol:
-            self._chart_follows(self.desk.symbol)
+            self.workspace.on_desk(change)
+        if change.symbol and self.desk.symbol and not self._listing_symbols:
+            self.workspace.show_symbol(self.desk.symbol)
         if change.account and self.desk.account is not None:
             self.account.update_account(self.desk.account)
         if change.risk and self.desk.risk is not None:
@@ -570,19 +861,6 @@ class MainWindow(QMainWindow):
             self.account.update_day_pnl(self.desk.risk, self.desk.currency)
         if change.state:
             self._show_trading_state()
-
-    def _chart_follows(self, symbol: str) -> None:
-        spec = self.desk.spec(symbol)
-        if spec is None:
-            return
-        if self.chart_symbol.currentText() != symbol:
-            self.chart_symbol.blockSignals(True)
-            self.chart_symbol.setCurrentText(symbol)
-            self.chart_symbol.blockSignals(False)
-        self.chart.set_symbol_spec(spec)
-        self.chart_trading.refresh()
-        self.send(RequestHistory(symbol, self.chart.timeframe or Timeframe.M1))
-        self._show_title()
 
     def _show_trading_state(self) -> None:
         """HALTED or REDUCING in the status bar and the title; nothing extra while ACTIVE."""
@@ -714,13 +992,19 @@ class MainWindow(QMainWindow):
             keep_on_screen(self)  # its monitor may be gone since last time
         for view in self._persistent_tables():
             restore_header(store, view.objectName(), view.horizontalHeader())
-        symbol = store.value("chart/symbol")
-        if isinstance(symbol, str) and symbol:
-            self._default_symbol = symbol
-        timeframe = store.value("chart/timeframe")
-        if isinstance(timeframe, str) and timeframe in Timeframe.__members__:
-            self.show_timeframe(Timeframe[timeframe])
-        self.volume_action.setChecked(bool(store.value("chart/volume", True, type=bool)))
+        saved = store.value("charts/set")
+        if isinstance(saved, str) and saved:
+            try:
+                charts = chart_set_from_json(saved)
+            except DocumentError as error:
+                self.tell(f"{error}: one chart opened instead", warn=True)
+            else:
+                self.workspace.restore_chart_set(charts)
+                active = self.workspace.active
+                symbol = active.wanted_symbol
+                if symbol:
+                    self._default_symbol = symbol
+                self._on_active_chart(active)
         if isinstance(state, QByteArray):
             self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
         return self._layout_restored
@@ -738,11 +1022,10 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self.saveState(LAYOUT_VERSION))
         for view in self._persistent_tables():
             save_header(store, view.objectName(), view.horizontalHeader())
-        if self.chart.symbol:
-            store.setValue("chart/symbol", self.chart.symbol)
-        if self.chart.timeframe is not None:
-            store.setValue("chart/timeframe", self.chart.timeframe.name)
-        store.setValue("chart/volume", self.volume_action.isChecked())
+        charts = self.workspace.chart_set()
+        store.setValue(
+            "charts/set", chart_set_json(charts.charts, charts.active, charts.arrangement)
+        )
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

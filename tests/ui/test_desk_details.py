@@ -78,6 +78,7 @@ def test_the_market_watch_follows_the_chart_and_has_a_context_menu(
     assert list(actions) == [
         "New order…",
         "Chart",
+        "New chart",
         "Specification…",
         "Hide GBPUSD",
         "Show all symbols",

@@ -73,8 +73,13 @@ class DeskModel:
         """Call ``listener`` after every change, in the order of subscription."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener`` (a closed chart's); unknown listeners are ignored."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _publish(self, change: DeskChange) -> None:
-        for listener in self._listeners:
+        for listener in tuple(self._listeners):  # a listener may unsubscribe (a chart closes)
             listener(change)
 
     # -- feeding --------------------------------------------------------------------

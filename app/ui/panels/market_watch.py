@@ -470,6 +470,7 @@ class MarketWatchView(QTableView):
     symbol_activated = Signal(str)
     order_requested = Signal(str)
     specification_requested = Signal(str)
+    new_chart_requested = Signal(str)
 
     def __init__(self, model: MarketWatchModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -655,11 +656,12 @@ class MarketWatchView(QTableView):
         self._resort()
 
     def context_menu(self, symbol: str) -> QMenu:
-        """New order, chart, specification and hide, for ``symbol``'s row."""
+        """New order, chart, a new chart, specification and hide, for ``symbol``'s row."""
         menu = QMenu(self)
         for text, slot in (
             ("&New order…", lambda: self.order_requested.emit(symbol)),
             ("&Chart", lambda: self.symbol_activated.emit(symbol)),
+            ("New c&hart", lambda: self.new_chart_requested.emit(symbol)),
             ("&Specification…", lambda: self.specification_requested.emit(symbol)),
         ):
             menu.addAction(text).triggered.connect(slot)

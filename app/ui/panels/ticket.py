@@ -194,6 +194,13 @@ class OrderTicket(QWidget):
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.timeout.connect(self._refresh_preview)
+        # The Buy and Sell buttons show their prices, at most PREVIEW_HZ times a second:
+        # a button's new text re-lays out the ticket.
+        self._button_tick: Tick | None = None
+        self._buttons_next = 0.0
+        self._buttons_timer = QTimer(self)
+        self._buttons_timer.setSingleShot(True)
+        self._buttons_timer.timeout.connect(self._show_button_prices)
 
         self.command = CommandLine()
         self.command.setObjectName("ticket_command")
@@ -655,6 +662,8 @@ class OrderTicket(QWidget):
             self._show_quote(quote)
         else:
             self.quote.setText("—")
+            self._button_tick = None
+            self._show_button_prices()
         self.error.clear()
         if not self._syncing and self.command.text().strip():
             self._on_form_edited()
@@ -668,6 +677,25 @@ class OrderTicket(QWidget):
         if spec is None:
             return
         self.quote.setText(f"{spec.format_price(tick.bid)} / {spec.format_price(tick.ask)}")
+        self._button_tick = tick
+        wait = self._buttons_next - time.monotonic()
+        if wait <= 0:
+            self._show_button_prices()
+        elif not self._buttons_timer.isActive():
+            self._buttons_timer.start(math.ceil(wait * 1000))
+
+    def _show_button_prices(self) -> None:
+        """Sell shows the bid it sells at, Buy the ask it buys at (the form's symbol)."""
+        self._buttons_timer.stop()
+        self._buttons_next = time.monotonic() + 1 / PREVIEW_HZ
+        tick = self._button_tick
+        spec = self._model.spec(tick.symbol) if tick is not None else None
+        if tick is None or spec is None or tick.symbol != self.symbol.currentText():
+            self.sell_button.setText("Sell")
+            self.buy_button.setText("Buy")
+            return
+        self.sell_button.setText(f"Sell\n{spec.format_price(tick.bid)}")
+        self.buy_button.setText(f"Buy\n{spec.format_price(tick.ask)}")
 
     def _show_problem(self, message: str) -> None:
         self.error.setText(message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -29,6 +29,7 @@ from app.ui.panels.chart.candles import (
     PriceLine,
 )
 from app.ui.panels.chart.palette import ASK_COLOR, BID_COLOR, DARK, ChartPalette, palette
+from app.ui.panels.chart.price_styles import ChartType, CloseLineItem, OhlcBarsItem
 from app.ui.panels.chart.tags import AxisTag
 from app.ui.panels.chart.time_axis import time_ticks
 from app.ui.panels.chart.volume import VolumeItem
@@ -41,6 +42,10 @@ VOLUME_PANE_SHARE = 0.2
 INITIAL_VISIBLE_BARS = 150
 #: Empty bars kept right of the newest one so the forming candle is not glued to the axis.
 RIGHT_MARGIN_BARS = 3.0
+#: With the chart shift on, the share of the visible width left empty right of the newest bar.
+CHART_SHIFT_SHARE = 0.15
+#: The version of the dict ``ChartPanel.state`` returns (templates and profiles carry it).
+CHART_STATE_VERSION = 1
 #: Fraction of the visible price range added above and below the visible bars.
 Y_PADDING = 0.05
 #: During live updates the y range is kept until it is this many times the fitted one.
@@ -170,6 +175,12 @@ class ChartPanel(QWidget):
         self._palette_listeners: list[Callable[[ChartPalette], None]] = []
 
         self._candles = CandlestickItem()
+        self._chart_type = ChartType.CANDLES
+        self._bars_item = OhlcBarsItem(self._candles)
+        self._line_item = CloseLineItem(self._candles, self._palette.name)
+        self._chart_shift = False
+        self._auto_scroll = True
+        self._fixed_scale: tuple[float, float] | None = None
         self._volume = VolumeItem(self._candles, self._palette.volume_up, self._palette.volume_down)
         self._time_axis = BarTimeAxis(lambda: self._candles.time, self._bar_seconds)
         self._volume_time_axis = BarTimeAxis(lambda: self._candles.time, self._bar_seconds)
@@ -205,7 +216,12 @@ class ChartPanel(QWidget):
             AxisTag(self._time_axis, vertical=False),
             AxisTag(self._volume_time_axis, vertical=False),
         )
-        self._build_plot(self._plot_widget, (self._grid, self._candles))
+        self._build_plot(
+            self._plot_widget, (self._grid, self._candles, self._bars_item, self._line_item)
+        )
+        for item in (self._bars_item, self._line_item):
+            item.setVisible(False)
+            item.sigPainted.connect(self._on_candles_painted)
         self._build_plot(self._volume_widget, (self._volume_grid, self._volume))
         self._link_panes()
         self._build_readout()
@@ -307,6 +323,7 @@ class ChartPanel(QWidget):
         for tag in (self._price_tag, *self._time_tags):
             tag.set_colours(colours.tag_background, colours.tag_text)
         self._volume.set_colours(colours.volume_up, colours.volume_down)
+        self._line_item.set_theme(colours.name)
         self._readout.setStyleSheet(f"color: {colours.foreground}; background: transparent;")
         self.splitter.setStyleSheet(f"QSplitter::handle {{ background: {colours.grid}; }}")
         self.palette_changed()
@@ -390,6 +407,153 @@ class ChartPanel(QWidget):
             plot.hideAxis("bottom")
         else:
             plot.showAxis("bottom")
+
+    # -- chart type, shift, scrolling and scale (saved in ``state``) ----------------
+
+    @property
+    def chart_type(self) -> ChartType:
+        return self._chart_type
+
+    def set_chart_type(self, chart_type: ChartType | str) -> None:
+        """Candles, OHLC bars or a line of closes; the bars and the view stay as they are."""
+        kind = ChartType(chart_type)
+        self._chart_type = kind
+        self._candles.setVisible(kind is ChartType.CANDLES)
+        self._bars_item.setVisible(kind is ChartType.BARS)
+        self._line_item.setVisible(kind is ChartType.LINE)
+        self._style_item_changed(live=False)
+
+    @property
+    def price_item(self) -> pg.GraphicsObject:
+        """The item drawing the price now (candles, bars or line)."""
+        return {
+            ChartType.CANDLES: self._candles,
+            ChartType.BARS: self._bars_item,
+            ChartType.LINE: self._line_item,
+        }[self._chart_type]
+
+    def _style_item_changed(self, *, live: bool) -> None:
+        """Tell the bars or line item (when shown) that the candles' data changed."""
+        if self._chart_type is ChartType.CANDLES:
+            return
+        item = self._bars_item if self._chart_type is ChartType.BARS else self._line_item
+        if live:
+            item.live_changed()
+        else:
+            item.data_changed()
+
+    @property
+    def chart_shift(self) -> bool:
+        return self._chart_shift
+
+    def set_chart_shift(self, on: bool) -> None:
+        """Leave CHART_SHIFT_SHARE of the width empty right of the newest bar (MT5's shift)."""
+        if on == self._chart_shift:
+            return
+        self._chart_shift = on
+        if self.bar_count and self._view_x_range()[1] >= self.bar_count - 1:
+            self.scroll_to_latest()  # the same zoom, the newest bar moved by the shift
+
+    @property
+    def auto_scroll(self) -> bool:
+        return self._auto_scroll
+
+    def set_auto_scroll(self, on: bool) -> None:
+        """On: a new bar keeps the newest bar in view while it is; off: the view stays put."""
+        self._auto_scroll = on
+        if on and self.bar_count:
+            self.scroll_to_latest()
+
+    @property
+    def fixed_price_scale(self) -> tuple[float, float] | None:
+        """The fixed price range, or ``None`` while the scale fits the visible bars."""
+        return self._fixed_scale
+
+    def set_fixed_price_scale(self, price_range: tuple[float, float] | bool | None) -> str | None:
+        """Fix the price scale (at the range shown, or at ``(low, high)``) or free it (None).
+
+        While fixed, pans, zooms and ticks leave the price range alone and the
+        mouse may drag it vertically. Returns why a range was refused, else ``None``.
+        """
+        view = self._plot_widget.getPlotItem().getViewBox()
+        if price_range is None or price_range is False:
+            self._fixed_scale = None
+            view.setMouseEnabled(x=True, y=False)
+            self._fit_y()
+            return None
+        if price_range is True:
+            low, high = self.y_range()
+        else:
+            low, high = (float(v) for v in price_range)
+        if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+            return f"A fixed price scale needs a low below its high (not {low:g} to {high:g})"
+        self._fixed_scale = (low, high)
+        view.setMouseEnabled(x=True, y=True)
+        view.setYRange(low, high, padding=0)
+        return None
+
+    def state(self) -> dict[str, object]:
+        """What a template or a profile keeps of this chart, as plain JSON-able values.
+
+        Symbol, timeframe, chart type, shift, auto-scroll, the price scale and the
+        volume pane. Other parts of the chart may add their own keys.
+        """
+        return {
+            "version": CHART_STATE_VERSION,
+            "symbol": self._symbol,
+            "timeframe": self._timeframe.name if self._timeframe is not None else None,
+            "chart_type": str(self._chart_type),
+            "chart_shift": self._chart_shift,
+            "auto_scroll": self._auto_scroll,
+            "fixed_scale": list(self._fixed_scale) if self._fixed_scale else None,
+            "volume": self.volume_visible,
+        }
+
+    def restore(self, state: Mapping[str, object]) -> list[str]:
+        """Apply what ``state`` holds (missing keys keep their value); the symbol is the caller's.
+
+        The symbol needs its spec and a history request, so the window applies it.
+        Returns what could not be applied, in words (nothing is applied half-way
+        for a key: a bad value leaves that setting as it was).
+        """
+        problems: list[str] = []
+        timeframe = state.get("timeframe")
+        if isinstance(timeframe, str):
+            if timeframe in Timeframe.__members__:
+                self.set_timeframe(Timeframe[timeframe])
+            else:
+                problems.append(f"unknown timeframe {timeframe!r}")
+        kind = state.get("chart_type")
+        if kind is not None:
+            if kind in tuple(ChartType):
+                self.set_chart_type(str(kind))
+            else:
+                problems.append(f"unknown chart type {kind!r}")
+        for key, apply in (
+            ("chart_shift", self.set_chart_shift),
+            ("auto_scroll", self.set_auto_scroll),
+            ("volume", self.set_volume_visible),
+        ):
+            value = state.get(key)
+            if isinstance(value, bool):
+                apply(value)
+            elif value is not None:
+                problems.append(f"{key} must be true or false")
+        if "fixed_scale" in state:
+            fixed = state["fixed_scale"]
+            if fixed is None:
+                self.set_fixed_price_scale(None)
+            elif (
+                isinstance(fixed, list | tuple)
+                and len(fixed) == 2
+                and all(isinstance(v, int | float) for v in fixed)
+            ):
+                problem = self.set_fixed_price_scale((float(fixed[0]), float(fixed[1])))
+                if problem:
+                    problems.append(problem)
+            else:
+                problems.append("fixed_scale must be [low, high] or null")
+        return problems
 
     def x_range(self) -> tuple[float, float]:
         return self._view_x_range()
@@ -478,6 +642,7 @@ class ChartPanel(QWidget):
             *(np.asarray(c, dtype=np.float64) for c in columns),
         )
         self._volume.bars_changed()
+        self._style_item_changed(live=False)
         self._awaiting_paint = self.bar_count > 0
         self._set_hover(None)
         self._fix_axis_width()
@@ -503,11 +668,13 @@ class ChartPanel(QWidget):
         elif bar.time == last[0]:
             self._candles.update_last(*values)
             self._volume.live_changed()
+            self._style_item_changed(live=True)
             self._fit_y(strict=False)
         elif bar.time > last[0]:
-            following = self._view_x_range()[1] >= self.bar_count - 1
+            following = self._auto_scroll and self._view_x_range()[1] >= self.bar_count - 1
             self._candles.append(bar.time, *values)
             self._volume.bars_changed()
+            self._style_item_changed(live=False)
             if following:  # one view update moves x and (if needed) y together
                 self._shift_view(1.0, strict=False)
             else:
@@ -526,13 +693,21 @@ class ChartPanel(QWidget):
 
     def scroll_to_latest(self, visible_bars: float | None = None) -> None:
         """Put the newest bar at the right edge, keeping the zoom unless told otherwise."""
-        right = self.bar_count - 1 + RIGHT_MARGIN_BARS
         if visible_bars is None:
             x0, x1 = self._view_x_range()
             width = x1 - x0
         else:  # the newest bar's left edge is at n - 1.5, hence the half bar
-            width = visible_bars + RIGHT_MARGIN_BARS - 0.5
+            width = (visible_bars + RIGHT_MARGIN_BARS - 0.5) / (
+                1 - CHART_SHIFT_SHARE if self._chart_shift else 1
+            )
+        right = self.bar_count - 1 + self._right_margin(width)
         self._set_x_range(right - width, right)
+
+    def _right_margin(self, width: float) -> float:
+        """Empty bars right of the newest: a few, or the chart shift's share of the view."""
+        if self._chart_shift:
+            return max(RIGHT_MARGIN_BARS, width * CHART_SHIFT_SHARE)
+        return RIGHT_MARGIN_BARS
 
     def on_mouse_moved(self, scene_pos: QPointF, pane: pg.PlotWidget | None = None) -> None:
         """Move the crosshair to a position in ``pane``'s scene (the price pane by default).
@@ -645,6 +820,7 @@ class ChartPanel(QWidget):
         empty = np.zeros(0)
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
         self._volume.bars_changed()
+        self._style_item_changed(live=False)
         self._grid.refresh()
         self._volume_grid.refresh()
         self._set_hover(None)
@@ -679,10 +855,13 @@ class ChartPanel(QWidget):
     def _zoom(self, factor: float) -> None:
         """Zoom around the right edge while following the newest bar, else the centre."""
         x0, x1 = self._view_x_range()
-        widest = self.bar_count + 2 * RIGHT_MARGIN_BARS
+        widest = (self.bar_count + 2 * RIGHT_MARGIN_BARS) / (
+            1 - CHART_SHIFT_SHARE if self._chart_shift else 1
+        )
         width = min(max((x1 - x0) * factor, MIN_VISIBLE_BARS), widest)
         if x1 >= self.bar_count - 1:
-            self._set_x_range(x1 - width, x1)
+            right = self.bar_count - 1 + self._right_margin(width) if self._chart_shift else x1
+            self._set_x_range(right - width, right)
         else:
             centre = (x0 + x1) / 2
             self._set_x_range(centre - width / 2, centre + width / 2)
@@ -709,6 +888,8 @@ class ChartPanel(QWidget):
 
     def _fitted_y(self, x0: float, x1: float, *, strict: bool) -> tuple[float, float] | None:
         """The padded y range of the bars in ``[x0, x1]``; ``None`` to keep the current one."""
+        if self._fixed_scale is not None:
+            return None  # the trader fixed the price scale: only x moves
         bounds = self._candles.visible_y_range(x0, x1)
         if bounds is None:
             return None

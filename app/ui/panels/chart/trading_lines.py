@@ -76,6 +76,10 @@ class ChartTrading:
         self._shown_levels: list[float] = []
         self._model.subscribe(self._on_desk)
 
+    def detach(self) -> None:
+        """The chart is closing: stop following the desk model."""
+        self._model.unsubscribe(self._on_desk)
+
     def _follow_palette(self, colours: ChartPalette) -> None:
         self._entry_colour = colours.entry
         self.labels.set_background(colours.background)
