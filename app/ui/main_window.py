@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -55,6 +56,7 @@ from app.ui.dialogs.shortcuts import ShortcutsDialog
 from app.ui.dialogs.symbol_spec import SymbolSpecDialog
 from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
 from app.ui.dialogs.trade_history import HistoryWindow
+from app.ui.history.menus import HistoryWindows
 from app.ui.panels.account import AccountPanel
 from app.ui.panels.chart.panel import ChartPanel
 from app.ui.panels.chart.trading_lines import ChartTrading
@@ -168,6 +170,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(placeholder)
         self.docks: dict[str, QDockWidget] = {}
         self.history_window: HistoryWindow | None = None
+        self.stored_history = HistoryWindows(
+            self, bus, self.send, self.desk, confirm=confirm, show_bars=self.show_stored_bars
+        )
         self._build_toolbar()
         self._build_menus()
         self._build_panels()
@@ -325,6 +330,9 @@ class MainWindow(QMainWindow):
         self.history_action.triggered.connect(self.open_trade_history)
         file_menu.addAction(self.history_action)
         file_menu.addSeparator()
+        self.view_menu = QMenu("&View", self)  # add_panel fills it
+        self.stored_history.add_to(file_menu, self.view_menu)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         # Not StandardKey.Quit: Windows has none, and Ctrl+Q must quit there too.
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -354,7 +362,7 @@ class MainWindow(QMainWindow):
         self.telegram_action.triggered.connect(self.open_telegram_settings)
         settings_menu.addAction(self.telegram_action)
 
-        self.view_menu = self.menuBar().addMenu("&View")  # add_panel fills it
+        self.menuBar().addMenu(self.view_menu)
 
         help_menu = self.menuBar().addMenu("&Help")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
@@ -537,6 +545,9 @@ class MainWindow(QMainWindow):
         self.chart_symbol.blockSignals(False)
         if current and not self.desk.select(current):
             self._chart_follows(current)  # the same symbol again after a reconnect
+
+    def show_stored_bars(self, history: BarHistory) -> None:
+        """Bars from the history store on the chart (the History window's Open chart)."""
 
     def on_history(self, history: BarHistory) -> None:
         # The chart ignores history of another symbol or timeframe (a late answer).

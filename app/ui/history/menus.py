@@ -1,0 +1,66 @@
+"""The history windows in the main window: File → Import…, View → History…, the chart hook.
+
+One object the main window creates and adds to its menus, so the window itself
+changes by a few lines. The History window is built at once (hidden) so that it
+follows the engine's recording and download facts from the start; it reads the
+store only when shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+from app.domain.commands import Command
+from app.domain.market import BarHistory
+from app.engine.bus import EventBus
+from app.engine.history_library import HistoryLibrary
+from app.ui.desk.model import DeskModel
+from app.ui.history.window import Confirm, StoredHistoryWindow
+
+
+class HistoryWindows:
+    def __init__(
+        self,
+        parent: QWidget,
+        bus: EventBus,
+        send: Callable[[Command], None],
+        desk: DeskModel,
+        *,
+        confirm: Confirm,
+        show_bars: Callable[[BarHistory], None],
+        library: HistoryLibrary | None = None,
+    ) -> None:
+        self._parent = parent
+        self._desk = desk
+        self.library = library or HistoryLibrary()
+        self.window = StoredHistoryWindow(send, self.library, confirm=confirm, parent=parent)
+        self.window.chart_requested.connect(show_bars)
+        self.window.import_requested.connect(self.open_import)
+        bus.history_jobs.connect(self.window.downloads.on_fact)
+        self.history_action = QAction("&History…", parent)
+        self.history_action.setObjectName("action_stored_history")
+        self.history_action.setToolTip("Stored bars and ticks: import, download, record, chart")
+        self.history_action.triggered.connect(self.open_history)
+        self.import_action = QAction("&Import…", parent)
+        self.import_action.setObjectName("action_import_history")
+        self.import_action.triggered.connect(self.open_import)
+
+    def add_to(self, file_menu: QMenu, view_menu: QMenu) -> None:
+        file_menu.addAction(self.import_action)
+        view_menu.addAction(self.history_action)
+        view_menu.addSeparator()
+
+    def open_history(self) -> StoredHistoryWindow:
+        window = self.window
+        window.downloads.set_symbols(self._desk.specs)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def open_import(self) -> None:
+        """File → Import… (the Import dialog comes next)."""
+        self.open_history()
