@@ -273,7 +273,7 @@ def test_the_window_lists_every_stored_series_with_its_range_count_and_gaps(
     ]
     tip = s.window.model.index(2, 5).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == "Gaps:\n2024-03-04 02:00 to 2024-03-04 06:00 (4.0 h)"
-    assert "3 series, 127 rows" in s.window.status.text()
+    assert "3 series, 127 rows" in s.window.summary.text()
     # Nothing selected: nothing to delete, export or chart.
     assert not s.window.delete_button.isEnabled() and not s.window.export_button.isEnabled()
 
@@ -282,8 +282,8 @@ def test_an_empty_store_says_how_to_fill_it(qtbot: QtBot, stored: Callable[..., 
     s = stored()
     show(qtbot, s)
     assert s.window.model.rowCount() == 0
-    assert "Nothing is stored" in s.window.status.text()
-    assert "Import" in s.window.status.text()
+    assert "Nothing is stored" in s.window.summary.text()
+    assert "Import" in s.window.summary.text()
 
 
 def test_delete_asks_first_and_deletes_only_the_chosen_series(

@@ -93,5 +93,5 @@ def series_table(model: SeriesModel, parent: QWidget | None = None) -> QTableVie
     view.verticalHeader().setDefaultSectionSize(22)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setStretchLastSection(False)
     return view

@@ -84,6 +84,8 @@ class StoredHistoryWindow(QWidget):
         self.import_button = QPushButton("&Import…")
         self.import_button.setObjectName("history_import")
         self.import_button.clicked.connect(self.import_requested)
+        self.summary = QLabel("")
+        self.summary.setObjectName("stored_history_summary")
         self.status = QLabel("")
         self.status.setObjectName("stored_history_status")
         self.status.setWordWrap(True)
@@ -97,8 +99,9 @@ class StoredHistoryWindow(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.import_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Stored in the history folder (times on the data's clock):"))
+        layout.addWidget(QLabel("Stored bars and ticks (times on the data's clock):"))
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.downloads)
@@ -130,13 +133,14 @@ class StoredHistoryWindow(QWidget):
                 if (s.symbol, s.series) == (chosen.symbol, chosen.series):
                     self.table.selectRow(row)
         if not series:
-            self._say(
-                f"Nothing is stored in {self.library.root} yet: import a file "
-                "(File → Import…) or download from the broker below"
+            self.summary.setText(
+                "Nothing is stored yet: import a file (File → Import…) "
+                "or download from the broker below"
             )
-        elif not self.status.text():
+        else:
             total = sum(s.count for s in series)
-            self._say(f"{len(series)} series, {total:,} rows in {self.library.root}")
+            self.summary.setText(f"{len(series)} series, {total:,} rows in the history folder")
+        self.summary.setToolTip(str(self.library.root))
         self.listing_changed.emit(series)
 
     def selected(self) -> StoredSeries | None:
