@@ -18,6 +18,7 @@ from app.domain.market import BarHistory
 from app.engine.bus import EventBus
 from app.engine.history_library import HistoryLibrary
 from app.ui.desk.model import DeskModel
+from app.ui.history.import_dialog import ChooseFile, ImportDialog, ask_import_file
 from app.ui.history.window import Confirm, StoredHistoryWindow
 
 
@@ -32,6 +33,7 @@ class HistoryWindows:
         confirm: Confirm,
         show_bars: Callable[[BarHistory], None],
         library: HistoryLibrary | None = None,
+        choose_file: ChooseFile = ask_import_file,
     ) -> None:
         self._parent = parent
         self._desk = desk
@@ -39,6 +41,9 @@ class HistoryWindows:
         self.window = StoredHistoryWindow(send, self.library, confirm=confirm, parent=parent)
         self.window.chart_requested.connect(show_bars)
         self.window.import_requested.connect(self.open_import)
+        # One dialog, kept: a running import's worker lives as long as the terminal.
+        self.import_dialog = ImportDialog(self.library, choose_file=choose_file, parent=parent)
+        self.import_dialog.imported.connect(lambda _line: self._imported())
         bus.history_jobs.connect(self.window.downloads.on_fact)
         self.history_action = QAction("&History…", parent)
         self.history_action.setObjectName("action_stored_history")
@@ -61,6 +66,16 @@ class HistoryWindows:
         window.activateWindow()
         return window
 
-    def open_import(self) -> None:
-        """File → Import… (the Import dialog comes next)."""
-        self.open_history()
+    def open_import(self) -> ImportDialog:
+        """File → Import…: the dialog, which asks for the file when it has none yet."""
+        dialog = self.import_dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        if dialog.preview is None and not dialog.worker.busy:
+            dialog.browse()
+        return dialog
+
+    def _imported(self) -> None:
+        if self.window.isVisible():
+            self.window.refresh()
