@@ -201,6 +201,12 @@ def _series(series: str) -> Timeframe | str:
 def _preview(parsed: ParsedFile) -> ImportPreview:
     rows = parsed.rows
     head = rows[:PREVIEW_ROWS]
+    prices = ("bid", "ask", "last") if parsed.is_ticks else ("open", "high", "low", "close")
+    digits = _digits(np.concatenate([head[c] for c in prices]))
+
+    def _price(value: object) -> str:
+        return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
     columns: tuple[str, ...]
     shown: tuple[tuple[str, ...], ...]
     if parsed.is_ticks:
@@ -246,8 +252,14 @@ def _preview(parsed: ParsedFile) -> ImportPreview:
     )
 
 
-def _price(value: object) -> str:
-    return f"{float(value):.6f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+def _digits(prices: np.ndarray, most: int = 8) -> int:
+    """The decimals the prices are written with (1.10010 and 1.1 in one file: 5)."""
+    values = np.abs(prices[np.isfinite(prices)])
+    for digits in range(most):
+        scaled = values * 10**digits
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-6 * np.maximum(1.0, scaled)):
+            return digits
+    return most
 
 
 def _number(value: object) -> str:

@@ -71,7 +71,7 @@ def test_a_bar_export_is_previewed_as_parsed_then_imported_with_the_command_line
     assert dialog.table.rowCount() == 20
     assert cells(dialog, 0) == [
         "2024-03-04 00:00",
-        "1.1",
+        "1.1000",
         "1.1003",
         "1.0998",
         "1.1001",
@@ -96,6 +96,9 @@ def test_a_bar_export_is_previewed_as_parsed_then_imported_with_the_command_line
     assert dialog.status.text() == line
     bars = store.read_bars("EURUSD", Timeframe.H1)
     assert len(bars) == 30 and float(bars["close"][0]) == pytest.approx(1.1001)
+    assert not dialog.import_button.isEnabled()  # done: once more only after a change
+    dialog.symbol_edit.setText("EURUSD.b")
+    assert dialog.import_button.isEnabled()
 
 
 def test_stop_at_the_first_bad_line_stores_nothing_and_says_which(
@@ -148,7 +151,14 @@ def test_a_tick_export_with_empty_prices_is_previewed_with_them_carried_forward(
         "A MetaTrader 5 tick export: 3 ticks, 2024-03-04 09:00:00.125 to 2024-03-04 09:00:01.000"
     )
     assert not dialog.timeframe_box.isEnabled()  # ticks have no timeframe
-    assert cells(dialog, 1) == ["2024-03-04 09:00:00.375", "1.10001", "1.10013", "0", "0", "4"]
+    assert cells(dialog, 1) == [
+        "2024-03-04 09:00:00.375",
+        "1.10001",
+        "1.10013",
+        "0.00000",
+        "0",
+        "4",
+    ]
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     settle(qtbot, dialog)
     assert dialog.summary.startswith(

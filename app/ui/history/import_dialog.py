@@ -91,6 +91,7 @@ class ImportDialog(QDialog):
         self._path: Path | None = None  # the file chosen, previewed or refused
         self._ticks = False  # it held ticks when last read
         self.summary = ""
+        self._done = False  # imported as shown: Import waits for a change
         self.worker = Worker(self)
         self.worker.busy_changed.connect(lambda _busy: self._enable())
 
@@ -108,7 +109,7 @@ class ImportDialog(QDialog):
         self.symbol_edit = QLineEdit()
         self.symbol_edit.setObjectName("import_symbol")
         self.symbol_edit.setPlaceholderText("the symbol to store it under, e.g. EURUSD")
-        self.symbol_edit.textChanged.connect(lambda _text: self._enable())
+        self.symbol_edit.textChanged.connect(lambda _text: self._changed())
         self.timeframe_box = QComboBox()
         self.timeframe_box.setObjectName("import_timeframe")
         self.timeframe_box.addItem(DETECTED)
@@ -122,6 +123,7 @@ class ImportDialog(QDialog):
         self._on_error = QButtonGroup(self)
         self._on_error.addButton(self.skip_button)
         self._on_error.addButton(self.stop_button)
+        self._on_error.buttonToggled.connect(lambda *_: self._changed())
         self.bad_label = QLabel("")
         self.bad_label.setObjectName("import_bad_lines")
         self.bad_label.setWordWrap(True)
@@ -129,6 +131,7 @@ class ImportDialog(QDialog):
         self.table.setObjectName("import_preview")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setVisible(False)  # row numbers are not the file's lines
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.bar = QProgressBar()
         self.bar.setObjectName("import_progress")
@@ -207,6 +210,7 @@ class ImportDialog(QDialog):
     def _read_preview(self, path: Path) -> bool:
         self.preview = None
         self.summary = ""
+        self._done = False
         self._show_table((), ())
         self.kind_label.setText("")
         self.bad_label.setText("")
@@ -220,7 +224,7 @@ class ImportDialog(QDialog):
         )
 
     def _show_preview(self, preview: ImportPreview) -> None:
-        self._idle()
+        self._idle(done=False)
         self.preview = preview
         self._ticks = preview.is_ticks
         unit = "ticks" if preview.is_ticks else "bars"
@@ -240,7 +244,7 @@ class ImportDialog(QDialog):
         self._enable()
 
     def _refused(self, message: str) -> None:
-        self._idle()
+        self._idle(done=False)
         self.status.setText(message)
         self._enable()
 
@@ -278,6 +282,8 @@ class ImportDialog(QDialog):
         def done(line: str) -> None:
             self._idle()
             self.summary = line
+            self._done = True
+            self._enable()
             self.status.setText(line)
             self.imported.emit(line)
 
@@ -293,9 +299,14 @@ class ImportDialog(QDialog):
         self.status.setText(text)
         self.bar.setRange(0, 0)  # the importer reads and stores in one go: a busy bar
 
-    def _idle(self) -> None:
+    def _idle(self, *, done: bool = True) -> None:
+        """The busy bar stops: full after an import, empty otherwise."""
         self.bar.setRange(0, 1)
-        self.bar.setValue(1)
+        self.bar.setValue(1 if done else 0)
+
+    def _changed(self) -> None:
+        self._done = False
+        self._enable()
 
     def _enable(self) -> None:
         idle = not self.worker.busy
@@ -304,5 +315,8 @@ class ImportDialog(QDialog):
         self.path_edit.setEnabled(idle)
         self.timeframe_box.setEnabled(idle and self._path is not None and not self._ticks)
         self.import_button.setEnabled(
-            idle and preview is not None and bool(self.symbol_edit.text().strip())
+            idle
+            and preview is not None
+            and not self._done
+            and bool(self.symbol_edit.text().strip())
         )
