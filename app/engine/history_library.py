@@ -87,6 +87,15 @@ class ImportPreview:
         return f"{self.bad_count:,} bad {plural} (line {numbers}{more}; line {number}: {reason})"
 
 
+@dataclass(frozen=True, slots=True)
+class StoredChart:
+    """Stored bars for the chart, and the decimals their prices are written with (the
+    chart shows a symbol no broker describes with the data's own digits)."""
+
+    history: BarHistory
+    digits: int
+
+
 class HistoryLibrary:
     """The store under ``root`` (default: the user data folder's ``history``)."""
 
@@ -130,7 +139,7 @@ class HistoryLibrary:
         chosen = _series(series)
         return self._guarded(lambda: self.store.export_csv(symbol, chosen, Path(path)))
 
-    def chart_bars(self, symbol: str, timeframe: Timeframe, count: int = CHART_BARS) -> BarHistory:
+    def chart_bars(self, symbol: str, timeframe: Timeframe, count: int = CHART_BARS) -> StoredChart:
         """The newest ``count`` stored bars, as the chart takes a broker's history."""
         info = self._guarded(lambda: self.store.info(symbol, timeframe))
         if info is None:
@@ -139,7 +148,7 @@ class HistoryLibrary:
         bars = self._guarded(lambda: self.store.read_bars(symbol, timeframe, start, None))
         bars = bars[-count:]
         prices = [np.asarray(bars[c], dtype=np.float64) for c in ("open", "high", "low", "close")]
-        return BarHistory(
+        history = BarHistory(
             symbol,
             timeframe,
             np.asarray(bars["time"], dtype=np.int64),
@@ -149,6 +158,7 @@ class HistoryLibrary:
             prices[3],
             np.asarray(bars["tick_volume"], dtype=np.float64),
         )
+        return StoredChart(history, _digits(np.concatenate([p[-500:] for p in prices])))
 
     def preview(self, path: Path, timeframe: Timeframe | None = None) -> ImportPreview:
         """Read and check the whole file as the import will (bad lines counted, not
@@ -257,7 +267,8 @@ def _digits(prices: np.ndarray, most: int = 8) -> int:
     values = np.abs(prices[np.isfinite(prices)])
     for digits in range(most):
         scaled = values * 10**digits
-        if np.all(np.abs(scaled - np.round(scaled)) < 1e-6 * np.maximum(1.0, scaled)):
+        # Within a thousandth of a unit of the last digit (floats carry ~1e-16 of noise).
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-3 + 1e-12 * scaled):
             return digits
     return most
 

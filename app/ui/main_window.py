@@ -48,6 +48,7 @@ from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
+from app.engine.history_library import StoredChart
 from app.paths import user_data_dir
 from app.ui.desk.model import DeskChange, DeskModel
 from app.ui.desk.orders import ConfirmFn, OrderDesk
@@ -56,6 +57,7 @@ from app.ui.dialogs.shortcuts import ShortcutsDialog
 from app.ui.dialogs.symbol_spec import SymbolSpecDialog
 from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
 from app.ui.dialogs.trade_history import HistoryWindow
+from app.ui.history.chart import stored_spec
 from app.ui.history.menus import HistoryWindows
 from app.ui.panels.account import AccountPanel
 from app.ui.panels.chart.panel import ChartPanel
@@ -171,7 +173,13 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.history_window: HistoryWindow | None = None
         self.stored_history = HistoryWindows(
-            self, bus, self.send, self.desk, confirm=confirm, show_bars=self.show_stored_bars
+            self,
+            bus,
+            self.send,
+            self.desk,
+            confirm=confirm,
+            show_bars=self.show_stored_bars,
+            status=lambda text: self.statusBar().showMessage(text, 8000),
         )
         self._build_toolbar()
         self._build_menus()
@@ -448,8 +456,11 @@ class MainWindow(QMainWindow):
     def show_timeframe(self, timeframe: Timeframe) -> None:
         """Switch the chart's bar period; the engine answers with that history."""
         self.timeframe_actions[timeframe].setChecked(True)
-        if self.chart.set_timeframe(timeframe) and self.chart.symbol in self.desk.specs:
-            self.send(RequestHistory(self.chart.symbol, timeframe))
+        if self.chart.set_timeframe(timeframe):
+            symbol = self.chart.symbol  # a symbol opened from the history store: it answers
+            from_store = self.stored_history.follow_timeframe(symbol, timeframe)
+            if not from_store and symbol in self.desk.specs:
+                self.send(RequestHistory(symbol, timeframe))
         self._show_title()
 
     def open_symbol(self, symbol: str) -> None:
@@ -546,8 +557,17 @@ class MainWindow(QMainWindow):
         if current and not self.desk.select(current):
             self._chart_follows(current)  # the same symbol again after a reconnect
 
-    def show_stored_bars(self, history: BarHistory) -> None:
+    def show_stored_bars(self, stored: StoredChart) -> None:
         """Bars from the history store on the chart (the History window's Open chart)."""
+        history = stored.history
+        spec = self.desk.spec(history.symbol) or stored_spec(history.symbol, stored.digits)
+        self.chart.set_symbol_spec(spec)
+        self.chart.set_timeframe(history.timeframe)
+        self.timeframe_actions[history.timeframe].setChecked(True)
+        self.chart.set_history(history)
+        self.docks["chart"].show()
+        self.docks["chart"].raise_()
+        self._show_title()
 
     def on_history(self, history: BarHistory) -> None:
         # The chart ignores history of another symbol or timeframe (a late answer).

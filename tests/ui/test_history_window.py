@@ -441,3 +441,58 @@ def test_view_history_and_file_import_are_in_the_main_window_menus(
     history = window.stored_history.window
     assert history.isVisible()
     assert history.downloads.symbol_box.findText("EURUSD") >= 0  # the broker's symbols
+
+
+def test_open_chart_shows_a_symbol_no_broker_streams_from_the_store(
+    qtbot: QtBot,
+    make_terminal: Callable[..., Terminal],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRADETERM_HOME", str(tmp_path))
+    store = HistoryStore()
+    store.write_bars("DAX40", Timeframe.H1, _bars(MONDAY, 48, 3600, price=18250.5))
+    store.write_bars("DAX40", Timeframe.D1, _bars(MONDAY, 5, 86_400, price=18250.5))
+    window = make_terminal().window
+    assert "DAX40" not in window.desk.specs  # the paper broker has no such symbol
+    history = window.stored_history.open_history()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 2, timeout=10_000)
+    assert history.select("DAX40", "H1")
+    qtbot.mouseClick(history.chart_button, Qt.MouseButton.LeftButton)
+    chart = window.chart
+    qtbot.waitUntil(lambda: chart.symbol == "DAX40" and chart.bar_count == 48, timeout=10_000)
+    assert chart.timeframe is Timeframe.H1
+    assert window.timeframe_actions[Timeframe.H1].isChecked()
+    assert "DAX40 H1" in window.windowTitle()
+    assert chart.last_bar() is not None and chart.last_bar()[0] == MONDAY + 47 * 3600
+    # The data's own decimals: 18250.5 + 1e-5 steps are shown with five.
+    assert "C 18250.50047" in chart.readout_text, chart.readout_text
+    # A timeframe switch reads that timeframe from the store, not from the broker.
+    window.show_timeframe(Timeframe.D1)
+    qtbot.waitUntil(
+        lambda: chart.timeframe is Timeframe.D1 and chart.bar_count == 5, timeout=10_000
+    )
+    assert chart.symbol == "DAX40"
+    # One that is not stored leaves the chart empty and says so.
+    window.show_timeframe(Timeframe.M5)
+    qtbot.waitUntil(
+        lambda: "no DAX40 M5 bars are stored" in window.statusBar().currentMessage(),
+        timeout=10_000,
+    )
+    assert chart.bar_count == 0
+    # Choosing a broker's symbol makes the chart live again.
+    window.show_symbol("GBPUSD")
+    window.show_timeframe(Timeframe.M1)
+    qtbot.waitUntil(lambda: chart.symbol == "GBPUSD" and chart.bar_count > 0, timeout=10_000)
+
+
+def test_ticks_have_no_chart(qtbot: QtBot, stored: Callable[..., Stored]) -> None:
+    s = stored()
+    ticks = np.zeros(2, dtype=TICK_DTYPE)
+    ticks["time_msc"] = MONDAY * 1000 + np.array([0, 5])
+    ticks["bid"], ticks["ask"] = 1.1, 1.1001
+    s.store.write_ticks("EURUSD", ticks)
+    show(qtbot, s)
+    s.window.select("EURUSD", "ticks")
+    assert not s.window.chart_button.isEnabled()
+    assert not s.window.open_chart()

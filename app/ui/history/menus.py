@@ -14,12 +14,14 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.domain.commands import Command
-from app.domain.market import BarHistory
+from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
-from app.engine.history_library import HistoryLibrary
+from app.engine.history_library import HistoryLibrary, StoredChart
 from app.ui.desk.model import DeskModel
+from app.ui.history.chart import StoredChartFeed
 from app.ui.history.import_dialog import ChooseFile, ImportDialog, ask_import_file
 from app.ui.history.window import Confirm, StoredHistoryWindow
+from app.ui.history.worker import Worker
 
 
 class HistoryWindows:
@@ -31,7 +33,8 @@ class HistoryWindows:
         desk: DeskModel,
         *,
         confirm: Confirm,
-        show_bars: Callable[[BarHistory], None],
+        show_bars: Callable[[StoredChart], None],
+        status: Callable[[str], None] = lambda _text: None,
         library: HistoryLibrary | None = None,
         choose_file: ChooseFile = ask_import_file,
     ) -> None:
@@ -39,7 +42,10 @@ class HistoryWindows:
         self._desk = desk
         self.library = library or HistoryLibrary()
         self.window = StoredHistoryWindow(send, self.library, confirm=confirm, parent=parent)
-        self.window.chart_requested.connect(show_bars)
+        self.chart_feed = StoredChartFeed(
+            self.library, Worker(parent), show_bars, status, lambda s: s in desk.specs
+        )
+        self.window.chart_requested.connect(self.chart_feed.shown)
         self.window.import_requested.connect(self.open_import)
         # One dialog, kept: a running import's worker lives as long as the terminal.
         self.import_dialog = ImportDialog(self.library, choose_file=choose_file, parent=parent)
@@ -57,6 +63,10 @@ class HistoryWindows:
         file_menu.addAction(self.import_action)
         view_menu.addAction(self.history_action)
         view_menu.addSeparator()
+
+    def follow_timeframe(self, symbol: str | None, timeframe: Timeframe) -> bool:
+        """The chart's timeframe changed: ``True`` when the store answers (see chart.py)."""
+        return self.chart_feed.follow(symbol, timeframe)
 
     def open_history(self) -> StoredHistoryWindow:
         window = self.window

@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.commands import Command
-from app.domain.market import BarHistory
 from app.domain.timeframes import Timeframe
-from app.engine.history_library import HistoryLibrary, StoredSeries
+from app.engine.history_library import HistoryLibrary, StoredChart, StoredSeries
 from app.ui.history.download import DownloadPanel
 from app.ui.history.listing import SeriesModel, seconds_text, series_table
 from app.ui.history.worker import Worker
@@ -42,7 +41,7 @@ def ask_export_path(suggested: str) -> str | None:
 class StoredHistoryWindow(QWidget):
     """A separate window. ``chart_requested`` carries stored bars for the chart."""
 
-    chart_requested = Signal(object)  # BarHistory
+    chart_requested = Signal(object)  # StoredChart
     import_requested = Signal()
     listing_changed = Signal(list)  # list[StoredSeries], after every refresh
 
@@ -205,9 +204,12 @@ class StoredHistoryWindow(QWidget):
             return False
         self._say(f"Loading {chosen.symbol} {chosen.series} for the chart…")
 
-        def loaded(history: BarHistory) -> None:
-            self._say(f"{chosen.symbol} {chosen.series}: stored bars on the chart")
-            self.chart_requested.emit(history)
+        def loaded(chart: StoredChart) -> None:
+            bars = len(chart.history.time)  # type: ignore[arg-type]
+            self._say(
+                f"{chosen.symbol} {chosen.series}: the newest {bars:,} stored bars on the chart"
+            )
+            self.chart_requested.emit(chart)
 
         return self.worker.run(
             "chart", lambda: self.library.chart_bars(chosen.symbol, timeframe), loaded, self._say
