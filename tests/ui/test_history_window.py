@@ -23,16 +23,18 @@ from app.domain.commands import ClosePosition, Command, SubmitOrder
 from app.domain.enums import ConnectionStatus, Side
 from app.domain.notices import ConnectionState
 from app.domain.timeframes import Timeframe
-from app.domain.trading import Fill, OrderRequest
+from app.domain.trading import AccountState, Fill, OrderRequest
 from app.engine.bus import EventBus
 from app.engine.history_jobs import install_history
 from app.engine.history_library import HistoryLibrary
 from app.engine.thread import Engine, EngineHost
 from app.history import BAR_DTYPE, TICK_DTYPE, HistoryStore
+from app.reporting.export import money
 from app.storage import Journal
 from app.storage.database import sqlite_url
 from app.ui.desk.model import DeskModel
 from app.ui.dialogs.trade_history import ALL_SYMBOLS, HistoryWindow
+from app.ui.history.account_report import AccountReportWindow
 from app.ui.history.window import StoredHistoryWindow
 from tests.ui.conftest import Terminal
 
@@ -496,3 +498,51 @@ def test_ticks_have_no_chart(qtbot: QtBot, stored: Callable[..., Stored]) -> Non
     s.window.select("EURUSD", "ticks")
     assert not s.window.chart_button.isEnabled()
     assert not s.window.open_chart()
+
+
+# -- the account report: the tester's report for the journal's deals ---------------------------
+
+
+def figure(report_window: AccountReportWindow, label: str) -> str:
+    table = report_window.figures
+    for row in range(table.rowCount()):
+        if table.item(row, 0).text() == label:
+            return table.item(row, 1).text()
+    raise AssertionError(f"no figure {label!r}")
+
+
+def test_the_report_button_shows_the_testers_figures_for_the_real_deals(
+    qtbot: QtBot, desk: Desk, tmp_path: Path
+) -> None:
+    pnl = trade(qtbot, desk)
+    model = DeskModel()
+    model.account = AccountState("USD", 10_000.0 + pnl, 10_000.0, 0, 10_000.0, 0, pnl, 100)
+    window = HistoryWindow(desk.bus.command.emit, model, choose_path=lambda s: None)
+    desk.bus.trade_history.connect(window.on_trade_history)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.show_report() is None  # nothing loaded yet: it says so
+    assert window.status.text() == "Show a range first: the report covers its deals"
+    load(qtbot, window)
+    qtbot.mouseClick(window.report_button, Qt.MouseButton.LeftButton)
+    report = window.report_window
+    assert report is not None and report.isVisible()
+    # Three deals (two opens, one close): one closed trade, the EURUSD round trip.
+    assert figure(report, "Total trades") == "1"
+    assert figure(report, "Total deals") == "3"
+    assert figure(report, "Total net profit") == money(pnl)
+    assert figure(report, "Initial deposit") == money(10_000.0)  # the balance now less the deals
+    assert figure(report, "Final balance") == money(10_000.0 + pnl)
+    assert report.windowTitle().startswith("Account history, all symbols,")
+    _times, balance = report.curve.getData()
+    assert balance is not None and len(balance) == 4  # the start and after each deal
+    assert round(float(balance[0]), 2) == 10_000.0
+    # A corrected starting balance recomputes every figure from it.
+    report.deposit_box.setValue(5_000.0)
+    assert figure(report, "Initial deposit") == money(5_000.0)
+    assert figure(report, "Final balance") == money(5_000.0 + pnl)
+    # The tester's HTML report, for the real account.
+    out = tmp_path / "account.html"
+    report.choose_path = lambda suggested: str(out)
+    assert report.save_html() == out
+    assert "Account history, all symbols" in out.read_text(encoding="utf-8")
