@@ -127,7 +127,8 @@ class AccountReportWindow(QWidget):
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", f"Balance ({currency})")
-        self.curve = self.plot.plot(pen=pg.mkPen(PROFIT, width=2), stepMode=None)
+        # The balance holds between deals: a step after each one, never a slope.
+        self.curve = self.plot.plot(pen=pg.mkPen(PROFIT, width=2), stepMode="right")
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Balance at the start"))
