@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -144,8 +145,14 @@ class HistoryLibrary:
         info = self._guarded(lambda: self.store.info(symbol, timeframe))
         if info is None:
             raise LibraryError(f"no {symbol} {timeframe.name} bars are stored")
-        start = max(info.first, info.last - (count + count // 2) * timeframe.seconds)
-        bars = self._guarded(lambda: self.store.read_bars(symbol, timeframe, start, None))
+        # Weekends and quiet hours hold no bars: widen the span back until it has enough.
+        span = count * timeframe.seconds * 3 // 2
+        while True:
+            start = max(info.first, info.last - span)
+            bars = self._guarded(partial(self.store.read_bars, symbol, timeframe, start, None))
+            if len(bars) >= count or start <= info.first:
+                break
+            span *= 2
         bars = bars[-count:]
         prices = [np.asarray(bars[c], dtype=np.float64) for c in ("open", "high", "low", "close")]
         history = BarHistory(
