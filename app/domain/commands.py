@@ -23,6 +23,12 @@ from app.domain.alert_facts import (
     WebhookChecked,
 )
 from app.domain.enums import OrderSource
+from app.domain.history_jobs import (
+    CancelDownload,
+    DownloadHistory,
+    StartTickRecording,
+    StopTickRecording,
+)
 from app.domain.risk_limits import RiskLimits
 from app.domain.strategies import (
     AttachStrategy,
@@ -222,4 +228,9 @@ Command = (
     | RequestAlerts
     | RequestAlertHistory
     | WebhookChecked
+    # owned by the history jobs (app/engine/history_jobs.py)
+    | StartTickRecording
+    | StopTickRecording
+    | DownloadHistory
+    | CancelDownload
 )

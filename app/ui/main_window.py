@@ -50,6 +50,7 @@ from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
+from app.engine.history_library import StoredChart
 from app.paths import user_data_dir
 from app.ui.desk.model import DeskChange, DeskModel
 from app.ui.desk.orders import ConfirmFn, OrderDesk
@@ -58,6 +59,8 @@ from app.ui.dialogs.shortcuts import ShortcutsDialog
 from app.ui.dialogs.symbol_spec import SymbolSpecDialog
 from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
 from app.ui.dialogs.trade_history import HistoryWindow
+from app.ui.history.chart import stored_spec
+from app.ui.history.menus import HistoryWindows
 from app.ui.panels.account import AccountPanel
 from app.ui.panels.chart.panel import ChartPanel
 from app.ui.panels.chart.price_styles import ChartType
@@ -186,6 +189,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(placeholder)
         self.docks: dict[str, QDockWidget] = {}
         self.history_window: HistoryWindow | None = None
+        self.stored_history = HistoryWindows(
+            self,
+            bus,
+            self.send,
+            self.desk,
+            confirm=confirm,
+            show_bars=self.show_stored_bars,
+            status=lambda text: self.statusBar().showMessage(text, 8000),
+        )
         self._build_toolbar()
         self._build_menus()
         self._build_panels()
@@ -343,6 +355,9 @@ class MainWindow(QMainWindow):
         self.history_action.triggered.connect(self.open_trade_history)
         file_menu.addAction(self.history_action)
         file_menu.addSeparator()
+        self.view_menu = QMenu("&View", self)  # add_panel fills it
+        self.stored_history.add_to(file_menu, self.view_menu)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         # Not StandardKey.Quit: Windows has none, and Ctrl+Q must quit there too.
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -372,7 +387,7 @@ class MainWindow(QMainWindow):
         self.telegram_action.triggered.connect(self.open_telegram_settings)
         settings_menu.addAction(self.telegram_action)
 
-        self.view_menu = self.menuBar().addMenu("&View")  # add_panel fills it
+        self.menuBar().addMenu(self.view_menu)  # add_panel fills it
         self._build_chart_menus()
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -578,7 +593,14 @@ class MainWindow(QMainWindow):
     def show_timeframe(self, timeframe: Timeframe) -> None:
         """Switch the active chart's bar period; the engine answers with that history."""
         self.timeframe_actions[timeframe].setChecked(True)
-        self.workspace.show_timeframe(timeframe)
+        chart = self.chart
+        symbol = chart.symbol
+        if symbol is not None and symbol not in self.desk.specs:  # bars from the store
+            if chart.set_timeframe(timeframe):
+                self.stored_history.follow_timeframe(symbol, timeframe)
+            self._show_title()
+        else:
+            self.workspace.show_timeframe(timeframe)
 
     # -- the charts -----------------------------------------------------------------
     @property
@@ -836,6 +858,18 @@ class MainWindow(QMainWindow):
         if active.wanted_symbol:
             self.desk.select(active.wanted_symbol)  # the ticket and market watch follow
         self._on_active_chart(active)
+
+    def show_stored_bars(self, stored: StoredChart) -> None:
+        """Bars from the history store on the chart (the History window's Open chart)."""
+        history = stored.history
+        spec = self.desk.spec(history.symbol) or stored_spec(history.symbol, stored.digits)
+        self.chart.set_symbol_spec(spec)
+        self.chart.set_timeframe(history.timeframe)
+        self.timeframe_actions[history.timeframe].setChecked(True)
+        self.chart.set_history(history)
+        self.docks["chart"].show()
+        self.docks["chart"].raise_()
+        self._show_title()
 
     def on_history(self, history: BarHistory) -> None:
         # Only the charts that asked for this symbol and timeframe take it.

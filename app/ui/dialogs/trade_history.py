@@ -37,6 +37,7 @@ from app.domain.history import daily_realized_pnl
 from app.domain.market import utc_from_msc
 from app.domain.trading import Fill, HistoryOrder, TradeHistory
 from app.ui.desk.model import DeskModel
+from app.ui.history.account_report import AccountReportWindow
 from app.ui.runtime.window_state import fit_to_screen
 from app.ui.widgets.table_model import RowTableModel
 from app.ui.widgets.theme import LOSS, PROFIT
@@ -116,6 +117,10 @@ class HistoryWindow(QWidget):
         self.show_button.clicked.connect(self.request)
         self.export_button = QPushButton("&Export CSV…")
         self.export_button.clicked.connect(self.export_current)
+        self.report_button = QPushButton("&Report…")
+        self.report_button.setToolTip("The tester's report for the deals shown")
+        self.report_button.clicked.connect(self.show_report)
+        self.report_window: AccountReportWindow | None = None
         self.status = QLabel("")
         self.status.setObjectName("history_status")
 
@@ -167,6 +172,7 @@ class HistoryWindow(QWidget):
         controls.addWidget(self.symbol_box)
         controls.addWidget(self.show_button)
         controls.addStretch(1)
+        controls.addWidget(self.report_button)
         controls.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -233,6 +239,25 @@ class HistoryWindow(QWidget):
         self.status.setText(
             f"{len(history.orders)} orders, {len(deals)} deals, realised P&L {total:+,.2f}"
         )
+
+    def show_report(self) -> AccountReportWindow | None:
+        """The tester's report for the deals of the range shown, in a window of its own."""
+        if self.history is None:
+            self.status.setText("Show a range first: the report covers its deals")
+            return None
+        if self.report_window is not None:
+            self.report_window.close()
+        account = self._desk.account
+        window = AccountReportWindow(
+            self.history,
+            balance_now=account.balance if account is not None else 0.0,
+            currency=self._desk.currency,
+            points={name: spec.point for name, spec in self._desk.specs.items()},
+            parent=self,
+        )
+        self.report_window = window
+        window.show()
+        return window
 
     # -- export -------------------------------------------------------------------------
     def export_current(self) -> str | None:
