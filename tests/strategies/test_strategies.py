@@ -15,9 +15,11 @@ from app.domain.enums import OrderSource, OrderStatus, Side
 from app.domain.market import Bar
 from app.domain.strategies import (
     AttachStrategy,
+    EditStrategy,
     StartStrategy,
     StopStrategy,
     StrategyBudget,
+    StrategyReply,
     StrategyState,
     StrategyStatus,
 )
@@ -360,6 +362,31 @@ def test_attaching_with_bad_input_stores_nothing_and_says_why() -> None:
     assert "no symbol 'EURUSDX'" in refused[1]
     assert "MA cross fast: must be below slow (20) (got 50)" in refused[2]
     assert "MA cross fast: must be at least 2 (got 1)" in refused[3]
+
+
+def test_an_attach_or_edit_that_asks_is_answered_in_the_words_of_the_log() -> None:
+    desk = Desk()
+    desk.connect()
+    bad = {"fast": 50, "slow": 20}
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1, bad, request_id="a1"))
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1, request_id="a2"))
+    name = list(desk.host.configs)[-1]
+    desk.core.handle(
+        EditStrategy(name, {"fast": 5, "slow": 4}, StrategyBudget(), False, request_id="e1")
+    )
+    desk.core.handle(
+        EditStrategy(name, {"fast": 5, "slow": 40}, StrategyBudget(), True, request_id="e2")
+    )
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1))  # asks for no answer
+    replies = {f.request_id: f for f in desk.market.out.other if isinstance(f, StrategyReply)}
+    assert sorted(replies) == ["a1", "a2", "e1", "e2"]
+    assert not replies["a1"].ok and "fast: must be below slow (20) (got 50)" in replies["a1"].text
+    assert f"Refused: {replies['a1'].text}" in lines(desk.market, "strategies")
+    assert replies["a2"].ok and replies["a2"].name == name == "ma_cross#1"
+    assert not replies["e1"].ok and "must be below slow (4)" in replies["e1"].text
+    assert replies["e2"].ok and desk.host.configs[name].params["slow"] == 40
+    assert desk.host.configs[name].autostart
+    assert len(desk.host.configs) == 2
 
 
 def test_at_metatrader_5_a_strategy_s_orders_carry_its_magic_number(tmp_path: Path) -> None:
