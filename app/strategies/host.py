@@ -201,9 +201,7 @@ class StrategyHost(EngineClient):
             return
         cls = self.catalog.classes.get(config.strategy)
         if cls is None:
-            self._refuse(
-                f"{command.name}: its strategy {config.strategy!r} is not loaded", command
-            )
+            self._refuse(f"{command.name}: its strategy {config.strategy!r} is not loaded", command)
             return
         problem = self._settings_problem(cls, command.params, command.budget)
         if problem:
@@ -259,6 +257,7 @@ class StrategyHost(EngineClient):
         self._core.clients.detach(name)
         self._core.clients.attach(runner)  # starts it: on_start, then its warm-up
         if _active(runner):
+            runner.note("started")
             self._say(LogLevel.INFO, f"Strategy {name} started")
         self._publish(name, force=True)
 
@@ -270,6 +269,7 @@ class StrategyHost(EngineClient):
             elif state is StrategyState.HALTED and runner is not None:
                 runner.mark(state, reason)
             return
+        runner.note(f"{state}: {reason}")  # while it still has the engine's clock
         self._core.clients.detach(name)  # on_stop, and no callback after it
         runner.mark(state, reason)
         level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
@@ -315,6 +315,7 @@ class StrategyHost(EngineClient):
 
     def _disabled(self, client: EngineClient, reason: str) -> None:
         if isinstance(client, StrategyRunner) and client.name in self.configs:
+            client.note(f"failed: {reason}")
             client.mark(StrategyState.FAILED, reason)
             self._publish(client.name, force=True)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from app.domain.enums import OrderSource
+from app.domain.enums import OrderSource, OrderStatus
 from app.domain.market import Bar, Tick
 from app.domain.strategies import StrategyState
 from app.domain.trading import Fill, OrderUpdate
@@ -89,12 +89,19 @@ class StrategyRunner(EngineClient):
         self.strategy.on_tick(tick)
 
     def on_order(self, update: OrderUpdate) -> None:
+        if update.status is OrderStatus.REJECTED:
+            self.note(f"order refused: {update.reason or 'no reason given'}")
         self.strategy.on_order(update)
         self._save()
 
     def on_fill(self, fill: Fill) -> None:
         if fill.closes_position:
             self.trades += 1
+        what = "closed" if fill.closes_position else "filled"
+        pnl = f", {fill.realized_pnl:+,.2f}" if fill.closes_position else ""
+        self.note(
+            f"{what} {fill.side.upper()} {fill.volume:g} {fill.symbol} at {fill.price:g}{pnl}"
+        )
         self.strategy.on_fill(fill)
         self._save()
         self._changed(self)
@@ -115,6 +122,10 @@ class StrategyRunner(EngineClient):
     def mark(self, state: StrategyState, reason: str = "") -> None:
         self.reason = reason
         self._set(state)
+
+    def note(self, message: str) -> None:
+        """A line for the panel's last log lines only (the event log has its own)."""
+        self.strategy._note(message)
 
     @property
     def last_log(self) -> tuple[str, ...]:

@@ -177,6 +177,27 @@ def test_a_strategy_trades_through_the_gate_and_owns_what_it_opens() -> None:
     assert status.open_positions == 1
 
 
+def test_its_last_log_lines_say_what_it_did_at_the_engine_s_time() -> None:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [
+        lambda s, _bar: s.buy(0.2) if not s.positions() else s.close(s.positions()[0]),
+        lambda s, _bar: s.log("decided"),
+        lambda s, _bar: s.buy(0),  # refused: volume 0
+    ]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    desk.core.handle(StopStrategy(name))
+    shown = statuses(desk.market, name)[-1].last_log
+    assert len(shown) == 5  # the newest five
+    assert shown[-1].endswith("stopped: stopped by ticket")
+    assert any(line.endswith("closed SELL 0.2 EURUSD at 1.1002, +0.00") for line in shown)
+    assert any(line.endswith("decided") for line in shown)
+    assert any("order refused: " in line for line in shown)
+    stamps = [line.split(" ", 1)[0] for line in shown]
+    assert all(len(t) == 8 and t.count(":") == 2 for t in stamps)  # HH:MM:SS, engine time
+
+
 def test_nonsense_from_a_strategy_gets_the_same_refusals_as_the_ticket() -> None:
     desk = Desk()
     desk.connect()
