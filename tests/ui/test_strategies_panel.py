@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
@@ -117,6 +118,8 @@ def desk(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[[], Desk]]:
 
 
 def _focus_panel(qtbot: QtBot, d: Desk) -> None:
+    d.window.activateWindow()  # a closed form leaves no active window offscreen
+    qtbot.waitUntil(d.window.isActiveWindow, timeout=5_000)
     qtbot.keyClick(
         d.window,
         Qt.Key.Key_T,
@@ -236,7 +239,7 @@ def test_start_stop_edit_and_detach_from_the_keyboard_and_the_context_menu(
     start.trigger()
     qtbot.waitUntil(lambda: d.cell("ma_cross#1", 4) == "running", timeout=10_000)
 
-    table.setFocus()
+    _focus_panel(qtbot, d)
     _key(qtbot, Qt.Key.Key_Delete)
     assert d.asked and "Detach ma_cross#1" in d.asked[-1]
     qtbot.waitUntil(lambda: panel.model.rowCount() == 0, timeout=10_000)
@@ -288,5 +291,13 @@ def test_halted_and_failed_instances_show_the_reason(
     d.panel.on_strategy(failed)
     assert d.cell("ma_cross#9", 4) == "failed: ZeroDivisionError in on_bar"
     assert d.panel.model.rowCount() == 1  # the same row, changed
+    other = StrategyConfig(10, "rsi_reversion", "GBPUSD", Timeframe.M5, {"period": 3})
+    d.panel.on_strategy(StrategyStatus(other, StrategyState.RUNNING, last_log=("12:00:00 hello",)))
+    # A click on a row shows that instance's last lines.
+    table = d.panel.table
+    rect = table.visualRect(table.model().index(1, 0))
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert d.panel.log_title.text() == "Last log lines of rsi_reversion#10"
+    assert d.panel.log_lines.toPlainText() == "12:00:00 hello"
     d.panel.on_strategy(StrategyStatus(config, StrategyState.STOPPED, detached=True))
-    assert d.panel.model.rowCount() == 0
+    assert d.panel.model.rowCount() == 1

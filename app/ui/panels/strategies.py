@@ -281,7 +281,8 @@ class StrategiesPanel(QWidget):
             self.stop_action,
             self.detach_action,
         )
-        self.table.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
+        # The selection, not the current index: it changes after currentChanged fires.
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         self.model.dataChanged.connect(lambda *_: self._show_selected())
         self.model.rowsInserted.connect(lambda *_: self._show_selected())
         self.model.rowsRemoved.connect(lambda *_: self._show_selected())
