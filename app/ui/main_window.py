@@ -56,6 +56,8 @@ from app.ui.dialogs.symbol_spec import SymbolSpecDialog
 from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
 from app.ui.dialogs.trade_history import HistoryWindow
 from app.ui.panels.account import AccountPanel
+from app.ui.panels.alerts import AlertsPanel
+from app.ui.panels.chart.alert_lines import ChartAlerts
 from app.ui.panels.chart.panel import ChartPanel
 from app.ui.panels.chart.trading_lines import ChartTrading
 from app.ui.panels.event_log import EventLogModel, EventLogView
@@ -153,6 +155,15 @@ class MainWindow(QMainWindow):
         self.log_view = EventLogView(self.log_model)
         self.log_view.setObjectName("event_log_table")
         self.strategies = StrategiesPanel(self.send, self.desk, confirm=confirm)
+        self.alerts = AlertsPanel(self.send, self.desk, confirm=confirm)
+        self.chart_alerts = ChartAlerts(
+            self.chart,
+            self.alerts.book,
+            self.send,
+            self.desk.spec,
+            report=lambda text: self.statusBar().showMessage(text, 8000),
+        )
+        self.chart_trading.menu_extras.append(self.chart_alerts.menu_items)
         self.trading = TradingActions(
             self,
             self.order_desk,
@@ -217,12 +228,14 @@ class MainWindow(QMainWindow):
         self.add_panel("orders", "Orders", self.orders, _AREA.BottomDockWidgetArea)
         self.add_panel("log", "Event log", self.log_view, _AREA.BottomDockWidgetArea)
         self.add_panel("strategies", "Strategies", self.strategies, _AREA.BottomDockWidgetArea)
+        self.add_panel("alerts", "Alerts", self.alerts, _AREA.BottomDockWidgetArea)
         docks = self.docks
         self.splitDockWidget(docks["market_watch"], docks["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(docks["ticket"], docks["risk"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(docks["positions"], docks["orders"])
         self.tabifyDockWidget(docks["positions"], docks["log"])
         self.tabifyDockWidget(docks["positions"], docks["strategies"])
+        self.tabifyDockWidget(docks["positions"], docks["alerts"])
         docks["positions"].raise_()
         self.fit_default_layout()
 
@@ -347,6 +360,10 @@ class MainWindow(QMainWindow):
         self.strategies_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
         self.strategies_action.triggered.connect(lambda: self.show_panel("strategies"))
         trade.addAction(self.strategies_action)
+        self.alerts_action = QAction("&Alerts", self)
+        self.alerts_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.alerts_action.triggered.connect(lambda: self.show_panel("alerts"))
+        trade.addAction(self.alerts_action)
 
         settings_menu = self.menuBar().addMenu("&Settings")
         self.preferences_action = QAction("&Preferences…", self)
@@ -417,6 +434,8 @@ class MainWindow(QMainWindow):
         bus.engine_failed.connect(self.on_engine_failed)
         bus.risk.connect(self.on_risk)
         self.strategies.listen(bus)
+        self.alerts.listen(bus)
+        self.chart_alerts.listen(bus)
         self.desk.subscribe(self._on_desk)
         self.risk_panel.halt_requested.connect(
             lambda flatten: self.trading.halt(OrderSource.PANEL, flatten=flatten)
