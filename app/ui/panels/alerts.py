@@ -83,8 +83,13 @@ def _when(time_msc: int | None) -> str:
     return f"{datetime.fromtimestamp(time_msc / 1000).astimezone():%Y-%m-%d %H:%M:%S}"
 
 
+def waiting_for_ack(status: AlertStatus) -> bool:
+    """It fired and repeats until the trader acknowledges it."""
+    return status.unacknowledged and status.spec.actions.repeat_until_ack
+
+
 def state_text(status: AlertStatus) -> str:
-    if status.unacknowledged and status.spec.actions.repeat_until_ack:
+    if waiting_for_ack(status):
         return f"{status.state} · not acknowledged"
     return str(status.state)
 
@@ -160,8 +165,8 @@ class AlertsModel(RowTableModel):
                 return a.last_fired_msc or 0
             return self._display(a, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATE_COLUMN:
-            return QBrush(WARNING if a.unacknowledged else _STATE_COLOURS[a.state])
-        if role == Qt.ItemDataRole.FontRole and a.unacknowledged and column == self.STATE_COLUMN:
+            return QBrush(WARNING if waiting_for_ack(a) else _STATE_COLOURS[a.state])
+        if role == Qt.ItemDataRole.FontRole and waiting_for_ack(a) and column == self.STATE_COLUMN:
             font = QFont()
             font.setBold(True)
             return font
@@ -201,10 +206,10 @@ class AlertsView(ActionTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.menu_actions: tuple[QAction, ...] = ()
         self.last_menu: QMenu | None = None
-        self.size_columns((3, 8, 26, 14, 24, 10, 5, 16, 19))
-        header = self.horizontalHeader()
+        self.size_columns((3, 8, 24, 12, 20, 9, 6, 12, 19))
+        header = self.horizontalHeader()  # the actions take what the others leave
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
 
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:
@@ -251,7 +256,10 @@ class AlertsPanel(QWidget):
         self.history_title = QLabel("History of firings")
         self.history = QTableWidget(0, 3)
         self.history.setObjectName("alerts_history")
-        self.history.setHorizontalHeaderLabels(["Time", "Count", "What happened"])
+        self.history.setHorizontalHeaderLabels(["Time", "#", "What happened"])
+        history_header = self.history.horizontalHeader()
+        for column in (0, 1):
+            history_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.history.verticalHeader().hide()
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -293,7 +301,7 @@ class AlertsPanel(QWidget):
         splitter.addWidget(_titled(self.history_title, self.history, self.message))
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([1400, 420])
+        splitter.setSizes([1300, 560])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -382,8 +390,9 @@ class AlertsPanel(QWidget):
                 f" · order {firing.order_client_id}" if firing.order_client_id else ""
             )
             for column, value in enumerate((_when(firing.time_msc), str(firing.count), text)):
-                rows.setItem(row, column, QTableWidgetItem(value))
-        rows.resizeColumnToContents(0)
+                item = QTableWidgetItem(value)
+                item.setToolTip(text)
+                rows.setItem(row, column, item)
         if not history.firings:
             rows.setRowCount(1)
             rows.setItem(0, 2, QTableWidgetItem("(it has not fired yet)"))
