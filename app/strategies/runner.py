@@ -99,9 +99,10 @@ class StrategyRunner(EngineClient):
             self.trades += 1
         what = "closed" if fill.closes_position else "filled"
         pnl = f", {fill.realized_pnl:+,.2f}" if fill.closes_position else ""
-        self.note(
-            f"{what} {fill.side.upper()} {fill.volume:g} {fill.symbol} at {fill.price:g}{pnl}"
-        )
+        context = self.strategy._context
+        spec = context.spec(fill.symbol) if context is not None else None
+        price = spec.format_price(fill.price) if spec is not None else f"{fill.price:g}"
+        self.note(f"{what} {fill.side.upper()} {fill.volume:g} {fill.symbol} at {price}{pnl}")
         self.strategy.on_fill(fill)
         self._save()
         self._changed(self)
