@@ -183,10 +183,7 @@ def test_attach_from_the_keyboard_refuses_bad_parameters_in_the_form_then_runs(
     form.submit()
     qtbot.waitUntil(lambda: not form.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: d.status("ma_cross#1") is not None, timeout=10_000)
-    qtbot.waitUntil(
-        lambda: d.status("ma_cross#1").state is StrategyState.RUNNING,
-        timeout=10_000,  # type: ignore[union-attr]
-    )
+    qtbot.waitUntil(lambda: d.cell("ma_cross#1", 4) == "running", timeout=10_000)
     assert d.cell("ma_cross#1", 1) == "EURUSD" and d.cell("ma_cross#1", 2) == "M1"
     assert "fast=50" in d.cell("ma_cross#1", 3) and "slow=60" in d.cell("ma_cross#1", 3)
     assert d.cell("ma_cross#1", 4) == "running"
