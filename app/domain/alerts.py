@@ -566,14 +566,20 @@ def trigger_words(spec: AlertSpec, zone: tzinfo | None = None) -> str:
     return words
 
 
-def describe(spec: AlertSpec, symbol: SymbolSpec | None = None, zone: tzinfo | None = None) -> str:
-    """One line for lists and previews: ``EURUSD bid crosses up 1.10000, once``."""
+def condition_words(
+    spec: AlertSpec, symbol: SymbolSpec | None = None, zone: tzinfo | None = None
+) -> str:
+    """What it watches and when it fires, without the trigger: ``EURUSD bid crosses 1.10000``."""
     fmt = _price_format(symbol)
     if spec.condition is Condition.AT:
         when = _when(spec.at_msc or 0, zone)
-        head = f"{spec.symbol} at {when}" if spec.symbol else f"at {when}"
-    else:
-        head = f"{_subject(spec)} {_condition_words(spec.condition)} {_target(spec, fmt)}"
+        return f"{spec.symbol} at {when}" if spec.symbol else f"at {when}"
+    return f"{_subject(spec)} {_condition_words(spec.condition)} {_target(spec, fmt)}"
+
+
+def describe(spec: AlertSpec, symbol: SymbolSpec | None = None, zone: tzinfo | None = None) -> str:
+    """One line for lists and previews: ``EURUSD bid crosses up 1.10000, once``."""
+    head = condition_words(spec, symbol, zone)
     text = f"{head}, {trigger_words(spec, zone)}"
     return f"{text} — {spec.note}" if spec.note else text
 

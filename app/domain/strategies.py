@@ -133,6 +133,20 @@ class StrategyCatalog:
 
 
 @dataclass(frozen=True, slots=True)
+class StrategyReply:
+    """The engine's answer to an attach or edit that carried a ``request_id`` (a fact).
+
+    The Strategies panel's form waits for it: a refusal is shown in the form, in
+    the same words as the event log's line, and the trader corrects it there.
+    """
+
+    request_id: str
+    ok: bool
+    text: str
+    name: str = ""  # the instance attached or changed
+
+
+@dataclass(frozen=True, slots=True)
 class BudgetHalt:
     """A strategy instance's budget halted it: only its closes and cancels pass (a fact)."""
 
@@ -155,6 +169,7 @@ class AttachStrategy:
     autostart: bool = False
     start: bool = False
     source: OrderSource = OrderSource.TICKET
+    request_id: str = ""  # answered with a ``StrategyReply`` of the same id
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +181,7 @@ class EditStrategy:
     budget: StrategyBudget
     autostart: bool
     source: OrderSource = OrderSource.TICKET
+    request_id: str = ""  # answered with a ``StrategyReply`` of the same id
 
 
 @dataclass(frozen=True, slots=True)

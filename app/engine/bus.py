@@ -30,7 +30,7 @@ from app.domain.history_jobs import DownloadProgress, RecordingState
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
-from app.domain.strategies import BudgetHalt, StrategyCatalog, StrategyStatus
+from app.domain.strategies import BudgetHalt, StrategyCatalog, StrategyReply, StrategyStatus
 from app.domain.trading import Fill, OrderUpdate, TradeHistory
 
 _declared: dict[int, tuple[type, ...]] = {}
@@ -53,7 +53,8 @@ class EventBus(QObject):
     symbols = fact(tuple)  # tuple[SymbolSpec, ...], once per connect
     trade_history = fact(TradeHistory)  # the answer to RequestTradeHistory
     risk = fact(RiskBreach, RiskWarning, TradingStateChanged)
-    strategy = fact(StrategyStatus, BudgetHalt)  # an instance changed, or its budget halted it
+    # an instance changed, its budget halted it, or an attach or edit was answered
+    strategy = fact(StrategyStatus, BudgetHalt, StrategyReply)
     strategy_catalog = fact(StrategyCatalog)  # the strategies that loaded, and those that did not
     history_jobs = fact(RecordingState, DownloadProgress)  # tick recording and downloads
     alert_fired = fact(AlertFired)  # an alert fired (or reminds, until acknowledged)

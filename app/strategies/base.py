@@ -199,8 +199,17 @@ class Strategy:
     def log(self, message: str, level: LogLevel = LogLevel.INFO) -> None:
         """A line in the event log under the strategy's name."""
         if level >= LogLevel.INFO:
-            self._log_lines.append(message)
+            self._note(message)
         self._ctx().log(level, message)
+
+    def _note(self, message: str) -> None:
+        """Keep ``message`` among the newest lines the Strategies panel shows, with the
+        engine's time (the tester's replayed clock in a test pass)."""
+        context = self._context
+        if context is not None:
+            stamp = datetime.fromtimestamp(context.now_msc() / 1000, UTC)
+            message = f"{stamp:%H:%M:%S} {message}"
+        self._log_lines.append(message)
 
     # -- internals ----------------------------------------------------------------------
     def _ctx(self) -> ClientContext:

@@ -39,6 +39,7 @@ from app.domain.strategies import (
     StopStrategy,
     StrategyBudget,
     StrategyConfig,
+    StrategyReply,
     StrategyState,
     StrategyStatus,
 )
@@ -151,16 +152,18 @@ class StrategyHost(EngineClient):
         cls = self.catalog.classes.get(command.strategy)
         if cls is None:
             known = ", ".join(self.catalog.classes) or "none loaded"
-            self._refuse(f"no strategy {command.strategy!r} (available: {known})")
+            self._refuse(f"no strategy {command.strategy!r} (available: {known})", command)
             return
         if command.symbol not in self._core.specs:
-            self._refuse(f"{command.strategy}: no symbol {command.symbol!r} at this broker")
+            self._refuse(
+                f"{command.strategy}: no symbol {command.symbol!r} at this broker", command
+            )
             return
         problem = self._settings_problem(cls, command.params, command.budget)
         if problem:
-            self._refuse(f"{command.strategy}: {problem}")
+            self._refuse(f"{command.strategy}: {problem}", command)
             return
-        number = self._new_number()
+        number = self._new_number(command)
         if number is None:
             return
         config = StrategyConfig(
@@ -172,7 +175,7 @@ class StrategyHost(EngineClient):
             command.budget,
             command.autostart,
         )
-        if not self._record(config):
+        if not self._record(config, command=command):
             return
         self._keep(config, {})
         self._say(
@@ -181,25 +184,28 @@ class StrategyHost(EngineClient):
             f"({_params_text(config.params)})",
         )
         self._publish(config.name, force=True)
+        self._answer(command, True, f"{config.name} attached", config.name)
         if command.start:
             self.start(config.name)
 
     def edit(self, command: EditStrategy) -> None:
         config = self.configs.get(command.name)
         if config is None:
-            self._refuse(f"no strategy instance {command.name!r}")
+            self._refuse(f"no strategy instance {command.name!r}", command)
             return
         runner = self.runners.get(command.name)
         if runner is not None and _active(runner):
-            self._refuse(f"{command.name} is running: stop it before changing its settings")
+            self._refuse(
+                f"{command.name} is running: stop it before changing its settings", command
+            )
             return
         cls = self.catalog.classes.get(config.strategy)
         if cls is None:
-            self._refuse(f"{command.name}: its strategy {config.strategy!r} is not loaded")
+            self._refuse(f"{command.name}: its strategy {config.strategy!r} is not loaded", command)
             return
         problem = self._settings_problem(cls, command.params, command.budget)
         if problem:
-            self._refuse(f"{command.name}: {problem}")
+            self._refuse(f"{command.name}: {problem}", command)
             return
         params = dict(cls.Params.parse(command.params).model_dump())
         new = StrategyConfig(
@@ -211,12 +217,13 @@ class StrategyHost(EngineClient):
             command.budget,
             command.autostart,
         )
-        if not self._record(new):
+        if not self._record(new, command=command):
             return
         self.configs[command.name] = new
         self._core.budgets.set(new.number, new.budget, new.name)
         self._say(LogLevel.INFO, f"Strategy {new.name} changed: {_params_text(params)}")
         self._publish(new.name, force=True)
+        self._answer(command, True, f"{new.name} changed", new.name)
 
     def start(self, name: str) -> None:
         config = self.configs.get(name)
@@ -250,6 +257,7 @@ class StrategyHost(EngineClient):
         self._core.clients.detach(name)
         self._core.clients.attach(runner)  # starts it: on_start, then its warm-up
         if _active(runner):
+            runner.note("started")
             self._say(LogLevel.INFO, f"Strategy {name} started")
         self._publish(name, force=True)
 
@@ -261,6 +269,7 @@ class StrategyHost(EngineClient):
             elif state is StrategyState.HALTED and runner is not None:
                 runner.mark(state, reason)
             return
+        runner.note(f"{state}: {reason}")  # while it still has the engine's clock
         self._core.clients.detach(name)  # on_stop, and no callback after it
         runner.mark(state, reason)
         level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
@@ -306,6 +315,7 @@ class StrategyHost(EngineClient):
 
     def _disabled(self, client: EngineClient, reason: str) -> None:
         if isinstance(client, StrategyRunner) and client.name in self.configs:
+            client.note(f"failed: {reason}")
             client.mark(StrategyState.FAILED, reason)
             self._publish(client.name, force=True)
 
@@ -315,14 +325,16 @@ class StrategyHost(EngineClient):
         self._saved_state[config.name] = state
         self._core.budgets.set(config.number, config.budget, config.name)
 
-    def _record(self, config: StrategyConfig, *, detached: bool = False) -> bool:
+    def _record(
+        self, config: StrategyConfig, *, detached: bool = False, command: object = None
+    ) -> bool:
         journal = self._core.journal
         if journal is None:
             return True
         try:
             journal.save_strategy(config, detached=detached)
         except StorageError as exc:
-            self._refuse(f"{config.name} not saved: {exc}")
+            self._refuse(f"{config.name} not saved: {exc}", command)
             return False
         return True
 
@@ -332,7 +344,7 @@ class StrategyHost(EngineClient):
             self._saved_state[name] = state
         self._core.journal_write(lambda j: j.save_strategy_state(number, state))
 
-    def _new_number(self) -> int | None:
+    def _new_number(self, command: object = None) -> int | None:
         journal = self._core.journal
         if journal is None:
             number = self._next_number
@@ -341,7 +353,7 @@ class StrategyHost(EngineClient):
         try:
             return journal.next_strategy_number()
         except StorageError as exc:
-            self._refuse(f"strategy not attached: {exc}")
+            self._refuse(f"strategy not attached: {exc}", command)
             return None
 
     def _status(
@@ -388,8 +400,15 @@ class StrategyHost(EngineClient):
     def _day_start(self) -> Any:
         return self._core.trading_day_start()
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str, command: object = None) -> None:
+        """One line in the event log; and the answer to ``command`` if it asked for one."""
         self._say(LogLevel.WARNING, f"Refused: {message}")
+        self._answer(command, False, message)
+
+    def _answer(self, command: object, ok: bool, text: str, name: str = "") -> None:
+        request_id = getattr(command, "request_id", "")
+        if request_id:
+            self._core.publish(StrategyReply(request_id, ok, text, name))
 
     def _say(self, level: LogLevel, message: str) -> None:
         self._core.say(level, message, source="strategies")

@@ -58,7 +58,8 @@ def specs(model: type[StrategyParams]) -> tuple[ParamSpec, ...]:
     for name, field in model.model_fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         if field.annotation is bool:
-            out.append(ParamSpec(name, "bool", field.default, description=field.description or ""))
+            words = field.description or field.title or ""
+            out.append(ParamSpec(name, "bool", field.default, description=words))
             continue
         low = high = None
         for item in field.metadata:

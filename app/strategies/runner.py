@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from app.domain.enums import OrderSource
+from app.domain.enums import OrderSource, OrderStatus
 from app.domain.market import Bar, Tick
 from app.domain.strategies import StrategyState
 from app.domain.trading import Fill, OrderUpdate
@@ -89,12 +89,20 @@ class StrategyRunner(EngineClient):
         self.strategy.on_tick(tick)
 
     def on_order(self, update: OrderUpdate) -> None:
+        if update.status is OrderStatus.REJECTED:
+            self.note(f"order refused: {update.reason or 'no reason given'}")
         self.strategy.on_order(update)
         self._save()
 
     def on_fill(self, fill: Fill) -> None:
         if fill.closes_position:
             self.trades += 1
+        what = "closed" if fill.closes_position else "filled"
+        pnl = f", {fill.realized_pnl:+,.2f}" if fill.closes_position else ""
+        context = self.strategy._context
+        spec = context.spec(fill.symbol) if context is not None else None
+        price = spec.format_price(fill.price) if spec is not None else f"{fill.price:g}"
+        self.note(f"{what} {fill.side.upper()} {fill.volume:g} {fill.symbol} at {price}{pnl}")
         self.strategy.on_fill(fill)
         self._save()
         self._changed(self)
@@ -115,6 +123,10 @@ class StrategyRunner(EngineClient):
     def mark(self, state: StrategyState, reason: str = "") -> None:
         self.reason = reason
         self._set(state)
+
+    def note(self, message: str) -> None:
+        """A line for the panel's last log lines only (the event log has its own)."""
+        self.strategy._note(message)
 
     @property
     def last_log(self) -> tuple[str, ...]:

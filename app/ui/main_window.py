@@ -62,6 +62,8 @@ from app.ui.dialogs.trade_history import HistoryWindow
 from app.ui.history.chart import stored_spec
 from app.ui.history.menus import HistoryWindows
 from app.ui.panels.account import AccountPanel
+from app.ui.panels.alerts import AlertsPanel
+from app.ui.panels.chart.alert_lines import ChartAlerts
 from app.ui.panels.chart.panel import ChartPanel
 from app.ui.panels.chart.price_styles import ChartType
 from app.ui.panels.chart.trading_lines import ChartTrading
@@ -70,6 +72,7 @@ from app.ui.panels.market_watch import MarketWatchModel, MarketWatchView
 from app.ui.panels.orders import OrdersModel, OrdersView
 from app.ui.panels.positions import PositionsModel, PositionsView
 from app.ui.panels.risk import RiskPanel
+from app.ui.panels.strategies import StrategiesPanel
 from app.ui.panels.ticket import OrderTicket
 from app.ui.runtime.frame_pacing import PaintedAcknowledger
 from app.ui.runtime.window_state import fill_screen, keep_on_screen, restore_header, save_header
@@ -172,6 +175,16 @@ class MainWindow(QMainWindow):
         self.log_model = EventLogModel()
         self.log_view = EventLogView(self.log_model)
         self.log_view.setObjectName("event_log_table")
+        self.strategies = StrategiesPanel(self.send, self.desk, confirm=confirm)
+        self.alerts = AlertsPanel(self.send, self.desk, confirm=confirm)
+        self.chart_alerts = ChartAlerts(
+            self.chart,
+            self.alerts.book,
+            self.send,
+            self.desk.spec,
+            report=lambda text: self.statusBar().showMessage(text, 8000),
+        )
+        self.chart_trading.menu_extras.append(self.chart_alerts.menu_items)
         self.trading = TradingActions(
             self,
             self.order_desk,
@@ -244,11 +257,15 @@ class MainWindow(QMainWindow):
         self.add_panel("positions", "Positions", self.positions, _AREA.BottomDockWidgetArea)
         self.add_panel("orders", "Orders", self.orders, _AREA.BottomDockWidgetArea)
         self.add_panel("log", "Event log", self.log_view, _AREA.BottomDockWidgetArea)
+        self.add_panel("strategies", "Strategies", self.strategies, _AREA.BottomDockWidgetArea)
+        self.add_panel("alerts", "Alerts", self.alerts, _AREA.BottomDockWidgetArea)
         docks = self.docks
         self.splitDockWidget(docks["market_watch"], docks["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(docks["ticket"], docks["risk"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(docks["positions"], docks["orders"])
         self.tabifyDockWidget(docks["positions"], docks["log"])
+        self.tabifyDockWidget(docks["positions"], docks["strategies"])
+        self.tabifyDockWidget(docks["positions"], docks["alerts"])
         docks["positions"].raise_()
         self.fit_default_layout()
 
@@ -371,6 +388,15 @@ class MainWindow(QMainWindow):
         trade.addAction(self.new_order_action)
         trade.addSeparator()
         self.trading.populate(trade)
+        trade.addSeparator()
+        self.strategies_action = QAction("S&trategies", self)
+        self.strategies_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.strategies_action.triggered.connect(lambda: self.show_panel("strategies"))
+        trade.addAction(self.strategies_action)
+        self.alerts_action = QAction("&Alerts", self)
+        self.alerts_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.alerts_action.triggered.connect(lambda: self.show_panel("alerts"))
+        trade.addAction(self.alerts_action)
 
         settings_menu = self.menuBar().addMenu("&Settings")
         self.preferences_action = QAction("&Preferences…", self)
@@ -557,6 +583,9 @@ class MainWindow(QMainWindow):
         bus.order.connect(self.ticket.on_order_update)
         bus.engine_failed.connect(self.on_engine_failed)
         bus.risk.connect(self.on_risk)
+        self.strategies.listen(bus)
+        self.alerts.listen(bus)
+        self.chart_alerts.listen(bus)
         self.desk.subscribe(self._on_desk)
         self.risk_panel.halt_requested.connect(
             lambda flatten: self.trading.halt(OrderSource.PANEL, flatten=flatten)
@@ -580,6 +609,15 @@ class MainWindow(QMainWindow):
             return float(self.ticket.volume.text().replace(",", "."))
         except ValueError:
             return self.order_desk.default_volume
+
+    def show_panel(self, key: str) -> None:
+        """Bring the panel ``key`` to the front with the keys in it."""
+        dock = self.docks[key]
+        dock.show()
+        dock.raise_()
+        focus = getattr(dock.widget(), "focus", None)
+        if callable(focus):
+            focus()
 
     def focus_ticket(self) -> None:
         self.docks["ticket"].show()

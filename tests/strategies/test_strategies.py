@@ -15,9 +15,11 @@ from app.domain.enums import OrderSource, OrderStatus, Side
 from app.domain.market import Bar
 from app.domain.strategies import (
     AttachStrategy,
+    EditStrategy,
     StartStrategy,
     StopStrategy,
     StrategyBudget,
+    StrategyReply,
     StrategyState,
     StrategyStatus,
 )
@@ -173,6 +175,27 @@ def test_a_strategy_trades_through_the_gate_and_owns_what_it_opens() -> None:
     assert all(u.source is OrderSource.STRATEGY for u in probe.updates)
     status = statuses(desk.market, name)[-1]
     assert status.open_positions == 1
+
+
+def test_its_last_log_lines_say_what_it_did_at_the_engine_s_time() -> None:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [
+        lambda s, _bar: s.buy(0.2) if not s.positions() else s.close(s.positions()[0]),
+        lambda s, _bar: s.log("decided"),
+        lambda s, _bar: s.buy(0),  # refused: volume 0
+    ]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    desk.core.handle(StopStrategy(name))
+    shown = statuses(desk.market, name)[-1].last_log
+    assert len(shown) == 5  # the newest five
+    assert shown[-1].endswith("stopped: stopped by ticket")
+    assert any(line.endswith("closed SELL 0.2 EURUSD at 1.10020, +0.00") for line in shown)
+    assert any(line.endswith("decided") for line in shown)
+    assert any("order refused: " in line for line in shown)
+    stamps = [line.split(" ", 1)[0] for line in shown]
+    assert all(len(t) == 8 and t.count(":") == 2 for t in stamps)  # HH:MM:SS, engine time
 
 
 def test_nonsense_from_a_strategy_gets_the_same_refusals_as_the_ticket() -> None:
@@ -360,6 +383,31 @@ def test_attaching_with_bad_input_stores_nothing_and_says_why() -> None:
     assert "no symbol 'EURUSDX'" in refused[1]
     assert "MA cross fast: must be below slow (20) (got 50)" in refused[2]
     assert "MA cross fast: must be at least 2 (got 1)" in refused[3]
+
+
+def test_an_attach_or_edit_that_asks_is_answered_in_the_words_of_the_log() -> None:
+    desk = Desk()
+    desk.connect()
+    bad = {"fast": 50, "slow": 20}
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1, bad, request_id="a1"))
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1, request_id="a2"))
+    name = list(desk.host.configs)[-1]
+    desk.core.handle(
+        EditStrategy(name, {"fast": 5, "slow": 4}, StrategyBudget(), False, request_id="e1")
+    )
+    desk.core.handle(
+        EditStrategy(name, {"fast": 5, "slow": 40}, StrategyBudget(), True, request_id="e2")
+    )
+    desk.core.handle(AttachStrategy("ma_cross", "EURUSD", Timeframe.M1))  # asks for no answer
+    replies = {f.request_id: f for f in desk.market.out.other if isinstance(f, StrategyReply)}
+    assert sorted(replies) == ["a1", "a2", "e1", "e2"]
+    assert not replies["a1"].ok and "fast: must be below slow (20) (got 50)" in replies["a1"].text
+    assert f"Refused: {replies['a1'].text}" in lines(desk.market, "strategies")
+    assert replies["a2"].ok and replies["a2"].name == name == "ma_cross#1"
+    assert not replies["e1"].ok and "must be below slow (4)" in replies["e1"].text
+    assert replies["e2"].ok and desk.host.configs[name].params["slow"] == 40
+    assert desk.host.configs[name].autostart
+    assert len(desk.host.configs) == 2
 
 
 def test_at_metatrader_5_a_strategy_s_orders_carry_its_magic_number(tmp_path: Path) -> None:

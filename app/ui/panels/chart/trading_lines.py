@@ -69,6 +69,8 @@ class ChartTrading:
         self._plot.addItem(self.labels, ignoreBounds=True)
         self._dragging: set[tuple[str, int]] = set()
         self.last_menu: QMenu | None = None
+        #: Others' items for the right-click menu, called with (menu, price): the alert lines.
+        self.menu_extras: list[Callable[[QMenu, float], None]] = []
         self._entry_colour = chart.palette_colours.entry
         chart.plot_widget.scene().sigMouseClicked.connect(self._on_click)
         chart.set_level_source(self.levels)  # a stop loss is never off-screen
@@ -281,6 +283,8 @@ class ChartTrading:
             menu.addAction("No pending order here (inside the spread or no quote)").setEnabled(
                 False
             )
+        for extra in self.menu_extras:
+            extra(menu, price)
         self.last_menu = menu
         return menu
 

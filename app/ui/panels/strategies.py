@@ -1,0 +1,496 @@
+"""The Strategies panel: what can be attached, what is attached, and what each instance does.
+
+Three parts side by side, for a dock along the bottom: the catalogue (every
+strategy that loaded, and one red line per file or class that did not), the
+instances (strategy × symbol × timeframe × parameters, with their state, today's
+P&L, open positions and trades), and the newest log lines of the instance under
+the cursor. Everything goes through the bus: the panel sends the strategy
+commands and draws the engine's ``StrategyCatalog``, ``StrategyStatus`` and
+``StrategyReply`` facts; it never decides an instance's state itself.
+
+Keys (in the panel): Insert attaches, F2 edits, F5 starts, Shift+F5 stops,
+Delete detaches (after asking); the same actions are in the context menus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QBrush, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPlainTextEdit,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.commands import Command
+from app.domain.enums import OrderSource
+from app.domain.strategies import (
+    DetachStrategy,
+    RequestStrategies,
+    StartStrategy,
+    StopStrategy,
+    StrategyCatalog,
+    StrategyDescriptor,
+    StrategyReply,
+    StrategyState,
+    StrategyStatus,
+)
+from app.domain.timeframes import Timeframe
+from app.ui.panels.strategy_form import StrategyForm, plain_words
+from app.ui.widgets.table_model import SORT_ROLE, ActionTableView, RowTableModel
+from app.ui.widgets.theme import LOSS, MUTED, PROFIT, WARNING, signed_money
+
+if TYPE_CHECKING:
+    from app.engine.bus import EventBus
+    from app.ui.desk.model import DeskModel
+
+_Index = QModelIndex | QPersistentModelIndex
+Confirm = Callable[[str, str], bool]
+
+_STATE_COLOURS = {
+    StrategyState.RUNNING: PROFIT,
+    StrategyState.WARMING_UP: WARNING,
+    StrategyState.HALTED: LOSS,
+    StrategyState.FAILED: LOSS,
+    StrategyState.STOPPED: MUTED,
+}
+
+
+def state_text(status: StrategyStatus) -> str:
+    """ "running", or "halted: its daily loss …" with the reason the engine gave."""
+    if status.reason and status.state in (StrategyState.HALTED, StrategyState.FAILED):
+        return f"{status.state}: {status.reason}"
+    return str(status.state)
+
+
+def params_text(status: StrategyStatus, order: Sequence[str] = ()) -> str:
+    """``fast=10, slow=30, …`` in the order the strategy declares them (``order``)."""
+    params = status.config.params
+    names = [n for n in order if n in params] + [n for n in params if n not in order]
+    return ", ".join(_param(n, params[n]) for n in names)
+
+
+def _param(name: str, value: object) -> str:
+    if isinstance(value, bool):
+        return f"{name}={'on' if value else 'off'}"
+    return f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+
+
+class InstancesModel(RowTableModel):
+    """One row per attached instance, in the order they were attached."""
+
+    HEADERS = ("Instance", "Symbol", "TF", "Parameters", "State", "Today P&L", "Pos.", "Trades")
+    TOOLTIPS = (
+        "The strategy and its number (its owner tag at the broker)",
+        "",
+        "Timeframe of its bars",
+        "",
+        "Stopped, warming up, running, halted by its budget, or failed (with the reason)",
+        "Its realised P&L today plus its open positions' floating P&L",
+        "Its open positions",
+        "Deals that closed a position of its own",
+    )
+    STATE_COLUMN = 4
+
+    def __init__(self, currency: Callable[[], str]) -> None:
+        super().__init__()
+        self._currency = currency
+        self._rows: list[StrategyStatus] = []
+        self._order: dict[str, tuple[str, ...]] = {}  # strategy -> its parameters' order
+
+    def set_catalog(self, catalog: StrategyCatalog) -> None:
+        self._order = {d.key: tuple(p.name for p in d.params) for d in catalog.available}
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 3), self.index(len(self._rows) - 1, 3))
+
+    def params_of(self, s: StrategyStatus) -> str:
+        return params_text(s, self._order.get(s.config.strategy, ()))
+
+    @property
+    def statuses(self) -> list[StrategyStatus]:
+        return list(self._rows)
+
+    def status_at(self, row: int) -> StrategyStatus:
+        return self._rows[row]
+
+    def row_of(self, name: str) -> int | None:
+        return next((i for i, s in enumerate(self._rows) if s.name == name), None)
+
+    def apply(self, status: StrategyStatus) -> None:
+        """A new status replaces the old one; a detached instance's row goes."""
+        row = self.row_of(status.name)
+        if status.detached:
+            if row is not None:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+            return
+        if row is None:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+            self._rows.append(status)
+            self.endInsertRows()
+            return
+        self._rows[row] = status
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        s = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(s, column)
+        if role == SORT_ROLE:
+            values = (
+                s.config.number,
+                s.config.symbol,
+                s.config.timeframe.seconds,
+                self.params_of(s),
+                str(s.state),
+                s.day_pnl,
+                s.open_positions,
+                s.trades,
+            )
+            return values[column]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == self.STATE_COLUMN:
+                return QBrush(_STATE_COLOURS[s.state])
+            if column == 5 and s.day_pnl:
+                return QBrush(PROFIT if s.day_pnl > 0 else LOSS)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (3, self.STATE_COLUMN):
+            return self._display(s, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 5:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, s: StrategyStatus, column: int) -> str:
+        match column:
+            case 0:
+                return s.name
+            case 1:
+                return s.config.symbol
+            case 2:
+                return s.config.timeframe.name
+            case 3:
+                return self.params_of(s)
+            case 4:
+                auto = " (starts by itself)" if s.config.autostart else ""
+                return state_text(s) + (auto if s.state is StrategyState.STOPPED else "")
+            case 5:
+                return signed_money(s.day_pnl, self._currency())
+            case 6:
+                return str(s.open_positions)
+            case _:
+                return str(s.trades)
+
+
+class InstancesView(ActionTableView):
+    """The instances table; its actions are the panel's (keys and context menu)."""
+
+    def __init__(self, model: InstancesModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
+        self.setObjectName("strategies_table")
+        self.source_model = model
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.menu_actions: tuple[QAction, ...] = ()
+        self.last_menu: QMenu | None = None
+        self.size_columns((12, 8, 4, 28, 12, 12, 4, 6))
+        header = self.horizontalHeader()  # the parameters take the room there is
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+
+    @property
+    def actions_in_menu(self) -> tuple[QAction, ...]:
+        return self.menu_actions
+
+    def selected(self) -> StrategyStatus | None:
+        rows = self.selected_rows()
+        return self.source_model.status_at(rows[0]) if rows else None
+
+    def _show_menu(self, pos: QPoint) -> None:
+        """The menu on a row acts on it; on empty space it still offers Attach."""
+        menu = QMenu(self)
+        chosen = self.menu_actions if self.selected_rows() else self.menu_actions[:1]
+        for action in chosen:
+            menu.addAction(action)
+        self.last_menu = menu
+        menu.popup(self.viewport().mapToGlobal(pos))
+
+
+class StrategiesPanel(QWidget):
+    """The dock's widget. ``listen(bus)`` connects it; it asks for the state itself."""
+
+    def __init__(
+        self,
+        send: Callable[[Command], None],
+        desk: DeskModel,
+        *,
+        confirm: Confirm,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("strategies_panel")
+        self._send = send
+        self._desk = desk
+        self._confirm = confirm
+        self.catalog = StrategyCatalog(())
+        self.form: StrategyForm | None = None
+        self.last_message = ""
+
+        self.available = QListWidget()
+        self.available.setObjectName("strategies_available")
+        self.available.setWordWrap(True)
+        self.available.itemActivated.connect(lambda _item: self.attach())
+        self.available.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.available.customContextMenuRequested.connect(self._available_menu)
+
+        self.model = InstancesModel(lambda: desk.currency)
+        self.table = InstancesView(self.model)
+        self.log_title = QLabel("Last log lines")
+        self.log_lines = QPlainTextEdit()
+        self.log_lines.setObjectName("strategies_log")
+        self.log_lines.setReadOnly(True)
+        self.log_lines.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+
+        self.message = QLabel("")
+        self.message.setObjectName("strategies_message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {WARNING.name()}")
+        self.message.hide()
+
+        # Attach from anywhere in the panel; the rest act on the table's row.
+        self.attach_action = self._action("&Attach…", "Insert", self.attach, self)
+        self.edit_action = self._action("&Edit parameters…", "F2", self.edit, self.table)
+        self.start_action = self._action("&Start", "F5", self.start, self.table)
+        self.stop_action = self._action("S&top", "Shift+F5", self.stop, self.table)
+        self.detach_action = self._action("&Detach…", "Delete", self.detach, self.table)
+        self.table.menu_actions = (
+            self.attach_action,
+            self.edit_action,
+            self.start_action,
+            self.stop_action,
+            self.detach_action,
+        )
+        # The selection, not the current index: it changes after currentChanged fires.
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
+        self.model.dataChanged.connect(lambda *_: self._show_selected())
+        self.model.rowsInserted.connect(lambda *_: self._show_selected())
+        self.model.rowsRemoved.connect(lambda *_: self._show_selected())
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(_titled("Available", self.available))
+        splitter.addWidget(_titled("Attached", self.table))
+        log_box = _titled_widget(self.log_title, self.log_lines, self.message)
+        splitter.addWidget(log_box)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(2, 2)
+        splitter.setSizes([220, 900, 420])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def _action(self, text: str, keys: str, slot: Callable[[], object], where: QWidget) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(lambda _=False: slot())
+        where.addAction(action)
+        return action
+
+    # -- the bus --------------------------------------------------------------------
+    def listen(self, bus: EventBus) -> None:
+        bus.strategy_catalog.connect(self.on_catalog)
+        bus.strategy.connect(self.on_strategy)
+        bus.connection.connect(lambda _state: self.request())
+        self.request()
+
+    def request(self) -> None:
+        """Ask for the catalogue and every instance (answered if the engine runs)."""
+        self._send(RequestStrategies())
+
+    def on_catalog(self, catalog: StrategyCatalog) -> None:
+        self.catalog = catalog
+        self.model.set_catalog(catalog)
+        chosen = self.chosen_strategy()
+        self.available.clear()
+        for descriptor in catalog.available:
+            item = QListWidgetItem(f"{descriptor.title} ({descriptor.key})")
+            item.setData(Qt.ItemDataRole.UserRole, descriptor.key)
+            about = plain_words(descriptor.description)
+            item.setToolTip(f"{about}\nFrom: {descriptor.origin}".strip())
+            self.available.addItem(item)
+            if chosen is not None and descriptor.key == chosen.key:
+                self.available.setCurrentItem(item)
+        for problem in catalog.problems:
+            item = QListWidgetItem(f"Not loaded: {problem}")
+            item.setForeground(QBrush(LOSS))
+            item.setToolTip(problem)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.available.addItem(item)
+        if self.available.currentRow() < 0 and catalog.available:
+            self.available.setCurrentRow(0)
+
+    def on_strategy(self, fact: object) -> None:
+        if isinstance(fact, StrategyStatus):
+            self.model.apply(fact)
+        elif isinstance(fact, StrategyReply) and self.form is not None:
+            self.form.on_reply(fact)
+
+    # -- what the trader chose ------------------------------------------------------
+    def chosen_strategy(self) -> StrategyDescriptor | None:
+        item = self.available.currentItem()
+        key = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        found = [d for d in self.catalog.available if d.key == key]
+        if found:
+            return found[0]
+        return self.catalog.available[0] if self.catalog.available else None
+
+    def selected(self) -> StrategyStatus | None:
+        return self.table.selected()
+
+    def select(self, name: str) -> None:
+        row = self.model.row_of(name)
+        if row is None:
+            return
+        proxy = self.table.model()
+        index = proxy.mapFromSource(self.model.index(row, 0))  # type: ignore[attr-defined]
+        self.table.setCurrentIndex(index)
+        self.table.selectRow(index.row())
+
+    def _show_selected(self) -> None:
+        status = self.selected()
+        if status is None and self.model.rowCount():
+            status = self.model.status_at(0)
+        if status is None:
+            self.log_title.setText("Last log lines")
+            self.log_lines.setPlainText("")
+            return
+        self.log_title.setText(f"Last log lines of {status.name}")
+        lines = "\n".join(status.last_log) or "(nothing logged yet)"
+        if self.log_lines.toPlainText() != lines:
+            self.log_lines.setPlainText(lines)
+
+    def _say(self, text: str) -> None:
+        """A word under the log lines (the panel has no status bar of its own)."""
+        self.last_message = text
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # -- actions --------------------------------------------------------------------
+    def attach(self) -> StrategyForm | None:
+        descriptor = self.chosen_strategy()
+        if descriptor is None:
+            self._say("No strategy is loaded")
+            return None
+        symbols = list(self._desk.specs)
+        form = StrategyForm(
+            descriptor,
+            self._send,
+            symbols=symbols,
+            symbol=self._desk.symbol or (symbols[0] if symbols else ""),
+            timeframe=Timeframe.M15,
+            parent=self,
+        )
+        return self._open(form)
+
+    def edit(self) -> StrategyForm | None:
+        status = self.selected()
+        if status is None:
+            return None
+        descriptor = next(
+            (d for d in self.catalog.available if d.key == status.config.strategy), None
+        )
+        if descriptor is None:
+            self._say(f"{status.name}: its strategy {status.config.strategy!r} is not loaded")
+            return None
+        form = StrategyForm(
+            descriptor,
+            self._send,
+            symbols=list(self._desk.specs),
+            config=status.config,
+            parent=self,
+        )
+        if status.state in (StrategyState.RUNNING, StrategyState.WARMING_UP):
+            form.show_problem(f"{status.name} is running: stop it (Shift+F5) before saving")
+        return self._open(form)
+
+    def _open(self, form: StrategyForm) -> StrategyForm:
+        if self.form is not None:
+            self.form.close()
+        self.form = form
+        form.accepted.connect(lambda: self._formed(form))
+        form.open()
+        return form
+
+    def _formed(self, form: StrategyForm) -> None:
+        if form.reply is not None and form.reply.name:
+            self.select(form.reply.name)
+            # After the dialog has given the focus back to where it was.
+            QTimer.singleShot(0, self._focus_table)
+
+    def focus(self) -> None:
+        """Keys go to the instances table (or the catalogue if nothing is attached)."""
+        if self.model.rowCount():
+            if self.selected() is None:
+                self.select(self.model.status_at(0).name)
+            self.table.setFocus()
+        else:
+            self.available.setFocus()
+
+    def _focus_table(self) -> None:
+        self.window().activateWindow()
+        self.table.setFocus()
+
+    def start(self) -> None:
+        status = self.selected()
+        if status is not None:
+            self._send(StartStrategy(status.name, OrderSource.PANEL))
+
+    def stop(self) -> None:
+        status = self.selected()
+        if status is not None:
+            self._send(StopStrategy(status.name, OrderSource.PANEL))
+
+    def detach(self) -> None:
+        status = self.selected()
+        if status is None:
+            return
+        question = (
+            f"Detach {status.name} ({status.config.symbol} {status.config.timeframe.name})? "
+            "It stops, and its settings are forgotten; its open positions stay as they are."
+        )
+        if self._confirm("Detach strategy", question):
+            self._send(DetachStrategy(status.name, OrderSource.PANEL))
+
+    def _available_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.attach_action)
+        menu.exec(self.available.viewport().mapToGlobal(pos))
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    return _titled_widget(QLabel(title), widget)
+
+
+def _titled_widget(label: QLabel, *widgets: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(2, 2, 2, 2)
+    layout.setSpacing(2)
+    label.setStyleSheet("font-weight: bold")
+    layout.addWidget(label)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
