@@ -177,14 +177,10 @@ class MainWindow(QMainWindow):
         self.log_view.setObjectName("event_log_table")
         self.strategies = StrategiesPanel(self.send, self.desk, confirm=confirm)
         self.alerts = AlertsPanel(self.send, self.desk, confirm=confirm)
-        self.chart_alerts = ChartAlerts(
-            self.chart,
-            self.alerts.book,
-            self.send,
-            self.desk.spec,
-            report=lambda text: self.statusBar().showMessage(text, 8000),
-        )
-        self.chart_trading.menu_extras.append(self.chart_alerts.menu_items)
+        self.chart_alerts: dict[str, ChartAlerts] = {}  # by chart watcher id
+        self.workspace.chart_opened.connect(self._add_chart_alerts)
+        for window in self.workspace.windows:
+            self._add_chart_alerts(window)
         self.trading = TradingActions(
             self,
             self.order_desk,
@@ -585,7 +581,7 @@ class MainWindow(QMainWindow):
         bus.risk.connect(self.on_risk)
         self.strategies.listen(bus)
         self.alerts.listen(bus)
-        self.chart_alerts.listen(bus)
+        bus.alerts.connect(self._on_alert_fact_for_charts)
         self.desk.subscribe(self._on_desk)
         self.risk_panel.halt_requested.connect(
             lambda flatten: self.trading.halt(OrderSource.PANEL, flatten=flatten)
@@ -664,6 +660,28 @@ class MainWindow(QMainWindow):
         self.docks["chart"].show()
         self.docks["chart"].raise_()
         return window
+
+    def _add_chart_alerts(self, window: ChartWindow) -> None:
+        """Every chart draws the alert lines of its symbol and offers "Alert at …"."""
+        lines = ChartAlerts(
+            window.chart,
+            self.alerts.book,
+            self.send,
+            self.desk.spec,
+            report=lambda text: self.statusBar().showMessage(text, 8000),
+        )
+        window.trading.menu_extras.append(lines.menu_items)
+        self.chart_alerts[window.watcher] = lines
+
+        def detach() -> None:
+            lines.detach()
+            self.chart_alerts.pop(window.watcher, None)
+
+        window.on_detach.append(detach)
+
+    def _on_alert_fact_for_charts(self, fact: object) -> None:
+        for lines in list(self.chart_alerts.values()):
+            lines.on_alert_fact(fact)
 
     def set_chart_type(self, kind: ChartType) -> None:
         self.chart.set_chart_type(kind)

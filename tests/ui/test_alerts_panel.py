@@ -41,7 +41,7 @@ class Desk:
 
     @property
     def lines(self) -> ChartAlerts:
-        return self.window.chart_alerts
+        return self.window.chart_alerts[self.window.workspace.active.watcher]
 
     def status(self, number: int) -> AlertStatus | None:
         return self.panel.book.get(number)

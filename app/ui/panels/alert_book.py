@@ -36,6 +36,11 @@ class AlertBook:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """A chart that closes stops listening (its lines are gone with it)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def apply(self, fact: object) -> None:
         """An ``AlertList`` replaces the book; an ``AlertStatus`` changes one alert."""
         if isinstance(fact, AlertList):
@@ -49,7 +54,7 @@ class AlertBook:
                 self.alerts[fact.number] = fact
         else:
             return
-        for listener in self._listeners:
+        for listener in list(self._listeners):  # a listener may unsubscribe
             listener(changed)
 
     def get(self, number: int) -> AlertStatus | None:

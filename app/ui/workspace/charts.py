@@ -52,6 +52,7 @@ class ChartWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.watcher = watcher
+        self.on_detach: list[Callable[[], None]] = []  # what else lets go when it closes
         self.setObjectName(f"chart_window_{watcher}")
         self.chart = ChartPanel()
         self.chart.set_timeframe(DEFAULT_TIMEFRAME)
@@ -84,6 +85,8 @@ class ChartWindow(QWidget):
         """Before closing: stop listening to the desk model."""
         self.trading.detach()
         self.one_click.detach()
+        for detach in self.on_detach:
+            detach()
 
 
 class _ChartSubWindow(QMdiSubWindow):
@@ -119,6 +122,7 @@ class ChartWorkspace(QMdiArea):
 
     active_changed = Signal(object)
     message = Signal(str)
+    chart_opened = Signal(object)  # a new ChartWindow, before it asks for its bars
 
     def __init__(
         self,
@@ -180,6 +184,7 @@ class ChartWorkspace(QMdiArea):
             window.chart.set_timeframe(timeframe)
         window.wanted_symbol = symbol or self._desk.symbol
         self._windows.append(window)
+        self.chart_opened.emit(window)
         sub = _ChartSubWindow(self, window)
         self.addSubWindow(sub)
         sub.show()

@@ -72,7 +72,8 @@ class ChartAlerts(QObject):
         self._dragging: set[Key] = set()
         self._asked: dict[str, int | None] = {}  # request id -> the alert moved (None: a new one)
         self.crosshair_price: float | None = None
-        book.subscribe(lambda _numbers: self.refresh())
+        self._on_book = lambda _numbers: self.refresh()
+        book.subscribe(self._on_book)
         chart.painted.connect(self.refresh)  # a new symbol or timeframe is on the chart
         chart.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         chart.plot_widget.viewport().installEventFilter(self)
@@ -87,6 +88,10 @@ class ChartAlerts(QObject):
 
     def listen(self, bus: EventBus) -> None:
         bus.alerts.connect(self.on_alert_fact)
+
+    def detach(self) -> None:
+        """The chart closes: stop following the book (its lines go with the chart)."""
+        self._book.unsubscribe(self._on_book)
 
     # -- drawing ----------------------------------------------------------------------
     def wanted(self) -> dict[Key, tuple[float, AlertStatus]]:
