@@ -344,3 +344,26 @@ def test_an_alert_is_created_from_the_chart_s_menu_and_with_alt_a_at_the_crossha
     second = max(d.panel.book.alerts.values(), key=lambda a: a.number)
     assert second.spec.level == pytest.approx(round(crosshair, 5))
     qtbot.waitUntil(lambda: (second.number, "level") in d.lines.lines, timeout=5000)
+
+
+def test_every_chart_of_the_symbol_draws_the_alert_and_a_closed_chart_lets_go(
+    qtbot: QtBot, desk: Callable[[], Desk]
+) -> None:
+    d = desk()
+    first = d.window.workspace.active
+    second = d.window.new_chart("EURUSD")
+    qtbot.waitUntil(lambda: second.chart.bar_count > 0, timeout=10_000)
+    level = round(d.bid() - 0.001, 5)
+    number = _create(qtbot, d, AlertSpec("EURUSD", Watch.BID, Condition.CROSSES, level=level))
+    key = (number, "level")
+    for window in (first, second):
+        lines = d.window.chart_alerts[window.watcher]
+        qtbot.waitUntil(lambda lines=lines: key in lines.lines, timeout=5000)
+        assert lines.lines[key].value() == pytest.approx(level)
+
+    assert d.window.workspace.close_chart(second)
+    assert second.watcher not in d.window.chart_alerts
+    # The book still updates the chart that stays, and nothing calls into the closed one.
+    d.panel.select(number)
+    d.panel.delete()
+    qtbot.waitUntil(lambda: key not in d.window.chart_alerts[first.watcher].lines, timeout=10_000)
