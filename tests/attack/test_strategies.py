@@ -1,0 +1,181 @@
+"""Hostile strategies and strategy files against the real core, gate and journal."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import model_validator
+
+from app.domain.commands import Halt, Resume, SubmitOrder
+from app.domain.enums import OrderSource, Side
+from app.domain.strategies import AttachStrategy, StrategyBudget, StrategyState
+from app.domain.timeframes import Timeframe
+from app.domain.trading import OrderRequest
+from app.storage.journal import Journal
+from app.strategies.base import Strategy
+from app.strategies.catalog import load_catalog
+from app.strategies.params import StrategyParams, param
+from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state
+
+__all__ = ["_no_actions"]  # the Probe's actions are reset around every test
+
+
+def test_a_strategy_calling_sys_exit_in_on_bar_is_disabled_and_the_engine_polls_on() -> None:
+    desk = Desk()
+    desk.connect()
+
+    def quit_(_s: Any, _b: Any) -> None:
+        raise SystemExit("strategy wants out")
+
+    Probe.actions = [quit_]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])  # the engine must survive the bar that closes
+    assert state(desk.market, name) is StrategyState.FAILED
+
+
+def test_a_strategy_file_that_exits_at_import_is_one_problem_line(tmp_path: Path) -> None:
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "quits.py").write_text("import sys\nsys.exit('no')\n")
+    catalog = load_catalog(folder, entry_points=False)  # must not end the program
+    assert "ma_cross" in catalog.classes
+    assert any(p.startswith("strategies/quits.py: cannot be loaded") for p in catalog.problems)
+
+
+def test_a_params_validator_raising_a_non_value_error_is_one_problem_line(tmp_path: Path) -> None:
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "odd.py").write_text(
+        "from pydantic import model_validator\n"
+        "from app.strategies.base import Strategy\n"
+        "from app.strategies.params import StrategyParams, param\n\n"
+        "class Odd(Strategy):\n"
+        "    key = 'odd'\n"
+        "    class Params(StrategyParams):\n"
+        "        level: float = param(1.0, ge=0, le=2, step=0.1, title='Level')\n"
+        "        @model_validator(mode='after')\n"
+        "        def _check(self):\n"
+        "            raise TypeError('broken validator')\n"
+    )
+    (folder / "good.py").write_text(
+        "from app.strategies.base import Strategy\n\nclass Good(Strategy):\n    key = 'good'\n"
+    )
+    catalog = load_catalog(folder, entry_points=False)  # the rest must still load
+    assert "good" in catalog.classes and "ma_cross" in catalog.classes
+    assert any(p.startswith("strategies/odd.py") for p in catalog.problems)
+
+
+class Picky(Strategy):
+    """Its parameter check raises a TypeError for one value (a bug in the user's class)."""
+
+    key = "picky"
+
+    class Params(StrategyParams):
+        indicator = "Picky"
+        level: float = param(1.0, ge=0, le=10, step=0.5, title="Level")
+
+        @model_validator(mode="after")
+        def _check(self) -> Any:
+            if self.level == 3:
+                raise TypeError("cannot handle 3")
+            return self
+
+
+def test_attaching_with_a_value_the_params_check_chokes_on_is_refused_in_words() -> None:
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Picky)
+    desk.connect()
+    desk.core.handle(AttachStrategy("picky", "EURUSD", Timeframe.M1, {"level": 3}))
+    assert desk.host.configs == {}
+    assert any(m.startswith("Refused: picky") for m in lines(desk.market, "strategies"))
+
+
+def _with(*classes: type[Strategy]) -> Any:
+    catalog = load_catalog(None, entry_points=False)
+    for cls in classes:
+        catalog.add(cls, "test")
+    return catalog
+
+
+@pytest.mark.parametrize("field", ["max_order_volume", "max_net_position", "max_daily_loss"])
+def test_a_budget_limit_of_nan_is_refused_not_taken_as_no_limit(field: str) -> None:
+    desk = Desk()
+    desk.connect()
+    budget = StrategyBudget(**{field: math.nan})
+    desk.core.handle(AttachStrategy("probe", "EURUSD", Timeframe.M1, {}, budget))
+    assert desk.host.configs == {}, "a NaN limit was stored: the gate then never applies it"
+    assert any(m.startswith("Refused") for m in lines(desk.market, "strategies"))
+
+
+def test_a_context_kept_after_stop_cannot_send_orders() -> None:
+    desk = Desk()
+    desk.connect()
+    kept: list[Any] = []
+    Probe.actions = [lambda s, _b: kept.append(s._context) if not kept else None]
+    name = desk.attach()
+    desk.minutes([1.1001])
+    assert kept
+    from app.domain.strategies import StopStrategy
+
+    desk.core.handle(StopStrategy(name))
+    assert state(desk.market, name) is StrategyState.STOPPED
+    # e.g. a thread the strategy started, or another instance sharing a module global
+    kept[0].send(SubmitOrder(OrderRequest("", "EURUSD", Side.BUY, 0.5)))
+    desk.minutes([1.1002, 1.1003])
+    assert desk.core.positions() == (), "a stopped strategy still traded through its old context"
+
+
+def test_a_corrupt_instance_row_costs_only_that_instance(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    journal = Journal.open(url)
+    desk = Desk(journal, tmp_path / "paper.json")
+    desk.connect()
+    good = desk.attach(start=False)
+    bad = desk.attach(start=False)
+    desk.core.disconnect()
+    journal.close()
+    from sqlalchemy import text
+
+    journal = Journal.open(url)
+    with journal.session() as session:
+        session.execute(
+            text("UPDATE strategy_instances SET timeframe = 'M7' WHERE name = :n"), {"n": bad}
+        )
+    again = Desk(journal, tmp_path / "paper.json")
+    again.connect()
+    assert good in again.host.configs, "one corrupt row lost every instance"
+    said = " | ".join(lines(again.market))
+    assert bad in said
+    journal.close()
+
+
+def test_with_a_corrupt_instance_row_the_kill_switch_still_stops_strategies(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    journal = Journal.open(url)
+    desk = Desk(journal, tmp_path / "paper.json")
+    desk.connect()
+    bad = desk.attach(start=False)
+    desk.core.disconnect()
+    journal.close()
+    from sqlalchemy import text
+
+    journal = Journal.open(url)
+    with journal.session() as session:
+        session.execute(
+            text("UPDATE strategy_instances SET params = 'not json' WHERE name = :n"), {"n": bad}
+        )
+    again = Desk(journal, tmp_path / "paper.json")
+    again.connect()
+    Probe.actions = [lambda s, _b: s.buy(0.1)]
+    name = again.attach()
+    again.core.handle(Halt("kill switch", source=OrderSource.TICKET))
+    again.core.handle(Resume(source=OrderSource.TICKET))
+    again.minutes([1.1001, 1.1002])
+    assert state(again.market, name) is not StrategyState.RUNNING
+    assert again.core.positions() == (), "the kill switch did not stop the strategy"
+    journal.close()
