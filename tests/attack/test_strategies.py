@@ -179,3 +179,81 @@ def test_with_a_corrupt_instance_row_the_kill_switch_still_stops_strategies(
     assert state(again.market, name) is not StrategyState.RUNNING
     assert again.core.positions() == (), "the kill switch did not stop the strategy"
     journal.close()
+
+
+class Opener(Probe):
+    """A probe that also buys as soon as it starts (an "enter at start" strategy)."""
+
+    key = "opener"
+    buy_at_start = False
+
+    def on_start(self) -> None:
+        super().on_start()
+        if type(self).buy_at_start:
+            self.buy(0.1)
+
+
+def test_started_again_after_its_daily_loss_halt_it_cannot_trade_before_the_next_quote() -> None:
+    from app.domain.commands import ClosePosition
+    from app.domain.strategies import StartStrategy
+
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, Opener)
+    desk.connect()
+    Opener.buy_at_start = False
+    Probe.actions = [lambda s, _b: s.buy(1.0) if not s.positions() else None]
+    name = desk.attach(strategy="opener", budget=StrategyBudget(max_daily_loss=50.0))
+    desk.minutes([1.1001, 1.1002])
+    desk.minutes([1.0990])  # −110 USD on its lot: halted by its budget
+    assert state(desk.market, name) is StrategyState.HALTED
+    Probe.actions = []
+    [position] = desk.core.positions()
+    desk.core.handle(ClosePosition(position.ticket))  # the trader closes it: −110 realised today
+    assert desk.core.positions() == ()
+    Opener.buy_at_start = True
+    desk.core.handle(StartStrategy(name))  # the trader tries again the same day
+    opened = [p for p in desk.core.positions() if p.owner == desk.host.configs[name].number]
+    assert opened == [], "its loss today is past its limit, yet its first order was filled"
+
+
+def test_after_a_restart_a_strategy_past_its_daily_loss_cannot_trade_at_once(
+    tmp_path: Path,
+) -> None:
+    from app.domain.commands import ClosePosition
+
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    paper = tmp_path / "paper.json"
+    journal = Journal.open(url)
+    desk = Desk(journal, paper)
+    desk.host._load_catalog = lambda: _with(Probe, Opener)
+    desk.connect()
+    Opener.buy_at_start = False
+    Probe.actions = [lambda s, _b: s.buy(1.0) if not s.positions() else None]
+    desk.core.handle(
+        AttachStrategy(
+            "opener",
+            "EURUSD",
+            Timeframe.M1,
+            {},
+            StrategyBudget(max_daily_loss=50.0),
+            autostart=True,
+            start=True,
+        )
+    )
+    [name] = desk.host.configs
+    desk.minutes([1.1001, 1.1002, 1.0990])
+    assert state(desk.market, name) is StrategyState.HALTED
+    Probe.actions = []
+    [position] = desk.core.positions()
+    desk.core.handle(ClosePosition(position.ticket))  # −110 realised today
+    desk.core.disconnect()
+    journal.close()
+
+    journal = Journal.open(url)
+    again = Desk(journal, paper)
+    again.host._load_catalog = lambda: _with(Probe, Opener)
+    again.market.clock.now = desk.market.clock.now + 60  # the same trading day
+    Opener.buy_at_start = True
+    again.connect()  # it is set to start by itself
+    assert again.core.positions() == (), "past its daily loss, it traded right after the restart"
+    journal.close()
