@@ -257,3 +257,45 @@ def test_after_a_restart_a_strategy_past_its_daily_loss_cannot_trade_at_once(
     again.connect()  # it is set to start by itself
     assert again.core.positions() == (), "past its daily loss, it traded right after the restart"
     journal.close()
+
+
+def test_an_order_sent_again_under_its_client_id_is_not_blamed_on_a_broken_journal(
+    tmp_path: Path,
+) -> None:
+    """A strategy retries an order with the client id it chose (its own idempotency key)."""
+    journal = Journal.open(f"sqlite:///{tmp_path / 'journal.sqlite'}")
+    desk = Desk(journal, tmp_path / "paper.json")
+    desk.connect()
+
+    def send_twice(s: Any, _b: Any) -> None:
+        if not s.state.get("sent"):
+            s.state["sent"] = True
+            for _ in range(2):
+                s._ctx().send(SubmitOrder(OrderRequest("probe-entry-1", "EURUSD", Side.BUY, 0.1)))
+
+    Probe.actions = [send_twice]
+    desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.positions()) == 1  # held: it was not sent twice
+    said = " | ".join(lines(desk.market))
+    assert "--fresh-journal" not in said and "cannot be opened" not in said, said
+    story = [u.status for u in desk.market.out.orders if u.client_id == "probe-entry-1"]
+    assert story[-1].name == "FILLED", f"the filled order is now shown as {story[-1].name}"
+    journal.close()
+
+
+def test_without_a_journal_an_order_sent_again_under_its_client_id_is_not_sent_twice() -> None:
+    """The tester's core has no journal: the same retry must not open a second position."""
+    desk = Desk()
+    desk.connect()
+
+    def send_twice(s: Any, _b: Any) -> None:
+        if not s.state.get("sent"):
+            s.state["sent"] = True
+            for _ in range(2):
+                s._ctx().send(SubmitOrder(OrderRequest("probe-entry-1", "EURUSD", Side.BUY, 0.1)))
+
+    Probe.actions = [send_twice]
+    desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.positions()) == 1, "one client id, two positions"
