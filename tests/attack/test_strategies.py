@@ -299,3 +299,20 @@ def test_without_a_journal_an_order_sent_again_under_its_client_id_is_not_sent_t
     desk.attach()
     desk.minutes([1.1001, 1.1002])
     assert len(desk.core.positions()) == 1, "one client id, two positions"
+
+
+def test_a_strategy_flooding_past_the_accounts_rate_limit_is_halted_as_flooding() -> None:
+    """30 orders a bar against a budget of 10 a minute: the account's 5-a-second rule
+    refuses most of them first, and the budget, counting only what passed, never halts it."""
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _b: [s.buy(0.01) for _ in range(30)]]
+    name = desk.attach(
+        budget=StrategyBudget(max_orders_per_minute=10, max_open_positions=100, max_net_position=0)
+    )
+    desk.minutes([1.1001, 1.1002, 1.1003, 1.1004])
+    refused = [u for u in desk.market.out.orders if u.status.name == "REJECTED"]
+    assert len(refused) >= 30  # it did flood: most of its orders were refused
+    assert state(desk.market, name) is StrategyState.HALTED, (
+        f"{len(refused)} orders refused, yet it still runs; positions: {len(desk.core.positions())}"
+    )
