@@ -316,3 +316,40 @@ def test_a_strategy_flooding_past_the_accounts_rate_limit_is_halted_as_flooding(
     assert state(desk.market, name) is StrategyState.HALTED, (
         f"{len(refused)} orders refused, yet it still runs; positions: {len(desk.core.positions())}"
     )
+
+
+class Stopper(Probe):
+    """Opens a position from on_stop (a strategy "re-entering" as it goes)."""
+
+    key = "stopper"
+
+    def on_stop(self) -> None:
+        self.buy(0.3)
+
+
+def test_a_strategy_that_raised_opens_nothing_from_its_on_stop() -> None:
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, Stopper)
+    desk.connect()
+
+    def boom(_s: Any, _b: Any) -> None:
+        raise ZeroDivisionError("bug in the signal")
+
+    Probe.actions = [boom]
+    name = desk.attach(strategy="stopper")
+    desk.minutes([1.1001, 1.1002])
+    assert state(desk.market, name) is StrategyState.FAILED
+    assert desk.core.positions() == (), "disabled for a bug, it still opened a position"
+
+
+def test_detaching_a_strategy_opens_no_position_that_nobody_owns() -> None:
+    from app.domain.strategies import DetachStrategy
+
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, Stopper)
+    desk.connect()
+    name = desk.attach(strategy="stopper")
+    desk.minutes([1.1001])
+    desk.core.handle(DetachStrategy(name))
+    assert name not in desk.host.configs
+    assert desk.core.positions() == (), "the detached instance opened a position as it left"
