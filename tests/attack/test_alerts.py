@@ -93,3 +93,53 @@ def test_an_alert_left_out_at_restart_is_said_not_dropped_silently(tmp_path: Pat
     said = " | ".join(second.lines())
     assert "Alert 2" in said or "alert 2" in said, f"alert 2 vanished without a word: {said}"
     journal.close()
+
+
+def _missed_time_alert(tmp_path: Path) -> AlertDesk:
+    """A time alert that trades, due while the terminal was closed; restarted 2 h later."""
+    from app.domain.alerts import AlertActions
+    from app.domain.enums import OrderSource, Side
+    from app.domain.trading import OrderRequest
+
+    first = AlertDesk(_journal(tmp_path))
+    first.connect()
+    order = OrderRequest("", "EURUSD", Side.BUY, 0.1, source=OrderSource.ALERT)
+    at = int((first.now + 60) * 1000)
+    reply = first.create(
+        AlertSpec(
+            "EURUSD",
+            Watch.TIME,
+            Condition.AT,
+            at_msc=at,
+            actions=AlertActions(order=order, trade=True),
+        )
+    )
+    assert reply.ok
+    first.core.disconnect()
+    assert first.core.journal is not None
+    first.core.journal.close()
+    second = AlertDesk(_journal(tmp_path), clock=Clock(first.now + 7200))
+    second.connect()
+    second.tick(1.1001)
+    return second
+
+
+def test_a_time_alert_missed_while_closed_does_not_trade_hours_late(tmp_path: Path) -> None:
+    """docs/alerts.md: an alert that trades must never act on what nobody saw."""
+    second = _missed_time_alert(tmp_path)
+    assert second.core.positions() == (), "its order was sent two hours after its time"
+    assert second.core.journal is not None
+    second.core.journal.close()
+
+
+def test_a_late_time_alert_does_not_say_it_is_a_time_that_has_passed(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    second = _missed_time_alert(tmp_path)
+    now = datetime.fromtimestamp(second.market.clock.now, UTC).strftime("%H:%M")
+    for fired in second.fired():
+        assert "it is" not in fired.text or now in fired.text, (
+            f"at {now} the alert says {fired.text!r}"
+        )
+    assert second.core.journal is not None
+    second.core.journal.close()
