@@ -18,7 +18,7 @@ from app.storage.journal import Journal
 from app.strategies.base import Strategy
 from app.strategies.catalog import load_catalog
 from app.strategies.params import StrategyParams, param
-from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state
+from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state, statuses
 
 __all__ = ["_no_actions"]  # the Probe's actions are reset around every test
 
@@ -353,3 +353,28 @@ def test_detaching_a_strategy_opens_no_position_that_nobody_owns() -> None:
     desk.core.handle(DetachStrategy(name))
     assert name not in desk.host.configs
     assert desk.core.positions() == (), "the detached instance opened a position as it left"
+
+
+def test_a_strategys_loss_today_starts_again_at_the_next_trading_day() -> None:
+    from app.domain.commands import ClosePosition
+    from tests.replay_market import START
+
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [
+        lambda s, _b: s.buy(1.0) if not s.positions() and not s.state.get("done") else None,
+        lambda s, _b: s.state.update(done=True) if s.positions() else None,
+    ]
+    name = desk.attach(budget=StrategyBudget(max_daily_loss=50.0))
+    desk.minutes([1.1001, 1.1002, 1.1003])
+    [position] = desk.core.positions()
+    desk.minutes([1.0999])
+    desk.core.handle(ClosePosition(position.ticket))  # about −30 today: under its limit
+    assert statuses(desk.market, name)[-1].day_pnl < -20
+    # The terminal runs on past midnight (UTC, the default reset) into the next day.
+    for minute in range(3):
+        desk.market.tick(START + 86_400 + 60 * minute + 1, 1.0999, poll=True)
+    day_two = statuses(desk.market, name)[-1]
+    assert day_two.day_pnl == pytest.approx(0.0), (
+        f"on the next day its 'today' still carries yesterday's {day_two.day_pnl:+.2f}"
+    )
