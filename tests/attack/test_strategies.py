@@ -104,7 +104,10 @@ def _with(*classes: type[Strategy]) -> Any:
 def test_a_budget_limit_of_nan_is_refused_not_taken_as_no_limit(field: str) -> None:
     desk = Desk()
     desk.connect()
-    budget = StrategyBudget(**{field: math.nan})
+    from dataclasses import replace
+
+    nan: dict[str, Any] = {field: math.nan}
+    budget = replace(StrategyBudget(), **nan)
     desk.core.handle(AttachStrategy("probe", "EURUSD", Timeframe.M1, {}, budget))
     assert desk.host.configs == {}, "a NaN limit was stored: the gate then never applies it"
     assert any(m.startswith("Refused") for m in lines(desk.market, "strategies"))
