@@ -26,6 +26,7 @@ description of all of it.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -33,6 +34,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+import idna
 
 from app.domain.enums import OrderSource, OrderType, Side, TimeInForce
 from app.domain.symbols import SymbolSpec
@@ -236,7 +240,8 @@ MAX_URL = 2000
 MIN_REPEAT_S = 10
 MAX_WINDOW_S = 7 * 86_400
 TEN_YEARS_MS = 3660 * 86_400_000
-_URL = re.compile(r"^(https?)://([^/\s?#@]+@)?([^/\s?#:]+)(:\d{1,5})?([/?#]\S*)?$", re.IGNORECASE)
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+MAX_HOST = 253
 
 #: Which conditions each watch allows.
 ALLOWED: dict[Watch, frozenset[Condition]] = {
@@ -418,12 +423,71 @@ def _action_problems(
 
 
 def webhook_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a webhook (syntax only; reachability is checked by sending)."""
+    """Why ``url`` cannot be a webhook, or None: what an HTTP client would refuse to send to.
+
+    Reachability is checked by sending; this refuses what no client can even try
+    (a port above 65535, a control character, a malformed international name),
+    so such an address is never stored to fail at every firing.
+    """
     if len(url) > MAX_URL:
         return f"The webhook address is {len(url)} characters; at most {MAX_URL}"
-    if not _URL.match(url):
-        return f"The webhook address '{webhook_display(url)}' is not http:// or https:// and a host"
+    shown = webhook_display(url)
+    if any(not ch.isprintable() or ch.isspace() for ch in url):
+        return f"The webhook address '{shown}' holds a space or a control character"
+    parts = _split_url(url)
+    if parts is None or not parts.hostname:
+        return f"The webhook address '{shown}' is not http:// or https:// and a host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        return f"The webhook address '{shown}' has a port that is not a number from 1 to 65535"
+    if "\\" in parts.netloc or (parts.path and not parts.path.startswith("/")):
+        return f"The webhook address '{shown}' is not http:// or https:// and a host"
+    if not _host_ok(parts.hostname, ipv6="[" in parts.netloc):
+        return f"The webhook address '{shown}' has no valid host name"
     return None
+
+
+def _split_url(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" of an IPv6 address
+        return None
+    return parts if parts.scheme.lower() in ("http", "https") else None
+
+
+def _host_ok(host: str, *, ipv6: bool) -> bool:
+    """A host an HTTP client can resolve: an IP address, or a DNS name (IDNA-encodable)."""
+    if ipv6:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode() if not host.isascii() else host
+    except UnicodeError:  # idna.IDNAError is one
+        return False
+    name = ascii_host.lower().removesuffix(".")
+    if not name or len(name) > MAX_HOST:
+        return False
+    for label in name.split("."):
+        if not _HOST_LABEL.match(label):
+            return False
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except UnicodeError:
+                return False
+    return True
 
 
 def webhook_display(url: str) -> str:
@@ -431,12 +495,15 @@ def webhook_display(url: str) -> str:
 
     Webhook addresses often carry their secret in the path or the query (Slack,
     Discord, IFTTT), so neither is ever written to the event log or a message.
+    Control characters are left out, so the address cannot break a log line.
     """
-    match = _URL.match(url)
-    if match is None:
-        return url[:24] + ("…" if len(url) > 24 else "")
-    scheme, _auth, host, port, rest = match.groups()
-    return f"{scheme.lower()}://{host}{port or ''}" + ("/…" if rest and rest != "/" else "")
+    printable = "".join(ch if ch.isprintable() and not ch.isspace() else "\ufffd" for ch in url)
+    parts = _split_url(printable)
+    if parts is None or not parts.netloc:
+        return printable[:24] + ("…" if len(printable) > 24 else "")
+    host = parts.netloc.rpartition("@")[2]
+    rest = printable[len(parts.scheme) + 3 + len(parts.netloc) :]
+    return f"{parts.scheme.lower()}://{host}" + ("/…" if rest and rest != "/" else "")
 
 
 # --------------------------------------------------------------------------- words
