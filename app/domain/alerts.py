@@ -694,20 +694,55 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def spec_from_dict(data: Mapping[str, Any]) -> AlertSpec:
-    """The inverse of :func:`spec_to_dict`; raises ``ValueError`` on anything unknown."""
+#: The plain field types a stored definition is checked against, by annotation.
+_PLAIN_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "bool": (bool,),
+    "int": (int,),
+    "int | None": (int, type(None)),
+    "float": (int, float),
+    "float | None": (int, float, type(None)),
+}
+
+
+def _check_plain(kind: type, values: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` if a plain field of ``kind`` holds a value of another type.
+
+    A definition that reads but holds, say, a text for a level would otherwise be
+    armed and fail at the first tick, taking every other alert with it.
+    """
+    for f in fields(kind):  # type: ignore[arg-type]
+        accepted = _PLAIN_TYPES.get(str(f.type))
+        if accepted is None or f.name not in values:
+            continue
+        value = values[f.name]
+        if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+            raise ValueError(f"{kind.__name__}.{f.name} is {value!r}")
+
+
+def spec_from_dict(data: Any) -> AlertSpec:
+    """The inverse of :func:`spec_to_dict`; raises ``ValueError`` on anything it cannot read.
+
+    ``data`` is whatever the stored JSON held (``null``, a number, a list...):
+    anything but an object of known fields of the right types is a ``ValueError``,
+    so one unreadable row costs only its own alert.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"alert: the definition is {type(data).__name__}, not an object")
     known = {f.name for f in fields(AlertSpec)}
     unknown = set(data) - known
     if unknown:
-        raise ValueError(f"alert: unknown field(s) {', '.join(sorted(unknown))}")
+        raise ValueError(f"alert: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
     values: dict[str, Any] = dict(data)
     try:
+        _check_plain(AlertSpec, values)
         for name, kind in (("watch", Watch), ("condition", Condition), ("trigger", Trigger)):
             if name in values:
                 values[name] = kind(values[name])
         if "timeframe" in values:
             values["timeframe"] = Timeframe[values["timeframe"]]
         if "line" in values:
+            _check_plain(TrendLine, values["line"])
             values["line"] = TrendLine(**values["line"])
         for name in ("indicator", "other"):
             if name in values:
@@ -716,6 +751,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> AlertSpec:
                 values[name] = IndicatorRef(**ref)
         if "actions" in values:
             actions = dict(values["actions"])
+            _check_plain(AlertActions, actions)
             if "order" in actions:
                 order = dict(actions["order"])
                 order["side"] = Side(order["side"])
@@ -726,7 +762,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> AlertSpec:
                 actions["order"] = OrderRequest(**order)
             values["actions"] = AlertActions(**actions)
         return AlertSpec(**values)
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"alert: {exc}") from None
 
 
