@@ -568,8 +568,16 @@ class AlertHost(EngineClient):
         journal = self._core.journal
         if journal is None:
             return
+
+        def unreadable(number: int, reason: str) -> None:
+            self._say(
+                LogLevel.WARNING,
+                f"Alert {number} was not restored: its stored definition does not read "
+                f"({reason}); it is kept in the journal unchanged, define it again if you need it",
+            )
+
         try:
-            stored = journal.alerts()
+            stored = journal.alerts(on_unreadable=unreadable)
         except StorageError as exc:
             self._say(LogLevel.ERROR, f"Alerts not restored: {exc}")
             return

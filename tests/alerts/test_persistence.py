@@ -121,3 +121,32 @@ def test_an_alert_the_journal_cannot_store_is_not_kept(tmp_path: Path) -> None:
     assert not reply.ok and reply.text == "Alert 1 not saved: disk full"
     assert desk.host.alerts == {}
     store.close()
+
+
+def test_a_definition_that_reads_but_holds_the_wrong_types_costs_only_its_alert(
+    tmp_path: Path,
+) -> None:
+    """A text for a level would be armed and fail at the first tick, taking every alert."""
+    from sqlalchemy import text
+
+    first = AlertDesk(journal(tmp_path))
+    first.connect()
+    first.create(AlertSpec("EURUSD", condition=Condition.CROSSES_UP, level=1.1010))
+    first.create(AlertSpec("EURUSD", condition=Condition.CROSSES_UP, level=1.1015))
+    first.core.disconnect()
+    assert first.core.journal is not None
+    first.core.journal.close()
+    again = journal(tmp_path)
+    with again.session() as session:
+        session.execute(
+            text("UPDATE alerts SET definition = :d WHERE number = 2"),
+            {"d": '{"symbol": "EURUSD", "condition": "crosses_up", "level": "1.1015"}'},
+        )
+
+    second = AlertDesk(again, clock=Clock(first.now + 5))
+    second.connect()
+    second.tick(1.1020)
+    assert [f.number for f in second.fired()] == [1]
+    said = [line for line in second.lines() if line.startswith("Alert 2 was not restored")]
+    assert len(said) == 1 and "level" in said[0], second.lines()
+    again.close()
