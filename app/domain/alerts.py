@@ -553,6 +553,11 @@ def _when(time_msc: int, zone: tzinfo | None = None) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
+def format_moment(time_msc: int, zone: tzinfo | None = None) -> str:
+    """``2025-01-02 09:00``: a moment as alerts show it (local time unless ``zone``)."""
+    return _when(time_msc, zone)
+
+
 def format_duration(seconds: int) -> str:
     """``300`` → ``5m``; the largest unit that divides it (``90`` → ``90s``)."""
     for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
