@@ -262,7 +262,7 @@ class AlertHost(EngineClient):
     def _fire(self, kept: _Kept, firing: Firing, now: int) -> None:
         spec = kept.spec
         symbol = self._core.specs.get(spec.symbol)
-        text = fired_text(spec, firing.value, symbol)
+        text = fired_text(spec, firing.value, symbol, time_msc=firing.time_msc)
         record = AlertFiring(kept.number, firing.time_msc, kept.count, firing.value, text)
         client_id, said = "", ""
         actions = spec.actions

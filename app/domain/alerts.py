@@ -655,11 +655,17 @@ def fired_text(
     value: float | None,
     symbol: SymbolSpec | None = None,
     zone: tzinfo | None = None,
+    time_msc: int | None = None,
 ) -> str:
-    """What happened, for the event log and the phone: ``EURUSD bid crossed up 1.10000 (1.10004)``."""
+    """What happened, for the event log and the phone: ``EURUSD bid crossed up 1.10000 (1.10004)``.
+
+    ``time_msc`` is when it fired: a time alert says that moment ("it is 09:00"),
+    not its first one (a repeating alert's ``at_msc`` is long past).
+    """
     fmt = _price_format(symbol)
     if spec.condition is Condition.AT:
-        head = f"{spec.symbol + ' ' if spec.symbol else ''}it is {_when(spec.at_msc or 0, zone)}"
+        when = time_msc if time_msc is not None else spec.at_msc or 0
+        head = f"{spec.symbol + ' ' if spec.symbol else ''}it is {_when(when, zone)}"
         if value is not None and spec.symbol:
             head += f" (bid {fmt(value)})"
     else:

@@ -302,6 +302,22 @@ def test_a_time_alert_fires_on_the_engines_clock(desk: AlertDesk) -> None:
     assert fired.value is None and fired.text.startswith("EURUSD it is ")
 
 
+def test_a_repeating_time_alert_says_the_moment_it_fires_not_its_first(
+    desk: AlertDesk,
+) -> None:
+    from datetime import datetime
+
+    at = int((desk.now + 60) * 1000)
+    desk.create(
+        AlertSpec("", Watch.TIME, Condition.AT, at_msc=at, trigger=Trigger.EVERY, interval_s=3600)
+    )
+    desk.tick(1.1001, seconds=61)
+    desk.tick(1.1001, seconds=3600)
+    first, second = desk.fired()
+    second_at = datetime.fromtimestamp(at / 1000 + 3600).astimezone()
+    assert second.text == f"it is {second_at:%Y-%m-%d %H:%M}", (first.text, second.text)
+
+
 # -- the order action -----------------------------------------------------------------
 
 
