@@ -399,7 +399,11 @@ class TelegramService(QObject):
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not message.text:
             return
-        word, _, rest = message.text.partition(" ")
+        # The command ends at any whitespace: "/stop\nma_cross#1" is /stop of ma_cross#1.
+        parts = message.text.split(maxsplit=1)
+        if not parts:
+            return
+        word, rest = parts[0], parts[1] if len(parts) > 1 else ""
         name = word.lstrip("/").split("@", 1)[0].lower()
         log.info("Telegram command /%s from chat %s", name, chat.id)
         reply = self.commands.handle(name, chat.id, rest)
