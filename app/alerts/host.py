@@ -375,6 +375,15 @@ class AlertHost(EngineClient):
                 return
             self._switch_off(kept, f"by {command.source}", command)
             return
+        if command.source is OrderSource.TELEGRAM and kept.spec.actions.trades:
+            # An alert that places orders is set up in the terminal, where its order is
+            # seen; a message from the phone must not arm one (docs/alerts.md).
+            self._refuse(
+                command,
+                f"Alert {kept.number} not switched on: it places orders, so it is switched "
+                "on in the terminal, not from Telegram",
+            )
+            return
         state = kept.state(now)
         if kept.enabled and state is AlertState.ACTIVE:
             self._reply(command, True, f"Alert {kept.number} is already on", kept.number)

@@ -375,6 +375,11 @@ def _trigger_problems(spec: AlertSpec, now_msc: int, add: Callable[[str], None])
     if trigger is Trigger.EVERY:
         if spec.interval_s < 0:
             add("The interval must not be negative")
+        elif spec.interval_s == 0 and spec.actions.trades:
+            add(
+                "An alert that places orders needs a minimum interval between its firings, "
+                "e.g. every 5m: every time could send an order at each cross"
+            )
         elif spec.interval_s == 0 and condition.is_state:
             add(
                 f"The condition '{_condition_words(condition)}' holds on every tick: give a minimum interval, "
