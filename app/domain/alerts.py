@@ -727,7 +727,7 @@ def _check_plain(kind: type, values: Mapping[str, Any]) -> None:
     A definition that reads but holds, say, a text for a level would otherwise be
     armed and fail at the first tick, taking every other alert with it.
     """
-    for f in fields(kind):  # type: ignore[arg-type]
+    for f in fields(kind):
         accepted = _PLAIN_TYPES.get(str(f.type))
         if accepted is None or f.name not in values:
             continue
