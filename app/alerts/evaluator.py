@@ -46,6 +46,10 @@ IndicatorMaker = Callable[[IndicatorRef], tuple[Indicator, int]]
 """An indicator object and the index of the output an alert reads."""
 
 WARMUP_CAP = 2_000  # closed bars asked for an indicator whose warm-up is "all of them"
+#: A time alert's moment is *missed*, not fired late, when the clock first sees it
+#: this much after it (the engine stalled, the computer slept) or it passed before
+#: the alert was armed (the terminal was closed, the alert was off).
+LATE_LIMIT_MS = 60_000
 _order = itertools.count()
 _BID = Watch.BID
 
@@ -56,6 +60,39 @@ def _price(tick: Tick, watch: Watch) -> float:
     if watch is Watch.ASK:
         return tick.ask
     return tick.last
+
+
+@dataclass(frozen=True, slots=True)
+class MissedTime:
+    """A time alert's moments that passed unseen; it did not fire for them.
+
+    An alert that trades must never act on what nobody saw (docs/alerts.md), and
+    a late "it is 09:00" at 11:00 is false, so a missed moment is only said.
+    """
+
+    number: int
+    times: int  # how many of its moments passed
+    last_msc: int  # the latest of them
+    next_msc: int | None  # when it fires next; None: never (a once alert)
+
+
+def _first_due(spec: AlertSpec, last_fired_msc: int | None) -> int:
+    """The first moment of a time alert it has not fired for yet."""
+    at = spec.at_msc or 0
+    step = spec.interval_s * 1000 if spec.trigger is Trigger.EVERY else 0
+    if step > 0 and last_fired_msc is not None and last_fired_msc >= at:
+        at += ((last_fired_msc - at) // step + 1) * step
+    return at
+
+
+def _missed(number: int, spec: AlertSpec, due_msc: int, now_msc: int) -> MissedTime:
+    """The moments from ``due_msc`` up to (not including) ``now_msc``, and the next one."""
+    step = spec.interval_s * 1000 if spec.trigger is Trigger.EVERY else 0
+    if step <= 0:
+        return MissedTime(number, 1, due_msc, None)
+    times = (now_msc - 1 - due_msc) // step + 1
+    last = due_msc + (times - 1) * step
+    return MissedTime(number, times, last, last + step)
 
 
 @dataclass(slots=True)
@@ -88,6 +125,7 @@ class Evaluator:
         self._account: list[Armed] = []
         self._clock: list[tuple[int, int, Armed]] = []  # time alerts, by when
         self._gone: list[int] = []  # position alerts whose position is closed
+        self._missed: list[MissedTime] = []  # time alerts whose moment passed unseen
         self._out: list[Firing] = []  # the tick path's firings, reused: no list per tick
 
     def __len__(self) -> int:
@@ -120,15 +158,27 @@ class Evaluator:
         history: History | None = None,
         count: int = 0,
         last_fired_msc: int | None = None,
+        now_msc: int | None = None,
     ) -> Armed:
-        """Start judging alert ``number``; ``quote`` is the market when it was armed."""
+        """Start judging alert ``number``; ``quote`` is the market when it was armed.
+
+        ``now_msc`` is the engine's time: a time alert's moment before it was
+        missed (see :meth:`take_missed`) and is not queued to fire late.
+        """
         self.disarm(number)
         armed = Armed(number, spec, count)
         armed.resume_after(last_fired_msc)
         self._armed[number] = armed
         watch = spec.watch
         if watch is Watch.TIME:
-            heapq.heappush(self._clock, (spec.at_msc or 0, next(_order), armed))
+            due = _first_due(spec, last_fired_msc)
+            if now_msc is not None and due < now_msc:
+                missed = _missed(number, spec, due, now_msc)
+                self._missed.append(missed)
+                if missed.next_msc is None:
+                    return armed  # a once alert: nothing left to wait for
+                due = missed.next_msc
+            heapq.heappush(self._clock, (due, next(_order), armed))
         elif watch.is_account:
             self._account.append(armed)
         elif watch is Watch.INDICATOR:
@@ -327,9 +377,15 @@ class Evaluator:
             at, _n, armed = heapq.heappop(clock)
             if armed.done or armed.number not in self._armed:
                 continue
+            spec = armed.spec
+            if now_msc - at > LATE_LIMIT_MS:  # the clock stalled past it: said, not fired
+                missed = _missed(armed.number, spec, at, now_msc)
+                self._missed.append(missed)
+                if missed.next_msc is not None:
+                    heapq.heappush(clock, (missed.next_msc, next(_order), armed))
+                continue
             armed.fired(now_msc)
             out.append(Firing(armed, None, now_msc))
-            spec = armed.spec
             if not armed.done and spec.trigger is Trigger.EVERY and spec.interval_s > 0:
                 step = spec.interval_s * 1000
                 heapq.heappush(
@@ -370,6 +426,11 @@ class Evaluator:
             if holds and armed.allowed(now_msc):
                 armed.fired(now_msc)
                 out.append(Firing(armed, value, now_msc))
+
+    def take_missed(self) -> list[MissedTime]:
+        """Time alerts whose moments passed unseen since the last call (they did not fire)."""
+        missed, self._missed = self._missed, []
+        return missed
 
     def take_gone(self) -> list[int]:
         """Position alerts whose position closed since the last call."""

@@ -65,6 +65,7 @@ from app.domain.alerts import (
     alert_problems,
     describe,
     fired_text,
+    format_moment,
     webhook_display,
 )
 from app.domain.commands import SubmitOrder, new_client_id
@@ -206,6 +207,7 @@ class AlertHost(EngineClient):
             firings = evaluator.on_clock(now_msc)
         if firings is not None:
             self._act(firings)
+        self._tell_missed()
         for number in evaluator.take_gone():
             kept = self.alerts.get(number)
             if kept is not None and kept.enabled:
@@ -260,7 +262,7 @@ class AlertHost(EngineClient):
     def _fire(self, kept: _Kept, firing: Firing, now: int) -> None:
         spec = kept.spec
         symbol = self._core.specs.get(spec.symbol)
-        text = fired_text(spec, firing.value, symbol)
+        text = fired_text(spec, firing.value, symbol, time_msc=firing.time_msc)
         record = AlertFiring(kept.number, firing.time_msc, kept.count, firing.value, text)
         client_id, said = "", ""
         actions = spec.actions
@@ -372,6 +374,15 @@ class AlertHost(EngineClient):
                 self._reply(command, True, f"Alert {kept.number} is already off", kept.number)
                 return
             self._switch_off(kept, f"by {command.source}", command)
+            return
+        if command.source is OrderSource.TELEGRAM and kept.spec.actions.trades:
+            # An alert that places orders is set up in the terminal, where its order is
+            # seen; a message from the phone must not arm one (docs/alerts.md).
+            self._refuse(
+                command,
+                f"Alert {kept.number} not switched on: it places orders, so it is switched "
+                "on in the terminal, not from Telegram",
+            )
             return
         state = kept.state(now)
         if kept.enabled and state is AlertState.ACTIVE:
@@ -568,8 +579,16 @@ class AlertHost(EngineClient):
         journal = self._core.journal
         if journal is None:
             return
+
+        def unreadable(number: int, reason: str) -> None:
+            self._say(
+                LogLevel.WARNING,
+                f"Alert {number} was not restored: its stored definition does not read "
+                f"({reason}); it is kept in the journal unchanged, define it again if you need it",
+            )
+
         try:
-            stored = journal.alerts()
+            stored = journal.alerts(on_unreadable=unreadable)
         except StorageError as exc:
             self._say(LogLevel.ERROR, f"Alerts not restored: {exc}")
             return
@@ -617,12 +636,40 @@ class AlertHost(EngineClient):
                 history=context.closed_bars,
                 count=kept.count,
                 last_fired_msc=last,
+                now_msc=self._now(),
             )
         except IndicatorProblem as exc:
             self._switch_off(kept, str(exc))
             return
         if spec.expires_msc is not None:
             heapq.heappush(self._expiries, (spec.expires_msc, kept.number))
+        self._tell_missed()
+
+    def _tell_missed(self) -> None:
+        """Time alerts whose moment passed unseen: said in one line each, never fired late.
+
+        An alert that trades must never act on what nobody saw, and one that
+        only tells would tell a false "it is 09:00" at 11:00 (docs/alerts.md).
+        """
+        for missed in self.evaluator.take_missed():
+            kept = self.alerts.get(missed.number)
+            if kept is None:
+                continue
+            when = format_moment(missed.last_msc)
+            times = f"{missed.times} of its times, the last " if missed.times > 1 else "its time "
+            what = (
+                f"missed {times}{when} while it was not running (Tradeterm closed, "
+                "disconnected or asleep): it did not fire"
+            )
+            if kept.spec.actions.trades:
+                what += " and sent no order"
+            if missed.next_msc is None:
+                self._switch_off(kept, what)
+            else:
+                self._say(
+                    LogLevel.WARNING,
+                    f"Alert {kept.number} {what}; next at {format_moment(missed.next_msc)}",
+                )
 
     def _resubscribe(self) -> None:
         routes = (self.evaluator.symbols, self.evaluator.bar_keys)

@@ -26,6 +26,7 @@ description of all of it.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -33,6 +34,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+import idna
 
 from app.domain.enums import OrderSource, OrderType, Side, TimeInForce
 from app.domain.symbols import SymbolSpec
@@ -236,7 +240,8 @@ MAX_URL = 2000
 MIN_REPEAT_S = 10
 MAX_WINDOW_S = 7 * 86_400
 TEN_YEARS_MS = 3660 * 86_400_000
-_URL = re.compile(r"^(https?)://([^/\s?#@]+@)?([^/\s?#:]+)(:\d{1,5})?([/?#]\S*)?$", re.IGNORECASE)
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+MAX_HOST = 253
 
 #: Which conditions each watch allows.
 ALLOWED: dict[Watch, frozenset[Condition]] = {
@@ -370,6 +375,11 @@ def _trigger_problems(spec: AlertSpec, now_msc: int, add: Callable[[str], None])
     if trigger is Trigger.EVERY:
         if spec.interval_s < 0:
             add("The interval must not be negative")
+        elif spec.interval_s == 0 and spec.actions.trades:
+            add(
+                "An alert that places orders needs a minimum interval between its firings, "
+                "e.g. every 5m: every time could send an order at each cross"
+            )
         elif spec.interval_s == 0 and condition.is_state:
             add(
                 f"The condition '{_condition_words(condition)}' holds on every tick: give a minimum interval, "
@@ -418,12 +428,71 @@ def _action_problems(
 
 
 def webhook_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a webhook (syntax only; reachability is checked by sending)."""
+    """Why ``url`` cannot be a webhook, or None: what an HTTP client would refuse to send to.
+
+    Reachability is checked by sending; this refuses what no client can even try
+    (a port above 65535, a control character, a malformed international name),
+    so such an address is never stored to fail at every firing.
+    """
     if len(url) > MAX_URL:
         return f"The webhook address is {len(url)} characters; at most {MAX_URL}"
-    if not _URL.match(url):
-        return f"The webhook address '{webhook_display(url)}' is not http:// or https:// and a host"
+    shown = webhook_display(url)
+    if any(not ch.isprintable() or ch.isspace() for ch in url):
+        return f"The webhook address '{shown}' holds a space or a control character"
+    parts = _split_url(url)
+    if parts is None or not parts.hostname:
+        return f"The webhook address '{shown}' is not http:// or https:// and a host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        return f"The webhook address '{shown}' has a port that is not a number from 1 to 65535"
+    if "\\" in parts.netloc or (parts.path and not parts.path.startswith("/")):
+        return f"The webhook address '{shown}' is not http:// or https:// and a host"
+    if not _host_ok(parts.hostname, ipv6="[" in parts.netloc):
+        return f"The webhook address '{shown}' has no valid host name"
     return None
+
+
+def _split_url(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" of an IPv6 address
+        return None
+    return parts if parts.scheme.lower() in ("http", "https") else None
+
+
+def _host_ok(host: str, *, ipv6: bool) -> bool:
+    """A host an HTTP client can resolve: an IP address, or a DNS name (IDNA-encodable)."""
+    if ipv6:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode() if not host.isascii() else host
+    except UnicodeError:  # idna.IDNAError is one
+        return False
+    name = ascii_host.lower().removesuffix(".")
+    if not name or len(name) > MAX_HOST:
+        return False
+    for label in name.split("."):
+        if not _HOST_LABEL.match(label):
+            return False
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except UnicodeError:
+                return False
+    return True
 
 
 def webhook_display(url: str) -> str:
@@ -431,12 +500,15 @@ def webhook_display(url: str) -> str:
 
     Webhook addresses often carry their secret in the path or the query (Slack,
     Discord, IFTTT), so neither is ever written to the event log or a message.
+    Control characters are left out, so the address cannot break a log line.
     """
-    match = _URL.match(url)
-    if match is None:
-        return url[:24] + ("…" if len(url) > 24 else "")
-    scheme, _auth, host, port, rest = match.groups()
-    return f"{scheme.lower()}://{host}{port or ''}" + ("/…" if rest and rest != "/" else "")
+    printable = "".join(ch if ch.isprintable() and not ch.isspace() else "\ufffd" for ch in url)
+    parts = _split_url(printable)
+    if parts is None or not parts.netloc:
+        return printable[:24] + ("…" if len(printable) > 24 else "")
+    host = parts.netloc.rpartition("@")[2]
+    rest = printable[len(parts.scheme) + 3 + len(parts.netloc) :]
+    return f"{parts.scheme.lower()}://{host}" + ("/…" if rest and rest != "/" else "")
 
 
 # --------------------------------------------------------------------------- words
@@ -484,6 +556,11 @@ def _watch_words(watch: Watch) -> str:
 def _when(time_msc: int, zone: tzinfo | None = None) -> str:
     moment = datetime.fromtimestamp(time_msc / 1000).astimezone(zone)
     return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def format_moment(time_msc: int, zone: tzinfo | None = None) -> str:
+    """``2025-01-02 09:00``: a moment as alerts show it (local time unless ``zone``)."""
+    return _when(time_msc, zone)
 
 
 def format_duration(seconds: int) -> str:
@@ -589,11 +666,17 @@ def fired_text(
     value: float | None,
     symbol: SymbolSpec | None = None,
     zone: tzinfo | None = None,
+    time_msc: int | None = None,
 ) -> str:
-    """What happened, for the event log and the phone: ``EURUSD bid crossed up 1.10000 (1.10004)``."""
+    """What happened, for the event log and the phone: ``EURUSD bid crossed up 1.10000 (1.10004)``.
+
+    ``time_msc`` is when it fired: a time alert says that moment ("it is 09:00"),
+    not its first one (a repeating alert's ``at_msc`` is long past).
+    """
     fmt = _price_format(symbol)
     if spec.condition is Condition.AT:
-        head = f"{spec.symbol + ' ' if spec.symbol else ''}it is {_when(spec.at_msc or 0, zone)}"
+        when = time_msc if time_msc is not None else spec.at_msc or 0
+        head = f"{spec.symbol + ' ' if spec.symbol else ''}it is {_when(when, zone)}"
         if value is not None and spec.symbol:
             head += f" (bid {fmt(value)})"
     else:
@@ -633,20 +716,55 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def spec_from_dict(data: Mapping[str, Any]) -> AlertSpec:
-    """The inverse of :func:`spec_to_dict`; raises ``ValueError`` on anything unknown."""
+#: The plain field types a stored definition is checked against, by annotation.
+_PLAIN_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "bool": (bool,),
+    "int": (int,),
+    "int | None": (int, type(None)),
+    "float": (int, float),
+    "float | None": (int, float, type(None)),
+}
+
+
+def _check_plain(kind: type, values: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` if a plain field of ``kind`` holds a value of another type.
+
+    A definition that reads but holds, say, a text for a level would otherwise be
+    armed and fail at the first tick, taking every other alert with it.
+    """
+    for f in fields(kind):
+        accepted = _PLAIN_TYPES.get(str(f.type))
+        if accepted is None or f.name not in values:
+            continue
+        value = values[f.name]
+        if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+            raise ValueError(f"{kind.__name__}.{f.name} is {value!r}")
+
+
+def spec_from_dict(data: Any) -> AlertSpec:
+    """The inverse of :func:`spec_to_dict`; raises ``ValueError`` on anything it cannot read.
+
+    ``data`` is whatever the stored JSON held (``null``, a number, a list...):
+    anything but an object of known fields of the right types is a ``ValueError``,
+    so one unreadable row costs only its own alert.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"alert: the definition is {type(data).__name__}, not an object")
     known = {f.name for f in fields(AlertSpec)}
     unknown = set(data) - known
     if unknown:
-        raise ValueError(f"alert: unknown field(s) {', '.join(sorted(unknown))}")
+        raise ValueError(f"alert: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
     values: dict[str, Any] = dict(data)
     try:
+        _check_plain(AlertSpec, values)
         for name, kind in (("watch", Watch), ("condition", Condition), ("trigger", Trigger)):
             if name in values:
                 values[name] = kind(values[name])
         if "timeframe" in values:
             values["timeframe"] = Timeframe[values["timeframe"]]
         if "line" in values:
+            _check_plain(TrendLine, values["line"])
             values["line"] = TrendLine(**values["line"])
         for name in ("indicator", "other"):
             if name in values:
@@ -655,6 +773,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> AlertSpec:
                 values[name] = IndicatorRef(**ref)
         if "actions" in values:
             actions = dict(values["actions"])
+            _check_plain(AlertActions, actions)
             if "order" in actions:
                 order = dict(actions["order"])
                 order["side"] = Side(order["side"])
@@ -665,7 +784,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> AlertSpec:
                 actions["order"] = OrderRequest(**order)
             values["actions"] = AlertActions(**actions)
         return AlertSpec(**values)
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"alert: {exc}") from None
 
 

@@ -41,7 +41,7 @@ from app.domain.enums import LogLevel, OrderStatus
 from app.domain.frame import MarketFrame
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
-from app.domain.strategies import StrategyState, StrategyStatus
+from app.domain.strategies import RequestStrategies, StrategyState, StrategyStatus
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import Fill, OrderUpdate
 from app.engine.bus import EventBus
@@ -202,7 +202,10 @@ class TelegramService(QObject):
         bus.alert_fired.connect(self.on_alert_fired)
         bus.alerts.connect(self.on_alerts)
         self._connected_to_bus = True
-        self._send_command(RequestAlerts())  # the list, even if its start was missed
+        # The lists, even if their start was missed: a bot switched on later must
+        # still know the alerts and the strategies already running (/strategies, /stop).
+        self._send_command(RequestAlerts())
+        self._send_command(RequestStrategies())
 
     def _disconnect_bus(self) -> None:
         if not self._connected_to_bus:
@@ -396,7 +399,11 @@ class TelegramService(QObject):
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not message.text:
             return
-        word, _, rest = message.text.partition(" ")
+        # The command ends at any whitespace: "/stop\nma_cross#1" is /stop of ma_cross#1.
+        parts = message.text.split(maxsplit=1)
+        if not parts:
+            return
+        word, rest = parts[0], parts[1] if len(parts) > 1 else ""
         name = word.lstrip("/").split("@", 1)[0].lower()
         log.info("Telegram command /%s from chat %s", name, chat.id)
         reply = self.commands.handle(name, chat.id, rest)

@@ -42,7 +42,7 @@ from app.domain.alert_facts import (
     webhook_body,
     webhook_test_body,
 )
-from app.domain.alerts import webhook_display
+from app.domain.alerts import webhook_display, webhook_problem
 from app.domain.enums import LogLevel
 from app.domain.notices import LogEvent
 from app.engine.bus import EventBus
@@ -191,6 +191,9 @@ class WebhookSender(QObject):
     async def _post(self, url: str, body: dict[str, Any], delivery: str, event: str) -> None:
         import httpx
 
+        problem = webhook_problem(url)  # an address stored before the check was this strict
+        if problem:
+            raise WebhookFailure(problem[0].lower() + problem[1:], retry=False)
         client = self._client
         if client is None:
             client = self._client = httpx.AsyncClient(
@@ -211,6 +214,11 @@ class WebhookSender(QObject):
             raise WebhookFailure(f"could not connect ({_reason(exc, url)})", retry=True) from None
         except httpx.HTTPError as exc:
             raise WebhookFailure(f"network error ({_reason(exc, url)})", retry=True) from None
+        except Exception as exc:  # every failure must be answered, with its reason
+            # httpx.InvalidURL, idna.IDNAError, an ExceptionGroup wrapping the socket's
+            # OverflowError...: the address cannot be sent to, and trying again won't help.
+            log.info("webhook POST to %s failed", webhook_display(url), exc_info=True)
+            raise WebhookFailure(f"cannot be sent ({_reason(exc, url)})", retry=False) from None
         status = answer.status_code
         if 200 <= status < 300:
             return
@@ -237,9 +245,12 @@ class WebhookSender(QObject):
         self._bus.log.emit(LogEvent(LogLevel.WARNING, "webhook", message))
 
 
-def _reason(exc: Exception, url: str) -> str:
-    text = str(exc) or type(exc).__name__
-    return text.replace(url, webhook_display(url))
+def _reason(exc: BaseException, url: str) -> str:
+    """The failure in words, with the secret part of ``url`` and control characters left out."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]  # anyio wraps the socket's own error in a group
+    text = (str(exc) or type(exc).__name__).replace(url, webhook_display(url))
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _retry_after(answer: httpx.Response) -> float | None:  # a number of seconds; dates ignored

@@ -10,6 +10,7 @@ engine thread, never the GUI); event log lines and account snapshots go through 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -53,6 +54,8 @@ from app.storage.models import (
     StrategyInstanceRecord,
     utc_now,
 )
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -441,11 +444,13 @@ class Journal:
         self._write(apply, f"the state of strategy #{number}")
 
     # -- alerts -----------------------------------------------------------------------
-    def alerts(self) -> list[StoredAlert]:
+    def alerts(self, on_unreadable: Callable[[int, str], None] | None = None) -> list[StoredAlert]:
         """This account's alerts (not deleted), by number, with their current counts.
 
         An alert whose stored definition no longer reads (written by a newer
-        version) is left out rather than failing the start; it stays in the table.
+        version, or damaged) is left out rather than failing the start; it stays
+        in the table, unchanged. ``on_unreadable(number, reason)`` is told of each,
+        so the trader hears which alert is missing instead of losing it silently.
         """
         query = (
             select(AlertRecord)
@@ -464,13 +469,17 @@ class Journal:
         )
         self._batch.flush()  # firings are batched: count what was already queued too
 
+        unreadable: list[tuple[int, str]] = []
+
         def read(session: Session) -> list[StoredAlert]:
             tally = {(n, g): (c, newest) for n, g, c, newest in session.execute(counts)}
             out = []
+            unreadable.clear()  # a read tried again starts over
             for row in session.scalars(query):
                 try:
                     spec = spec_from_dict(json.loads(row.definition))
-                except ValueError:
+                except (ValueError, TypeError) as exc:  # bad JSON, or JSON that is no alert
+                    unreadable.append((row.number, str(exc)))
                     continue
                 count, newest = tally.get((row.number, row.generation), (0, None))
                 last = session.get(AlertFiringRecord, newest) if newest is not None else None
@@ -487,7 +496,12 @@ class Journal:
                 )
             return out
 
-        return self._read(read)
+        stored = self._read(read)
+        for number, reason in unreadable:
+            log.warning("alert %s not read from the journal: %s", number, reason)
+            if on_unreadable is not None:
+                on_unreadable(number, reason)
+        return stored
 
     def next_alert_number(self) -> int:
         """A number no alert of this account ever had (deleted ones included)."""

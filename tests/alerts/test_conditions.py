@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.alerts.evaluator import Evaluator
+from app.alerts.evaluator import Evaluator, MissedTime
 from app.alerts.indicators import build_indicator
 from app.domain.alerts import AlertSpec, Condition, IndicatorRef, TrendLine, Trigger, Watch
 from app.domain.market import RATES_DTYPE, Bar, BarHistory, Tick
@@ -345,6 +345,46 @@ def test_a_time_alert_fires_when_the_clock_reaches_it_and_a_repeating_one_again(
     for second in range(0, 200, 10):
         fired += [(f.armed.number, second) for f in evaluator.on_clock(T0 + second * S) or []]
     assert fired == [(2, 30), (1, 60), (2, 90), (2, 150)]
+
+
+def test_a_time_alert_armed_after_its_moment_is_missed_not_fired() -> None:
+    evaluator = Evaluator()
+    once = AlertSpec("EURUSD", Watch.TIME, Condition.AT, at_msc=T0 + 60 * S)
+    daily = AlertSpec(
+        "", Watch.TIME, Condition.AT, at_msc=T0 + 60 * S, trigger=Trigger.EVERY, interval_s=600
+    )
+    evaluator.arm(1, once, now_msc=T0 + 7200 * S)
+    evaluator.arm(2, daily, now_msc=T0 + 7200 * S)
+    assert evaluator.take_missed() == [
+        MissedTime(1, 1, T0 + 60 * S, None),
+        MissedTime(2, 12, T0 + 6660 * S, T0 + 7260 * S),
+    ]
+    fired = [
+        (f.armed.number, second)
+        for second in range(7200, 8000, 10)
+        for f in evaluator.on_clock(T0 + second * S) or []
+    ]
+    assert fired == [(2, 7260), (2, 7860)]  # the repeating one goes on from its next moment
+
+
+def test_a_repeating_time_alert_restored_after_firing_waits_for_its_next_moment() -> None:
+    evaluator = Evaluator()
+    daily = AlertSpec(
+        "", Watch.TIME, Condition.AT, at_msc=T0 + 60 * S, trigger=Trigger.EVERY, interval_s=600
+    )
+    evaluator.arm(1, daily, count=1, last_fired_msc=T0 + 60 * S, now_msc=T0 + 100 * S)
+    assert evaluator.take_missed() == []
+    fired = [s for s in range(100, 700, 10) for _f in evaluator.on_clock(T0 + s * S) or []]
+    assert fired == [660]
+
+
+def test_a_clock_that_stalls_past_a_time_alert_misses_it() -> None:
+    """The computer slept with the terminal open: its order must not go out on waking."""
+    evaluator = Evaluator()
+    evaluator.arm(1, AlertSpec("EURUSD", Watch.TIME, Condition.AT, at_msc=T0 + 60 * S))
+    assert evaluator.on_clock(T0 + 30 * S) is None
+    assert evaluator.on_clock(T0 + 3600 * S) is None
+    assert evaluator.take_missed() == [MissedTime(1, 1, T0 + 60 * S, None)]
 
 
 def test_a_positions_pnl_and_the_margin_level() -> None:

@@ -302,6 +302,22 @@ def test_a_time_alert_fires_on_the_engines_clock(desk: AlertDesk) -> None:
     assert fired.value is None and fired.text.startswith("EURUSD it is ")
 
 
+def test_a_repeating_time_alert_says_the_moment_it_fires_not_its_first(
+    desk: AlertDesk,
+) -> None:
+    from datetime import datetime
+
+    at = int((desk.now + 60) * 1000)
+    desk.create(
+        AlertSpec("", Watch.TIME, Condition.AT, at_msc=at, trigger=Trigger.EVERY, interval_s=3600)
+    )
+    desk.tick(1.1001, seconds=61)
+    desk.tick(1.1001, seconds=3600)
+    first, second = desk.fired()
+    second_at = datetime.fromtimestamp(at / 1000 + 3600).astimezone()
+    assert second.text == f"it is {second_at:%Y-%m-%d %H:%M}", (first.text, second.text)
+
+
 # -- the order action -----------------------------------------------------------------
 
 
@@ -346,14 +362,39 @@ def test_an_order_without_the_opt_in_is_never_sent(desk: AlertDesk) -> None:
 
 
 def test_a_trading_alert_is_always_judged_once_per_firing(desk: AlertDesk) -> None:
-    spec = replace(trading(1.1010), condition=Condition.CROSSES, trigger=Trigger.EVERY)
+    spec = replace(
+        trading(1.1010), condition=Condition.CROSSES, trigger=Trigger.EVERY, interval_s=1
+    )
     desk.create(spec)
     for bid in (1.1020, 1.1000, 1.1020):
-        desk.tick(bid)
+        desk.tick(bid, seconds=2)
     ids = [f.order_client_id for f in desk.fired()]
     assert len(ids) == 3 and len(set(ids)) == 3  # one order per firing, each its own id
     filled = {u.client_id for u in desk.market.out.orders if u.status is OrderStatus.FILLED}
     assert set(ids) <= filled
+
+
+def test_a_trading_alert_needs_a_minimum_interval_to_fire_every_time(desk: AlertDesk) -> None:
+    reply = desk.create(
+        replace(trading(1.1010), condition=Condition.CROSSES, trigger=Trigger.EVERY)
+    )
+    assert not reply.ok
+    assert "An alert that places orders needs a minimum interval" in reply.text
+    assert not desk.host.alerts  # nothing stored
+
+
+def test_the_phone_cannot_switch_on_an_alert_that_places_orders(desk: AlertDesk) -> None:
+    desk.create(trading(1.1010))
+    desk.send(EnableAlert(1, False, desk.request_id()))
+    reply = desk.send(EnableAlert(1, True, desk.request_id(), source=OrderSource.TELEGRAM))
+    assert not reply.ok
+    assert reply.text == (
+        "Alert 1 not switched on: it places orders, so it is switched on in the terminal, "
+        "not from Telegram"
+    )
+    desk.tick(1.1020)
+    assert desk.fired() == [] and desk.market.out.orders == []
+    assert desk.send(EnableAlert(1, True, desk.request_id())).ok  # from the terminal it may
 
 
 # -- isolation ------------------------------------------------------------------------

@@ -10,7 +10,15 @@ from app.domain.alert_facts import (
     EnableAlert,
     RequestAlertHistory,
 )
-from app.domain.alerts import AlertActions, AlertSpec, AlertState, Condition, Trigger, Watch
+from app.domain.alerts import (
+    AlertActions,
+    AlertSpec,
+    AlertState,
+    Condition,
+    Trigger,
+    Watch,
+    format_moment,
+)
 from app.domain.enums import OrderSource, Side
 from app.domain.trading import OrderRequest
 from app.storage.errors import StorageError
@@ -121,3 +129,68 @@ def test_an_alert_the_journal_cannot_store_is_not_kept(tmp_path: Path) -> None:
     assert not reply.ok and reply.text == "Alert 1 not saved: disk full"
     assert desk.host.alerts == {}
     store.close()
+
+
+def test_a_definition_that_reads_but_holds_the_wrong_types_costs_only_its_alert(
+    tmp_path: Path,
+) -> None:
+    """A text for a level would be armed and fail at the first tick, taking every alert."""
+    from sqlalchemy import text
+
+    first = AlertDesk(journal(tmp_path))
+    first.connect()
+    first.create(AlertSpec("EURUSD", condition=Condition.CROSSES_UP, level=1.1010))
+    first.create(AlertSpec("EURUSD", condition=Condition.CROSSES_UP, level=1.1015))
+    first.core.disconnect()
+    assert first.core.journal is not None
+    first.core.journal.close()
+    again = journal(tmp_path)
+    with again.session() as session:
+        session.execute(
+            text("UPDATE alerts SET definition = :d WHERE number = 2"),
+            {"d": '{"symbol": "EURUSD", "condition": "crosses_up", "level": "1.1015"}'},
+        )
+
+    second = AlertDesk(again, clock=Clock(first.now + 5))
+    second.connect()
+    second.tick(1.1020)
+    assert [f.number for f in second.fired()] == [1]
+    said = [line for line in second.lines() if line.startswith("Alert 2 was not restored")]
+    assert len(said) == 1 and "level" in said[0], second.lines()
+    again.close()
+
+
+def test_a_time_alert_missed_while_closed_is_said_in_one_line_and_switched_off(
+    tmp_path: Path,
+) -> None:
+    first = AlertDesk(journal(tmp_path))
+    first.connect()
+    at = int((first.now + 60) * 1000)
+    first.create(AlertSpec("EURUSD", Watch.TIME, Condition.AT, at_msc=at, note="call the desk"))
+    first.create(
+        AlertSpec(
+            "EURUSD", Watch.TIME, Condition.AT, at_msc=at, trigger=Trigger.EVERY, interval_s=3600
+        )
+    )
+    first.core.disconnect()
+    assert first.core.journal is not None
+    first.core.journal.close()
+
+    second = AlertDesk(journal(tmp_path), clock=Clock(first.now + 2 * 3600 + 30))
+    second.connect()
+    second.tick(1.1001)
+    assert second.fired() == []
+    said = [line for line in second.lines() if "missed" in line]
+    assert said == [
+        "Alert 1 switched off: missed its time "
+        f"{format_moment(at)} while it was not running (Tradeterm closed, disconnected or "
+        "asleep): it did not fire",
+        "Alert 2 missed 2 of its times, the last "
+        f"{format_moment(at + 3600_000)} while it was not running (Tradeterm closed, "
+        f"disconnected or asleep): it did not fire; next at {format_moment(at + 7200_000)}",
+    ]
+    assert second.status(1).state is AlertState.DISABLED
+    second.tick(1.1001, seconds=60)
+    assert [f.number for f in second.fired()] == [2]  # at its next moment, on time
+    assert second.core.journal is not None
+    second.core.journal.close()

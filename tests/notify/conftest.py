@@ -19,6 +19,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from app.domain.alert_facts import RequestAlerts
+from app.domain.strategies import RequestStrategies
 from app.engine.bus import EventBus
 from app.notify.service import ONLINE, TelegramService
 from app.settings import TelegramSettings
@@ -81,9 +82,13 @@ class Telegram:
             bus, TelegramSettings(**values), TOKEN, clock=clock, poll_timeout_s=1
         )
         harness = Harness(bus, service, self.api)
-        # Trading and control commands; the alert list the bot asks for on start is not one.
+        # Trading and control commands; the lists the bot asks for on start are not ones.
         bus.command.connect(
-            lambda c: None if isinstance(c, RequestAlerts) else harness.commands.append(c)
+            lambda c: (
+                None
+                if isinstance(c, RequestAlerts | RequestStrategies)
+                else harness.commands.append(c)
+            )
         )
         service.status_changed.connect(lambda *s: harness.statuses.append(s))
         self._started.append(service)

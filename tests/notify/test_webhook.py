@@ -226,6 +226,54 @@ def test_a_webhook_answering_an_error_fails_its_check(
     assert scene.commands == [WebhookChecked("check-1", "answered 500 Internal Server Error")]
 
 
+#: Addresses that get past a plain syntax check but that httpx, idna or the socket refuse.
+UNSENDABLE = [
+    "http://127.0.0.1:99999/hook",  # the socket: OverflowError, inside an ExceptionGroup
+    "http://hooks.example\x01.com/x",  # httpx.InvalidURL
+    "http://xn--/hook",  # idna.IDNAError
+]
+
+
+@pytest.mark.parametrize("url", UNSENDABLE)
+def test_whatever_the_http_client_raises_the_check_is_answered_with_it(
+    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """The client's own refusals answer too (the definition check is bypassed here)."""
+    monkeypatch.setattr("app.notify.webhook.webhook_problem", lambda url: None)
+    scene = Scene(loop)
+
+    async def scenario() -> None:
+        scene.bus.webhook_check.emit(WebhookCheck("check-1", url))
+        await until(lambda: scene.commands)
+        scene.bus.alert_fired.emit(fired(url))
+        await until(lambda: scene.sender.failed == 1)
+
+    scene.run(scenario)
+    [answer] = scene.commands
+    assert isinstance(answer, WebhookChecked)
+    assert answer.problem.startswith("cannot be sent ("), answer.problem
+    assert answer.problem.isprintable()
+    (line,) = scene.logs  # tried once: another attempt cannot succeed
+    assert "failed at once: cannot be sent (" in line.message
+    assert "hook" not in line.message.split("failed")[1]  # the path stays out
+
+
+def test_a_stored_unsendable_address_fails_at_once_with_the_reason(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    scene = Scene(loop)
+
+    async def scenario() -> None:
+        scene.bus.alert_fired.emit(fired("http://127.0.0.1:99999/hooks/secret"))
+        await until(lambda: scene.sender.failed == 1)
+
+    scene.run(scenario)
+    (line,) = scene.logs
+    assert "failed at once: the webhook address 'http://127.0.0.1:99999/…' has a port" in (
+        line.message
+    )
+
+
 def test_from_the_engine_to_the_receiver(
     loop: asyncio.AbstractEventLoop, receiver: WebhookReceiver
 ) -> None:

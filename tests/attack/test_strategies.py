@@ -1,0 +1,383 @@
+"""Hostile strategies and strategy files against the real core, gate and journal."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import model_validator
+
+from app.domain.commands import Halt, Resume, SubmitOrder
+from app.domain.enums import OrderSource, Side
+from app.domain.strategies import AttachStrategy, StrategyBudget, StrategyState
+from app.domain.timeframes import Timeframe
+from app.domain.trading import OrderRequest
+from app.storage.journal import Journal
+from app.strategies.base import Strategy
+from app.strategies.catalog import load_catalog
+from app.strategies.params import StrategyParams, param
+from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state, statuses
+
+__all__ = ["_no_actions"]  # the Probe's actions are reset around every test
+
+
+def test_a_strategy_calling_sys_exit_in_on_bar_is_disabled_and_the_engine_polls_on() -> None:
+    desk = Desk()
+    desk.connect()
+
+    def quit_(_s: Any, _b: Any) -> None:
+        raise SystemExit("strategy wants out")
+
+    Probe.actions = [quit_]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])  # the engine must survive the bar that closes
+    assert state(desk.market, name) is StrategyState.FAILED
+
+
+def test_a_strategy_file_that_exits_at_import_is_one_problem_line(tmp_path: Path) -> None:
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "quits.py").write_text("import sys\nsys.exit('no')\n")
+    catalog = load_catalog(folder, entry_points=False)  # must not end the program
+    assert "ma_cross" in catalog.classes
+    assert any(p.startswith("strategies/quits.py: cannot be loaded") for p in catalog.problems)
+
+
+def test_a_params_validator_raising_a_non_value_error_is_one_problem_line(tmp_path: Path) -> None:
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "odd.py").write_text(
+        "from pydantic import model_validator\n"
+        "from app.strategies.base import Strategy\n"
+        "from app.strategies.params import StrategyParams, param\n\n"
+        "class Odd(Strategy):\n"
+        "    key = 'odd'\n"
+        "    class Params(StrategyParams):\n"
+        "        level: float = param(1.0, ge=0, le=2, step=0.1, title='Level')\n"
+        "        @model_validator(mode='after')\n"
+        "        def _check(self):\n"
+        "            raise TypeError('broken validator')\n"
+    )
+    (folder / "good.py").write_text(
+        "from app.strategies.base import Strategy\n\nclass Good(Strategy):\n    key = 'good'\n"
+    )
+    catalog = load_catalog(folder, entry_points=False)  # the rest must still load
+    assert "good" in catalog.classes and "ma_cross" in catalog.classes
+    assert any(p.startswith("strategies/odd.py") for p in catalog.problems)
+
+
+class Picky(Strategy):
+    """Its parameter check raises a TypeError for one value (a bug in the user's class)."""
+
+    key = "picky"
+
+    class Params(StrategyParams):
+        indicator = "Picky"
+        level: float = param(1.0, ge=0, le=10, step=0.5, title="Level")
+
+        @model_validator(mode="after")
+        def _check(self) -> Any:
+            if self.level == 3:
+                raise TypeError("cannot handle 3")
+            return self
+
+
+def test_attaching_with_a_value_the_params_check_chokes_on_is_refused_in_words() -> None:
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Picky)
+    desk.connect()
+    desk.core.handle(AttachStrategy("picky", "EURUSD", Timeframe.M1, {"level": 3}))
+    assert desk.host.configs == {}
+    assert any(m.startswith("Refused: picky") for m in lines(desk.market, "strategies"))
+
+
+def _with(*classes: type[Strategy]) -> Any:
+    catalog = load_catalog(None, entry_points=False)
+    for cls in classes:
+        catalog.add(cls, "test")
+    return catalog
+
+
+@pytest.mark.parametrize("field", ["max_order_volume", "max_net_position", "max_daily_loss"])
+def test_a_budget_limit_of_nan_is_refused_not_taken_as_no_limit(field: str) -> None:
+    desk = Desk()
+    desk.connect()
+    from dataclasses import replace
+
+    nan: dict[str, Any] = {field: math.nan}
+    budget = replace(StrategyBudget(), **nan)
+    desk.core.handle(AttachStrategy("probe", "EURUSD", Timeframe.M1, {}, budget))
+    assert desk.host.configs == {}, "a NaN limit was stored: the gate then never applies it"
+    assert any(m.startswith("Refused") for m in lines(desk.market, "strategies"))
+
+
+def test_a_context_kept_after_stop_cannot_send_orders() -> None:
+    desk = Desk()
+    desk.connect()
+    kept: list[Any] = []
+    Probe.actions = [lambda s, _b: kept.append(s._context) if not kept else None]
+    name = desk.attach()
+    desk.minutes([1.1001])
+    assert kept
+    from app.domain.strategies import StopStrategy
+
+    desk.core.handle(StopStrategy(name))
+    assert state(desk.market, name) is StrategyState.STOPPED
+    # e.g. a thread the strategy started, or another instance sharing a module global
+    kept[0].send(SubmitOrder(OrderRequest("", "EURUSD", Side.BUY, 0.5)))
+    desk.minutes([1.1002, 1.1003])
+    assert desk.core.positions() == (), "a stopped strategy still traded through its old context"
+
+
+def test_a_corrupt_instance_row_costs_only_that_instance(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    journal = Journal.open(url)
+    desk = Desk(journal, tmp_path / "paper.json")
+    desk.connect()
+    good = desk.attach(start=False)
+    bad = desk.attach(start=False)
+    desk.core.disconnect()
+    journal.close()
+    from sqlalchemy import text
+
+    journal = Journal.open(url)
+    with journal.session() as session:
+        session.execute(
+            text("UPDATE strategy_instances SET timeframe = 'M7' WHERE name = :n"), {"n": bad}
+        )
+    again = Desk(journal, tmp_path / "paper.json")
+    again.connect()
+    assert good in again.host.configs, "one corrupt row lost every instance"
+    said = " | ".join(lines(again.market))
+    assert bad in said
+    journal.close()
+
+
+def test_with_a_corrupt_instance_row_the_kill_switch_still_stops_strategies(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    journal = Journal.open(url)
+    desk = Desk(journal, tmp_path / "paper.json")
+    desk.connect()
+    bad = desk.attach(start=False)
+    desk.core.disconnect()
+    journal.close()
+    from sqlalchemy import text
+
+    journal = Journal.open(url)
+    with journal.session() as session:
+        session.execute(
+            text("UPDATE strategy_instances SET params = 'not json' WHERE name = :n"), {"n": bad}
+        )
+    again = Desk(journal, tmp_path / "paper.json")
+    again.connect()
+    Probe.actions = [lambda s, _b: s.buy(0.1)]
+    name = again.attach()
+    again.core.handle(Halt("kill switch", source=OrderSource.TICKET))
+    again.core.handle(Resume(source=OrderSource.TICKET))
+    again.minutes([1.1001, 1.1002])
+    assert state(again.market, name) is not StrategyState.RUNNING
+    assert again.core.positions() == (), "the kill switch did not stop the strategy"
+    journal.close()
+
+
+class Opener(Probe):
+    """A probe that also buys as soon as it starts (an "enter at start" strategy)."""
+
+    key = "opener"
+    buy_at_start = False
+
+    def on_start(self) -> None:
+        super().on_start()
+        if type(self).buy_at_start:
+            self.buy(0.1)
+
+
+def test_started_again_after_its_daily_loss_halt_it_cannot_trade_before_the_next_quote() -> None:
+    from app.domain.commands import ClosePosition
+    from app.domain.strategies import StartStrategy
+
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, Opener)
+    desk.connect()
+    Opener.buy_at_start = False
+    Probe.actions = [lambda s, _b: s.buy(1.0) if not s.positions() else None]
+    name = desk.attach(strategy="opener", budget=StrategyBudget(max_daily_loss=50.0))
+    desk.minutes([1.1001, 1.1002])
+    desk.minutes([1.0990])  # −110 USD on its lot: halted by its budget
+    assert state(desk.market, name) is StrategyState.HALTED
+    Probe.actions = []
+    [position] = desk.core.positions()
+    desk.core.handle(ClosePosition(position.ticket))  # the trader closes it: −110 realised today
+    assert desk.core.positions() == ()
+    Opener.buy_at_start = True
+    desk.core.handle(StartStrategy(name))  # the trader tries again the same day
+    opened = [p for p in desk.core.positions() if p.owner == desk.host.configs[name].number]
+    assert opened == [], "its loss today is past its limit, yet its first order was filled"
+
+
+def test_after_a_restart_a_strategy_past_its_daily_loss_cannot_trade_at_once(
+    tmp_path: Path,
+) -> None:
+    from app.domain.commands import ClosePosition
+
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    paper = tmp_path / "paper.json"
+    journal = Journal.open(url)
+    desk = Desk(journal, paper)
+    desk.host._load_catalog = lambda: _with(Probe, Opener)
+    desk.connect()
+    Opener.buy_at_start = False
+    Probe.actions = [lambda s, _b: s.buy(1.0) if not s.positions() else None]
+    desk.core.handle(
+        AttachStrategy(
+            "opener",
+            "EURUSD",
+            Timeframe.M1,
+            {},
+            StrategyBudget(max_daily_loss=50.0),
+            autostart=True,
+            start=True,
+        )
+    )
+    [name] = desk.host.configs
+    desk.minutes([1.1001, 1.1002, 1.0990])
+    assert state(desk.market, name) is StrategyState.HALTED
+    Probe.actions = []
+    [position] = desk.core.positions()
+    desk.core.handle(ClosePosition(position.ticket))  # −110 realised today
+    desk.core.disconnect()
+    journal.close()
+
+    journal = Journal.open(url)
+    again = Desk(journal, paper)
+    again.host._load_catalog = lambda: _with(Probe, Opener)
+    again.market.clock.now = desk.market.clock.now + 60  # the same trading day
+    Opener.buy_at_start = True
+    again.connect()  # it is set to start by itself
+    assert again.core.positions() == (), "past its daily loss, it traded right after the restart"
+    journal.close()
+
+
+def test_an_order_sent_again_under_its_client_id_is_not_blamed_on_a_broken_journal(
+    tmp_path: Path,
+) -> None:
+    """A strategy retries an order with the client id it chose (its own idempotency key)."""
+    journal = Journal.open(f"sqlite:///{tmp_path / 'journal.sqlite'}")
+    desk = Desk(journal, tmp_path / "paper.json")
+    desk.connect()
+
+    def send_twice(s: Any, _b: Any) -> None:
+        if not s.state.get("sent"):
+            s.state["sent"] = True
+            for _ in range(2):
+                s._ctx().send(SubmitOrder(OrderRequest("probe-entry-1", "EURUSD", Side.BUY, 0.1)))
+
+    Probe.actions = [send_twice]
+    desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.positions()) == 1  # held: it was not sent twice
+    said = " | ".join(lines(desk.market))
+    assert "--fresh-journal" not in said and "cannot be opened" not in said, said
+    story = [u.status for u in desk.market.out.orders if u.client_id == "probe-entry-1"]
+    assert story[-1].name == "FILLED", f"the filled order is now shown as {story[-1].name}"
+    journal.close()
+
+
+def test_without_a_journal_an_order_sent_again_under_its_client_id_is_not_sent_twice() -> None:
+    """The tester's core has no journal: the same retry must not open a second position."""
+    desk = Desk()
+    desk.connect()
+
+    def send_twice(s: Any, _b: Any) -> None:
+        if not s.state.get("sent"):
+            s.state["sent"] = True
+            for _ in range(2):
+                s._ctx().send(SubmitOrder(OrderRequest("probe-entry-1", "EURUSD", Side.BUY, 0.1)))
+
+    Probe.actions = [send_twice]
+    desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.positions()) == 1, "one client id, two positions"
+
+
+def test_a_strategy_flooding_past_the_accounts_rate_limit_is_halted_as_flooding() -> None:
+    """30 orders a bar against a budget of 10 a minute: the account's 5-a-second rule
+    refuses most of them first, and the budget, counting only what passed, never halts it."""
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _b: [s.buy(0.01) for _ in range(30)]]
+    name = desk.attach(
+        budget=StrategyBudget(max_orders_per_minute=10, max_open_positions=100, max_net_position=0)
+    )
+    desk.minutes([1.1001, 1.1002, 1.1003, 1.1004])
+    refused = [u for u in desk.market.out.orders if u.status.name == "REJECTED"]
+    assert len(refused) >= 30  # it did flood: most of its orders were refused
+    assert state(desk.market, name) is StrategyState.HALTED, (
+        f"{len(refused)} orders refused, yet it still runs; positions: {len(desk.core.positions())}"
+    )
+
+
+class Stopper(Probe):
+    """Opens a position from on_stop (a strategy "re-entering" as it goes)."""
+
+    key = "stopper"
+
+    def on_stop(self) -> None:
+        self.buy(0.3)
+
+
+def test_a_strategy_that_raised_opens_nothing_from_its_on_stop() -> None:
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, Stopper)
+    desk.connect()
+
+    def boom(_s: Any, _b: Any) -> None:
+        raise ZeroDivisionError("bug in the signal")
+
+    Probe.actions = [boom]
+    name = desk.attach(strategy="stopper")
+    desk.minutes([1.1001, 1.1002])
+    assert state(desk.market, name) is StrategyState.FAILED
+    assert desk.core.positions() == (), "disabled for a bug, it still opened a position"
+
+
+def test_detaching_a_strategy_opens_no_position_that_nobody_owns() -> None:
+    from app.domain.strategies import DetachStrategy
+
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, Stopper)
+    desk.connect()
+    name = desk.attach(strategy="stopper")
+    desk.minutes([1.1001])
+    desk.core.handle(DetachStrategy(name))
+    assert name not in desk.host.configs
+    assert desk.core.positions() == (), "the detached instance opened a position as it left"
+
+
+def test_a_strategys_loss_today_starts_again_at_the_next_trading_day() -> None:
+    from app.domain.commands import ClosePosition
+    from tests.replay_market import START
+
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [
+        lambda s, _b: s.buy(1.0) if not s.positions() and not s.state.get("done") else None,
+        lambda s, _b: s.state.update(done=True) if s.positions() else None,
+    ]
+    name = desk.attach(budget=StrategyBudget(max_daily_loss=50.0))
+    desk.minutes([1.1001, 1.1002, 1.1003])
+    [position] = desk.core.positions()
+    desk.minutes([1.0999])
+    desk.core.handle(ClosePosition(position.ticket))  # about −30 today: under its limit
+    assert statuses(desk.market, name)[-1].day_pnl < -20
+    # The terminal runs on past midnight (UTC, the default reset) into the next day.
+    for minute in range(3):
+        desk.market.tick(START + 86_400 + 60 * minute + 1, 1.0999, poll=True)
+    day_two = statuses(desk.market, name)[-1]
+    assert day_two.day_pnl == pytest.approx(0.0), (
+        f"on the next day its 'today' still carries yesterday's {day_two.day_pnl:+.2f}"
+    )

@@ -1,0 +1,49 @@
+"""``tradeterm test`` with strategies that misbehave inside the run."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+
+from app.domain.market import Bar
+from app.domain.timeframes import Timeframe
+from app.history import HistoryStore
+from app.strategies.base import Strategy
+from app.tester.command import TestRequest, run_test_command
+from tests.tester.conftest import _fresh_scripts, bars, catalog, home
+
+__all__ = ["_fresh_scripts", "home"]
+
+
+def _store(n: int = 300) -> None:
+    rng = np.random.default_rng(11)
+    opens = np.round(1.1 * np.exp(np.cumsum(rng.normal(0, 0.002, n))), 5)
+    HistoryStore().write_bars("EURUSD", Timeframe.H1, bars(opens.tolist(), spread=5))
+
+
+class Exits(Strategy):
+    """Calls sys.exit on its first live bar (a script habit)."""
+
+    key = "exits"
+
+    def on_bar(self, bar: Bar) -> None:
+        if not self.warming_up:
+            raise SystemExit(3)
+
+
+def test_a_strategy_calling_sys_exit_is_reported_as_stopped_not_the_end_of_the_program(
+    home: Path,
+) -> None:
+    _store()
+    out, err = StringIO(), StringIO()
+    result = home / "r.json"
+    code = run_test_command(
+        TestRequest("exits", "EURUSD", "H1", json_path=result),
+        catalog=catalog(Exits),
+        out=out,
+        err=err,
+    )
+    assert code == 0
+    assert "The strategy stopped before the end" in out.getvalue()
