@@ -39,6 +39,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Positions", "F2 / Ctrl+R / Alt+Delete", "Modify SL-TP / reverse / close by opposite"),
     ("Orders", "Delete / F2", "Cancel selected / modify price, SL, TP"),
     ("Window", "Ctrl+H", "Trade history (Esc closes it)"),
+    ("Window", "Ctrl+Shift+R", "Strategy Tester (Esc closes it; a running test goes on)"),
     ("Window", "Ctrl+,", "Settings"),
     ("Anywhere", "F1", "This list"),
     ("Window", "Ctrl+Q", "Quit (the layout is restored next time)"),

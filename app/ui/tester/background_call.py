@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 POLL_MS = 30
 
 
-class BackgroundCall(QObject):
+class BackgroundCall:
     """``job()`` on a thread, then ``done(result)`` or ``failed(exc)`` in the GUI thread."""
 
     def __init__(
@@ -27,10 +27,9 @@ class BackgroundCall(QObject):
         failed: Callable[[BaseException], None],
         parent: QObject,
     ) -> None:
-        super().__init__(parent)
         self._future: Future[Any] = Future()
         self._done, self._failed = done, failed
-        self._timer = QTimer(self)
+        self._timer = QTimer(parent)  # a plain timer: nothing of ours for Qt to delete
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._check)
         future = self._future
@@ -59,4 +58,4 @@ class BackgroundCall(QObject):
             else:
                 self._done(self._future.result())
         finally:
-            self.deleteLater()
+            self._timer.deleteLater()

@@ -10,6 +10,7 @@ in the same words.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -129,14 +130,20 @@ class ParamsForm(QWidget):
             editor.setText(_number(value) if isinstance(value, int | float) else str(value))
 
     def raw(self) -> dict[str, Any]:
-        """What the fields say: text for numbers (the model parses it), bools for switches."""
+        """What the fields say: numbers where the text is one (else the text, which the
+        model then refuses in words), bools for switches."""
         out: dict[str, Any] = {}
-        for name, editor in self.editors.items():
-            out[name] = (
-                editor.isChecked()
-                if isinstance(editor, QCheckBox)
-                else editor.text().strip().replace(",", ".")
-            )
+        for spec in self._specs:
+            editor = self.editors[spec.name]
+            if isinstance(editor, QCheckBox):
+                out[spec.name] = editor.isChecked()
+                continue
+            text = editor.text().strip().replace(",", ".")
+            out[spec.name] = text
+            kind = int if spec.kind == "int" else float if spec.kind == "float" else None
+            if kind is not None:
+                with contextlib.suppress(ValueError):  # the model says why in words
+                    out[spec.name] = kind(text)
         return out
 
     def values(self) -> dict[str, Any] | None:
