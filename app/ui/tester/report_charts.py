@@ -33,7 +33,7 @@ def styled_plot(parent: QWidget, title: str, *, time_axis: bool = False) -> pg.P
     background, text = _colours(parent)
     plot.setBackground(background)
     item = plot.getPlotItem()
-    item.setTitle(title, color=text.name(), size="10pt")
+    set_title(plot, title)
     item.getAxis("left").setWidth(64)  # room for 10,000.00 before the first paint
     for side in ("left", "bottom"):
         axis = item.getAxis(side)
@@ -43,6 +43,11 @@ def styled_plot(parent: QWidget, title: str, *, time_axis: bool = False) -> pg.P
     item.setMenuEnabled(False)
     plot.setMouseEnabled(x=True, y=False)
     return plot
+
+
+def set_title(plot: pg.PlotWidget, title: str) -> None:
+    _background, text = _colours(plot)
+    plot.getPlotItem().setTitle(title, color=text.name(), size="10pt")
 
 
 def drawdown_pct(curve: Curve, deposit: float) -> np.ndarray:
@@ -61,7 +66,11 @@ def draw_curves(plot: pg.PlotWidget, curve: Curve) -> None:
     if not len(curve):
         return
     x = curve.time_msc / 1000.0
-    item.addLegend(offset=(10, 10))
+    legend = item.addLegend(offset=(10, 10))
+    ground, text = _colours(plot)
+    ground.setAlpha(200)
+    legend.setBrush(pg.mkBrush(ground))
+    legend.setLabelTextColor(text)
     item.plot(x, curve.balance, pen=pg.mkPen(BALANCE_COLOR, width=2), name="Balance")
     item.plot(x, curve.equity, pen=pg.mkPen(EQUITY_COLOR, width=1), name="Equity")
     item.enableAutoRange()
@@ -79,8 +88,10 @@ def draw_drawdown(plot: pg.PlotWidget, curve: Curve, deposit: float) -> None:
     item.enableAutoRange()
 
 
-def draw_bars(plot: pg.PlotWidget, labels: Sequence[str], values: Sequence[float]) -> None:
-    """One bar per label, green above zero and red below; every ``n``-th label shown."""
+def draw_bars(
+    plot: pg.PlotWidget, labels: Sequence[str], values: Sequence[float], *, most: int = 12
+) -> None:
+    """One bar per label, green above zero and red below; at most ``most`` labels shown."""
     item = plot.getPlotItem()
     item.clear()
     if not labels:
@@ -89,7 +100,7 @@ def draw_bars(plot: pg.PlotWidget, labels: Sequence[str], values: Sequence[float
     heights = np.asarray(values, dtype=np.float64)
     brushes = [pg.mkBrush(PROFIT if v >= 0 else LOSS) for v in heights]
     item.addItem(pg.BarGraphItem(x=x, height=heights, width=0.7, brushes=brushes, pen=None))
-    every = max(1, len(labels) // 12)
+    every = max(1, -(-len(labels) // most))
     item.getAxis("bottom").setTicks([[(i, labels[i]) for i in range(0, len(labels), every)]])
     item.setXRange(-0.6, len(labels) - 0.4, padding=0)
     low, high = float(min(0.0, heights.min())), float(max(0.0, heights.max()))

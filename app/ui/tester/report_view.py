@@ -35,7 +35,13 @@ from PySide6.QtWidgets import (
 from app.reporting import Report, Trade, write_csv, write_html
 from app.reporting.export import MONTHS, figure_rows
 from app.ui.tester.background_call import BackgroundCall
-from app.ui.tester.report_charts import draw_bars, draw_curves, draw_drawdown, styled_plot
+from app.ui.tester.report_charts import (
+    draw_bars,
+    draw_curves,
+    draw_drawdown,
+    set_title,
+    styled_plot,
+)
 from app.ui.widgets.table_model import RowTableModel
 from app.ui.widgets.theme import LOSS, MUTED, PROFIT
 
@@ -292,9 +298,20 @@ class ReportView(QWidget):
         draw_drawdown(self.drawdown_plot, report.curve, deposit)
         draw_bars(
             self.months_plot,
-            [f"{MONTHS[m.month - 1]} {m.year % 100:02d}" for m in report.months],
+            [
+                f"{MONTHS[m.month - 1]} {m.year}" if i == 0 or m.month == 1 else MONTHS[m.month - 1]
+                for i, m in enumerate(report.months)
+            ],
             [m.return_pct or 0.0 for m in report.months],
+            most=6,
         )
+        if report.months:
+            first, last = report.months[0], report.months[-1]
+            set_title(
+                self.months_plot,
+                f"Monthly returns, % ({MONTHS[first.month - 1]} {first.year} – "
+                f"{MONTHS[last.month - 1]} {last.year})",
+            )
         draw_bars(
             self.hours_plot, [b.label for b in report.hours], [b.profit for b in report.hours]
         )

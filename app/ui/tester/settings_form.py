@@ -142,6 +142,18 @@ class SettingsForm(QWidget):
         self.currency.setObjectName("tester_currency")
 
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for wide in (
+            self.strategy,
+            self.symbol,
+            self.model,
+            self.currency,
+            self.timeframe,
+            self.stored,
+        ):
+            wide.setMinimumWidth(340)
+        for number in (self.commission, self.slippage, self.deposit, self.leverage):
+            number.setMinimumWidth(180)
         form.addRow("Strategy", self.strategy)
         form.addRow("Symbol", self.symbol)
         form.addRow("", self.stored)

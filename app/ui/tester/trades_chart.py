@@ -2,8 +2,8 @@
 
 The candles are the terminal's own chart item (``CandlestickItem``, with the
 chart's time and price axes), built from the bars the strategy saw over the
-tested range. Each trade is an entry marker (a triangle up for a buy, down for
-a sell) at its entry bar and price, an exit marker at its exit, and a dashed
+tested range. Each trade is an entry marker (an arrow up for a buy, down for
+a sell) at its entry bar and price, a dot at its exit, and a dashed
 line between them, green for a profit and red for a loss — as MetaTrader 5's
 tester draws its deals on the visual chart. Like the live chart, x is the bar
 index (weekends leave no holes) and the price range follows what is in view.
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPen
+from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from app.domain.timeframes import Timeframe
@@ -30,6 +30,27 @@ BUY_COLOR = BID_COLOR
 SELL_COLOR = ASK_COLOR
 #: Bars on each side of a trade when the chart is moved to it.
 AROUND_TRADE = 60
+#: Bars in view after a run: the newest ones, readable candle by candle (as the live chart).
+SHOWN_BARS = 400
+
+
+def _arrow(up: bool) -> QPainterPath:
+    """A marker symbol beside its point, not on it: a buy's arrow points up from below the
+    entry price, a sell's down from above, so the exit marker of the trade before (a
+    reversal exits and enters at one price) stays visible. Symbol units: +y is down, and
+    pyqtgraph draws a symbol within the square of ±0.5 around its point (so the marker
+    size is twice the arrow's)."""
+    sign = 1.0 if up else -1.0
+    path = QPainterPath()
+    path.moveTo(0.0, 0.06 * sign)
+    path.lineTo(-0.24, 0.5 * sign)
+    path.lineTo(0.24, 0.5 * sign)
+    path.closeSubpath()
+    return path
+
+
+BUY_ARROW = _arrow(up=True)
+SELL_ARROW = _arrow(up=False)
 
 
 def _dashed(colour: str) -> QPen:
@@ -86,8 +107,8 @@ class TradesChart(QWidget):
         # A pairs plot has one pen: the winning and the losing trades' lines are two items.
         self.won_links = pg.PlotDataItem(connect="pairs", pen=_dashed(PROFIT.name()))
         self.lost_links = pg.PlotDataItem(connect="pairs", pen=_dashed(LOSS.name()))
-        self.entries = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#ffffff", width=0.8))
-        self.exits = pg.ScatterPlotItem(size=9, symbol="x", pen=None)
+        self.entries = pg.ScatterPlotItem(size=30, pen=None)
+        self.exits = pg.ScatterPlotItem(size=8, symbol="o", pen=pg.mkPen(self._palette.background))
         for extra in (self.won_links, self.lost_links, self.entries, self.exits):
             item.addItem(extra, ignoreBounds=True)
         view.sigXRangeChanged.connect(self._fit_prices)
@@ -114,9 +135,11 @@ class TradesChart(QWidget):
             bars["time"], bars["open"], bars["high"], bars["low"], bars["close"],
             bars["tick_volume"],
         )  # fmt: skip
-        self.caption.setText(title or f"{len(bars):,} bars, {len(self.trades):,} trades")
+        hint = "drag to scroll, wheel to zoom; double-click a trade in the report to find it"
+        text = title or f"{len(bars):,} bars, {len(self.trades):,} trades"
+        self.caption.setText(f"{text}  ({hint})")
         self._draw_trades(np.asarray(bars["time"], dtype=np.int64))
-        self.show_all()
+        self.show_newest()
 
     def _draw_trades(self, times: np.ndarray) -> None:
         trades = self.trades
@@ -137,13 +160,13 @@ class TradesChart(QWidget):
         self.entries.setData(
             entry_x.astype(np.float64),
             entry_y,
-            symbol=["t1" if t.is_long else "t" for t in trades],
+            symbol=[BUY_ARROW if t.is_long else SELL_ARROW for t in trades],
             brush=[pg.mkBrush(BUY_COLOR if t.is_long else SELL_COLOR) for t in trades],
         )
         self.exits.setData(
             exit_x.astype(np.float64),
             exit_y,
-            pen=[pg.mkPen(PROFIT if w else LOSS, width=2) for w in won],
+            brush=[pg.mkBrush(PROFIT if w else LOSS) for w in won],
         )
 
     @property
@@ -154,10 +177,10 @@ class TradesChart(QWidget):
     def exit_count(self) -> int:
         return len(self.exits.data)
 
-    def show_all(self) -> None:
+    def show_newest(self, bars: int = SHOWN_BARS) -> None:
         n = len(self.candles)
         if n:
-            self.plot.getPlotItem().setXRange(-1, n, padding=0.01)
+            self.plot.getPlotItem().setXRange(max(-1, n - bars), n, padding=0.01)
             self._fit_prices()
 
     def focus_trade(self, trade: Trade) -> None:

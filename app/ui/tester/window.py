@@ -13,6 +13,7 @@ Chart tab. Other tabs (the optimiser's) join through :meth:`add_tab`.
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from app.ui.tester.report_view import AskPath, ReportView, ask_save_path
 from app.ui.tester.runner import TestRunner
 from app.ui.tester.settings_form import SettingsForm
 from app.ui.tester.trades_chart import TradesChart
-from app.ui.widgets.theme import LOSS
+from app.ui.widgets.theme import LOSS, MUTED
 
 TITLE = "Strategy Tester"
 
@@ -106,6 +107,7 @@ class StrategyTesterWindow(QWidget):
         self.progress.setObjectName("tester_progress")
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
+        self.progress.setFixedWidth(360)
         self.eta = QLabel("")
         self.eta.setObjectName("tester_eta")
         self.eta.setMinimumWidth(160)
@@ -121,14 +123,14 @@ class StrategyTesterWindow(QWidget):
         self.cancel_button.setObjectName("tester_cancel")
         self.cancel_button.clicked.connect(self.cancel)
         bar = QHBoxLayout()
-        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.message, 1)
+        bar.addWidget(self.progress)
         bar.addWidget(self.eta)
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.start_button)
         bar.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.message)
         layout.addLayout(bar)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         self._set_running(False)
@@ -140,11 +142,17 @@ class StrategyTesterWindow(QWidget):
         settings = QGroupBox("Settings")
         QVBoxLayout(settings).addWidget(self.settings_form)
         inputs = QGroupBox("Inputs")
+        self.description = QLabel("")
+        self.description.setObjectName("tester_strategy_description")
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet(f"color: {MUTED.name()}")
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.params_form)
-        QVBoxLayout(inputs).addWidget(scroll)
+        column = QVBoxLayout(inputs)
+        column.addWidget(self.description)
+        column.addWidget(scroll, 1)
         page = QWidget()
         row = QHBoxLayout(page)
         row.addWidget(settings, 1)
@@ -196,6 +204,8 @@ class StrategyTesterWindow(QWidget):
     def _strategy_changed(self, key: str) -> None:
         cls = self.settings_form.strategy_class()
         self.params_form.set_model(cls.Params if cls is not None else None)
+        text = inspect.cleandoc(cls.__doc__ or "") if cls is not None else ""
+        self.description.setText(text.replace("``", ""))
 
     # -- running ------------------------------------------------------------------------------
 
