@@ -221,12 +221,21 @@ def test_the_report_view_exports_the_html_and_the_csv(qtbot: QtBot, history: Pat
     assert asked == ["report.html", "trades.csv"]
 
 
-def test_view_menu_opens_the_tester(qtbot: QtBot, make_terminal: Callable[..., Terminal]) -> None:
+def test_the_view_menu_and_ctrl_shift_r_open_the_tester(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
     window = make_terminal().window
     assert window.tester_action in window.view_menu.actions()
-    window.tester_action.trigger()
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_R,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     tester = window.tester_window
-    assert tester is not None and tester.isVisible()
+    assert tester is not None
+    qtbot.waitUntil(tester.isVisible)
+    qtbot.waitUntil(lambda: tester.inventory is not None, timeout=60_000)
+    assert tester.settings_form.strategy.findData("ma_cross") >= 0  # the built-ins loaded
     tester.close()
     window.tester_action.trigger()
     assert window.tester_window is tester and tester.isVisible()
