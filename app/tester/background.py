@@ -15,6 +15,7 @@ series the store holds), since the GUI does not reach the store directly.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Sequence
@@ -46,6 +47,12 @@ class MessageQueue(Protocol):
 
 class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
+
+
+class JobQueue(Protocol):
+    """``multiprocessing.Queue`` (or anything with a blocking ``get``)."""
+
+    def get(self) -> PassJob | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,26 @@ class Failed:
 @dataclass(frozen=True, slots=True)
 class Cancelled:
     pass
+
+
+def serve(jobs: JobQueue, messages: MessageQueue, cancel: CancelFlag) -> None:
+    """A worker process started before it is needed: it imports what a pass needs
+    (numpy, pyarrow, TA-Lib and the engine take seconds on a busy machine) while the
+    trader is still choosing, then runs the one job it is given and ends (``None``:
+    nothing to run). One job per process keeps a cancel or a crash from leaving
+    anything behind for the next test."""
+    with contextlib.suppress(Exception):  # the job's own run then says what is wrong
+        warm_up()
+    job = jobs.get()
+    if job is not None:
+        run_pass(job, messages, cancel)
+
+
+def warm_up() -> None:
+    """Import the modules a pass uses."""
+    import app.history.store
+    import app.strategies.catalog
+    import app.tester.session  # noqa: F401
 
 
 def run_pass(job: PassJob, messages: MessageQueue, cancel: CancelFlag) -> None:

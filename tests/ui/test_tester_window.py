@@ -9,7 +9,7 @@ run that must last long enough to be cancelled).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
 
@@ -51,17 +51,28 @@ def history(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_window(qtbot: QtBot, tmp_path: Path, history: Path) -> Callable[..., StrategyTesterWindow]:
+def make_window(
+    qtbot: QtBot, tmp_path: Path, history: Path
+) -> Iterator[Callable[..., StrategyTesterWindow]]:
+    made: list[StrategyTesterWindow] = []
+
     def make(ask_path: Callable[[str, str, str], Path | None] = lambda *_: None):
         window = StrategyTesterWindow(
             history_root=history, strategies_folder=tmp_path / "strategies", ask_path=ask_path
         )
         qtbot.addWidget(window)
         window.show()
+        made.append(window)
         qtbot.waitUntil(lambda: window.inventory is not None, timeout=60_000)
         return window
 
-    return make
+    yield make
+    for window in made:  # no worker outlives its window
+        spare = window.runner.spare
+        window.shutdown()
+        if spare is not None:
+            spare.join(timeout=10)
+            assert not spare.is_alive()
 
 
 def _choose(window: StrategyTesterWindow, *, symbol: str = "EURUSD", timeframe: str = "H1"):
@@ -106,8 +117,10 @@ def test_a_run_in_the_worker_shows_the_figures_tradeterm_test_prints(
     window.settings_form.deposit.setValue(5000)
     window.params_form.editors["fast"].setText("8")
 
+    spare = window.runner.spare  # started when the window showed, waiting for a job
+    assert spare is not None
     qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
-    assert window.runner.running and window.runner.process is not None
+    assert window.runner.running and window.runner.process is spare
     assert not window.start_button.isEnabled() and window.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: not window.runner.running, timeout=RUN_TIMEOUT_MS)
 
@@ -131,6 +144,12 @@ def test_a_run_in_the_worker_shows_the_figures_tradeterm_test_prints(
     first = report.trades_model.trades[0]
     assert chart.candles.time[0] == 1_704_412_800  # 2024-01-05 00:00 UTC
     assert first.entry_time_msc is not None and first.entry_time_msc >= 1_704_412_800_000
+    # The worker ran one job and ended; a fresh one waits for the next Start, while shown.
+    spare.join(timeout=10)
+    assert spare.exitcode == 0
+    assert window.runner.spare is not None and window.runner.spare is not spare
+    window.hide()
+    assert window.runner.spare is None
 
 
 def test_cancel_mid_run_stops_the_worker_and_keeps_nothing(

@@ -7,6 +7,12 @@ interpreter, as Windows must (and the frozen app too, through
 ``multiprocessing.freeze_support`` in the entry point), so the worker never
 inherits the GUI's Qt state or the engine's broker connection.
 
+Starting a worker and importing numpy, pyarrow and TA-Lib in it takes seconds,
+so the runner keeps one spare worker ready while the window is open
+(:meth:`TestRunner.prepare`): Start hands it the job at once, and a new spare
+is started after the run, not during it (the run has the CPU to itself). Each
+worker runs one job and ends.
+
 The runner polls the worker's queue on a timer in the GUI thread (never a
 blocking read) and turns messages into signals. Cancel sets an event the pass
 checks between chunks of prices, so the worker ends cleanly with nothing
@@ -20,17 +26,31 @@ import logging
 import multiprocessing
 import queue
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.tester.background import Cancelled, Failed, Finished, PassJob, Progress, run_pass
+from app.tester.background import Cancelled, Failed, Finished, PassJob, Progress, serve
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 50
 CANCEL_GRACE_S = 5.0
 _DEAD_POLLS = 10  # polls after the worker ended in which its last message may still arrive
+
+
+@dataclass
+class _Worker:
+    process: Any
+    jobs: Any  # the job goes in here
+    messages: Any  # progress and the outcome come out here
+    cancel: Any  # set: the pass stops at its next chunk
+
+    def close(self) -> None:
+        for channel in (self.jobs, self.messages):
+            channel.close()
+            channel.cancel_join_thread()
 
 
 class TestRunner(QObject):
@@ -50,9 +70,9 @@ class TestRunner(QObject):
         super().__init__(parent)
         self._context = multiprocessing.get_context("spawn")
         self._grace = cancel_grace_s
-        self._process: Any = None
-        self._queue: Any = None
-        self._cancel: Any = None
+        self._active: _Worker | None = None
+        self._spare: _Worker | None = None
+        self._wanted_spare = False
         self._cancel_at: float | None = None
         self._dead_polls = 0
         self._timer = QTimer(self)
@@ -61,54 +81,89 @@ class TestRunner(QObject):
 
     @property
     def running(self) -> bool:
-        return self._process is not None
+        return self._active is not None
 
     @property
     def process(self) -> Any:
-        """The worker process while a pass runs (tests look at it), else None."""
-        return self._process
+        """The worker process running a pass (tests look at it), else None."""
+        return self._active.process if self._active is not None else None
+
+    @property
+    def spare(self) -> Any:
+        """The worker process waiting for the next job, if one is ready."""
+        return self._spare.process if self._spare is not None else None
+
+    def prepare(self) -> None:
+        """Have a worker ready for the next Start (and after each run, another)."""
+        self._wanted_spare = True
+        if self._active is None and (self._spare is None or not self._spare.process.is_alive()):
+            self._drop_spare()
+            self._spare = self._spawn()
+
+    def release(self) -> None:
+        """No spare worker while the window is hidden; a running pass goes on."""
+        self._wanted_spare = False
+        self._drop_spare()
 
     def start(self, job: PassJob) -> None:
-        if self._process is not None:
+        if self._active is not None:
             raise RuntimeError("a test is running already")
-        self._queue = self._context.Queue()
-        self._cancel = self._context.Event()
-        self._process = self._context.Process(
-            target=run_pass,
-            args=(job, self._queue, self._cancel),
-            name="tradeterm-tester",
-            daemon=True,  # a worker never outlives the terminal
-        )
+        worker = self._spare
+        self._spare = None
+        if worker is None or not worker.process.is_alive():
+            if worker is not None:
+                worker.close()
+            worker = self._spawn()
+        worker.jobs.put(job)
+        self._active = worker
         self._cancel_at = None
         self._dead_polls = 0
-        self._process.start()
         self._timer.start()
 
     def cancel(self) -> None:
         """Ask the pass to stop at its next chunk; ``cancelled`` follows."""
-        if self._process is None or self._cancel_at is not None:
+        if self._active is None or self._cancel_at is not None:
             return
-        self._cancel.set()
+        self._active.cancel.set()
         self._cancel_at = time.monotonic()
 
     def shutdown(self) -> None:
-        """The window closes: stop a running pass now, without waiting for it."""
-        if self._process is None:
-            return
-        self._cancel.set()
-        self._process.terminate()
-        self._end()
+        """The terminal quits: stop a running pass and the spare now, without waiting."""
+        self._wanted_spare = False
+        self._drop_spare()
+        if self._active is not None:
+            self._active.cancel.set()
+            self._active.process.terminate()
+            self._end()
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(None, self._context.Queue(), self._context.Queue(), self._context.Event())
+        worker.process = self._context.Process(
+            target=serve,
+            args=(worker.jobs, worker.messages, worker.cancel),
+            name="tradeterm-tester",
+            daemon=True,  # a worker never outlives the terminal
+        )
+        worker.process.start()
+        return worker
+
+    def _drop_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.process.terminate()  # idle: it holds nothing to save
+            spare.process.join(timeout=0)
+            spare.close()
 
     def _poll(self) -> None:
-        while self._process is not None:
+        while self._active is not None:
             try:
-                message = self._queue.get_nowait()
+                message = self._active.messages.get_nowait()
             except queue.Empty:
                 break
             self._handle(message)
-        process = self._process
-        if process is None:
+        if self._active is None:
             return
+        process = self._active.process
         if self._cancel_at is not None and time.monotonic() - self._cancel_at > self._grace:
             log.warning("The test worker did not stop within %.0f s; terminated", self._grace)
             process.terminate()
@@ -140,11 +195,10 @@ class TestRunner(QObject):
 
     def _end(self) -> None:
         self._timer.stop()
-        process, self._process = self._process, None
-        if process is not None:
-            process.join(timeout=0)
-        if self._queue is not None:
-            self._queue.close()
-            self._queue.cancel_join_thread()
-        self._queue = self._cancel = None
+        worker, self._active = self._active, None
+        if worker is not None:
+            worker.process.join(timeout=0)
+            worker.close()
         self._cancel_at = None
+        if self._wanted_spare:
+            self.prepare()

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -223,7 +223,7 @@ class StrategyTesterWindow(QWidget):
         self.report_view.set_report(None)
         self._started_at = time.monotonic()
         self.progress.setValue(0)
-        self.eta.setText("loading the history…")
+        self.eta.setText("loading the history…" if self.runner.spare else "starting a worker…")
         self.runner.start(PassJob(settings, self._history_root, self._strategies_folder))
         self._say(f"Testing {settings.strategy} on {settings.symbol} {settings.timeframe.name}…")
         self._set_running(True)
@@ -319,6 +319,16 @@ class StrategyTesterWindow(QWidget):
         self.message.setProperty("error", error and bool(text))
         self.message.setStyleSheet(f"color: {LOSS.name()}" if error else "")
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """A worker gets ready while the trader chooses, so Start starts at once."""
+        super().showEvent(event)
+        self.runner.prepare()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (Esc, the close button): no idle worker; a running test carries on."""
+        super().hideEvent(event)
+        self.runner.release()
+
     def shutdown(self) -> None:
-        """The terminal quits: a running worker is stopped at once."""
+        """The terminal quits: a running worker and the spare are stopped at once."""
         self.runner.shutdown()
