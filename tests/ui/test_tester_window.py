@@ -144,6 +144,19 @@ def test_a_run_in_the_worker_shows_the_figures_tradeterm_test_prints(
     first = report.trades_model.trades[0]
     assert chart.candles.time[0] == 1_704_412_800  # 2024-01-05 00:00 UTC
     assert first.entry_time_msc is not None and first.entry_time_msc >= 1_704_412_800_000
+    # Enter (or a double-click) on a trade in the report shows it on the chart.
+    report.tabs.setCurrentWidget(report.trades_view)
+    view = report.trades_view
+    view.setFocus()
+    view.setCurrentIndex(report.trades_model.index(trades - 1, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is chart
+    (x0, x1), _ = chart.plot.getPlotItem().getViewBox().viewRange()
+    entry_msc = report.trades_model.trades[-1].entry_time_msc
+    assert entry_msc is not None
+    entry = entry_msc // 1000
+    entry_bar = int(np.searchsorted(chart.candles.time, entry, side="right")) - 1
+    assert x0 < entry_bar < x1 and x1 - x0 < 1000
     # The worker ran one job and ended; a fresh one waits for the next Start, while shown.
     spare.join(timeout=10)
     assert spare.exitcode == 0
@@ -258,3 +271,9 @@ def test_the_view_menu_and_ctrl_shift_r_open_the_tester(
     tester.close()
     window.tester_action.trigger()
     assert window.tester_window is tester and tester.isVisible()
+    spare = tester.runner.spare
+    assert spare is not None
+    window.close()  # quitting the terminal stops the tester's workers
+    assert tester.runner.spare is None
+    spare.join(timeout=10)
+    assert not spare.is_alive()

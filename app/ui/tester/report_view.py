@@ -177,7 +177,8 @@ def fill_pairs(table: QTableWidget, rows: list[tuple[str, str]]) -> None:
 
 
 class ReportView(QWidget):
-    """Shows one report; ``trade_activated(Trade)`` when a trade is double-clicked."""
+    """Shows one report; ``trade_activated(Trade)`` when a trade is double-clicked (or
+    Enter pressed on it)."""
 
     trade_activated = Signal(object)
 
@@ -250,7 +251,7 @@ class ReportView(QWidget):
         self.trades_view.setAlternatingRowColors(True)
         self.trades_view.verticalHeader().hide()
         self.trades_view.horizontalHeader().setStretchLastSection(True)
-        self.trades_view.doubleClicked.connect(self._activated)
+        self.trades_view.activated.connect(self._activated)  # double-click or Enter
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("report_tabs")
