@@ -160,7 +160,8 @@ def test_a_run_in_the_worker_shows_the_figures_tradeterm_test_prints(
     # The worker ran one job and ended; a fresh one waits for the next Start, while shown.
     spare.join(timeout=10)
     assert spare.exitcode == 0
-    assert window.runner.spare is not None and window.runner.spare is not spare
+    qtbot.waitUntil(lambda: window.runner.spare is not None)
+    assert window.runner.spare is not spare
     window.hide()
     assert window.runner.spare is None
 

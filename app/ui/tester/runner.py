@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 50
 CANCEL_GRACE_S = 5.0
+RETIRE_MS = 500  # after a run: the worker's exit is collected, then the next one starts
 _DEAD_POLLS = 10  # polls after the worker ended in which its last message may still arrive
 
 
@@ -73,6 +74,7 @@ class TestRunner(QObject):
         self._active: _Worker | None = None
         self._spare: _Worker | None = None
         self._wanted_spare = False
+        self._retired: list[Any] = []  # workers that ended, until their exit is collected
         self._cancel_at: float | None = None
         self._dead_polls = 0
         self._timer = QTimer(self)
@@ -95,6 +97,7 @@ class TestRunner(QObject):
 
     def prepare(self) -> None:
         """Have a worker ready for the next Start (and after each run, another)."""
+        self._collect()
         self._wanted_spare = True
         if self._active is None and (self._spare is None or not self._spare.process.is_alive()):
             self._drop_spare()
@@ -197,8 +200,19 @@ class TestRunner(QObject):
         self._timer.stop()
         worker, self._active = self._active, None
         if worker is not None:
-            worker.process.join(timeout=0)
             worker.close()
+            self._retired.append(worker.process)
         self._cancel_at = None
-        if self._wanted_spare:
+        # The worker is still exiting: collect it (no zombie left) before the next starts.
+        QTimer.singleShot(RETIRE_MS, self._after_run)
+
+    def _after_run(self) -> None:
+        self._collect()
+        if self._wanted_spare and self._active is None:
             self.prepare()
+
+    def _collect(self) -> None:
+        """Reap the workers that have ended (a non-blocking join each)."""
+        for process in self._retired:
+            process.join(timeout=0)
+        self._retired = [p for p in self._retired if p.exitcode is None]
