@@ -76,6 +76,7 @@ from app.ui.panels.strategies import StrategiesPanel
 from app.ui.panels.ticket import OrderTicket
 from app.ui.runtime.frame_pacing import PaintedAcknowledger
 from app.ui.runtime.window_state import fill_screen, keep_on_screen, restore_header, save_header
+from app.ui.tester.window import StrategyTesterWindow
 from app.ui.trading_actions import TradingActions
 from app.ui.widgets.steady_label import SteadyLabel
 from app.ui.widgets.theme import LOSS, PROFIT, WARNING
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
             show_bars=self.show_stored_bars,
             status=lambda text: self.statusBar().showMessage(text, 8000),
         )
+        self.tester_window: StrategyTesterWindow | None = None
         self._build_toolbar()
         self._build_menus()
         self._build_panels()
@@ -411,6 +413,13 @@ class MainWindow(QMainWindow):
 
         self.menuBar().addMenu(self.view_menu)  # add_panel fills it
         self._build_chart_menus()
+        self.tester_action = QAction("Strategy &Tester…", self)
+        self.tester_action.setObjectName("action_strategy_tester")
+        # Not MT5's Ctrl+R: that reverses the selected position here.
+        self.tester_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.tester_action.triggered.connect(self.open_strategy_tester)
+        self.view_menu.addAction(self.tester_action)
+        self.view_menu.addSeparator()
 
         help_menu = self.menuBar().addMenu("&Help")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
@@ -891,6 +900,16 @@ class MainWindow(QMainWindow):
         window.request()
         return window
 
+    def open_strategy_tester(self) -> StrategyTesterWindow:
+        """Show the Strategy Tester (one per main window; its runs go on while it is hidden)."""
+        if self.tester_window is None:
+            self.tester_window = StrategyTesterWindow(self)
+        window = self.tester_window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
     def on_symbols(self, specs: tuple[SymbolSpec, ...]) -> None:
         active = self.workspace.active
         current = (
@@ -1121,6 +1140,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:
             self._closed = True
+            if self.tester_window is not None:
+                self.tester_window.shutdown()  # a test running in a worker stops with the app
             self.save_layout()
             self.closing.emit()
         super().closeEvent(event)

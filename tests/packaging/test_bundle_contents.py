@@ -108,6 +108,14 @@ def test_the_metatrader5_package_for_broker_kind_mt5(bundle: Bundle) -> None:
     assert bundle.missing_modules(["MetaTrader5", "MetaTrader5._core"]) == []
 
 
+def test_the_built_in_strategies_the_catalogue_imports_by_name(bundle: Bundle) -> None:
+    # app/strategies/catalog.py imports them with importlib; the Strategy Tester's worker
+    # process (app.tester.background) loads the same catalogue.
+    from app.strategies.catalog import BUILTIN_MODULES
+
+    assert bundle.missing_modules([*BUILTIN_MODULES, "app.tester.background"]) == []
+
+
 def test_the_journal_modules_app_storage_loads_on_first_use(bundle: Bundle) -> None:
     from app import storage
 

@@ -52,6 +52,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Chart", "Alt+A / right-click", 'Alert at the crosshair\'s price / "Alert at …"'),
     ("Chart", "Drag an alert line", "Move the alert's level"),
     ("Window", "Ctrl+H", "Trade history (Esc closes it)"),
+    ("Window", "Ctrl+Shift+R", "Strategy Tester (Esc closes it; a running test goes on)"),
     ("Window", "Ctrl+,", "Settings"),
     ("Anywhere", "F1", "This list"),
     ("Window", "Ctrl+Q", "Quit (the layout is restored next time)"),

@@ -1,0 +1,334 @@
+"""The Strategy Tester window: settings and inputs, Start, progress, the report and the chart.
+
+Like MetaTrader 5's tester: choose a strategy, the stored history (symbol,
+timeframe, dates), the tick model, the costs and the account, and the
+strategy's inputs; Start runs the test in a worker process
+(:class:`~app.ui.tester.runner.TestRunner`), never in the GUI thread or the
+live engine's; the progress bar says how far it is and how long is left, and
+Cancel stops it. A test that cannot run is refused before anything starts,
+in one line above the buttons. The result opens in the Report tab (the same
+report the HTML file holds) and its trades are drawn on the tested bars in the
+Chart tab. Other tabs (the optimiser's) join through :meth:`add_tab`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.tester.background import Finished, Inventory, PassJob, load_inventory
+from app.tester.market import price_digits
+from app.ui.runtime.window_state import fit_to_screen
+from app.ui.tester.background_call import BackgroundCall
+from app.ui.tester.checks import data_problem, eta_text
+from app.ui.tester.params_form import ParamsForm
+from app.ui.tester.report_view import AskPath, ReportView, ask_save_path
+from app.ui.tester.runner import TestRunner
+from app.ui.tester.settings_form import SettingsForm
+from app.ui.tester.trades_chart import TradesChart
+from app.ui.widgets.theme import LOSS, MUTED
+
+TITLE = "Strategy Tester"
+
+
+def user_strategies_folder() -> Path:
+    from app.paths import user_data_dir
+    from app.strategies.catalog import USER_FOLDER
+
+    return user_data_dir() / USER_FOLDER
+
+
+class StrategyTesterWindow(QWidget):
+    """One tester per main window; ``history_root`` and ``strategies_folder`` are the
+    user's unless given (tests give temporary ones)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        history_root: Path | None = None,
+        strategies_folder: Path | None = None,
+        ask_path: AskPath = ask_save_path,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.setObjectName("strategy_tester")
+        self.setWindowTitle(TITLE)
+        self._history_root = history_root
+        self._strategies_folder = (
+            strategies_folder if strategies_folder is not None else user_strategies_folder()
+        )
+        self.inventory: Inventory | None = None
+        self.result: Finished | None = None
+        self._loading: BackgroundCall | None = None
+        self._started_at = 0.0
+
+        self.runner = TestRunner(self)
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
+
+        self.settings_form = SettingsForm()
+        self.params_form = ParamsForm()
+        self.settings_form.strategy_changed.connect(self._strategy_changed)
+        self.settings_form.changed.connect(self._clear_refusal)
+        self.params_form.changed.connect(self._clear_refusal)
+        self.report_view = ReportView(ask_path=ask_path)
+        self.chart = TradesChart()
+        self.report_view.trade_activated.connect(self._show_trade)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tester_tabs")
+        self.settings_tab = self._settings_page()
+        self.tabs.addTab(self.settings_tab, "Settings")
+        self.tabs.addTab(self.report_view, "Report")
+        self.tabs.addTab(self.chart, "Chart")
+
+        self.message = QLabel("")
+        self.message.setObjectName("tester_message")
+        self.message.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("tester_progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedWidth(360)
+        self.eta = QLabel("")
+        self.eta.setObjectName("tester_eta")
+        self.eta.setMinimumWidth(160)
+        self.refresh_button = QPushButton("Refresh lists")
+        self.refresh_button.setObjectName("tester_refresh")
+        self.refresh_button.setToolTip("Read the strategies and the stored history again")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("tester_start")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("tester_cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        bar = QHBoxLayout()
+        bar.addWidget(self.message, 1)
+        bar.addWidget(self.progress)
+        bar.addWidget(self.eta)
+        bar.addWidget(self.refresh_button)
+        bar.addWidget(self.start_button)
+        bar.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bar)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        self._set_running(False)
+        self.resize(1500, 940)
+        fit_to_screen(self)
+        self.refresh()
+
+    def _settings_page(self) -> QWidget:
+        settings = QGroupBox("Settings")
+        QVBoxLayout(settings).addWidget(self.settings_form)
+        inputs = QGroupBox("Inputs")
+        self.description = QLabel("")
+        self.description.setObjectName("tester_strategy_description")
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet(f"color: {MUTED.name()}")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.params_form)
+        column = QVBoxLayout(inputs)
+        column.addWidget(self.description)
+        column.addWidget(scroll, 1)
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.addWidget(settings, 1)
+        row.addWidget(inputs, 1)
+        return page
+
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """Add a tab (the optimiser's, for one); returns its index."""
+        return self.tabs.addTab(widget, title)
+
+    # -- the lists ----------------------------------------------------------------------------
+
+    @property
+    def loading(self) -> bool:
+        return self._loading is not None
+
+    def refresh(self) -> None:
+        """Read the catalogue and the store's listing again, off the GUI thread."""
+        if self._loading is not None:
+            return
+        self._say("Reading the strategies and the stored history…")
+        root, folder = self._history_root, self._strategies_folder
+        self._loading = BackgroundCall(
+            lambda: load_inventory(root, folder),
+            self._on_inventory,
+            self._on_inventory_failed,
+            self,
+        )
+        self._set_running(self.runner.running)
+
+    def _on_inventory(self, inventory: Inventory) -> None:
+        self._loading = None
+        self.inventory = inventory
+        self.settings_form.set_inventory(inventory)
+        if not inventory.series:
+            self._say("No history is stored: import some (File → Import) or download it first")
+        elif not inventory.catalog.classes:
+            self._say("No strategy loaded; see the event log for why")
+        else:
+            problems = inventory.catalog.problems
+            self._say(f"Not loaded: {problems[0]}" if problems else "", error=bool(problems))
+        self._set_running(self.runner.running)
+
+    def _on_inventory_failed(self, exc: BaseException) -> None:
+        self._loading = None
+        self._say(f"Could not read the stored history: {exc}", error=True)
+        self._set_running(self.runner.running)
+
+    def _strategy_changed(self, key: str) -> None:
+        cls = self.settings_form.strategy_class()
+        self.params_form.set_model(cls.Params if cls is not None else None)
+        text = inspect.cleandoc(cls.__doc__ or "") if cls is not None else ""
+        self.description.setText(text.replace("``", ""))
+
+    # -- running ------------------------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Check everything, then start the worker; False (and one line) if refused."""
+        if self.runner.running:
+            return False
+        problem = self.refusal()
+        if problem is not None:
+            self._say(problem, error=True)
+            return False
+        params = self.params_form.values() or {}
+        settings = self.settings_form.settings(params)
+        self.result = None
+        self.report_view.set_report(None)
+        self._started_at = time.monotonic()
+        self.progress.setValue(0)
+        self.eta.setText("loading the history…" if self.runner.spare else "starting a worker…")
+        self.runner.start(PassJob(settings, self._history_root, self._strategies_folder))
+        self._say(f"Testing {settings.strategy} on {settings.symbol} {settings.timeframe.name}…")
+        self._set_running(True)
+        return True
+
+    def refusal(self) -> str | None:
+        """Why Start would refuse now, in one line; None when a test can start."""
+        if self.inventory is None:
+            return "The lists are still being read; try again in a moment"
+        if self.settings_form.strategy_class() is None:
+            return "Choose a strategy (none is loaded)"
+        if not self.settings_form.symbol.currentText():
+            return "Choose a symbol (no history is stored)"
+        problem = self.params_form.problem()
+        if problem is not None:
+            return problem
+        settings = self.settings_form.settings({})
+        problems = settings.problems()
+        if problems:
+            return "; ".join(problems)
+        return data_problem(settings, self.settings_form.stored_series())
+
+    def cancel(self) -> None:
+        if self.runner.running:
+            self.runner.cancel()
+            self.cancel_button.setEnabled(False)
+            self._say("Cancelling…")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setValue(round(done / total * 1000) if total else 0)
+        self.eta.setText(eta_text(done, total, time.monotonic() - self._started_at))
+
+    def _on_finished(self, finished: Finished) -> None:
+        self._set_running(False)
+        self.result = finished
+        result = finished.result
+        figures = result.report.figures
+        self.progress.setValue(1000)
+        self.eta.setText(f"done in {time.monotonic() - self._started_at:.1f} s")
+        self.report_view.set_report(result.report)
+        settings = result.settings
+        bars = finished.bars
+        self.chart.set_data(
+            bars,
+            result.report.trades,
+            timeframe=settings.timeframe,
+            digits=price_digits({settings.timeframe: bars}, None),
+            title=f"{result.instance} on {settings.symbol} {settings.timeframe.name}: "
+            f"{len(bars):,} bars, {figures.trades:,} trades",
+        )
+        line = (
+            f"Finished: {figures.trades:,} trades, net profit {figures.net_profit:,.2f} "
+            f"{settings.currency}, {result.bars:,} bars in {result.seconds:.2f} s"
+        )
+        if result.stopped:
+            line += f"; the strategy stopped before the end: {result.stopped}"
+        elif result.refused:
+            line += f"; refused orders: {result.refused[0]}"
+        self._say(line)
+        self.tabs.setCurrentWidget(self.report_view)
+
+    def _on_failed(self, message: str) -> None:
+        self._set_running(False)
+        self.progress.setValue(0)
+        self.eta.setText("")
+        self._say(message[:1].upper() + message[1:], error=True)
+
+    def _on_cancelled(self) -> None:
+        self._set_running(False)
+        self.progress.setValue(0)
+        self.eta.setText("")
+        self._say("Test cancelled; nothing was kept")
+
+    def _show_trade(self, trade: object) -> None:
+        self.tabs.setCurrentWidget(self.chart)
+        self.chart.focus_trade(trade)  # type: ignore[arg-type]
+
+    # -- state --------------------------------------------------------------------------------
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running and self._loading is None)
+        self.refresh_button.setEnabled(not running and self._loading is None)
+        self.cancel_button.setEnabled(running)
+        self.settings_tab.setEnabled(not running)
+        self.progress.setVisible(running or self.progress.value() > 0)
+
+    def _clear_refusal(self) -> None:
+        if not self.runner.running and self.message.property("error"):
+            self._say("")
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setProperty("error", error and bool(text))
+        self.message.setStyleSheet(f"color: {LOSS.name()}" if error else "")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """A worker gets ready while the trader chooses, so Start starts at once."""
+        super().showEvent(event)
+        self.runner.prepare()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (Esc, the close button): no idle worker; a running test carries on."""
+        super().hideEvent(event)
+        self.runner.release()
+
+    def shutdown(self) -> None:
+        """The terminal quits: a running worker and the spare are stopped at once."""
+        self.runner.shutdown()
