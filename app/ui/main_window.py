@@ -57,6 +57,7 @@ from app.ui.dialogs.telegram import TelegramBackend, TelegramSettingsDialog
 from app.ui.dialogs.trade_history import HistoryWindow
 from app.ui.panels.account import AccountPanel
 from app.ui.panels.chart.panel import ChartPanel
+from app.ui.panels.chart.tools import ChartTools
 from app.ui.panels.chart.trading_lines import ChartTrading
 from app.ui.panels.event_log import EventLogModel, EventLogView
 from app.ui.panels.market_watch import MarketWatchModel, MarketWatchView
@@ -139,6 +140,9 @@ class MainWindow(QMainWindow):
         self.market_watch = MarketWatchView(self.market_watch_model)
         self.ticket = OrderTicket(self.order_desk)
         self.chart_trading = ChartTrading(self.chart, self.order_desk, self._ticket_volume)
+        self.chart_tools = ChartTools(  # Insert menu, Data Window, saved indicators
+            self, lambda: self.chart, lambda text: self.statusBar().showMessage(text, 8000)
+        )
         self.account = AccountPanel()
         self.risk_panel = RiskPanel()
         self.risk_dialog: RiskLimitsDialog | None = None
@@ -214,6 +218,7 @@ class MainWindow(QMainWindow):
         self.add_panel("positions", "Positions", self.positions, _AREA.BottomDockWidgetArea)
         self.add_panel("orders", "Orders", self.orders, _AREA.BottomDockWidgetArea)
         self.add_panel("log", "Event log", self.log_view, _AREA.BottomDockWidgetArea)
+        self.chart_tools.add_panels(self)
         docks = self.docks
         self.splitDockWidget(docks["market_watch"], docks["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(docks["ticket"], docks["risk"], Qt.Orientation.Vertical)
@@ -338,6 +343,8 @@ class MainWindow(QMainWindow):
         trade.addAction(self.new_order_action)
         trade.addSeparator()
         self.trading.populate(trade)
+
+        self.chart_tools.populate(self.menuBar().addMenu("&Insert"))
 
         settings_menu = self.menuBar().addMenu("&Settings")
         self.preferences_action = QAction("&Preferences…", self)
@@ -721,6 +728,7 @@ class MainWindow(QMainWindow):
         if isinstance(timeframe, str) and timeframe in Timeframe.__members__:
             self.show_timeframe(Timeframe[timeframe])
         self.volume_action.setChecked(bool(store.value("chart/volume", True, type=bool)))
+        self.chart_tools.restore(store)
         if isinstance(state, QByteArray):
             self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
         return self._layout_restored
@@ -743,6 +751,7 @@ class MainWindow(QMainWindow):
         if self.chart.timeframe is not None:
             store.setValue("chart/timeframe", self.chart.timeframe.name)
         store.setValue("chart/volume", self.volume_action.isChecked())
+        self.chart_tools.save(store)
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

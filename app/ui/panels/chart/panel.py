@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -29,6 +30,7 @@ from app.ui.panels.chart.candles import (
     PriceLine,
 )
 from app.ui.panels.chart.palette import ASK_COLOR, BID_COLOR, DARK, ChartPalette, palette
+from app.ui.panels.chart.studies.layer import ChartStudies
 from app.ui.panels.chart.tags import AxisTag
 from app.ui.panels.chart.time_axis import time_ticks
 from app.ui.panels.chart.volume import VolumeItem
@@ -208,6 +210,7 @@ class ChartPanel(QWidget):
         self._build_plot(self._plot_widget, (self._grid, self._candles))
         self._build_plot(self._volume_widget, (self._volume_grid, self._volume))
         self._link_panes()
+        self.studies = ChartStudies(self, self._digits)  # indicators: studies/
         self._build_readout()
         self._mouse_proxies = [
             pg.SignalProxy(
@@ -390,6 +393,25 @@ class ChartPanel(QWidget):
             plot.hideAxis("bottom")
         else:
             plot.showAxis("bottom")
+        self.studies.volume_toggled()
+
+    # ------------------------------------------------------------- indicators (studies/)
+
+    def studies_state(self) -> dict[str, Any]:
+        """The chart's indicators, parameters and styles as a JSON-able dictionary."""
+        return self.studies.state()
+
+    def restore_studies(self, state: Mapping[str, Any]) -> None:
+        """Show the indicators of a ``studies_state()`` dictionary instead of the current ones.
+
+        A dictionary it cannot use (unknown indicator, parameter out of range, a
+        newer format) raises ``StudyStateError`` with one line and changes nothing.
+        """
+        self.studies.restore(state)
+
+    def refresh_readout(self) -> None:
+        """Rewrite the top-left readout now (the indicators changed)."""
+        self._refresh_readout()
 
     def x_range(self) -> tuple[float, float]:
         return self._view_x_range()
@@ -481,6 +503,7 @@ class ChartPanel(QWidget):
         self._awaiting_paint = self.bar_count > 0
         self._set_hover(None)
         self._fix_axis_width()
+        self.studies.bars_replaced()
         self._grid.refresh()
         self._volume_grid.refresh()
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
@@ -502,11 +525,13 @@ class ChartPanel(QWidget):
             self._start_series(bar)
         elif bar.time == last[0]:
             self._candles.update_last(*values)
+            self.studies.forming_changed()
             self._volume.live_changed()
             self._fit_y(strict=False)
         elif bar.time > last[0]:
             following = self._view_x_range()[1] >= self.bar_count - 1
             self._candles.append(bar.time, *values)
+            self.studies.bar_appended()
             self._volume.bars_changed()
             if following:  # one view update moves x and (if needed) y together
                 self._shift_view(1.0, strict=False)
@@ -636,6 +661,7 @@ class ChartPanel(QWidget):
         self._symbol = bar.symbol
         self._timeframe = bar.timeframe
         self._candles.append(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume)
+        self.studies.bar_appended()
         self._volume.bars_changed()
         self._awaiting_paint = True
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
@@ -644,6 +670,7 @@ class ChartPanel(QWidget):
         """Drop the bars (the timeframe stays selected)."""
         empty = np.zeros(0)
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
+        self.studies.bars_replaced()
         self._volume.bars_changed()
         self._grid.refresh()
         self._volume_grid.refresh()
@@ -741,6 +768,7 @@ class ChartPanel(QWidget):
         if not shown:
             for tag in (self._price_tag, *self._time_tags):
                 tag.setVisible(False)
+        self.studies.hovered(index)
         self._refresh_readout()
 
     def _refresh_live_readout(self) -> None:
@@ -767,6 +795,7 @@ class ChartPanel(QWidget):
         lines = [" · ".join(parts)]
         if bar is not None:
             lines.extend(self._format_bar(bar))
+        lines.extend(self.studies.readout_lines(self._hover))
         text = "\n".join(lines)
         self._readout.setText(text)
 

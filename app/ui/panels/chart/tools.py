@@ -1,0 +1,96 @@
+"""What the window adds around its charts: the Insert menu, the Data Window, saved indicators.
+
+The window keeps one :class:`ChartTools` and tells it which chart is active
+(a callable), so the same menu, the one Data Window and the saved settings
+follow whichever chart the trader works on. Kept out of ``main_window.py`` so
+the window only carries a few one-line hooks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+
+from app.ui.panels.chart.panel import ChartPanel
+from app.ui.panels.chart.studies.data_window import DataWindow
+from app.ui.panels.chart.studies.menu import StudiesMenu
+from app.ui.panels.chart.studies.spec import StudyStateError
+
+#: Settings key of the active chart's indicators (a JSON text of ``studies_state()``).
+STUDIES_KEY = "chart/studies"
+
+
+class PanelHost(Protocol):
+    """The part of the main window the tools use."""
+
+    def add_panel(
+        self,
+        key: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea,
+        *,
+        in_view_menu: bool = True,
+    ) -> QDockWidget: ...
+
+
+class ChartTools:
+    """The Insert menu, the Data Window and the indicators' persistence for the active chart."""
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        chart: Callable[[], ChartPanel],
+        report: Callable[[str], None],
+    ) -> None:
+        self._window = window
+        self._chart = chart
+        self._report = report
+        self.studies_menu = StudiesMenu(window, chart)
+        self.data_window = DataWindow()
+        self._attached: ChartPanel | None = None
+        self.data_window_dock: QDockWidget | None = None
+        self.follow_chart()
+
+    def populate(self, menu_bar_menu: QMenu) -> None:
+        """Fill the window's Insert menu."""
+        self.studies_menu.populate(menu_bar_menu)
+
+    def add_panels(self, host: PanelHost) -> None:
+        """Dock the Data Window (hidden at first, Ctrl+D shows it, as in MT5)."""
+        dock = host.add_panel(
+            "data_window", "Data Window", self.data_window, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        toggle = dock.toggleViewAction()
+        toggle.setShortcut(QKeySequence("Ctrl+D"))
+        toggle.setObjectName("action_data_window")
+        dock.hide()
+        self.data_window_dock = dock
+
+    def follow_chart(self) -> None:
+        """The active chart changed: the Data Window shows its bar and indicators."""
+        chart = self._chart()
+        if chart is self._attached:
+            return
+        if self._attached is not None:
+            self._attached.studies.attach_data_window(None)
+        chart.studies.attach_data_window(self.data_window)
+        self._attached = chart
+
+    def save(self, store: QSettings) -> None:
+        store.setValue(STUDIES_KEY, json.dumps(self._chart().studies_state()))
+
+    def restore(self, store: QSettings) -> None:
+        """The saved indicators, or a one-line note in the status bar why not."""
+        text = store.value(STUDIES_KEY)
+        if not isinstance(text, str) or not text:
+            return
+        try:
+            self._chart().restore_studies(json.loads(text))
+        except (ValueError, StudyStateError) as exc:  # JSONDecodeError is a ValueError
+            self._report(f"Indicators not restored: {exc}")
