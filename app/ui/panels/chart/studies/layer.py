@@ -253,7 +253,10 @@ class ChartStudies:
             return
         at = 1 + sum(1 for s in self.studies if s.pane is not None and s.pane is not pane)
         splitter.insertWidget(at, pane)
-        total = sum(sizes) or self._panel.height()
+        splitter.setStretchFactor(at, 1)  # the price keeps its 4 when the chart grows
+        if not self._panel.isVisible():  # not laid out yet: the stretch factors share it out
+            return
+        total = sum(sizes)
         share = max(round(total * PANE_SHARE), pane.minimumHeight())
         sizes.insert(at, share)
         sizes[0] = max(sizes[0] - share, 80)
