@@ -29,6 +29,7 @@ from app.ui.panels.chart.candles import (
     GridItem,
     PriceLine,
 )
+from app.ui.panels.chart.objects.layer import ChartObjects
 from app.ui.panels.chart.palette import ASK_COLOR, BID_COLOR, DARK, ChartPalette, palette
 from app.ui.panels.chart.studies.layer import ChartStudies
 from app.ui.panels.chart.tags import AxisTag
@@ -211,6 +212,7 @@ class ChartPanel(QWidget):
         self._build_plot(self._volume_widget, (self._volume_grid, self._volume))
         self._link_panes()
         self.studies = ChartStudies(self, self._digits)  # indicators: studies/
+        self.objects = ChartObjects(self)  # drawing objects: objects/
         self._build_readout()
         self._mouse_proxies = [
             pg.SignalProxy(
@@ -409,6 +411,20 @@ class ChartPanel(QWidget):
         """
         self.studies.restore(state)
 
+    @property
+    def hovered_bar(self) -> int | None:
+        """The bar under the crosshair (``None`` when it is hidden)."""
+        return self._hover
+
+    @property
+    def crosshair_price(self) -> float | None:
+        """The price under the crosshair's horizontal line (``None`` when it is hidden)."""
+        return float(self._crosshair_h.value()) if self._crosshair_h.isVisible() else None
+
+    def format_price(self, price: float) -> str:
+        """A price with the symbol's digits."""
+        return self._format_price(price)
+
     def refresh_readout(self) -> None:
         """Rewrite the top-left readout now (the indicators changed)."""
         self._refresh_readout()
@@ -504,6 +520,7 @@ class ChartPanel(QWidget):
         self._set_hover(None)
         self._fix_axis_width()
         self.studies.bars_replaced()
+        self.objects.bars_replaced()
         self._grid.refresh()
         self._volume_grid.refresh()
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
@@ -599,6 +616,9 @@ class ChartPanel(QWidget):
     # ------------------------------------------------------------ events
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.objects.key_pressed(event):  # drawing objects' keys first
+            event.accept()
+            return
         action = self._key_actions().get(Qt.Key(event.key()))
         if action is None or self.bar_count == 0:
             super().keyPressEvent(event)
@@ -662,6 +682,7 @@ class ChartPanel(QWidget):
         self._timeframe = bar.timeframe
         self._candles.append(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume)
         self.studies.bar_appended()
+        self.objects.bars_replaced()
         self._volume.bars_changed()
         self._awaiting_paint = True
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
@@ -671,6 +692,7 @@ class ChartPanel(QWidget):
         empty = np.zeros(0)
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
         self.studies.bars_replaced()
+        self.objects.bars_replaced()
         self._volume.bars_changed()
         self._grid.refresh()
         self._volume_grid.refresh()

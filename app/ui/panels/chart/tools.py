@@ -1,4 +1,5 @@
-"""What the window adds around its charts: the Insert menu, the Data Window, saved indicators.
+"""What the window adds around its charts: the Insert menu (indicators and drawing objects),
+the Data Window, saved indicators and the charts' notes in the status bar.
 
 The window keeps one :class:`ChartTools` and tells it which chart is active
 (a callable), so the same menu, the one Data Window and the saved settings
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
+from app.ui.panels.chart.objects.menu import ObjectsMenu
 from app.ui.panels.chart.panel import ChartPanel
 from app.ui.panels.chart.studies.data_window import DataWindow
 from app.ui.panels.chart.studies.menu import StudiesMenu
@@ -52,14 +55,18 @@ class ChartTools:
         self._chart = chart
         self._report = report
         self.studies_menu = StudiesMenu(window, chart)
+        self.objects_menu = ObjectsMenu(window, chart)
         self.data_window = DataWindow()
         self._attached: ChartPanel | None = None
+        self._heard: list[ChartPanel] = []
         self.data_window_dock: QDockWidget | None = None
         self.follow_chart()
 
     def populate(self, menu_bar_menu: QMenu) -> None:
         """Fill the window's Insert menu."""
         self.studies_menu.populate(menu_bar_menu)
+        menu_bar_menu.addSeparator()
+        self.objects_menu.populate(menu_bar_menu)
 
     def add_panels(self, host: PanelHost) -> None:
         """Dock the Data Window (hidden at first, Ctrl+D shows it, as in MT5)."""
@@ -80,7 +87,16 @@ class ChartTools:
         if self._attached is not None:
             self._attached.studies.attach_data_window(None)
         chart.studies.attach_data_window(self.data_window)
+        if (
+            chart not in self._heard
+        ):  # the chart's notes (an object kept on the chart) in the status bar
+            chart.objects.on_notice(partial(self._notice, chart))
+            self._heard.append(chart)
         self._attached = chart
+
+    def _notice(self, chart: ChartPanel, text: str) -> None:
+        if chart is self._attached:
+            self._report(text)
 
     def save(self, store: QSettings) -> None:
         store.setValue(STUDIES_KEY, json.dumps(self._chart().studies_state()))
