@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -124,6 +125,11 @@ class ObjectDialog(QDialog):
         self.width_field.setRange(MIN_WIDTH, MAX_WIDTH)
         self.width_field.setValue(current.width if current else 1)
         form.addRow("Line width:", self.width_field)
+        self.fill_field = QCheckBox("Fill the inside")
+        self.fill_field.setObjectName("object_fill")
+        self.fill_field.setChecked(current.fill if current else False)
+        if kind is ObjectKind.RECTANGLE:
+            form.addRow("", self.fill_field)
         self.error = QLabel("")
         self.error.setObjectName("object_error")
         self.error.setWordWrap(True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -21,18 +22,52 @@ from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 from app.ui.panels.chart.candles import CandlestickItem, ViewSpanningItem
 from app.ui.panels.chart.objects.model import FIB_LEVELS, DrawingObject, ObjectKind
 from app.ui.panels.chart.objects.timeline import x_of
+from app.ui.widgets.glyph_text import GlyphText
 
 #: Pixels from an object within which a click picks it.
 HIT_PIXELS = 6.0
 HANDLE_PIXELS = 7.0
-#: Alpha of a rectangle's fill.
+#: Alpha of a filled rectangle (filling costs fill rate: big translucent boxes are the
+#: slowest thing an object draws, so a rectangle is an outline unless asked).
 FILL_ALPHA = 40
+#: A Fibonacci retracement narrower than this shows its lines without their labels.
+FIB_LABEL_PIXELS = 60.0
 
 Label = tuple[QPointF, str, QColor, str]
 """Text drawn in pixels: where (data coordinates), what, its colour, and a group
 (the levels of one Fibonacci) within which a label too close to the last is skipped."""
 
 Hit = tuple[str, int]
+
+
+@dataclass(slots=True)
+class Shape:
+    """One object's drawing: its x extent, pen, lines, box and labels (data coordinates)."""
+
+    obj: DrawingObject
+    xs: tuple[float, ...]
+    x0: float
+    x1: float
+    pen: tuple[str, int, bool]
+    lines: list[QLineF] = field(default_factory=list)
+    dashed: list[QLineF] = field(default_factory=list)
+    box: QRectF | None = None
+    texts: list[Label] = field(default_factory=list)
+    smooth: bool = False  # slanted: drawn with antialiasing
+    dynamic: bool = False  # reaches the view's edges: laid out per paint
+    label: str = ""  # a horizontal line's price, at the view's right edge
+
+
+def _edges(box: QRectF) -> list[QLineF]:
+    left, right, top, bottom = box.left(), box.right(), box.top(), box.bottom()
+    return [
+        QLineF(left, top, right, top),
+        QLineF(right, top, right, bottom),
+        QLineF(right, bottom, left, bottom),
+        QLineF(left, bottom, left, top),
+    ]
+
+
 """An object's id and the anchor under the pointer (-1: the object's body)."""
 
 
@@ -65,9 +100,13 @@ class ObjectsItem(ViewSpanningItem):
         self._xs_key: tuple[int, ...] | None = None
         self._xs: list[tuple[float, ...]] = []
         self._pens: dict[tuple[str, int, bool], QPen] = {}
-        self._font = QFont()
-        self._font.setPointSize(9)
-        self._metrics = QFontMetricsF(self._font)
+        self._shape_list: list[Shape] = []
+        self._shapes_key: tuple[int, ...] | None = None
+        self._spans = (np.zeros(0), np.zeros(0))
+        font = QFont()
+        font.setPointSize(9)
+        self._metrics = QFontMetricsF(font)
+        self._texts = GlyphText(font)
         self.drawn = 0  # objects drawn in the last paint
 
     # ------------------------------------------------------------------ data
@@ -114,6 +153,52 @@ class ObjectsItem(ViewSpanningItem):
             self._pens[key] = pen
         return pen
 
+    def _shapes(self) -> list[Shape]:
+        """What each object draws that does not depend on the view, built once per change.
+
+        Lines, boxes and label texts of trend lines, rectangles, Fibonacci levels and
+        notes stay the same while the trader pans and zooms; only horizontal and
+        vertical lines and rays reach the view's edges and are laid out per paint.
+        """
+        xs_all = self.anchor_xs()
+        if self._shapes_key is not None and self._shapes_key == self._xs_key:
+            return self._shape_list
+        shapes = [self._shape(obj, xs) for obj, xs in zip(self.objects, xs_all, strict=True)]
+        self._shape_list, self._shapes_key = shapes, self._xs_key
+        lows = np.array([sh.x0 for sh in shapes], dtype=np.float64)
+        highs = np.array([sh.x1 for sh in shapes], dtype=np.float64)
+        self._spans = (lows, highs)
+        return shapes
+
+    def _shape(self, obj: DrawingObject, xs: tuple[float, ...]) -> Shape:
+        colour = obj.shown_colour
+        a = obj.anchors
+        kind = obj.kind
+        shape = Shape(obj, xs, min(xs), max(xs), (colour, obj.width, False))
+        if kind in (ObjectKind.HLINE, ObjectKind.VLINE, ObjectKind.RAY):
+            shape.dynamic = True
+            shape.x0, shape.x1 = -math.inf, math.inf  # they reach the view's edges
+            if kind is ObjectKind.HLINE:  # its price, at the right edge of the view
+                shape.label = self.price_text(a[0].price)
+        elif kind is ObjectKind.TREND:
+            shape.lines.append(QLineF(xs[0], a[0].price, xs[1], a[1].price))
+            shape.smooth = True
+        elif kind is ObjectKind.RECTANGLE:
+            corners = QRectF(QPointF(xs[0], a[0].price), QPointF(xs[1], a[1].price))
+            shape.box = corners.normalized()
+        elif kind is ObjectKind.FIBONACCI:
+            x0, x1 = min(xs), max(xs)
+            move = a[1].price - a[0].price
+            shape.dashed.append(QLineF(xs[0], a[0].price, xs[1], a[1].price))
+            for level in FIB_LEVELS:
+                price = a[1].price - move * level
+                shape.lines.append(QLineF(x0, price, x1, price))
+                label = f"{level * 100:.1f}  {self.price_text(price)}"
+                shape.texts.append((QPointF(x0, price), label, QColor(colour), obj.id))
+        elif kind is ObjectKind.TEXT:
+            shape.texts.append((QPointF(xs[0], a[0].price), obj.text, QColor(colour), ""))
+        return shape
+
     def paint(
         self,
         painter: QPainter,
@@ -125,76 +210,82 @@ class ObjectsItem(ViewSpanningItem):
         if rect.isEmpty() or transform.m11() == 0:
             self.drawn = 0
             return
-        margin = 400.0 / abs(transform.m11())  # text may reach this far right of its anchor
-        left, right = rect.left() - margin, rect.right() + margin
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        texts: list[Label] = []
-        drawn = 0
-        pairs: list[tuple[DrawingObject, tuple[float, ...]]] = list(
-            zip(self.objects, self.anchor_xs(), strict=True)
-        )
+        shapes = self._shapes()
+        visible: list[Shape] = []
+        if shapes:
+            margin = 400.0 / abs(transform.m11())  # a note may reach this far right of its anchor
+            lows, highs = self._spans
+            mask = (highs >= rect.left() - margin) & (lows <= rect.right() + margin)
+            visible = [shapes[i] for i in np.flatnonzero(mask).tolist()]
         if self.preview is not None:
-            pairs.append((self.preview, tuple(self.x_of(a.time) for a in self.preview.anchors)))
-        selected: tuple[DrawingObject, tuple[float, ...]] | None = None
-        for obj, xs in pairs:
-            kind = obj.kind
-            if kind not in (ObjectKind.HLINE, ObjectKind.RAY) and (
-                max(xs) < left or min(xs) > right
+            xs = tuple(self.x_of(a.time) for a in self.preview.anchors)
+            visible.append(self._shape(self.preview, xs))
+        self.drawn = len(visible)
+        px = abs(transform.m11())
+        # One call per pen (and per fill) for everything in view; antialiasing only for
+        # slanted lines (a filled box costs about a millisecond with it).
+        plain: dict[tuple[str, int, bool], list[QLineF]] = {}
+        slanted: dict[tuple[str, int, bool], list[QLineF]] = {}
+        boxes: dict[str, list[QRectF]] = {}
+        texts: list[Label] = []
+        selected: Shape | None = None
+        for shape in visible:
+            if shape.dynamic:
+                self._lay_out_dynamic(shape, rect, plain, slanted)
+                if shape.label:
+                    at = QPointF(rect.right(), shape.obj.anchors[0].price)
+                    texts.append((at, shape.label, QColor(shape.pen[0]), ""))
+            elif shape.lines:
+                (slanted if shape.smooth else plain).setdefault(shape.pen, []).extend(shape.lines)
+            if shape.dashed:
+                plain.setdefault((shape.pen[0], 1, True), []).extend(shape.dashed)
+            if shape.box is not None:
+                if shape.obj.fill:
+                    boxes.setdefault(shape.pen[0], []).append(shape.box)
+                plain.setdefault(shape.pen, []).extend(_edges(shape.box))
+            if (
+                shape.obj.kind is not ObjectKind.FIBONACCI
+                or (shape.x1 - shape.x0) * px >= FIB_LABEL_PIXELS
             ):
-                continue
-            drawn += 1
-            self._draw(painter, obj, xs, rect, texts)
-            if obj.id == self.selected:
-                selected = (obj, xs)
-        self.drawn = drawn
-        self._draw_in_pixels(painter, transform, texts, selected, rect)
-
-    def _draw(
-        self,
-        painter: QPainter,
-        obj: DrawingObject,
-        xs: tuple[float, ...],
-        rect: QRectF,
-        texts: list[Label],
-    ) -> None:
-        colour = obj.shown_colour
-        pen = self._pen(colour, obj.width)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        a = obj.anchors
-        kind = obj.kind
-        if kind is ObjectKind.HLINE:
-            painter.drawLine(QLineF(rect.left(), a[0].price, rect.right(), a[0].price))
-            texts.append(
-                (QPointF(rect.right(), a[0].price), self.price_text(a[0].price), QColor(colour), "")
-            )
-        elif kind is ObjectKind.VLINE:
-            painter.drawLine(QLineF(xs[0], rect.top(), xs[0], rect.bottom()))
-        elif kind is ObjectKind.TREND:
-            painter.drawLine(QLineF(xs[0], a[0].price, xs[1], a[1].price))
-        elif kind is ObjectKind.RAY:
-            painter.drawLine(self._ray(xs, a[0].price, a[1].price, rect))
-        elif kind is ObjectKind.RECTANGLE:
-            box = QRectF(QPointF(xs[0], a[0].price), QPointF(xs[1], a[1].price)).normalized()
+                texts.extend(shape.texts)  # a narrow Fibonacci's labels would cover its neighbours
+            if shape.obj.id == self.selected:
+                selected = shape
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for colour, rects in boxes.items():
             fill = QColor(colour)
             fill.setAlpha(FILL_ALPHA)
             painter.setBrush(QBrush(fill))
-            painter.drawRect(box)
-        elif kind is ObjectKind.FIBONACCI:
-            x0, x1 = min(xs), max(xs)
-            high_low = a[1].price - a[0].price
-            painter.setPen(self._pen(colour, 1, dashed=True))
-            painter.drawLine(QLineF(xs[0], a[0].price, xs[1], a[1].price))
-            painter.setPen(pen)
-            lines = []
-            for level in FIB_LEVELS:
-                price = a[1].price - high_low * level
-                lines.append(QLineF(x0, price, x1, price))
-                label = f"{level * 100:.1f}  {self.price_text(price)}"
-                texts.append((QPointF(x0, price), label, QColor(colour), obj.id))
+            painter.drawRects(rects)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for (colour, width, dashed), lines in plain.items():
+            painter.setPen(self._pen(colour, width, dashed))
             painter.drawLines(lines)
-        elif kind is ObjectKind.TEXT:
-            texts.append((QPointF(xs[0], a[0].price), obj.text, QColor(colour), ""))
+        if slanted:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            for (colour, width, dashed), lines in slanted.items():
+                painter.setPen(self._pen(colour, width, dashed))
+                painter.drawLines(lines)
+        chosen = (selected.obj, selected.xs) if selected is not None else None
+        self._draw_in_pixels(painter, transform, texts, chosen, rect)
+
+    def _lay_out_dynamic(
+        self,
+        shape: Shape,
+        rect: QRectF,
+        plain: dict[tuple[str, int, bool], list[QLineF]],
+        slanted: dict[tuple[str, int, bool], list[QLineF]],
+    ) -> None:
+        a, xs = shape.obj.anchors, shape.xs
+        kind = shape.obj.kind
+        if kind is ObjectKind.HLINE:
+            line = QLineF(rect.left(), a[0].price, rect.right(), a[0].price)
+        elif kind is ObjectKind.VLINE:
+            line = QLineF(xs[0], rect.top(), xs[0], rect.bottom())
+        else:
+            slanted.setdefault(shape.pen, []).append(self._ray(xs, a[0].price, a[1].price, rect))
+            return
+        plain.setdefault(shape.pen, []).append(line)
 
     @staticmethod
     def _ray(xs: tuple[float, ...], p0: float, p1: float, rect: QRectF) -> QLineF:
@@ -217,21 +308,23 @@ class ObjectsItem(ViewSpanningItem):
             return
         painter.save()
         painter.resetTransform()
-        painter.setFont(self._font)
-        right_edge = transform.map(QPointF(rect.right(), 0.0)).x()
+        view = transform.mapRect(rect)
+        right_edge = view.right()
         last: tuple[str, float] | None = None
-        height = self._metrics.height()
+        height = self._texts.line_height
         for point, text, colour, group in texts:
             at = transform.map(point)
+            if not view.top() - height <= at.y() <= view.bottom() + height:
+                continue
             if group and last is not None and last[0] == group and abs(at.y() - last[1]) < height:
                 continue  # levels closer than a line of text: the lines say enough
             last = (group, at.y())
-            painter.setPen(colour)
-            width = self._metrics.horizontalAdvance(text)
+            width = self._texts.width(text)
             x = min(
                 at.x() + 3, right_edge - width - 3
             )  # a horizontal line's price at the right edge
-            painter.drawText(QPointF(x, at.y() - 3), text)
+            self._texts.add(x, at.y() - height - 1, text, colour)
+        self._texts.flush(painter)  # one glyph run per colour, not a layout per label
         if selected is not None:
             obj, xs = selected
             painter.setPen(QPen(QColor(obj.shown_colour)))

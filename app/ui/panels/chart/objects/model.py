@@ -83,6 +83,7 @@ class DrawingObject:
     colour: str = ""
     width: int = 1
     text: str = ""
+    fill: bool = False  # a rectangle's inside, translucent
 
     @property
     def title(self) -> str:
@@ -113,6 +114,8 @@ class DrawingObject:
             data["colour"] = self.colour
         if self.text:
             data["text"] = self.text
+        if self.fill:
+            data["fill"] = True
         return data
 
 
@@ -180,9 +183,12 @@ def object_from_json(raw: object, number: int) -> DrawingObject:
         raise ObjectError(f"{where}: no id")
     if not isinstance(width, int) or isinstance(width, bool):
         raise ObjectError(f"{where}: line width must be a whole number")
+    fill = raw.get("fill", False)
     if not isinstance(colour, str) or not isinstance(text, str):
         raise ObjectError(f"{where}: colour and text must be text")
-    item = DrawingObject(ident, kind, tuple(anchors), colour, width, text)
+    if not isinstance(fill, bool):
+        raise ObjectError(f"{where}: fill must be true or false")
+    item = DrawingObject(ident, kind, tuple(anchors), colour, width, text, fill)
     check(item, where)
     return item
 

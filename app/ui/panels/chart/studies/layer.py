@@ -64,9 +64,10 @@ class ChartStudies:
         self._listeners: list[Callable[[], None]] = []
         self.data_window: DataWindow | None = None
         self._price_plot.getViewBox().sigXRangeChanged.connect(self._fit_panes_later)
-        self._fit_timer = QTimer()
+        self._fit_timer = QTimer(panel)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.timeout.connect(self._fit_panes)
+        self._following = False  # the x range moves because the chart follows a new bar
         panel.on_palette(self._apply_palette)
 
     # --------------------------------------------------------------- the trader's edits
@@ -157,8 +158,11 @@ class ChartStudies:
             study.series.bar_appended()
             for item in study.items:
                 item.update()
-            if study.pane is not None:
-                study.pane.fit_y(strict=False)
+        if self._panes():
+            # The panes' y is fitted once the chart has followed the new bar (after this
+            # event, so a burst of bars in one turn fits once), keeping its range if it can.
+            self._following = True
+            self._fit_timer.start(0)
 
     def hovered(self, index: int | None) -> None:
         """The crosshair is on bar ``index`` (``None``: hidden) — follow it in every pane."""
@@ -304,12 +308,14 @@ class ChartStudies:
         return lambda: self._digits() + 1
 
     def _fit_panes_later(self, *_: object) -> None:
-        if self._panes():
+        if self._panes() and not self._fit_timer.isActive():
             self._fit_timer.start(0)  # after the x link has moved every pane
 
     def _fit_panes(self) -> None:
+        strict = not self._following  # the trader moved the view: fit it; a new bar: keep it
+        self._following = False
         for pane in self._panes():
-            pane.fit_y()
+            pane.fit_y(strict=strict)
         self._sync_axis_width()
 
     def _apply_palette(self, colours: ChartPalette) -> None:

@@ -26,6 +26,8 @@ from app.ui.widgets.steady_label import SteadyLabel
 PANE_PADDING = 0.08
 #: During live updates the range is kept until it is this many times the fitted one.
 LOOSE_LIMIT = 1.4
+#: Share of the fitted range left free beyond a live value that broke out of it.
+BREAKOUT_ROOM = 0.15
 MIN_PANE_HEIGHT = 50
 #: Pixels between two value labels (a label is about 12 high).
 MIN_LABEL_GAP_PX = 16
@@ -106,7 +108,10 @@ class StudyPane(pg.PlotWidget):
         view.disableAutoRange()
         view.setMouseEnabled(x=True, y=False)
         self.grid = GridItem(time_axis.tickValues, self._value_axis.tickValues, colours.grid, 0)
-        self.grid.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # As on the price pane: the axes and the grid change only when the view moves,
+        # while live ticks repaint strips touching them; blitted, not replayed.
+        for cached in (self.grid, plot.getAxis("bottom"), plot.getAxis("right")):
+            cached.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.levels = LevelsItem(self._levels, colours.crosshair)
         self.crosshair = pg.InfiniteLine(angle=90, movable=False)
         self.crosshair.setZValue(20)
@@ -124,8 +129,7 @@ class StudyPane(pg.PlotWidget):
         self.legend.setFont(font)
         self.legend.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.legend.move(8, 2)
-        plot.setXLink(price_plot)
-        view.sigXRangeChanged.connect(lambda *_: self.fit_y())
+        plot.setXLink(price_plot)  # the chart's layer fits y after the x range moved
         self.apply_palette(colours)
 
     @property
@@ -183,7 +187,9 @@ class StudyPane(pg.PlotWidget):
         y0, y1 = self.view.viewRange()[1]
         if y0 <= low and high <= y1 and y1 - y0 <= (high - low + 2 * pad) * LOOSE_LIMIT:
             return None
-        return low - pad, high + pad
+        # Room beyond a breakout, as on the price: a trend refits every few moves, not every tick.
+        room = (high - low) * BREAKOUT_ROOM
+        return low - pad - (room if low < y0 else 0.0), high + pad + (room if high > y1 else 0.0)
 
     def live_changed(self) -> None:
         """The forming bar's values changed: repaint their strip, refit if one left the range."""
