@@ -320,6 +320,22 @@ def test_the_edit_dialog_changes_points_text_and_style_and_refuses_bad_values(
     assert edited.colour == "#00ff00" and edited.width == 2
 
 
+def test_a_rectangle_is_an_outline_until_filled_in_its_dialog_and_the_fill_is_kept(
+    qtbot: QtBot, panel: ChartPanel, store: ObjectStore, tmp_path: Path
+) -> None:
+    panel.setFocus()
+    qtbot.keyClick(panel, Qt.Key.Key_B)
+    [box] = store.objects("EURUSD")
+    assert not box.fill
+    editor = panel.objects.edit(box.id)
+    assert editor is not None and editor.fill_field.isVisibleTo(editor)
+    editor.fill_field.setChecked(True)
+    editor.accept()
+    [filled] = store.objects("EURUSD")
+    assert filled.fill and filled.id == box.id
+    assert ObjectStore(store.folder).objects("EURUSD") == [filled]  # read back from the file
+
+
 def test_parse_time_reads_the_charts_format_in_utc() -> None:
     assert parse_time("2023-11-14 22:15") == 1_700_000_100
     assert parse_time(" 2023-11-14   22:15:30 ") == 1_700_000_130

@@ -116,7 +116,7 @@ class ObjectDialog(QDialog):
         self.text_field.setObjectName("object_text")
         if kind is ObjectKind.TEXT:
             form.addRow("Text:", self.text_field)
-        self.colour_field = QLineEdit(current.shown_colour if current else "")
+        self.colour_field = QLineEdit(current.colour if current else "")  # empty: the default
         self.colour_field.setObjectName("object_colour")
         self.colour_field.setPlaceholderText("default")
         form.addRow("Colour (#rrggbb):", self.colour_field)
@@ -185,10 +185,13 @@ class ObjectDialog(QDialog):
         colour = QColor(colour).name() if colour else ""
         text = self.text_field.text().strip()
         width = self.width_field.value()
+        fill = self._kind is ObjectKind.RECTANGLE and self.fill_field.isChecked()
         if self._current is None:
-            return new_object(self._kind, tuple(anchors), text=text, colour=colour, width=width)
+            return new_object(
+                self._kind, tuple(anchors), text=text, colour=colour, width=width, fill=fill
+            )
         result = replace(
-            self._current, anchors=tuple(anchors), text=text, colour=colour, width=width
+            self._current, anchors=tuple(anchors), text=text, colour=colour, width=width, fill=fill
         )
         check(result)
         return result

@@ -108,6 +108,13 @@ class ObjectsItem(ViewSpanningItem):
         self._metrics = QFontMetricsF(font)
         self._texts = GlyphText(font)
         self.drawn = 0  # objects drawn in the last paint
+        self._ink = QColor("#d1d4dc")  # the chart's foreground: notes without a colour
+
+    def set_ink(self, colour: str) -> None:
+        """The chart's foreground colour (the theme changed)."""
+        self._ink = QColor(colour)
+        self._shapes_key = None
+        self.update()
 
     # ------------------------------------------------------------------ data
 
@@ -195,8 +202,9 @@ class ObjectsItem(ViewSpanningItem):
                 shape.lines.append(QLineF(x0, price, x1, price))
                 label = f"{level * 100:.1f}  {self.price_text(price)}"
                 shape.texts.append((QPointF(x0, price), label, QColor(colour), obj.id))
-        elif kind is ObjectKind.TEXT:
-            shape.texts.append((QPointF(xs[0], a[0].price), obj.text, QColor(colour), ""))
+        elif kind is ObjectKind.TEXT:  # a note without a colour of its own reads on any ground
+            ink = QColor(obj.colour) if obj.colour else self._ink
+            shape.texts.append((QPointF(xs[0], a[0].price), obj.text, ink, ""))
         return shape
 
     def paint(
@@ -206,7 +214,9 @@ class ObjectsItem(ViewSpanningItem):
         widget: QWidget | None = None,
     ) -> None:
         rect = self.boundingRect()
-        transform = painter.deviceTransform()
+        # World, not device: after resetTransform() the painter draws in logical pixels of
+        # its widget, and the device transform would add the widget's place in the window.
+        transform = painter.transform()
         if rect.isEmpty() or transform.m11() == 0:
             self.drawn = 0
             return

@@ -96,6 +96,7 @@ class ChartObjects(QObject):
         self._change_listeners: list[Callable[[], None]] = []
         self.editor: ObjectDialog | None = None
         panel.plot_widget.viewport().installEventFilter(self)
+        panel.on_palette(lambda colours: self.item.set_ink(colours.foreground))
 
     # ------------------------------------------------------------------ public
 

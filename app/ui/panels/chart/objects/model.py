@@ -126,9 +126,10 @@ def new_object(
     text: str = "",
     colour: str = "",
     width: int = 1,
+    fill: bool = False,
 ) -> DrawingObject:
     """A new object with a fresh id, checked like a loaded one."""
-    made = DrawingObject(uuid.uuid4().hex, kind, anchors, colour, width, text)
+    made = DrawingObject(uuid.uuid4().hex, kind, anchors, colour, width, text, fill)
     check(made)
     return made
 
