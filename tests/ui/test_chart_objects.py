@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.market import BarHistory
 from app.domain.timeframes import Timeframe
 from app.ui.panels.chart.objects import store as store_module
-from app.ui.panels.chart.objects.dialog import ObjectsDialog, parse_time
+from app.ui.panels.chart.objects.dialog import ObjectsDialog, format_time, parse_time
 from app.ui.panels.chart.objects.layer import FUTURE_BARS
 from app.ui.panels.chart.objects.model import Anchor, ObjectKind, new_object
 from app.ui.panels.chart.objects.store import FILE_VERSION, ObjectStore
@@ -276,8 +276,6 @@ def test_an_object_dragged_off_the_data_stays_on_the_chart_and_says_so(
 
 
 def parse_time_text(stamp: int) -> str:
-    from app.ui.panels.chart.objects.dialog import format_time
-
     return format_time(stamp)
 
 
@@ -420,6 +418,9 @@ def test_the_objects_list_shows_edits_and_deletes_from_the_keyboard(
     assert [o.kind for o in store.objects("EURUSD")] == [ObjectKind.FIBONACCI]
     assert table.rowCount() == 1
     assert n == panel.bar_count
+    dialog.close()  # closed, it no longer follows the chart's changes
+    panel.objects.remove_all()
+    assert table.rowCount() == 1
 
 
 # ------------------------------------------------------------------ per symbol, every chart

@@ -237,7 +237,9 @@ class ObjectsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addLayout(row)
         self.resize(620, 360)
-        objects().on_change(self.refresh)
+        layer = objects()
+        layer.on_change(self.refresh)
+        self.finished.connect(lambda _result: layer.off_change(self.refresh))
         self.refresh()
 
     def refresh(self) -> None:

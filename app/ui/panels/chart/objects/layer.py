@@ -128,6 +128,10 @@ class ChartObjects(QObject):
         """Call ``listener`` after the objects or the selection changed (the objects list)."""
         self._change_listeners.append(listener)
 
+    def off_change(self, listener: Callable[[], None]) -> None:
+        if listener in self._change_listeners:
+            self._change_listeners.remove(listener)
+
     def start(self, kind: ObjectKind) -> None:
         """Draw a ``kind`` with the mouse next (Esc cancels)."""
         self.tool = kind

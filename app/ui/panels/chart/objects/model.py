@@ -93,11 +93,6 @@ class DrawingObject:
     def shown_colour(self) -> str:
         return self.colour or DEFAULT_COLOURS[self.kind]
 
-    def moved(self, dt: int, dprice: float) -> DrawingObject:
-        return replace(
-            self, anchors=tuple(Anchor(a.time + dt, a.price + dprice) for a in self.anchors)
-        )
-
     def with_anchor(self, index: int, anchor: Anchor) -> DrawingObject:
         anchors = list(self.anchors)
         anchors[index] = anchor

@@ -355,6 +355,3 @@ class ChartStudies:
             fmt = self._value_format(study)
             rows.append([fmt(v) for v in values] if values is not None else [])
         return rows
-
-    def pane_of(self, index: int) -> StudyPane | None:
-        return self.studies[index].pane
