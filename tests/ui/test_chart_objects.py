@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
@@ -441,6 +442,18 @@ def test_objects_show_on_every_chart_of_the_symbol_on_any_timeframe(
     assert x - i == pytest.approx((stamp - m15.candles.time[i]) / Timeframe.M15.seconds)
     m15.objects.remove(shown.id)
     assert m5.objects.objects == []
+
+
+def test_a_closed_chart_no_longer_hears_the_store(qtbot: QtBot, store: ObjectStore) -> None:
+    chart = ChartPanel()
+    chart.set_symbol_spec(spec())
+    chart.objects.use_store(store)
+    chart.set_history(history())
+    chart.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(chart))
+    other = new_object(ObjectKind.HLINE, (Anchor(START, 1.08),))
+    store.put("EURUSD", other)  # no call into the deleted chart, no error
+    assert store.objects("EURUSD") == [other]
 
 
 def test_objects_are_kept_per_symbol_in_versioned_json_files_across_restarts(

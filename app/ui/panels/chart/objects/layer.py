@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
@@ -96,6 +97,8 @@ class ChartObjects(QObject):
         self._change_listeners: list[Callable[[], None]] = []
         self.editor: ObjectDialog | None = None
         panel.plot_widget.viewport().installEventFilter(self)
+        # A closed chart stops listening: the store outlives it, and would call it.
+        panel.destroyed.connect(lambda *_: self._store.unsubscribe(self._on_store))
         panel.on_palette(lambda colours: self.item.set_ink(colours.foreground))
 
     # ------------------------------------------------------------------ public
@@ -472,6 +475,9 @@ class ChartObjects(QObject):
             self.select(obj.id)
 
     def _on_store(self, symbol: str) -> None:
+        if not shiboken6.isValid(self.item):  # the chart is being destroyed
+            self._store.unsubscribe(self._on_store)
+            return
         if symbol == self._symbol and self._drag is None:
             self._reload()
 
