@@ -66,6 +66,7 @@ from app.ui.panels.alerts import AlertsPanel
 from app.ui.panels.chart.alert_lines import ChartAlerts
 from app.ui.panels.chart.panel import ChartPanel
 from app.ui.panels.chart.price_styles import ChartType
+from app.ui.panels.chart.tools import ChartTools
 from app.ui.panels.chart.trading_lines import ChartTrading
 from app.ui.panels.event_log import EventLogModel, EventLogView
 from app.ui.panels.market_watch import MarketWatchModel, MarketWatchView
@@ -164,6 +165,9 @@ class MainWindow(QMainWindow):
         self.profiles = NamedDocuments(folder / "profiles", "profile") if folder else None
         self.templates = NamedDocuments(folder / "templates", "template") if folder else None
         self.name_dialog: QInputDialog | None = None
+        self.chart_tools = ChartTools(  # Insert menu, Data Window; indicators live per chart
+            self, lambda: self.chart, lambda text: self.statusBar().showMessage(text, 8000)
+        )
         self.account = AccountPanel()
         self.risk_panel = RiskPanel()
         self.risk_dialog: RiskLimitsDialog | None = None
@@ -257,6 +261,7 @@ class MainWindow(QMainWindow):
         self.add_panel("log", "Event log", self.log_view, _AREA.BottomDockWidgetArea)
         self.add_panel("strategies", "Strategies", self.strategies, _AREA.BottomDockWidgetArea)
         self.add_panel("alerts", "Alerts", self.alerts, _AREA.BottomDockWidgetArea)
+        self.chart_tools.add_panels(self)
         docks = self.docks
         self.splitDockWidget(docks["market_watch"], docks["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(docks["ticket"], docks["risk"], Qt.Orientation.Vertical)
@@ -395,6 +400,8 @@ class MainWindow(QMainWindow):
         self.alerts_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.alerts_action.triggered.connect(lambda: self.show_panel("alerts"))
         trade.addAction(self.alerts_action)
+
+        self.chart_tools.populate(self.menuBar().addMenu("&Insert"))
 
         settings_menu = self.menuBar().addMenu("&Settings")
         self.preferences_action = QAction("&Preferences…", self)
@@ -715,6 +722,7 @@ class MainWindow(QMainWindow):
     def _on_active_chart(self, window: ChartWindow) -> None:
         """The toolbar, the Charts menu and the title show the active chart's settings."""
         chart = window.chart
+        self.chart_tools.follow_chart()  # the Data Window shows the active chart's bar
         symbol = chart.symbol or window.wanted_symbol or ""
         if symbol and self.chart_symbol.currentText() != symbol:
             self.chart_symbol.blockSignals(True)

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,8 +29,11 @@ from app.ui.panels.chart.candles import (
     GridItem,
     PriceLine,
 )
+from app.ui.panels.chart.objects.layer import ChartObjects
 from app.ui.panels.chart.palette import ASK_COLOR, BID_COLOR, DARK, ChartPalette, palette
 from app.ui.panels.chart.price_styles import ChartType, CloseLineItem, OhlcBarsItem
+from app.ui.panels.chart.studies.layer import ChartStudies
+from app.ui.panels.chart.studies.spec import StudyStateError
 from app.ui.panels.chart.tags import AxisTag
 from app.ui.panels.chart.time_axis import time_ticks
 from app.ui.panels.chart.volume import VolumeItem
@@ -224,6 +228,8 @@ class ChartPanel(QWidget):
             item.sigPainted.connect(self._on_candles_painted)
         self._build_plot(self._volume_widget, (self._volume_grid, self._volume))
         self._link_panes()
+        self.studies = ChartStudies(self, self._digits)  # indicators: studies/
+        self.objects = ChartObjects(self)  # drawing objects: objects/
         self._build_readout()
         self._mouse_proxies = [
             pg.SignalProxy(
@@ -407,6 +413,39 @@ class ChartPanel(QWidget):
             plot.hideAxis("bottom")
         else:
             plot.showAxis("bottom")
+        self.studies.volume_toggled()
+
+    # ------------------------------------------------------------- indicators (studies/)
+
+    def studies_state(self) -> dict[str, Any]:
+        """The chart's indicators, parameters and styles as a JSON-able dictionary."""
+        return self.studies.state()
+
+    def restore_studies(self, state: Mapping[str, Any]) -> None:
+        """Show the indicators of a ``studies_state()`` dictionary instead of the current ones.
+
+        A dictionary it cannot use (unknown indicator, parameter out of range, a
+        newer format) raises ``StudyStateError`` with one line and changes nothing.
+        """
+        self.studies.restore(state)
+
+    @property
+    def hovered_bar(self) -> int | None:
+        """The bar under the crosshair (``None`` when it is hidden)."""
+        return self._hover
+
+    @property
+    def crosshair_price(self) -> float | None:
+        """The price under the crosshair's horizontal line (``None`` when it is hidden)."""
+        return float(self._crosshair_h.value()) if self._crosshair_h.isVisible() else None
+
+    def format_price(self, price: float) -> str:
+        """A price with the symbol's digits."""
+        return self._format_price(price)
+
+    def refresh_readout(self) -> None:
+        """Rewrite the top-left readout now (the indicators changed)."""
+        self._refresh_readout()
 
     # -- chart type, shift, scrolling and scale (saved in ``state``) ----------------
 
@@ -495,8 +534,8 @@ class ChartPanel(QWidget):
     def state(self) -> dict[str, object]:
         """What a template or a profile keeps of this chart, as plain JSON-able values.
 
-        Symbol, timeframe, chart type, shift, auto-scroll, the price scale and the
-        volume pane. Other parts of the chart may add their own keys.
+        Symbol, timeframe, chart type, shift, auto-scroll, the price scale, the
+        volume pane and the indicators. Other parts of the chart may add their own keys.
         """
         return {
             "version": CHART_STATE_VERSION,
@@ -507,6 +546,7 @@ class ChartPanel(QWidget):
             "auto_scroll": self._auto_scroll,
             "fixed_scale": list(self._fixed_scale) if self._fixed_scale else None,
             "volume": self.volume_visible,
+            "studies": self.studies_state(),
         }
 
     def restore(self, state: Mapping[str, object]) -> list[str]:
@@ -553,6 +593,14 @@ class ChartPanel(QWidget):
                     problems.append(problem)
             else:
                 problems.append("fixed_scale must be [low, high] or null")
+        studies = state.get("studies")
+        if isinstance(studies, Mapping):
+            try:
+                self.restore_studies(studies)
+            except StudyStateError as exc:
+                problems.append(f"indicators not restored: {exc}")
+        elif studies is not None:
+            problems.append("indicators not restored: not an indicator list")
         return problems
 
     def x_range(self) -> tuple[float, float]:
@@ -646,6 +694,8 @@ class ChartPanel(QWidget):
         self._awaiting_paint = self.bar_count > 0
         self._set_hover(None)
         self._fix_axis_width()
+        self.studies.bars_replaced()
+        self.objects.bars_replaced()
         self._grid.refresh()
         self._volume_grid.refresh()
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
@@ -667,12 +717,14 @@ class ChartPanel(QWidget):
             self._start_series(bar)
         elif bar.time == last[0]:
             self._candles.update_last(*values)
+            self.studies.forming_changed()
             self._volume.live_changed()
             self._style_item_changed(live=True)
             self._fit_y(strict=False)
         elif bar.time > last[0]:
             following = self._auto_scroll and self._view_x_range()[1] >= self.bar_count - 1
             self._candles.append(bar.time, *values)
+            self.studies.bar_appended()
             self._volume.bars_changed()
             self._style_item_changed(live=False)
             if following:  # one view update moves x and (if needed) y together
@@ -749,6 +801,9 @@ class ChartPanel(QWidget):
     # ------------------------------------------------------------ events
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.objects.key_pressed(event):  # drawing objects' keys first
+            event.accept()
+            return
         action = self._key_actions().get(Qt.Key(event.key()))
         if action is None or self.bar_count == 0:
             super().keyPressEvent(event)
@@ -811,6 +866,8 @@ class ChartPanel(QWidget):
         self._symbol = bar.symbol
         self._timeframe = bar.timeframe
         self._candles.append(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume)
+        self.studies.bar_appended()
+        self.objects.bars_replaced()
         self._volume.bars_changed()
         self._awaiting_paint = True
         self.scroll_to_latest(INITIAL_VISIBLE_BARS)
@@ -819,6 +876,8 @@ class ChartPanel(QWidget):
         """Drop the bars (the timeframe stays selected)."""
         empty = np.zeros(0)
         self._candles.set_data(empty, empty, empty, empty, empty, empty)
+        self.studies.bars_replaced()
+        self.objects.bars_replaced()
         self._volume.bars_changed()
         self._style_item_changed(live=False)
         self._grid.refresh()
@@ -922,6 +981,7 @@ class ChartPanel(QWidget):
         if not shown:
             for tag in (self._price_tag, *self._time_tags):
                 tag.setVisible(False)
+        self.studies.hovered(index)
         self._refresh_readout()
 
     def _refresh_live_readout(self) -> None:
@@ -948,6 +1008,7 @@ class ChartPanel(QWidget):
         lines = [" · ".join(parts)]
         if bar is not None:
             lines.extend(self._format_bar(bar))
+        lines.extend(self.studies.readout_lines(self._hover))
         text = "\n".join(lines)
         self._readout.setText(text)
 
