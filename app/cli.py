@@ -94,6 +94,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     history.add_argument("--to", dest="end", metavar="DATE", help="export up to DATE, inclusive")
     history.add_argument("--gaps", action="store_true", help="list every gap under its series")
     _add_test_parser(commands)
+    _add_optimise_parser(commands)
     return parser.parse_args(argv)
 
 
@@ -139,8 +140,119 @@ def _add_test_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _add_optimise_parser(commands: argparse._SubParsersAction) -> None:
+    opt = commands.add_parser(
+        "optimise",
+        aliases=["optimize"],
+        help="optimise a strategy's parameters on stored history (every core, or a Dask cluster)",
+        description="Run the tester's pass over a space of parameters on every local core (or "
+        "a Dask cluster), rank the passes by an objective, show each pass in sample and out "
+        "of sample, and write every pass (--json). Ctrl+C cancels.",
+    )
+    opt.add_argument("strategy", metavar="STRATEGY", help="the strategy's key, e.g. ma_cross")
+    opt.add_argument("--symbol", required=True, help="the stored symbol, e.g. EURUSD")
+    opt.add_argument("--timeframe", required=True, help="M1, M5, M15, M30, H1, H4 or D1")
+    opt.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day tested")
+    opt.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day tested")
+    opt.add_argument(
+        "--model", default="open", metavar="MODEL", help="open, ohlc, every-tick or ticks"
+    )
+    opt.add_argument("--spread", metavar="POINTS", help="a fixed spread (default: the data's)")
+    opt.add_argument("--commission", metavar="MONEY", help="commission per lot and deal")
+    opt.add_argument("--slippage", metavar="POINTS", help="slippage of fills at the market")
+    opt.add_argument("--deposit", metavar="MONEY", help="initial deposit (default 10000)")
+    opt.add_argument("--leverage", metavar="N", help="account leverage 1:N (default 100)")
+    opt.add_argument("--currency", metavar="CCY", help="account currency (default USD)")
+    opt.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME[=FROM:TO[:STEP]|=A,B|=VALUE]",
+        help="a parameter to sweep (NAME alone: its declared range) or to fix (repeat for more)",
+    )
+    opt.add_argument("--search", default="grid", choices=("grid", "random", "genetic"))
+    opt.add_argument(
+        "--objective",
+        default="net_profit",
+        metavar="EXPR",
+        help="a figure or an expression over figures to maximise (default net_profit)",
+    )
+    opt.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="a condition every ranked pass keeps, e.g. trades>=30 (repeat for more)",
+    )
+    opt.add_argument(
+        "--forward",
+        metavar="FRACTION|DATE",
+        help="out of sample: the last FRACTION of the period (0.3) or from DATE on",
+    )
+    opt.add_argument(
+        "--walk-forward", type=int, default=0, metavar="N", help="N walk-forward windows"
+    )
+    opt.add_argument("--passes", type=int, default=200, metavar="N", help="random search: passes")
+    opt.add_argument("--population", type=int, default=40, metavar="N", help="genetic search")
+    opt.add_argument("--generations", type=int, default=25, metavar="N", help="genetic search")
+    opt.add_argument("--seed", type=int, default=1, metavar="N", help="random and genetic search")
+    where = opt.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default: every core)"
+    )
+    where.add_argument("--cluster", metavar="tcp://HOST:8786", help="a Dask scheduler's address")
+    opt.add_argument(
+        "--json", dest="json_path", type=Path, metavar="PATH", help="every pass, as JSON"
+    )
+
+
+def _run_optimise(args: argparse.Namespace) -> int:
+    from app.optimiser.command import OptimiseRequest, run_optimise_command
+
+    cluster = ""
+    if args.cluster is None and args.workers is None:
+        from app.settings import ConfigError, load_settings
+
+        try:
+            cluster = load_settings(args.config).optimiser.cluster
+        except ConfigError as exc:
+            return tell_user(str(exc))
+    return run_optimise_command(
+        OptimiseRequest(
+            strategy=args.strategy,
+            symbol=args.symbol,
+            timeframe=args.timeframe,
+            params=tuple(args.param),
+            start=args.start,
+            end=args.end,
+            model=args.model,
+            spread=args.spread,
+            commission=args.commission,
+            slippage=args.slippage,
+            deposit=args.deposit,
+            leverage=args.leverage,
+            currency=args.currency,
+            search=args.search,
+            objective=args.objective,
+            constraints=tuple(args.constraint),
+            forward=args.forward,
+            walk_forward=args.walk_forward,
+            passes=args.passes,
+            population=args.population,
+            generations=args.generations,
+            seed=args.seed,
+            workers=args.workers,
+            cluster=args.cluster,
+            json_path=args.json_path,
+        ),
+        cluster_setting=cluster,
+    )
+
+
 def run_history_command(args: argparse.Namespace) -> int:
-    """``tradeterm import``, ``history`` and ``test``: no settings, no GUI, no broker."""
+    """``tradeterm import``, ``history``, ``test`` and ``optimise``: no GUI, no broker."""
+    if args.command in ("optimise", "optimize"):
+        return _run_optimise(args)
     if args.command == "test":
         from app.tester.command import TestRequest, run_test_command
 
@@ -180,6 +292,11 @@ def run_history_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The optimiser's worker processes start this program again (spawn); in the
+    # packaged exe this is where such a child runs its work instead of the terminal.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     args = parse_args(argv)
     if args.command is not None:
         return run_history_command(args)

@@ -387,6 +387,16 @@ class HistorySettings(_Section):
         return cleaned
 
 
+class OptimiserSettings(_Section):
+    """Where ``tradeterm optimise`` runs its passes."""
+
+    cluster: str = Field(
+        default="",
+        description="A Dask scheduler's address (tcp://HOST:8786) to optimise on; empty = "
+        "every core of this machine. --workers or --cluster on the command line win.",
+    )
+
+
 class StorageSettings(_Section):
     """Where the trade journal (SQLite) is kept."""
 
@@ -695,6 +705,9 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings, description="[engine]")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="[storage]")
     history: HistorySettings = Field(default_factory=HistorySettings, description="[history]")
+    optimiser: OptimiserSettings = Field(
+        default_factory=OptimiserSettings, description="[optimiser] where optimisations run"
+    )
     telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="[telegram]")
     risk: RiskSettings = Field(default_factory=RiskSettings, description="[risk] limits")
 
