@@ -72,6 +72,11 @@ T = TypeVar("T")
 #: A callback that runs longer than this (seconds) is reported as blocking the engine.
 SLOW_CALL_S = 0.25
 
+#: What a client's callback may raise that is the client's failure, not the engine's end:
+#: every error, and ``SystemExit`` too (a script's ``sys.exit()`` in a strategy must
+#: disable that strategy, never stop the terminal). ``KeyboardInterrupt`` still ends it.
+CLIENT_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
+
 #: Commands a client may send: orders, closes, cancels, modifications and the kill switch.
 #: Resuming trading, loosening limits and chart requests stay with the trader.
 CLIENT_COMMANDS = (
@@ -421,7 +426,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_tick(tick)
-                    except Exception as exc:
+                    except CLIENT_FAILURES as exc:
                         self._failed(entry, "on_tick", exc)
                         if entry.state is not ClientState.RUNNING:
                             break
@@ -432,7 +437,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_bar(bar)
-                    except Exception as exc:
+                    except CLIENT_FAILURES as exc:
                         self._failed(entry, "on_bar", exc)
                     if entry.state is not ClientState.RUNNING:
                         return
@@ -440,7 +445,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_tick(tick)
-                    except Exception as exc:
+                    except CLIENT_FAILURES as exc:
                         self._failed(entry, "on_tick", exc)
                         if entry.state is not ClientState.RUNNING:
                             break
@@ -505,7 +510,7 @@ class ClientHost:
         started = self._perf()
         try:
             callback(arg)
-        except Exception as exc:
+        except CLIENT_FAILURES as exc:
             self._failed(entry, callback.__name__, exc)
         finally:
             took = self._perf() - started
@@ -517,7 +522,7 @@ class ClientHost:
                     source=entry.client.name,
                 )
 
-    def _failed(self, entry: _Entry, where: str, exc: Exception) -> None:
+    def _failed(self, entry: _Entry, where: str, exc: BaseException) -> None:
         entry.failures += 1
         name = entry.client.name
         log.error("engine client %s failed in %s", name, where, exc_info=exc)
@@ -548,7 +553,7 @@ class ClientHost:
         entry.failures, entry.reason = 0, ""
         try:
             entry.client.on_start(entry.context)
-        except Exception as exc:
+        except CLIENT_FAILURES as exc:
             name = entry.client.name
             log.error("engine client %s failed to start", name, exc_info=exc)
             entry.reason = f"failed to start: {type(exc).__name__}: {exc}"
@@ -569,7 +574,7 @@ class ClientHost:
         self._route()
         try:
             entry.client.on_stop()
-        except Exception as exc:
+        except CLIENT_FAILURES as exc:
             log.error("engine client %s failed in on_stop", entry.client.name, exc_info=exc)
 
     def _route(self) -> None:
