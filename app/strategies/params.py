@@ -43,7 +43,17 @@ class StrategyParams(IndicatorParams):
                 flags[name] = value
             elif isinstance(value, bool):
                 raise ParamError(cls.indicator, name, f"must be a number (got {value!r})")
-        built = cls.build({k: v for k, v in data.items() if k not in flags})
+        try:
+            built = cls.build({k: v for k, v in data.items() if k not in flags})
+        except ParamError:
+            raise
+        except Exception as exc:
+            # A check in the strategy's own Params raised something other than a
+            # ValueError (pydantic passes a TypeError through): that is a bug in the
+            # strategy, and it must read as a refusal, never escape as a traceback.
+            raise ParamError(
+                cls.indicator, None, f"its parameter check failed ({type(exc).__name__}: {exc})"
+            ) from exc
         return built.model_copy(update=flags) if flags else built  # type: ignore[return-value]
 
 

@@ -125,7 +125,8 @@ def settings_from(request: TestRequest, catalog: Catalog) -> TesterSettings:
     cls = catalog.classes.get(request.strategy)
     if cls is None:
         known = ", ".join(sorted(catalog.classes)) or "none"
-        raise TesterError(f"no strategy {request.strategy!r} (available: {known})")
+        problems = "".join(f"; not loaded: {p}" for p in catalog.problems)
+        raise TesterError(f"no strategy {request.strategy!r} (available: {known}){problems}")
     try:
         timeframe = Timeframe.parse(request.timeframe)
     except ValueError as exc:

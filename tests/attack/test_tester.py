@@ -47,3 +47,30 @@ def test_a_strategy_calling_sys_exit_is_reported_as_stopped_not_the_end_of_the_p
     )
     assert code == 0
     assert "The strategy stopped before the end" in out.getvalue()
+
+
+def test_a_user_strategy_whose_params_check_raises_a_type_error_is_one_line_not_a_traceback(
+    home: Path,
+) -> None:
+    _store()
+    folder = home / "data" / "strategies"
+    folder.mkdir(parents=True)
+    (folder / "odd.py").write_text(
+        "from pydantic import model_validator\n"
+        "from app.strategies.base import Strategy\n"
+        "from app.strategies.params import StrategyParams, param\n\n"
+        "class Odd(Strategy):\n"
+        "    key = 'odd'\n"
+        "    class Params(StrategyParams):\n"
+        "        level: float = param(1.0, ge=0, le=2, step=0.1, title='Level')\n"
+        "        @model_validator(mode='after')\n"
+        "        def _check(self):\n"
+        "            raise TypeError('broken validator')\n"
+    )
+    out, err = StringIO(), StringIO()
+    code = run_test_command(TestRequest("odd", "EURUSD", "H1"), out=out, err=err)
+    assert code != 0
+    [line] = err.getvalue().splitlines()
+    assert "no strategy 'odd'" in line and "strategies/odd.py" in line, line
+    assert "broken validator" in line, line
+    assert out.getvalue() == ""
