@@ -381,3 +381,28 @@ def test_a_strategys_loss_today_starts_again_at_the_next_trading_day() -> None:
     assert day_two.day_pnl == pytest.approx(0.0), (
         f"on the next day its 'today' still carries yesterday's {day_two.day_pnl:+.2f}"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("max_open_positions", 2.5),
+        ("max_orders_per_minute", 0.5),
+        ("max_order_volume", math.inf),
+        ("max_daily_loss", -math.inf),
+    ],
+)
+def test_a_budget_with_a_broken_count_or_an_infinite_limit_is_refused(
+    field: str, value: float
+) -> None:
+    desk = Desk()
+    desk.connect()
+    from dataclasses import replace
+
+    budget = replace(StrategyBudget(), **{field: value})
+    desk.core.handle(AttachStrategy("probe", "EURUSD", Timeframe.M1, {}, budget))
+    assert desk.host.configs == {}
+    [refusal] = [m for m in lines(desk.market, "strategies") if m.startswith("Refused")]
+    assert field in refusal
+    with pytest.raises(ValueError, match=field):
+        StrategyBudget.from_dict({field: value})
