@@ -110,12 +110,18 @@ class StrategyHost(EngineClient):
             self._say(LogLevel.WARNING, f"Strategy not loaded: {problem}")
         journal = self._core.journal
         if journal is not None:
+            unreadable: list[str] = []
             try:
-                restored = journal.strategy_instances()
+                restored = journal.strategy_instances(unreadable)
                 results = journal.owner_results(self._day_start())
             except StorageError as exc:
                 self._say(LogLevel.ERROR, f"Strategies not restored: {exc}")
                 restored, results = [], {}
+            for problem in unreadable:
+                self._say(
+                    LogLevel.ERROR,
+                    f"Strategy {problem}; not restored (its positions stay as they are)",
+                )
             for config, state in restored:
                 self._keep(config, state)
                 today, total, trades = results.get(config.number, (0.0, 0.0, 0))
