@@ -249,10 +249,20 @@ class StrategyHost(EngineClient):
             changed=lambda r: self._publish(r.name),
             trades=old.trades if old is not None else self._trades.get(name, 0),
         )
-        self.runners[name] = runner
         budgets = self._core.budgets
         budgets.set(config.number, config.budget, name)
-        budgets.activate(config.number)
+        still_halted = budgets.activate(config.number)
+        if still_halted:
+            reason = f"halted by its budget: {still_halted}"
+            if old is not None:
+                old.mark(StrategyState.HALTED, reason)
+            self._refuse(
+                f"{name} not started: {still_halted} (it may trade again on the next "
+                "trading day, or with a higher limit)"
+            )
+            self._publish(name, force=True)
+            return
+        self.runners[name] = runner
         self._core.clients.detach(name)
         self._core.clients.attach(runner)  # starts it: on_start, then its warm-up
         if _active(runner):

@@ -315,7 +315,8 @@ def test_a_strategy_flooding_past_the_accounts_rate_limit_is_halted_as_flooding(
     )
     desk.minutes([1.1001, 1.1002, 1.1003, 1.1004])
     refused = [u for u in desk.market.out.orders if u.status.name == "REJECTED"]
-    assert len(refused) >= 30  # it did flood: most of its orders were refused
+    # It did flood: of its first bar's 30 orders, the account's 5-a-second rule let 5 pass.
+    assert len(refused) >= 25
     assert state(desk.market, name) is StrategyState.HALTED, (
         f"{len(refused)} orders refused, yet it still runs; positions: {len(desk.core.positions())}"
     )
