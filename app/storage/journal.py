@@ -332,6 +332,11 @@ class Journal:
         )
         return self._read(lambda s: [_history_order(r) for r in s.scalars(query)])
 
+    def has_order(self, client_id: str) -> bool:
+        """Whether an order under ``client_id`` was ever recorded (one indexed lookup)."""
+        query = select(OrderRecord.id).where(OrderRecord.client_id == client_id).limit(1)
+        return self._read(lambda s: s.scalar(query) is not None)
+
     def order(self, client_id: str) -> HistoryOrder | None:
         return self._read(lambda s: _maybe(_order(s, client_id), _history_order))
 

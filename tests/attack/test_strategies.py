@@ -407,3 +407,39 @@ def test_a_budget_with_a_broken_count_or_an_infinite_limit_is_refused(
     assert field in refusal
     with pytest.raises(ValueError, match=field):
         StrategyBudget.from_dict({field: value})
+
+
+def test_after_a_restart_an_order_under_a_client_id_the_journal_has_is_refused_in_words(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    paper = tmp_path / "paper.json"
+
+    def send_once(s: Any, _b: Any) -> None:
+        if not s.state.get("sent"):
+            s.state["sent"] = True
+            s._ctx().send(SubmitOrder(OrderRequest("probe-entry-1", "EURUSD", Side.BUY, 0.1)))
+
+    journal = Journal.open(url)
+    desk = Desk(journal, paper)
+    desk.connect()
+    Probe.actions = [send_once]
+    desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.positions()) == 1
+    desk.core.disconnect()
+    journal.close()
+
+    journal = Journal.open(url)
+    again = Desk(journal, paper)
+    again.market.clock.now = desk.market.clock.now + 60
+    again.next_minute = desk.next_minute + 1
+    again.connect()
+    again.attach()  # a new instance, fresh state: it sends under the same id again
+    again.minutes([1.1003, 1.1004])
+    assert len(again.core.positions()) == 1, "the id the journal had was sent again"
+    said = " | ".join(lines(again.market))
+    assert "client id probe-entry-1 was used already; not sent" in said, said
+    assert "--fresh-journal" not in said
+    assert [u for u in again.market.out.orders if u.client_id == "probe-entry-1"] == []
+    journal.close()
