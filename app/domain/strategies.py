@@ -67,9 +67,9 @@ class StrategyBudget:
         if budget.problems():
             raise ValueError("budget: " + "; ".join(budget.problems()))
         # 3.0 from JSON is the count 3; 2 the volume 2.0 (the checks above passed).
-        return cls(
-            **{n: (int if known[n] == "int" else float)(v) for n, v in budget.as_dict().items()}
-        )
+        kinds = {n: int if known[n] == "int" else float for n in known}
+        values: dict[str, Any] = {n: kinds[n](v) for n, v in budget.as_dict().items()}
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
