@@ -10,6 +10,7 @@ bad value is refused the same way, with one line naming the parameter.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Real
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -41,7 +42,11 @@ class StrategyParams(IndicatorParams):
                 if not isinstance(value, bool):
                     raise ParamError(cls.indicator, name, f"must be true or false (got {value!r})")
                 flags[name] = value
-            elif isinstance(value, bool):
+            elif isinstance(value, bool) or (
+                field.annotation in (int, float) and not isinstance(value, Real)
+            ):
+                # pydantic's lax mode would take "3" for 3: a number given as text is a
+                # caller's mistake (a form or a script), refused like True for a period.
                 raise ParamError(cls.indicator, name, f"must be a number (got {value!r})")
         try:
             built = cls.build({k: v for k, v in data.items() if k not in flags})

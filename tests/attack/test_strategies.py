@@ -443,3 +443,12 @@ def test_after_a_restart_an_order_under_a_client_id_the_journal_has_is_refused_i
     assert "--fresh-journal" not in said
     assert [u for u in again.market.out.orders if u.client_id == "probe-entry-1"] == []
     journal.close()
+
+
+def test_a_number_given_as_text_is_refused_on_attach() -> None:
+    desk = Desk()
+    desk.connect()
+    desk.core.handle(AttachStrategy("probe", "EURUSD", Timeframe.M1, {"period": "3"}))
+    assert desk.host.configs == {}
+    [refusal] = [m for m in lines(desk.market, "strategies") if m.startswith("Refused")]
+    assert "period: must be a number (got '3')" in refusal
