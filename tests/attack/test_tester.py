@@ -74,3 +74,42 @@ def test_a_user_strategy_whose_params_check_raises_a_type_error_is_one_line_not_
     assert "no strategy 'odd'" in line and "strategies/odd.py" in line, line
     assert "broken validator" in line, line
     assert out.getvalue() == ""
+
+
+def _one_line(code: int, err: StringIO) -> str:
+    assert code == 2
+    [line] = err.getvalue().splitlines()
+    assert "Traceback" not in line
+    return line
+
+
+def test_a_param_given_twice_is_refused_in_one_line_not_silently_the_last(home: Path) -> None:
+    _store()
+    err = StringIO()
+    code = run_test_command(
+        TestRequest("ma_cross", "EURUSD", "H1", params=("fast=5", "fast=8")),
+        out=StringIO(),
+        err=err,
+    )
+    assert "--param fast is given twice" in _one_line(code, err)
+
+
+def test_json_pointing_at_a_folder_names_the_folder_not_an_internal_file(home: Path) -> None:
+    _store()
+    folder = home / "results"
+    folder.mkdir()
+    err = StringIO()
+    code = run_test_command(
+        TestRequest("ma_cross", "EURUSD", "H1", json_path=folder), out=StringIO(), err=err
+    )
+    line = _one_line(code, err)
+    assert f"--json: {folder} is a folder" in line and ".tmp" not in line
+    assert list(folder.iterdir()) == []
+
+
+def test_missing_m1_bars_are_asked_for_once(home: Path) -> None:
+    _store()  # H1 only
+    err = StringIO()
+    code = run_test_command(TestRequest("ma_cross", "EURUSD", "M1"), out=StringIO(), err=err)
+    line = _one_line(code, err)
+    assert "needs M1 bars of EURUSD" in line and "M1 or M1" not in line, line
