@@ -9,6 +9,7 @@ broker (MT5: the magic number plus that number) and is never reused.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -34,7 +35,23 @@ class StrategyBudget:
     max_drawdown: float = 0.0  # account currency, from the instance's own P&L peak
 
     def problems(self) -> list[str]:
-        bad = [f"{f.name} must not be negative" for f in fields(self) if getattr(self, f.name) < 0]
+        """Why a limit cannot be kept, one phrase each.
+
+        Every comparison with NaN is false, so a NaN limit would pass a plain
+        ``< 0`` check and then never stop anything: limits must be finite numbers,
+        and counts whole numbers.
+        """
+        bad: list[str] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                bad.append(f"{f.name} must be a number (got {value!r})")
+            elif not math.isfinite(value):
+                bad.append(f"{f.name} must be a finite number (got {value!r})")
+            elif value < 0:
+                bad.append(f"{f.name} must not be negative")
+            elif f.type == "int" and value != int(value):
+                bad.append(f"{f.name} must be a whole number (got {value!r})")
         return bad
 
     def as_dict(self) -> dict[str, float]:
@@ -43,17 +60,16 @@ class StrategyBudget:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StrategyBudget:
         known = {f.name: f.type for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for name, value in data.items():
-            if name not in known:
-                raise ValueError(f"budget: unknown limit {name!r}")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"budget: {name} must be a number (got {value!r})")
-            values[name] = int(value) if known[name] == "int" else float(value)
-        budget = cls(**values)
+        unknown = next((name for name in data if name not in known), None)
+        if unknown is not None:
+            raise ValueError(f"budget: unknown limit {unknown!r}")
+        budget = cls(**data)
         if budget.problems():
             raise ValueError("budget: " + "; ".join(budget.problems()))
-        return budget
+        # 3.0 from JSON is the count 3; 2 the volume 2.0 (the checks above passed).
+        kinds = {n: int if known[n] == "int" else float for n in known}
+        values: dict[str, Any] = {n: kinds[n](v) for n, v in budget.as_dict().items()}
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,8 @@ class Budgets:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._owners: dict[int, OwnerBudget] = {}
+        self._day: float | None = None  # start of the trading day "today" means
+        self._halted_in_check: list[BudgetHalt] = []
 
     # -- keeping them ---------------------------------------------------------------
     def set(self, owner: int, limits: StrategyBudget, name: str) -> OwnerBudget:
@@ -75,17 +77,41 @@ class Budgets:
             budget.realized_before = realized_total - realized_today
             budget.peak = max(budget.peak, realized_total)
 
-    def activate(self, owner: int) -> None:
-        """The trader started the instance again: its budget is ACTIVE."""
+    def activate(self, owner: int) -> str | None:
+        """The trader starts the instance again: its budget is ACTIVE, unless it is still
+        past a loss limit (its loss today, its drawdown), which is returned in words and
+        keeps it HALTED: starting it again must not buy it one more order the same day."""
         budget = self._owners.get(owner)
-        if budget is not None:
-            budget.state, budget.reason = TradingState.ACTIVE, ""
-            budget.sent.clear()
+        if budget is None:
+            return None
+        problem = _loss_problem(budget)
+        if problem is not None:
+            budget.state, budget.reason = TradingState.HALTED, problem
+            return problem
+        budget.state, budget.reason = TradingState.ACTIVE, ""
+        budget.sent.clear()
+        return None
 
     def new_day(self) -> None:
         for budget in self._owners.values():
             budget.realized_before += budget.realized_today
             budget.realized_today = 0.0
+
+    @property
+    def day(self) -> float | None:
+        """When the trading day "today" means began (epoch seconds); ``None`` until known."""
+        return self._day
+
+    def roll_to(self, day_start: float) -> None:
+        """The trading day that began at ``day_start`` (epoch seconds) is the current one.
+
+        The first call only notes it (what ``restore`` gave is already today's); a
+        later day moves every instance's "today" into its earlier days.
+        """
+        if self._day is not None and day_start > self._day:
+            self.new_day()
+        if self._day is None or day_start > self._day:
+            self._day = day_start
 
     # -- the gate -------------------------------------------------------------------
     def check(
@@ -103,6 +129,12 @@ class Budgets:
         if budget is None:
             return _refuse(f"strategy #{owner} has no budget, so it may not trade", symbol)
         limits, name = budget.limits, budget.name
+        if budget.state is not TradingState.HALTED:
+            # Judged here too, not only at the next poll's marking: an instance past its
+            # loss limit (restored from the journal, started again) must not get one order.
+            problem = _loss_problem(budget)
+            if problem is not None:
+                self._halted_in_check.append(self._halt(owner, problem))
         if budget.state is TradingState.HALTED:
             return _refuse(f"{name} is halted by its budget ({budget.reason})", symbol)
         if 0 < limits.max_order_volume < request.volume - _EPS:
@@ -129,9 +161,11 @@ class Budgets:
         return None
 
     def record(self, request: OrderRequest) -> BudgetHalt | None:
-        """An admitted order counts towards the instance's rate; flooding halts it."""
+        """An order the instance sent counts towards its rate, admitted or refused (by the
+        account's rules too: flooding is what it sends, not what passes); over its limit
+        it is halted."""
         budget = self._owners.get(request.owner) if request.owner > 0 else None
-        if budget is None:
+        if budget is None or budget.state is TradingState.HALTED:
             return None
         now = self._clock()
         sent = budget.sent
@@ -145,6 +179,11 @@ class Budgets:
                 f"flooding: {len(sent)} orders within a minute, over its limit of {limit}",
             )
         return None
+
+    def take_halts(self) -> list[BudgetHalt]:
+        """The halts ``check`` decided since the last call (for the engine to publish)."""
+        halts, self._halted_in_check = self._halted_in_check, []
+        return halts
 
     # -- P&L ------------------------------------------------------------------------
     def on_fill(self, fill: Fill) -> None:
@@ -167,29 +206,32 @@ class Budgets:
             budget.peak = max(budget.peak, total)
             if budget.state is TradingState.HALTED:
                 continue
-            limits = budget.limits
-            if 0 < limits.max_daily_loss <= -budget.day_pnl:
-                halts.append(
-                    self._halt(
-                        owner,
-                        f"its loss today {-budget.day_pnl:,.2f} reached its limit of "
-                        f"{limits.max_daily_loss:,.2f}",
-                    )
-                )
-            elif 0 < limits.max_drawdown <= budget.peak - total:
-                halts.append(
-                    self._halt(
-                        owner,
-                        f"its drawdown {budget.peak - total:,.2f} reached its limit of "
-                        f"{limits.max_drawdown:,.2f}",
-                    )
-                )
+            problem = _loss_problem(budget)
+            if problem is not None:
+                halts.append(self._halt(owner, problem))
         return halts
 
     def _halt(self, owner: int, reason: str) -> BudgetHalt:
         budget = self._owners[owner]
         budget.state, budget.reason = TradingState.HALTED, reason
         return BudgetHalt(owner, reason)
+
+
+def _loss_problem(budget: OwnerBudget) -> str | None:
+    """Which loss limit the instance's own P&L has reached, in words; ``None`` if none."""
+    limits = budget.limits
+    total = budget.realized_before + budget.day_pnl
+    if 0 < limits.max_daily_loss <= -budget.day_pnl:
+        return (
+            f"its loss today {-budget.day_pnl:,.2f} reached its limit of "
+            f"{limits.max_daily_loss:,.2f}"
+        )
+    if 0 < limits.max_drawdown <= budget.peak - total:
+        return (
+            f"its drawdown {budget.peak - total:,.2f} reached its limit of "
+            f"{limits.max_drawdown:,.2f}"
+        )
+    return None
 
 
 def _refuse(message: str, symbol: str) -> Rejection:

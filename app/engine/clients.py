@@ -72,6 +72,11 @@ T = TypeVar("T")
 #: A callback that runs longer than this (seconds) is reported as blocking the engine.
 SLOW_CALL_S = 0.25
 
+#: What a client's callback may raise that is the client's failure, not the engine's end:
+#: every error, and ``SystemExit`` too (a script's ``sys.exit()`` in a strategy must
+#: disable that strategy, never stop the terminal). ``KeyboardInterrupt`` still ends it.
+CLIENT_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
+
 #: Commands a client may send: orders, closes, cancels, modifications and the kill switch.
 #: Resuming trading, loosening limits and chart requests stay with the trader.
 CLIENT_COMMANDS = (
@@ -84,6 +89,11 @@ CLIENT_COMMANDS = (
     CloseBy,
     Halt,
 )
+
+#: What a client may still send from its ``on_stop``: commands that only reduce what it
+#: holds. Nothing a stopping client sends may open a position (after a detach nobody would
+#: own it; a client disabled for a bug has lost track of its state).
+STOPPING_COMMANDS = (ClosePosition, CloseBy, CancelOrder, Halt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +194,10 @@ class ClientContext:
         self._view = view
         self._host = host
         self._client = client
+        #: Whether ``send`` passes anything: set by the host around ``on_start`` and
+        #: ``on_stop``, so a context kept past its client's stop (a thread of its own,
+        #: a module global) can no longer trade.
+        self.phase = ContextPhase.CLOSED
 
     def now_msc(self) -> int:
         """The engine's time in epoch milliseconds (the replayed time in the tester)."""
@@ -221,6 +235,20 @@ class ClientContext:
                 f"{type(command).__name__} refused: only the trader may send it",
             )
             return ""
+        phase = self.phase
+        if phase is ContextPhase.CLOSED:
+            self.log(
+                LogLevel.WARNING,
+                f"{type(command).__name__} refused: {self._client.name} is not running",
+            )
+            return ""
+        if phase is ContextPhase.STOPPING and not isinstance(command, STOPPING_COMMANDS):
+            self.log(
+                LogLevel.WARNING,
+                f"{type(command).__name__} refused: {self._client.name} is stopping; "
+                "only closes and cancels pass",
+            )
+            return ""
         stamped, client_id = _stamp(command, self._client.source, self._client.owner)
         refusal = self._host.refusal(self._client, stamped)
         if refusal:
@@ -247,6 +275,12 @@ def _stamp(command: Command, source: OrderSource, owner: int) -> tuple[Command, 
         return replace(command, source=source), ""
     client_id = command.client_id or new_client_id()  # type: ignore[union-attr]
     return replace(command, client_id=client_id, source=source), client_id  # type: ignore[arg-type]
+
+
+class ContextPhase(StrEnum):
+    LIVE = "live"  # its client runs: everything a client may send passes to the gate
+    STOPPING = "stopping"  # in on_stop: only closes and cancels
+    CLOSED = "closed"  # not started, or stopped: nothing
 
 
 class ClientState(StrEnum):
@@ -421,7 +455,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_tick(tick)
-                    except Exception as exc:
+                    except CLIENT_FAILURES as exc:
                         self._failed(entry, "on_tick", exc)
                         if entry.state is not ClientState.RUNNING:
                             break
@@ -432,7 +466,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_bar(bar)
-                    except Exception as exc:
+                    except CLIENT_FAILURES as exc:
                         self._failed(entry, "on_bar", exc)
                     if entry.state is not ClientState.RUNNING:
                         return
@@ -440,7 +474,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_tick(tick)
-                    except Exception as exc:
+                    except CLIENT_FAILURES as exc:
                         self._failed(entry, "on_tick", exc)
                         if entry.state is not ClientState.RUNNING:
                             break
@@ -505,7 +539,7 @@ class ClientHost:
         started = self._perf()
         try:
             callback(arg)
-        except Exception as exc:
+        except CLIENT_FAILURES as exc:
             self._failed(entry, callback.__name__, exc)
         finally:
             took = self._perf() - started
@@ -517,7 +551,7 @@ class ClientHost:
                     source=entry.client.name,
                 )
 
-    def _failed(self, entry: _Entry, where: str, exc: Exception) -> None:
+    def _failed(self, entry: _Entry, where: str, exc: BaseException) -> None:
         entry.failures += 1
         name = entry.client.name
         log.error("engine client %s failed in %s", name, where, exc_info=exc)
@@ -532,8 +566,7 @@ class ClientHost:
             )
             return
         entry.reason = f"failed in {where}: {what}"
-        self._stop(entry, ClientState.DISABLED)
-        self.disabled(entry.client, entry.reason)
+        self._disable(entry)
         self._view.say(
             LogLevel.ERROR,
             f"{name} disabled after {entry.failures} error(s): {what} (traceback in the log "
@@ -546,14 +579,14 @@ class ClientHost:
         """Start one client; one that cannot start is disabled at once, with the reason."""
         entry.state = ClientState.RUNNING
         entry.failures, entry.reason = 0, ""
+        entry.context.phase = ContextPhase.LIVE
         try:
             entry.client.on_start(entry.context)
-        except Exception as exc:
+        except CLIENT_FAILURES as exc:
             name = entry.client.name
             log.error("engine client %s failed to start", name, exc_info=exc)
             entry.reason = f"failed to start: {type(exc).__name__}: {exc}"
-            self._stop(entry, ClientState.DISABLED)
-            self.disabled(entry.client, entry.reason)
+            self._disable(entry)
             self._view.say(
                 LogLevel.ERROR,
                 f"{name} {entry.reason} (traceback in the log file); it is disabled",
@@ -564,13 +597,28 @@ class ClientHost:
             entry.next_timer = self._view.now_msc() + entry.subs.timer_ms
         self._route()
 
+    def _disable(self, entry: _Entry) -> None:
+        """Stop a client that failed; its owner is told *before* its ``on_stop`` runs.
+
+        So a strategy runner is marked failed first and skips the strategy's own
+        ``on_stop``: code that just raised has lost track of its state and must not
+        trade on the way out.
+        """
+        entry.state = ClientState.DISABLED
+        self._route()
+        self.disabled(entry.client, entry.reason)
+        self._stop(entry, ClientState.DISABLED)
+
     def _stop(self, entry: _Entry, state: ClientState) -> None:
         entry.state = state
         self._route()
+        entry.context.phase = ContextPhase.STOPPING
         try:
             entry.client.on_stop()
-        except Exception as exc:
+        except CLIENT_FAILURES as exc:
             log.error("engine client %s failed in on_stop", entry.client.name, exc_info=exc)
+        finally:
+            entry.context.phase = ContextPhase.CLOSED
 
     def _route(self) -> None:
         """Rebuild the routing tables from the running clients (on any change)."""

@@ -86,6 +86,9 @@ class OrderRoad:
         # Cancels and modifications change an order or position; they are not
         # orders of their own, so their refusals are logged, not journaled as orders.
         self._not_orders: set[str] = set()
+        # Every client id that started down the road: one id is one order, so a second
+        # command under it (a strategy retrying with its own id) is refused, never sent.
+        self._used: set[str] = set()
 
     # -- new orders -----------------------------------------------------------------
     def submit(self, request: OrderRequest) -> None:
@@ -407,11 +410,36 @@ class OrderRoad:
         ``what`` names a change to an existing order or position ("Cancel #5"),
         whose refusal is told as "Cancel #5 refused: …" rather than as an order's.
         """
+        if self._reused(request.client_id, what):
+            return False
         self._update(request, OrderStatus.PENDING_NEW)
         problem = self._core.link_problem()
         if problem is not None:
             self._refuse(request, problem, line=f"{what} refused: {problem}" if what else None)
             return False
+        return True
+
+    def _reused(self, client_id: str, what: str) -> bool:
+        """Whether ``client_id`` was used already (this session, or in the journal).
+
+        Said in one line and nothing else: no order update is published under the
+        id, which belongs to the order that had it first (it may be filled).
+        """
+        used = client_id in self._used
+        journal = self._core.journal
+        if not used and journal is not None:
+            try:
+                used = journal.has_order(client_id)
+            except StorageError:
+                used = False  # recording the intent will fail in words if the journal does
+        if not used:
+            self._used.add(client_id)
+            return False
+        self._say(
+            LogLevel.WARNING,
+            f"{what or 'Order'} refused: client id {client_id} was used already; not sent",
+            client_id,
+        )
         return True
 
     def _execute(

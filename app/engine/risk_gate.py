@@ -328,8 +328,13 @@ class RiskGate:
     def on_equity(self, equity: float) -> list[RiskBreach | RiskWarning | TradingStateChanged]:
         """Check the loss limits against ``equity``; may halt or reduce. O(1)."""
         limits = self.limits
-        if self.watch.update(equity, limits):
+        new_day = self.watch.update(equity, limits)
+        if new_day:
             self._armed[RiskRule.DAILY_LOSS] = self._warn_armed[RiskRule.DAILY_LOSS] = True
+        if new_day or self.budgets.day is None:
+            # The strategies' "loss today" starts again with the account's (the first
+            # time, after a restart that restored the day, it only notes which day it is).
+            self.budgets.roll_to(self.watch.day_start(limits).timestamp())
         facts: list[RiskBreach | RiskWarning | TradingStateChanged] = []
         if not self.watch.equity_known:
             return facts  # nothing true to say; new exposure is refused meanwhile
@@ -385,9 +390,12 @@ class RiskGate:
         )
         if rejection is None:
             self.throttle.record()
-            halt = self.budgets.record(request)
-            if halt is not None:
-                self.budget_halts.append(halt)
+        # An instance's rate counts what it sent, refused or not: a strategy flooding
+        # past the account's per-second rule is still flooding, and must be halted.
+        self.budget_halts.extend(self.budgets.take_halts())
+        halt = self.budgets.record(request)
+        if halt is not None:
+            self.budget_halts.append(halt)
         return rejection
 
     def check(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:

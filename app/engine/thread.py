@@ -182,7 +182,7 @@ class Engine(QObject):
         """
         try:
             result = action()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a stray sys.exit() must not end the engine
             log.exception("engine error")
             self._bus.log.emit(
                 LogEvent(

@@ -335,6 +335,11 @@ class Journal:
         )
         return self._read(lambda s: [_history_order(r) for r in s.scalars(query)])
 
+    def has_order(self, client_id: str) -> bool:
+        """Whether an order under ``client_id`` was ever recorded (one indexed lookup)."""
+        query = select(OrderRecord.id).where(OrderRecord.client_id == client_id).limit(1)
+        return self._read(lambda s: s.scalar(query) is not None)
+
     def order(self, client_id: str) -> HistoryOrder | None:
         return self._read(lambda s: _maybe(_order(s, client_id), _history_order))
 
@@ -385,8 +390,14 @@ class Journal:
         return added
 
     # -- strategy instances -----------------------------------------------------------
-    def strategy_instances(self) -> list[tuple[StrategyConfig, dict[str, Any]]]:
-        """The attached instances of this account, with each one's saved state."""
+    def strategy_instances(
+        self, problems: list[str] | None = None
+    ) -> list[tuple[StrategyConfig, dict[str, Any]]]:
+        """The attached instances of this account, with each one's saved state.
+
+        A row that cannot be read (edited by hand, written by a newer version) costs
+        only that instance: it is left out, and one line naming it goes to ``problems``.
+        """
         query = (
             select(StrategyInstanceRecord)
             .where(
@@ -397,7 +408,14 @@ class Journal:
         )
 
         def read(session: Session) -> list[tuple[StrategyConfig, dict[str, Any]]]:
-            return [_strategy(row) for row in session.scalars(query)]
+            out = []
+            for row in session.scalars(query):
+                try:
+                    out.append(_strategy(row))
+                except ValueError as exc:
+                    if problems is not None:
+                        problems.append(f"{row.strategy}#{row.number}: {exc}")
+            return out
 
         return self._read(read)
 
@@ -712,16 +730,37 @@ def _strategy_row(session: Session, account: str, number: int) -> StrategyInstan
 
 
 def _strategy(row: StrategyInstanceRecord) -> tuple[StrategyConfig, dict[str, Any]]:
+    """One instance's row; ``ValueError`` says in words what in it cannot be read."""
+    try:
+        timeframe = Timeframe[row.timeframe]
+    except KeyError:
+        raise ValueError(f"its timeframe {row.timeframe!r} is unknown") from None
+    params = _json_object(row.params, "parameters are")
+    try:
+        budget = StrategyBudget.from_dict(_json_object(row.budget, "budget is"))
+    except TypeError as exc:
+        raise ValueError(f"its budget cannot be read ({exc})") from None
     config = StrategyConfig(
         number=row.number,
         strategy=row.strategy,
         symbol=row.symbol,
-        timeframe=Timeframe[row.timeframe],
-        params=json.loads(row.params),
-        budget=StrategyBudget.from_dict(json.loads(row.budget)),
-        autostart=row.autostart,
+        timeframe=timeframe,
+        params=params,
+        budget=budget,
+        autostart=bool(row.autostart),
     )
-    return config, json.loads(row.state or "{}")
+    return config, _json_object(row.state or "{}", "saved state is")
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    """``text`` as a JSON object; ``what``: "parameters are", "budget is" (for the message)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"its {what} not valid JSON ({text[:40]!r})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"its {what} not a JSON object ({text[:40]!r})")
+    return value
 
 
 def _firing(row: AlertFiringRecord) -> AlertFiring:

@@ -90,7 +90,7 @@ def load_catalog(user_folder: Path | None, *, entry_points: bool = True) -> Cata
             origin = f"package {point.value}"
             try:
                 loaded = point.load()
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # a package's sys.exit() is its problem
                 catalog.problems.append(f"{origin}: cannot be loaded ({_why(exc)})")
                 continue
             classes = _strategies_in(loaded) if isinstance(loaded, ModuleType) else [loaded]
@@ -109,7 +109,7 @@ def _load_file(catalog: Catalog, path: Path) -> None:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a file's sys.exit() is one problem line
         sys.modules.pop(module_name, None)
         log.error("strategy file %s failed to load", path, exc_info=exc)
         catalog.problems.append(f"{origin}: cannot be loaded ({_why(exc, path)})")

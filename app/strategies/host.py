@@ -111,12 +111,18 @@ class StrategyHost(EngineClient):
             self._say(LogLevel.WARNING, f"Strategy not loaded: {problem}")
         journal = self._core.journal
         if journal is not None:
+            unreadable: list[str] = []
             try:
-                restored = journal.strategy_instances()
+                restored = journal.strategy_instances(unreadable)
                 results = journal.owner_results(self._day_start())
             except StorageError as exc:
                 self._say(LogLevel.ERROR, f"Strategies not restored: {exc}")
                 restored, results = [], {}
+            for problem in unreadable:
+                self._say(
+                    LogLevel.ERROR,
+                    f"Strategy {problem}; not restored (its positions stay as they are)",
+                )
             for config, state in restored:
                 self._keep(config, state)
                 today, total, trades = results.get(config.number, (0.0, 0.0, 0))
@@ -250,10 +256,20 @@ class StrategyHost(EngineClient):
             changed=lambda r: self._publish(r.name),
             trades=old.trades if old is not None else self._trades.get(name, 0),
         )
-        self.runners[name] = runner
         budgets = self._core.budgets
         budgets.set(config.number, config.budget, name)
-        budgets.activate(config.number)
+        still_halted = budgets.activate(config.number)
+        if still_halted:
+            reason = f"halted by its budget: {still_halted}"
+            if old is not None:
+                old.mark(StrategyState.HALTED, reason)
+            self._refuse(
+                f"{name} not started: {still_halted} (it may trade again on the next "
+                "trading day, or with a higher limit)"
+            )
+            self._publish(name, force=True)
+            return
+        self.runners[name] = runner
         self._core.clients.detach(name)
         self._core.clients.attach(runner)  # starts it: on_start, then its warm-up
         if _active(runner):

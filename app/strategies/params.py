@@ -10,6 +10,7 @@ bad value is refused the same way, with one line naming the parameter.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Real
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -41,9 +42,23 @@ class StrategyParams(IndicatorParams):
                 if not isinstance(value, bool):
                     raise ParamError(cls.indicator, name, f"must be true or false (got {value!r})")
                 flags[name] = value
-            elif isinstance(value, bool):
+            elif isinstance(value, bool) or (
+                field.annotation in (int, float) and not isinstance(value, Real)
+            ):
+                # pydantic's lax mode would take "3" for 3: a number given as text is a
+                # caller's mistake (a form or a script), refused like True for a period.
                 raise ParamError(cls.indicator, name, f"must be a number (got {value!r})")
-        built = cls.build({k: v for k, v in data.items() if k not in flags})
+        try:
+            built = cls.build({k: v for k, v in data.items() if k not in flags})
+        except ParamError:
+            raise
+        except Exception as exc:
+            # A check in the strategy's own Params raised something other than a
+            # ValueError (pydantic passes a TypeError through): that is a bug in the
+            # strategy, and it must read as a refusal, never escape as a traceback.
+            raise ParamError(
+                cls.indicator, None, f"its parameter check failed ({type(exc).__name__}: {exc})"
+            ) from exc
         return built.model_copy(update=flags) if flags else built  # type: ignore[return-value]
 
 

@@ -125,7 +125,8 @@ def settings_from(request: TestRequest, catalog: Catalog) -> TesterSettings:
     cls = catalog.classes.get(request.strategy)
     if cls is None:
         known = ", ".join(sorted(catalog.classes)) or "none"
-        raise TesterError(f"no strategy {request.strategy!r} (available: {known})")
+        problems = "".join(f"; not loaded: {p}" for p in catalog.problems)
+        raise TesterError(f"no strategy {request.strategy!r} (available: {known}){problems}")
     try:
         timeframe = Timeframe.parse(request.timeframe)
     except ValueError as exc:
@@ -177,6 +178,8 @@ def parse_params(words: Sequence[str], declared: Sequence[ParamSpec]) -> dict[st
         if name not in kinds:
             known = ", ".join(kinds) or "none"
             raise TesterError(f"{name} is not a parameter of this strategy (it has: {known})")
+        if name in params:
+            raise TesterError(f"--param {name} is given twice; give each parameter once")
         params[name] = _typed(name, text, kinds[name])
     return params
 
@@ -231,8 +234,12 @@ def _check_outputs(request: TestRequest) -> None:
         ("--report", request.report_path),
         ("--csv", request.csv_path),
     ):
-        if path is not None and not Path(path).parent.is_dir():
+        if path is None:
+            continue
+        if not Path(path).parent.is_dir():
             raise TesterError(f"{option}: the folder {Path(path).parent} does not exist")
+        if Path(path).is_dir():
+            raise TesterError(f"{option}: {path} is a folder; give a file name in it")
 
 
 def _load(store: HistoryStore | None, settings: TesterSettings) -> Any:

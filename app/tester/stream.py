@@ -87,7 +87,7 @@ def build_stream(
     else:
         source = market.series(tf) if model is Model.OPEN else market.m1
         if not len(source):
-            needs = f"{tf.name} or M1" if model is Model.OPEN else "M1"
+            needs = f"{tf.name} or M1" if model is Model.OPEN and tf is not Timeframe.M1 else "M1"
             raise TesterError(
                 f"the {model.label} model needs {needs} bars of {market.symbol}; "
                 f"stored: {market.describe()}"

@@ -235,6 +235,50 @@ def test_a_client_that_fails_to_start_is_disabled_with_the_reason(market: Market
     assert "failed to start: RuntimeError: missing data file" in lines[0].message
 
 
+def test_a_client_calling_sys_exit_in_on_start_or_on_stop_is_a_client_failure(
+    market: Market,
+) -> None:
+    class Quits(EngineClient):
+        name = "quits"
+
+        def __init__(self, where: str) -> None:
+            self.where = where
+
+        def on_start(self, context: ClientContext) -> None:
+            if self.where == "start":
+                raise SystemExit(2)
+
+        def on_stop(self) -> None:
+            raise SystemExit(3)
+
+    market.core.clients.attach(Quits("start"))
+    market.connect()  # must not end the program
+    assert market.core.clients.state("quits") is ClientState.DISABLED
+    assert any("failed to start: SystemExit: 2" in e.message for e in market.out.logs)
+    market.core.clients.detach("quits")
+    market.core.clients.attach(Quits("stop"))
+    assert market.core.clients.state("quits") is ClientState.RUNNING
+    market.core.clients.detach("quits")  # its on_stop exits: it is gone all the same
+    assert market.core.clients.state("quits") is None
+
+
+def test_the_engine_guard_takes_a_stray_sys_exit_as_an_engine_error(qapp: object) -> None:
+    import sys
+
+    from app.brokers.sim.broker import SimBroker
+    from app.domain.enums import TradingState
+    from app.engine.bus import EventBus
+    from app.engine.thread import Engine
+
+    bus = EventBus()
+    failed: list[str] = []
+    bus.engine_failed.connect(failed.append)
+    engine = Engine(bus, lambda: SimBroker(seed=11))
+    assert engine._guard(lambda: sys.exit(4)) is False  # no SystemExit reaches the thread
+    assert failed and "SystemExit" in failed[0]
+    assert engine.core.gate.state is TradingState.HALTED
+
+
 def test_a_slow_callback_is_named_with_the_time_it_took() -> None:
     market = Market()
     times = iter([0.0, 1.25] * 50)

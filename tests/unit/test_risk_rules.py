@@ -479,3 +479,19 @@ def test_snapshot_colours_usage_by_warning_and_limit() -> None:
         rows[RiskRule.ORDER_VOLUME].fraction is None
         and rows[RiskRule.ORDER_VOLUME].limit_text == "off"
     )
+
+
+def test_a_strategys_loss_today_starts_again_at_midnight_after_a_restart_restored_the_day() -> None:
+    from app.domain.strategies import StrategyBudget
+
+    gate, clock = _gate()
+    budget = gate.budgets.set(1, StrategyBudget(max_daily_loss=50.0), "probe#1")
+    # A restart: the journal gives back today's start equity and the instance's −30 today.
+    gate.watch.restore(10_000.0, 10_000.0, gate.limits)
+    gate.budgets.restore(1, -30.0, -30.0)
+    gate.on_equity(9_970.0)
+    assert budget.day_pnl == pytest.approx(-30.0)  # the first equity keeps what was restored
+    clock.t = datetime(2024, 6, 4, 0, 1, tzinfo=UTC).timestamp()  # past midnight (UTC reset)
+    gate.on_equity(9_970.0)
+    assert budget.day_pnl == pytest.approx(0.0)
+    assert budget.realized_before == pytest.approx(-30.0)  # still in its drawdown's base
