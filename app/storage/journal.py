@@ -72,6 +72,7 @@ _FIRINGS: Table = AlertFiringRecord.__table__  # type: ignore[assignment]
 # compiles them once: an order's two durable writes then cost little more than
 # their commits.
 _INSERT_ORDER = insert(_ORDERS)
+_HAS_ORDER = select(_ORDERS.c.id).where(_ORDERS.c.client_id == bindparam("b_client_id")).limit(1)
 _RECORD_RESULT = (
     update(_ORDERS)
     .where(_ORDERS.c.client_id == bindparam("b_client_id"))
@@ -336,9 +337,14 @@ class Journal:
         return self._read(lambda s: [_history_order(r) for r in s.scalars(query)])
 
     def has_order(self, client_id: str) -> bool:
-        """Whether an order under ``client_id`` was ever recorded (one indexed lookup)."""
-        query = select(OrderRecord.id).where(OrderRecord.client_id == client_id).limit(1)
-        return self._read(lambda s: s.scalar(query) is not None)
+        """Whether an order under ``client_id`` was ever recorded (one indexed lookup).
+
+        On every order's road, so a bare connection and a statement compiled once,
+        not an ORM session (which cost more than the order's own writes).
+        """
+        with self._failures(""), self._engine.connect() as connection:
+            row = connection.execute(_HAS_ORDER, {"b_client_id": client_id}).first()
+        return row is not None
 
     def order(self, client_id: str) -> HistoryOrder | None:
         return self._read(lambda s: _maybe(_order(s, client_id), _history_order))
