@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.optimiser import State
+from app.optimiser.local import default_workers
 from app.optimiser.objective import figures_of
 from app.ui.tester.window import StrategyTesterWindow
 from tests.ui import test_tester_window as single
@@ -63,7 +64,7 @@ def test_an_optimisation_fills_the_table_and_its_pass_runs_as_a_single_test(
     qtbot: QtBot, make_window: Callable[..., StrategyTesterWindow]
 ) -> None:
     window = make_window()
-    assert window.optimise_form.workers.value() >= 1  # every core by default
+    assert window.optimise_form.workers.value() == default_workers()  # every core by default
     _ready(window)
     qtbot.mouseClick(window.optimise_button, Qt.MouseButton.LeftButton)
     assert window.optimising
@@ -167,6 +168,15 @@ def test_bad_input_is_one_line_and_nothing_starts(
     assert window.message.property("error") and window.optimisation_tab is None
     assert set(multiprocessing.active_children()) == children
 
+    # A cluster that does not answer: one line, and the local machine runs nothing.
+    form.forward.setText("")
+    form.cluster.setText("tcp://127.0.0.1:9")
+    assert window.optimise()
+    qtbot.waitUntil(lambda: not window.optimising, timeout=60_000)
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in window.message.text()
+    assert window.optimisation_tab is None
+    assert set(multiprocessing.active_children()) == children
+
 
 def test_cancel_stops_every_worker_and_keeps_the_passes_that_finished(
     qtbot: QtBot, make_window: Callable[..., StrategyTesterWindow]
@@ -194,3 +204,20 @@ def test_cancel_stops_every_worker_and_keeps_the_passes_that_finished(
     assert _workers_alive(window) == []
     assert window.optimise_button.isEnabled() and window.start_button.isEnabled()
     assert window.settings_tab.isEnabled()
+
+
+def test_closing_the_window_stops_the_optimisation(
+    qtbot: QtBot, make_window: Callable[..., StrategyTesterWindow]
+) -> None:
+    window = make_window()
+    _ready(window)
+    window.optimise_form.choose("fast", "2", "30", "1")
+    window.optimise_form.choose("slow", "31", "60", "1")
+    assert window.optimise()
+    qtbot.waitUntil(lambda: window.optimisation_tab is not None, timeout=RUN_TIMEOUT_MS)
+    window.close()
+    _wait_ended(qtbot, window)
+    tab = window.optimisation_tab
+    assert tab is not None and tab.run.state is State.CANCELLED
+    assert tab.run.progress.done < 870
+    assert _workers_alive(window) == []

@@ -534,4 +534,3 @@ class StrategyTesterWindow(QWidget):
         self.runner.shutdown()
         if self.optimisation_tab is not None:
             self.optimisation_tab.stop()
-
