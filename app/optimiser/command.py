@@ -48,6 +48,8 @@ from app.tester.errors import TesterError
 if TYPE_CHECKING:
     from app.history.store import HistoryStore
     from app.strategies.catalog import Catalog
+    from app.tester.market import MarketHistory
+    from app.tester.settings import TesterSettings
 
 EXIT_FAILED = 1
 RESULT_FORMAT = 1
@@ -376,3 +378,14 @@ def write_json(run: OptimisationRun, path: Path) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def load_market(settings: TesterSettings, history_root: Path | None = None) -> MarketHistory:
+    """The history ``settings`` test, from the store at ``history_root`` (the user's when
+    None): the Tester window's way in, since the GUI never opens the store itself."""
+    from app.history.store import HistoryStore
+
+    try:
+        return _load(HistoryStore(history_root), settings)
+    except TesterError as exc:
+        raise OptimiserError(str(exc)) from None

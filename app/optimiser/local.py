@@ -104,10 +104,13 @@ class LocalWorkers:
             return LOST
 
     def cancel(self, futures: Iterable[Any] = ()) -> None:
-        """Stop every pass: the running ones at their next chunk, the queued ones at once."""
+        """Stop every pass: the running ones at their next chunk, the queued ones at once.
+
+        The pool itself is shut in ``close``, which waits for its processes: a
+        ``shutdown(wait=False)`` here would make that wait return at once."""
         self._cancel.set()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        for future in futures:
+            future.cancel()
 
     def close(self) -> None:
         if self._pool is not None:
