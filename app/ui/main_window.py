@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -114,6 +114,9 @@ def open_folder(path: Path) -> bool:
     return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 
 
+LAYOUT_AUTOSAVE_MS = 60_000  # how often the layout is saved while the window is open
+
+
 class MainWindow(QMainWindow):
     """``closing`` fires once, before the window hides, so the app can stop the engine."""
 
@@ -146,6 +149,13 @@ class MainWindow(QMainWindow):
         self._rate_shown_at = 0.0
         self._closed = False
         self._listing_symbols = False
+        # The layout (charts, indicators, docks) is also saved every minute, not only on
+        # quitting: a crash or a power cut then costs at most a minute of arranging.
+        self.layout_autosave = QTimer(self)
+        self.layout_autosave.setInterval(LAYOUT_AUTOSAVE_MS)
+        self.layout_autosave.timeout.connect(self.save_layout)
+        if state_file is not None:
+            self.layout_autosave.start()
 
         self.desk = DeskModel()
         self.order_desk = OrderDesk(
@@ -1148,6 +1158,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:
             self._closed = True
+            self.layout_autosave.stop()
             if self.tester_window is not None:
                 self.tester_window.shutdown()  # a test running in a worker stops with the app
             self.save_layout()

@@ -298,3 +298,20 @@ def test_chart_shift_auto_scroll_and_a_fixed_price_scale(
         "auto_scroll must be true or false",
     ]
     assert chart.chart_type is ChartType.CANDLES and not chart.auto_scroll
+
+
+def test_the_layout_is_saved_while_the_window_is_open_so_a_crash_keeps_the_charts(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal], tmp_path: Path
+) -> None:
+    state = tmp_path / "layout.ini"
+    first = make_terminal(state_file=state).window
+    assert first.layout_autosave.isActive()
+    first.new_chart("GBPUSD")
+    first.layout_autosave.setInterval(50)  # a minute in the app
+    qtbot.waitUntil(
+        lambda: state.exists() and "GBPUSD" in state.read_text(errors="replace"), timeout=5_000
+    )
+    # The terminal dies here without quitting; the next start finds the charts.
+    first.layout_autosave.stop()
+    second = make_terminal(state_file=state).window
+    assert [c.wanted_symbol for c in second.workspace.windows] == ["EURUSD", "GBPUSD"]
