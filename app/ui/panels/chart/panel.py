@@ -75,6 +75,10 @@ CROSSHAIR_RATE_LIMIT = 60
 MAX_TICK_LEVEL = 1
 
 
+#: Pixels of a value axis beside its widest label (tick and margins).
+AXIS_MARGIN_PX = 16
+
+
 class BarTimeAxis(pg.AxisItem):
     """Bottom axis mapping bar index → UTC time, since x is an index, not a timestamp.
 
@@ -644,15 +648,20 @@ class ChartPanel(QWidget):
         self._price_axis.setStyle()  # re-render tick labels with the new digits
         self._refresh_readout()
 
-    def _fix_axis_width(self) -> None:
-        """Both panes' right axes as wide as the widest price, so their bars line up.
+    def fit_axis_width(self) -> None:
+        """Every pane's right axis as wide as the widest price or indicator value, so
+        their bars line up and no label is cut (MACD's ``-0.000250`` is wider than a
+        price of EURUSD; RSI's ``100.00`` than one of a symbol priced under 10).
 
         A fixed width also spares pyqtgraph re-measuring the axis on every range change.
         """
         high = float(np.nanmax(self._candles.high)) if self.bar_count else 0.0
         sample = f"{max(abs(high), 1.0) * 10:.{self._digits()}f}"
         metrics = QFontMetricsF(self._price_axis.style.get("tickFont") or QApplication.font())
-        width = math.ceil(metrics.horizontalAdvance(sample)) + 16
+        width = max(
+            math.ceil(metrics.horizontalAdvance(sample)) + AXIS_MARGIN_PX,
+            self.studies.label_width(),
+        )
         if width != self._price_axis.width():
             self._price_axis.setWidth(width)
             self._volume_axis.setWidth(width)
@@ -693,7 +702,7 @@ class ChartPanel(QWidget):
         self._style_item_changed(live=False)
         self._awaiting_paint = self.bar_count > 0
         self._set_hover(None)
-        self._fix_axis_width()
+        self.fit_axis_width()
         self.studies.bars_replaced()
         self.objects.bars_replaced()
         self._grid.refresh()

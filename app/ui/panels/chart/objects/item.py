@@ -32,6 +32,10 @@ HANDLE_PIXELS = 7.0
 FILL_ALPHA = 40
 #: A Fibonacci retracement narrower than this shows its lines without their labels.
 FIB_LABEL_PIXELS = 60.0
+#: Pixels between a Fibonacci level's label and the retracement's left end.
+FIB_LABEL_GAP = 4.0
+#: Alpha of the chart's background behind a Fibonacci label (candles show through faintly).
+FIB_LABEL_GROUND_ALPHA = 220
 
 Label = tuple[QPointF, str, QColor, str]
 """Text drawn in pixels: where (data coordinates), what, its colour, and a group
@@ -109,10 +113,17 @@ class ObjectsItem(ViewSpanningItem):
         self._texts = GlyphText(font)
         self.drawn = 0  # objects drawn in the last paint
         self._ink = QColor("#d1d4dc")  # the chart's foreground: notes without a colour
+        self._ground = QColor("#131722")  # the chart's background: under Fibonacci labels
+        self._ground.setAlpha(FIB_LABEL_GROUND_ALPHA)
+        #: Fibonacci labels of the last paint: their box in the view's pixels and their text.
+        self.level_labels: list[tuple[QRectF, str]] = []
 
-    def set_ink(self, colour: str) -> None:
-        """The chart's foreground colour (the theme changed)."""
+    def set_ink(self, colour: str, ground: str | None = None) -> None:
+        """The chart's foreground (and background) colour (the theme changed)."""
         self._ink = QColor(colour)
+        if ground is not None:
+            self._ground = QColor(ground)
+            self._ground.setAlpha(FIB_LABEL_GROUND_ALPHA)
         self._shapes_key = None
         self.update()
 
@@ -322,18 +333,30 @@ class ObjectsItem(ViewSpanningItem):
         right_edge = view.right()
         last: tuple[str, float] | None = None
         height = self._texts.line_height
+        self.level_labels = []
         for point, text, colour, group in texts:
             at = transform.map(point)
             if not view.top() - height <= at.y() <= view.bottom() + height:
                 continue
-            if group and last is not None and last[0] == group and abs(at.y() - last[1]) < height:
+            width = self._texts.width(text)
+            if not group:  # a note, or a horizontal line's price at the right edge
+                self._texts.add(
+                    min(at.x() + 3, right_edge - width - 3), at.y() - height - 1, text, colour
+                )
+                continue
+            if last is not None and last[0] == group and abs(at.y() - last[1]) < height + 2:
                 continue  # levels closer than a line of text: the lines say enough
             last = (group, at.y())
-            width = self._texts.width(text)
-            x = min(
-                at.x() + 3, right_edge - width - 3
-            )  # a horizontal line's price at the right edge
-            self._texts.add(x, at.y() - height - 1, text, colour)
+            # Left of the retracement, centred on its level: over bars the levels do not
+            # measure, never over the swing itself; on a ground of its own so candles and
+            # the grid do not run through the digits. Inside only if the view's edge is near.
+            x = at.x() - FIB_LABEL_GAP - width
+            if x < view.left() + 2:
+                x = at.x() + 3
+            box = QRectF(x - 2, at.y() - height / 2, width + 4, height)
+            painter.fillRect(box, self._ground)
+            self.level_labels.append((box, text))
+            self._texts.add(x, box.top(), text, colour)
         self._texts.flush(painter)  # one glyph run per colour, not a layout per label
         if selected is not None:
             obj, xs = selected

@@ -99,7 +99,7 @@ class ChartObjects(QObject):
         panel.plot_widget.viewport().installEventFilter(self)
         # A closed chart stops listening: the store outlives it, and would call it.
         panel.destroyed.connect(lambda *_: self._store.unsubscribe(self._on_store))
-        panel.on_palette(lambda colours: self.item.set_ink(colours.foreground))
+        panel.on_palette(lambda colours: self.item.set_ink(colours.foreground, colours.background))
 
     # ------------------------------------------------------------------ public
 

@@ -38,6 +38,13 @@ from app.indicators.params import IndicatorParamError, describe
 from app.ui.panels.chart.studies.layer import ChartStudies
 from app.ui.panels.chart.studies.spec import MAX_WIDTH, MIN_WIDTH, StudySpec, StudyStyle, validated
 
+#: Pixels beside the widest entry, so it does not touch the list's edge.
+LIST_SLACK_PX = 12
+#: A title bar's icon and buttons, beside the title's text.
+TITLE_BAR_SLACK_PX = 140
+#: Most of the screen's width (and height) the list of indicators may take.
+MAX_LIST_SHARE = 0.45
+
 
 def _number(value: float) -> str:
     return f"{value:g}"
@@ -63,7 +70,12 @@ class StudyDialog(QDialog):
         super().__init__(parent)
         cls = INDICATORS[name]
         self.setObjectName("study_dialog")
-        self.setWindowTitle(f"{cls.title} ({cls.short})")
+        named = f"{cls.title} ({cls.short})"
+        self.setWindowTitle(f"{'Edit' if current is not None else 'Add'} {named}")
+        where = "on the price" if cls.placement is Placement.OVERLAY else "in its own pane"
+        # Named in the dialog too: a title bar elides a long title and some desktops have none.
+        self.heading = QLabel(f"<b>{named}</b> — {where}")
+        self.heading.setObjectName("study_heading")
         self._name = name
         self.spec: StudySpec | None = None
         start = current or StudySpec(name)
@@ -99,9 +111,13 @@ class StudyDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Wide enough that the title bar shows the whole title beside its buttons.
+        title_width = self.fontMetrics().horizontalAdvance(self.windowTitle()) + TITLE_BAR_SLACK_PX
+        self.setMinimumWidth(max(self.sizeHint().width(), title_width))
 
     def _colour_row(self, output: str, colour: str) -> QWidget:
         row = QWidget()
@@ -201,6 +217,23 @@ class StudiesDialog(QDialog):
         layout.addWidget(close, alignment=Qt.AlignmentFlag.AlignRight)
         self.editor: StudyDialog | None = None
         self.refresh()
+        self._fit_to_content()
+
+    def _fit_to_content(self) -> None:
+        """Every indicator's whole entry shown, no sideways scrolling, within the screen.
+
+        A list widget's size hint ignores its entries, so the dialog opened too narrow
+        for "Exponential Moving Average (EMA) — price" and cut it behind a scrollbar.
+        """
+        screen = (self.parentWidget() or self).screen().availableGeometry()
+        listed = self.available
+        frame = 2 * listed.frameWidth()
+        wanted = listed.sizeHintForColumn(0) + frame + listed.verticalScrollBar().sizeHint().width()
+        # Both lists side by side, the dialog's margins between: never wider than the screen.
+        listed.setMinimumWidth(min(wanted + LIST_SLACK_PX, int(screen.width() * MAX_LIST_SHARE)))
+        rows = listed.count() * max(listed.sizeHintForRow(0), 1) + frame
+        listed.setMinimumHeight(min(rows, int(screen.height() * MAX_LIST_SHARE)))
+        self.adjustSize()
 
     def refresh(self) -> None:
         row = self.on_chart.currentRow()

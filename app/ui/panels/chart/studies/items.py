@@ -73,7 +73,7 @@ class StudyItem(ViewSpanningItem):
         self._candles = candles
         self._series = series
         self._output = output
-        self.shape = shape_of(series.spec.name, series.outputs[output])
+        self.drawn_as = shape_of(series.spec.name, series.outputs[output])
         self._memo: SettledMemo[Piece] = SettledMemo()
         self._group = 1
         self.drawn = 0  # lines, columns and dots in the last paint (the pixel bound, shown)
@@ -92,9 +92,9 @@ class StudyItem(ViewSpanningItem):
     def set_style(self, colour: str, width: int) -> None:
         self._pen = QPen(QColor(colour))
         self._pen.setCosmetic(True)
-        self._pen.setWidth(width if self.shape is not Shape.DOTS else width + 2)
+        self._pen.setWidth(width if self.drawn_as is not Shape.DOTS else width + 2)
         self._pen.setCapStyle(
-            Qt.PenCapStyle.RoundCap if self.shape is Shape.DOTS else Qt.PenCapStyle.FlatCap
+            Qt.PenCapStyle.RoundCap if self.drawn_as is Shape.DOTS else Qt.PenCapStyle.FlatCap
         )
         self._brush = QBrush(QColor(colour))
         self.update()
@@ -134,7 +134,7 @@ class StudyItem(ViewSpanningItem):
         group = pixel_group(px_per_bar)
         self._group = group
         parts = self._candles.by_settled_and_live(*span, group, self._memo, self._build)
-        zoomed_in = group == 1 and self.shape is Shape.LINE
+        zoomed_in = group == 1 and self.drawn_as is Shape.LINE
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, zoomed_in)
         painter.setPen(self._pen)
         self.drawn = 0
@@ -154,13 +154,13 @@ class StudyItem(ViewSpanningItem):
         values = self._series.output(self._output)
         if group > 1:
             return self._envelope(values, i0, i1, group)
-        if self.shape is Shape.LINE:
+        if self.drawn_as is Shape.LINE:
             return self._segments(values, i0, i1), [], []
         x = np.arange(i0, i1, dtype=np.float64)
         v = values[i0:i1]
         ok = np.isfinite(v)
         x, v = x[ok], v[ok]
-        if self.shape is Shape.DOTS:
+        if self.drawn_as is Shape.DOTS:
             return [], [], [QPointF(a, b) for a, b in zip(x.tolist(), v.tolist(), strict=True)]
         half = BODY_WIDTH / 2
         bottom = np.minimum(v, 0.0)
@@ -191,9 +191,9 @@ class StudyItem(ViewSpanningItem):
         low = np.fmin.reduceat(window, offsets)
         high = np.fmax.reduceat(window, offsets)
         x = (starts + ends - 1) / 2.0
-        if self.shape is Shape.HISTOGRAM:
+        if self.drawn_as is Shape.HISTOGRAM:
             low, high = np.fmin(low, 0.0), np.fmax(high, 0.0)
-        elif self.shape is Shape.LINE:  # reach back to the bar before: one joined trace
+        elif self.drawn_as is Shape.LINE:  # reach back to the bar before: one joined trace
             before = values[np.maximum(starts - 1, 0)]
             low, high = np.fmin(low, before), np.fmax(high, before)
         ok = np.isfinite(low) & np.isfinite(high)

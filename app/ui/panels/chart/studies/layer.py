@@ -60,6 +60,7 @@ class ChartStudies:
         self._price_plot = panel.plot_widget.getPlotItem()
         self.studies: list[Study] = []
         self._proxies: dict[int, pg.SignalProxy] = {}
+        self._label_widths: dict[int, int] = {}
         self._colours = panel.palette_colours
         self._listeners: list[Callable[[], None]] = []
         self.data_window: DataWindow | None = None
@@ -140,6 +141,7 @@ class ChartStudies:
                 item.values_changed()
             if study.pane is not None:
                 study.pane.fit_y()
+        self._measure_labels()
         self._sync_axis_width()
 
     def forming_changed(self) -> None:
@@ -227,6 +229,7 @@ class ChartStudies:
             rateLimit=CROSSHAIR_RATE_LIMIT,
             slot=lambda args, p=pane: self._panel.on_mouse_moved(args[0], p),
         )
+        self._measure_labels()
         self._sync_axis_width()
         self._arrange_time_axis()
 
@@ -243,6 +246,9 @@ class ChartStudies:
         pane.setParent(None)
         pane.deleteLater()
         study.pane = None
+        self._label_widths.pop(id(pane), None)
+        self._panel.fit_axis_width()  # narrower again without its labels
+        self._sync_axis_width()
         self._arrange_time_axis()
 
     def _insert_pane(self, pane: StudyPane, place: tuple[int, int] | None) -> None:
@@ -293,10 +299,22 @@ class ChartStudies:
         else:
             price.showAxis("bottom")
 
+    def label_width(self) -> int:
+        """Pixels the widest label of any pane needs (0 without panes); measured when
+        the values change, not on every pan, so the axes keep still while scrolling."""
+        return max(self._label_widths.values(), default=0)
+
+    def _measure_labels(self) -> None:
+        self._label_widths = {id(pane): pane.label_width() for pane in self._panes()}
+
     def _sync_axis_width(self) -> None:
-        """Panes' value axes as wide as the price axis, so every pane's bars line up."""
+        """Panes' value axes as wide as the price axis, so every pane's bars line up;
+        the price axis widens first if a pane's labels need more room."""
         axis = self._price_plot.getAxis("right")
         width = axis.fixedWidth or axis.width()  # the width set, before the layout applies it
+        if self.label_width() > width:
+            self._panel.fit_axis_width()
+            width = axis.fixedWidth or axis.width()
         for pane in self._panes():
             if pane.value_axis.fixedWidth != width:
                 pane.value_axis.setWidth(width)

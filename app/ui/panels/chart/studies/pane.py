@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPen
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtGui import QFont, QFontMetricsF, QPen
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from app.ui.panels.chart.candles import CandlestickItem, GridItem
 from app.ui.panels.chart.palette import ChartPalette
@@ -29,6 +29,8 @@ LOOSE_LIMIT = 1.4
 #: Share of the fitted range left free beyond a live value that broke out of it.
 BREAKOUT_ROOM = 0.15
 MIN_PANE_HEIGHT = 50
+#: Pixels of the value axis beside its widest label (as on the price axis).
+AXIS_MARGIN_PX = 16
 #: Pixels between two value labels (a label is about 12 high).
 MIN_LABEL_GAP_PX = 16
 
@@ -139,6 +141,19 @@ class StudyPane(pg.PlotWidget):
     @property
     def value_axis(self) -> ValueAxis:
         return self._value_axis
+
+    def label_width(self) -> int:
+        """Pixels the widest value label needs: the bounds and levels of a bounded
+        oscillator, else the widest of the history's lowest and highest value."""
+        if self._fixed is not None:
+            values = [*self._fixed, *self._levels]
+        else:
+            bounds = self.series.visible_range(0, len(self.series))
+            values = list(bounds) if bounds is not None else []
+        texts = self._value_axis.tickStrings(values, 1.0, 1.0)
+        metrics = QFontMetricsF(self._value_axis.style.get("tickFont") or QApplication.font())
+        widest = max((metrics.horizontalAdvance(text) for text in texts), default=0.0)
+        return math.ceil(widest) + AXIS_MARGIN_PX
 
     def set_items(self, items: list[StudyItem]) -> None:
         plot = self.getPlotItem()
