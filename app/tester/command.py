@@ -315,7 +315,7 @@ def summary(result: TesterResult) -> str:
     if result.stopped:
         lines.append(f"The strategy stopped before the end: {result.stopped}")
     if result.refused:
-        lines.append(f"Refused orders ({len(result.refused)} kinds): {result.refused[0]}")
+        lines.append(result.refusals_in_words())
     return "\n".join(line.replace("\u2014", "-") for line in lines)
 
 

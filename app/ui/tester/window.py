@@ -281,7 +281,7 @@ class StrategyTesterWindow(QWidget):
         if result.stopped:
             line += f"; the strategy stopped before the end: {result.stopped}"
         elif result.refused:
-            line += f"; refused orders: {result.refused[0]}"
+            line += f"; {result.refusals_in_words()}"
         self._say(line)
         self.tabs.setCurrentWidget(self.report_view)
 
