@@ -300,7 +300,7 @@ def summary(result: TesterResult) -> str:
     pf = f"{f.profit_factor:.2f}" if f.profit_factor is not None else "-"
     sharpe = f"{f.sharpe_ratio:.2f}" if f.sharpe_ratio is not None else "-"
     lines = [
-        f"Tested {result.instance} ({params}) on {s.symbol} {s.timeframe.name}, "
+        f"Tested {s.strategy} ({params}) on {s.symbol} {s.timeframe.name}, "
         f"{s.model.label.lower()}, {day(result.first_msc)} to {day(result.last_msc)}",
         f"{result.bars:,} bars, {result.ticks:,} prices, {result.polls:,} polls in "
         f"{result.seconds:.2f} s ({rate:,.0f} bars/s)",

@@ -188,7 +188,9 @@ def run_test(
         deposit=settings.deposit,
         currency=settings.currency,
         points={spec.name: spec.point},
-        title=f"{name} on {settings.symbol} {settings.timeframe.name}, {settings.model.label}",
+        # The strategy, not the instance ("ma_cross#1" reads like a live one).
+        title=f"Test of {settings.strategy} on {settings.symbol} {settings.timeframe.name}, "
+        f"{settings.model.label}",
         path=path,
         reason=_reason,
         settings=_summary(settings, params),
