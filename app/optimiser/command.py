@@ -281,15 +281,19 @@ def _table(rows: list[PassRow], names: Sequence[str], forward: bool) -> str:
         f = row.figures
         cells = [str(row.index), *(_num(row.params[n]) for n in names)]
         cells += [
-            _num(row.score) + ("" if row.feasible else " (x)"),
+            _figure(row.score) + ("" if row.feasible else " (x)"),
             _num(f.get("trades")),
-            _num(f.get("net_profit")),
-            _num(f.get("profit_factor")),
-            _num(f.get("max_drawdown_pct")),
+            _figure(f.get("net_profit")),
+            _figure(f.get("profit_factor")),
+            _figure(f.get("max_drawdown_pct")),
         ]
         if forward:
             g = row.figures_out or {}
-            cells += ["| " + _num(row.score_out), _num(g.get("trades")), _num(g.get("net_profit"))]
+            cells += [
+                "| " + _figure(row.score_out),
+                _num(g.get("trades")),
+                _figure(g.get("net_profit")),
+            ]
         body.append(cells)
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
     text = [" ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *body]]
@@ -310,17 +314,34 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _periods(windows: Sequence[Window]) -> str:
-    def day(seconds: int) -> str:
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
+def _figure(value: Any) -> str:
+    """A figure that may be money (net profit, an objective): always two decimals, so
+    -245.00 stands beside -251.90 (``_num`` would print -245). ``-`` when absent."""
+    if value is None or isinstance(value, bool):
+        return _num(value)
+    if isinstance(value, int | float):
+        return f"{value:,.2f}"
+    return str(value)
 
+
+def _moment(seconds: int) -> str:
+    """To the minute (to the second when it has any), UTC: a split falls inside a day."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+
+
+def _periods(windows: Sequence[Window]) -> str:
     if len(windows) > 1:
-        return f"{len(windows)} walk-forward windows, out of sample from {day(windows[0].out_start or 0)}"
+        first_out = _moment(windows[0].out_start or 0)
+        return f"{len(windows)} walk-forward windows, out of sample from {first_out} UTC"
     w = windows[0]
-    text = f"in sample {day(w.start)} to {day(w.end)}"
-    if w.out_start is not None and w.out_end is not None:
-        text += f", out of sample {day(w.out_start)} to {day(w.out_end)}"
-    return text
+    if w.out_start is None or w.out_end is None:
+        return f"in sample {_moment(w.start)} to {_moment(w.end)} UTC"
+    # Both ends are included: the in-sample part ends the second before the split.
+    return (
+        f"in sample from {_moment(w.start)} until the split at {_moment(w.out_start)} UTC, "
+        f"out of sample from the split to {_moment(w.out_end)}"
+    )
 
 
 def as_json(run: OptimisationRun) -> dict[str, Any]:

@@ -214,11 +214,19 @@ Write = Callable[[str], object]
 def _months(write: Write, report: Report) -> None:
     if not report.months:
         return
-    write("<h2>Monthly returns</h2><table><tr><th class='l'>Year</th>")
-    write("".join(f"<th>{m}</th>" for m in MONTHS) + "<th>Year</th></tr>")
+    # Every cell in percent, the year's too (of the balance at its start, as each month's
+    # is of the balance at the month's start); the money is each cell's tooltip.
+    write(
+        "<h2>Monthly returns, %</h2><p class='note'>Each month's net profit as a percentage "
+        "of the balance at the month's start; the year's, of the balance at the year's "
+        "start. Point at a cell for the money.</p>"
+    )
+    write("<table><tr><th class='l'>Year</th>")
+    write("".join(f"<th>{m}</th>" for m in MONTHS) + "<th>Year, %</th></tr>")
     years: dict[int, dict[int, tuple[float, float | None]]] = {}
     for month in report.months:
         years.setdefault(month.year, {})[month.month] = (month.profit, month.return_pct)
+    balance = report.figures.initial_deposit  # at the start of each year in turn
     for year, months in years.items():
         cells = []
         for m in range(1, 13):
@@ -228,10 +236,12 @@ def _months(write: Write, report: Report) -> None:
             profit, pct = months[m]
             text = f"{pct:+.2f} %" if pct is not None else money(profit)
             cells.append(f"<td class='{_sign(profit)}' title='{money(profit)}'>{text}</td>")
-        total = sum(p for p, _ in months.values())
+        total = round(sum(p for p, _ in months.values()), 2)
+        year_text = f"{total / balance * 100:+.2f} %" if balance > 0 else money(total)
+        balance += total
         write(
             f"<tr><td class='l'>{year}</td>{''.join(cells)}"
-            f"<td class='{_sign(total)}'>{money(total)}</td></tr>"
+            f"<td class='{_sign(total)}' title='{money(total)}'>{year_text}</td></tr>"
         )
     write("</table>")
 

@@ -106,6 +106,12 @@ class Strategy:
     def quote(self, symbol: str | None = None) -> Tick | None:
         return self._ctx().quote(symbol or self.symbol)
 
+    def round_price(self, price: float) -> float:
+        """``price`` on its symbol's tick grid: a computed level (a stop some ATRs away)
+        has more decimals than the symbol allows, and the broker refuses such a level."""
+        spec = self._ctx().spec(self.symbol)
+        return spec.round_price(price) if spec is not None else price
+
     def bars(self, count: int, timeframe: Timeframe | None = None) -> BarHistory:
         """The newest ``count`` closed bars of its symbol (the forming bar never)."""
         return self._ctx().closed_bars(self.symbol, timeframe or self.timeframe, count)

@@ -300,7 +300,7 @@ def summary(result: TesterResult) -> str:
     pf = f"{f.profit_factor:.2f}" if f.profit_factor is not None else "-"
     sharpe = f"{f.sharpe_ratio:.2f}" if f.sharpe_ratio is not None else "-"
     lines = [
-        f"Tested {result.instance} ({params}) on {s.symbol} {s.timeframe.name}, "
+        f"Tested {s.strategy} ({params}) on {s.symbol} {s.timeframe.name}, "
         f"{s.model.label.lower()}, {day(result.first_msc)} to {day(result.last_msc)}",
         f"{result.bars:,} bars, {result.ticks:,} prices, {result.polls:,} polls in "
         f"{result.seconds:.2f} s ({rate:,.0f} bars/s)",
@@ -315,7 +315,7 @@ def summary(result: TesterResult) -> str:
     if result.stopped:
         lines.append(f"The strategy stopped before the end: {result.stopped}")
     if result.refused:
-        lines.append(f"Refused orders ({len(result.refused)} kinds): {result.refused[0]}")
+        lines.append(result.refusals_in_words())
     return "\n".join(line.replace("\u2014", "-") for line in lines)
 
 

@@ -36,13 +36,22 @@ class TesterResult:
     seconds: float  # wall time of the replay, loading excluded
     first_msc: int
     last_msc: int
-    refused: tuple[str, ...] = ()  # orders the risk gate or the broker refused, in words
+    # why the risk gate or the broker refused orders, in words, each with how many times
+    refused: tuple[tuple[str, int], ...] = ()
     stopped: str = ""  # why the strategy stopped before the end, if it did
     closed_at_end: int = 0  # positions the tester closed at the last price
 
     @property
     def trades(self) -> int:
         return self.report.figures.trades
+
+    def refusals_in_words(self) -> str:
+        """``3 refused orders: no such open position (2), market closed (1)``, or ""."""
+        total = sum(count for _reason, count in self.refused)
+        if not total:
+            return ""
+        kinds = ", ".join(f"{reason} ({count:,})" for reason, count in self.refused)
+        return f"{total:,} refused order{'s' if total != 1 else ''}: {kinds}"
 
     def as_json(self) -> dict[str, Any]:
         """The settings, every report figure and every trade."""
@@ -58,7 +67,7 @@ class TesterResult:
                 "first_time_msc": self.first_msc,
                 "last_time_msc": self.last_msc,
                 "closed_at_end": self.closed_at_end,
-                "refused": list(self.refused),
+                "refused": [{"reason": r, "count": n} for r, n in self.refused],
                 "stopped": self.stopped,
             },
             "report": self.report.as_dict(),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -82,7 +83,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.fills: list[Fill] = []
-        self.refused: list[str] = []
+        self.refused: Counter[str] = Counter()  # each reason and how often, first seen first
         self.statuses: list[StrategyStatus] = []
         self.problems: list[str] = []
 
@@ -92,8 +93,10 @@ class _Collector:
             self.fills.append(fact)  # type: ignore[arg-type]
         elif kind is OrderUpdate:
             update: OrderUpdate = fact  # type: ignore[assignment]
-            if update.status is OrderStatus.REJECTED and len(self.refused) < REFUSALS_KEPT:
-                self.refused.append(update.reason)
+            if update.status is OrderStatus.REJECTED and (
+                update.reason in self.refused or len(self.refused) < REFUSALS_KEPT
+            ):
+                self.refused[update.reason] += 1
         elif kind is StrategyStatus:
             self.statuses.append(fact)  # type: ignore[arg-type]
         elif kind is LogEvent:
@@ -185,7 +188,9 @@ def run_test(
         deposit=settings.deposit,
         currency=settings.currency,
         points={spec.name: spec.point},
-        title=f"{name} on {settings.symbol} {settings.timeframe.name}, {settings.model.label}",
+        # The strategy, not the instance ("ma_cross#1" reads like a live one).
+        title=f"Test of {settings.strategy} on {settings.symbol} {settings.timeframe.name}, "
+        f"{settings.model.label}",
         path=path,
         reason=_reason,
         settings=_summary(settings, params),
@@ -202,7 +207,7 @@ def run_test(
         seconds=seconds,
         first_msc=first_msc,
         last_msc=int(stream.time_msc[-1]),
-        refused=tuple(dict.fromkeys(sink.refused)),
+        refused=tuple(sink.refused.items()),
         stopped=stopped,
         closed_at_end=closed,
     )

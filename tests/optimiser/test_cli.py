@@ -4,6 +4,7 @@ the JSON of every pass, and one line for every kind of bad input."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import textwrap
 from pathlib import Path
@@ -78,14 +79,20 @@ def test_an_optimisation_prints_the_best_passes_and_writes_every_pass(
         "Optimised hill on EURUSD H1, open prices only: grid search, 56 passes"
     )
     assert "on 1 local worker process" in lines[0]
-    assert lines[1].startswith(
-        "Objective: maximise net_profit with trades>=1; in sample 2024-01-01"
+    # the split said to the minute (it falls inside a day), money always with cents
+    split = re.search(
+        r"^Objective: maximise net_profit with trades>=1; in sample from 2024-01-01 00:00 "
+        r"until the split at (\d{4}-\d\d-\d\d \d\d:\d\d) UTC, out of sample from the "
+        r"split to \d{4}-\d\d-\d\d \d\d:\d\d",
+        lines[1],
     )
+    assert split, lines[1]
     header = next(
         i for i, line in enumerate(lines) if line.split()[:3] == ["pass", "entry", "hold"]
     )
     best = lines[header + 1].split()
-    assert best[1:3] == ["30", "50"] and best[3] == "2,000"
+    assert best[1:3] == ["30", "50"] and best[3] == "2,000.00"
+    assert all(re.fullmatch(r"-?[\d,]+\.\d\d", cell) for cell in (best[5], best[-1])), best
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["optimisation"]["space"] == {
         "entry": [0, 10, 20, 30, 40, 50, 60],

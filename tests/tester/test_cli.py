@@ -47,7 +47,7 @@ def test_a_run_writes_the_result_and_the_report_and_prints_a_summary(
     out = capsys.readouterr()
     assert code == 0, out.err
     assert out.err == ""  # not a terminal: no progress bar
-    assert "Tested ma_cross#1 (fast=8, slow=30" in out.out
+    assert "Tested ma_cross (fast=8, slow=30" in out.out
     assert "2024-01-05 00:00 to 2024-03-31 23:00" in out.out
     data = json.loads(result.read_text(encoding="utf-8"))
     settings = data["settings"]

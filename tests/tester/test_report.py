@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +207,22 @@ def test_ten_thousand_trades_make_a_report() -> None:
     report = _report(deals)
     assert report.figures.trades == 10_000
     assert len(report.curve) <= 2100
+
+
+def test_the_html_monthly_table_gives_the_years_in_percent_too(tmp_path: Path) -> None:
+    deals = (
+        _trade(1, Side.BUY, 1.1, 1.1, 0, 1, 100.0)  # Jan 2024: +100 on 1,000 = +10 %
+        + _trade(2, Side.SELL, 1.1, 1.1, 24 * 40 + 14, 1, -55.0)  # Feb 2024: -55 on 1,100 = -5 %
+        + _trade(3, Side.BUY, 1.1, 1.1, 24 * 370, 1, 209.0)  # Jan 2025: +209 on 1,045 = +20 %
+    )
+    page = tmp_path / "report.html"
+    write_html(_report(deals), page)
+    text = page.read_text(encoding="utf-8")
+    assert "<h2>Monthly returns, %</h2>" in text and "<th>Year, %</th>" in text
+    rows = {
+        year: re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        for year, row in re.findall(r"<tr><td class='l'>(\d{4})</td>(.*?)</tr>", text)
+    }
+    assert rows["2024"][:2] == ["+10.00 %", "-5.00 %"] and rows["2024"][-1] == "+4.50 %"
+    assert rows["2025"][0] == "+20.00 %" and rows["2025"][-1] == "+20.00 %"
+    assert "title='45.00'" in text  # the year's money is its cell's tooltip

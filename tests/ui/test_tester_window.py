@@ -111,6 +111,14 @@ def test_a_run_in_the_worker_shows_the_figures_tradeterm_test_prints(
 ) -> None:
     cli = _cli_summary(history)
     window = make_window()
+    # The first strategy offered is the Strategies panel's first: the catalogue's order.
+    form = window.settings_form
+    assert form.strategy_key() == "ma_cross"
+    assert [form.strategy.itemData(i) for i in range(form.strategy.count())][:3] == [
+        "ma_cross",
+        "donchian_breakout",
+        "rsi_reversion",
+    ]
     _choose(window)
     _dates(window, "2024-01-05", "2024-03-31")
     window.settings_form.commission.setValue(7)
@@ -126,6 +134,12 @@ def test_a_run_in_the_worker_shows_the_figures_tradeterm_test_prints(
 
     assert window.result is not None, window.message.text()
     assert window.message.text().startswith(f"Finished: {cli.group(1)} trades")
+    # How long, said once: the replay's own time, then the whole run's (loading too).
+    assert re.search(
+        r"; [\d,]+ bars replayed in [\d.]+ s; run done in [\d.]+ s$", window.message.text()
+    ), window.message.text()
+    assert window.eta.text() == ""
+    assert window.report_view.title.text() == "Test of ma_cross on EURUSD H1, Open prices only"
     assert window.tabs.currentWidget() is window.report_view
     report = window.report_view
     assert report.figure("Total trades") == cli.group(1)

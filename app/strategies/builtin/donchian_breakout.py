@@ -48,13 +48,19 @@ class DonchianBreakout(Strategy):
         self.channel = (upper, lower, e_upper, e_lower)
         if math.isnan(high):
             return
+        # Orders sent here run at the end of the turn, so ``positions()`` still lists a
+        # position this bar has already closed: close it once, never twice (a second
+        # close is refused, "no such open position"). The exit channel is the narrower
+        # one, so a close beyond the entry channel has always crossed the exit first.
         net = self.net_position()
         if (net > 0 and bar.close < exit_low) or (net < 0 and bar.close > exit_high):
             self.close()
             net = 0.0
         if bar.close > high and net <= 0:
-            self.close()
+            if net < 0:
+                self.close()
             self.buy(self.params.volume)
         elif bar.close < low and net >= 0:
-            self.close()
+            if net > 0:
+                self.close()
             self.sell(self.params.volume)

@@ -64,7 +64,7 @@ class MaCross(Strategy):
         if self.atr is not None:
             distance = self.params.atr_multiple * self.last(self.atr)
             if not math.isnan(distance):
-                stop = price - distance if long else price + distance
+                stop = self.round_price(price - distance if long else price + distance)
         if long:
             self.buy(self.params.volume, sl=stop)
         else:

@@ -39,7 +39,6 @@ from app.ui.tester.report_charts import (
     draw_bars,
     draw_curves,
     draw_drawdown,
-    set_title,
     styled_plot,
 )
 from app.ui.widgets.table_model import RowTableModel
@@ -223,8 +222,15 @@ class ReportView(QWidget):
         self.drawdown_plot = styled_plot(self, "Equity drawdown, %", time_axis=True)
         self.drawdown_plot.getPlotItem().setXLink(self.equity_plot.getPlotItem())
         self.months_plot = styled_plot(self, "Monthly returns, %")
-        self.hours_plot = styled_plot(self, "Profit by entry hour")
-        self.weekdays_plot = styled_plot(self, "Profit by entry weekday")
+        # Short titles: three charts share a laptop's width; the tooltips say the rest.
+        self.hours_plot = styled_plot(self, "Profit by hour")
+        self.hours_plot.setToolTip(
+            "Profit by hour: the trades' profit by the hour they were entered (UTC)"
+        )
+        self.weekdays_plot = styled_plot(self, "Profit by weekday")
+        self.weekdays_plot.setToolTip(
+            "Profit by weekday: the trades' profit by the weekday they were entered"
+        )
         periods = QWidget()
         row = QHBoxLayout(periods)
         row.setContentsMargins(0, 0, 0, 0)
@@ -279,6 +285,7 @@ class ReportView(QWidget):
             self.trades_model.set_trades(())
             for plot in self._plots():
                 plot.getPlotItem().clear()
+                plot.set_bar_labels(())
             return
         self.title.setText(report.title)
         notes = list(report.notes)
@@ -304,15 +311,14 @@ class ReportView(QWidget):
                 for i, m in enumerate(report.months)
             ],
             [m.return_pct or 0.0 for m in report.months],
-            most=6,
         )
-        if report.months:
+        period = ""
+        if report.months:  # the labels name the years; the whole span is the tooltip
             first, last = report.months[0], report.months[-1]
-            set_title(
-                self.months_plot,
-                f"Monthly returns, % ({MONTHS[first.month - 1]} {first.year} – "
-                f"{MONTHS[last.month - 1]} {last.year})",
+            period = (
+                f" ({MONTHS[first.month - 1]} {first.year} – {MONTHS[last.month - 1]} {last.year})"
             )
+        self.months_plot.setToolTip(f"Monthly returns, %{period}")
         draw_bars(
             self.hours_plot, [b.label for b in report.hours], [b.profit for b in report.hours]
         )

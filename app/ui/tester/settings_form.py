@@ -193,7 +193,8 @@ class SettingsForm(QWidget):
         strategy, symbol = self.strategy_key(), self.symbol.currentText()
         self.strategy.blockSignals(True)
         self.strategy.clear()
-        for key, cls in sorted(inventory.catalog.classes.items()):
+        # The catalogue's own order, as the Strategies panel lists it (ma_cross first).
+        for key, cls in inventory.catalog.classes.items():
             self.strategy.addItem(f"{cls.title} ({key})", key)
         index = self.strategy.findData(strategy)
         self.strategy.setCurrentIndex(index if index >= 0 else 0)

@@ -322,7 +322,7 @@ class StrategyTesterWindow(QWidget):
         result = finished.result
         figures = result.report.figures
         self.progress.setValue(1000)
-        self.eta.setText(f"done in {time.monotonic() - self._started_at:.1f} s")
+        self.eta.setText("")  # the status line says how long it took, once
         self.report_view.set_report(result.report)
         settings = result.settings
         bars = finished.bars
@@ -331,17 +331,18 @@ class StrategyTesterWindow(QWidget):
             result.report.trades,
             timeframe=settings.timeframe,
             digits=price_digits({settings.timeframe: bars}, None),
-            title=f"{result.instance} on {settings.symbol} {settings.timeframe.name}: "
+            title=f"{settings.strategy} on {settings.symbol} {settings.timeframe.name}: "
             f"{len(bars):,} bars, {figures.trades:,} trades",
         )
         line = (
             f"Finished: {figures.trades:,} trades, net profit {figures.net_profit:,.2f} "
-            f"{settings.currency}, {result.bars:,} bars in {result.seconds:.2f} s"
+            f"{settings.currency}; {result.bars:,} bars replayed in {result.seconds:.2f} s; "
+            f"run done in {time.monotonic() - self._started_at:.1f} s"
         )
         if result.stopped:
             line += f"; the strategy stopped before the end: {result.stopped}"
         elif result.refused:
-            line += f"; refused orders: {result.refused[0]}"
+            line += f"; {result.refusals_in_words()}"
         self._say(line)
         self.tabs.setCurrentWidget(self.report_view)
 
