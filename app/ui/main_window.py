@@ -641,13 +641,17 @@ class MainWindow(QMainWindow):
         self.desk.select(symbol)
 
     def show_timeframe(self, timeframe: Timeframe) -> None:
-        """Switch the active chart's bar period; the engine answers with that history."""
+        """Switch the active chart's bar period; the engine answers with that history,
+        or, on a chart of stored history, the store does."""
         self.timeframe_actions[timeframe].setChecked(True)
-        chart = self.chart
-        symbol = chart.symbol
-        if symbol is not None and symbol not in self.desk.specs:  # bars from the store
-            if chart.set_timeframe(timeframe):
-                self.stored_history.follow_timeframe(symbol, timeframe)
+        window = self.workspace.active
+        symbol = window.chart.symbol
+        if window.stored:
+            if symbol is not None and window.chart.set_timeframe(timeframe):
+                self.workspace.retitle(window)
+                self.stored_history.follow_timeframe(
+                    symbol, timeframe, lambda stored: self._fill_stored(window, stored)
+                )
             self._show_title()
         else:
             self.workspace.show_timeframe(timeframe)
@@ -659,7 +663,8 @@ class MainWindow(QMainWindow):
         return self.workspace.active.chart
 
     @property
-    def chart_trading(self) -> ChartTrading:
+    def chart_trading(self) -> ChartTrading | None:
+        """The active chart's trading lines (none on a chart of stored history)."""
         return self.workspace.active.trading
 
     def new_chart(self, symbol: str | None = None) -> ChartWindow:
@@ -678,7 +683,9 @@ class MainWindow(QMainWindow):
         return window
 
     def _add_chart_alerts(self, window: ChartWindow) -> None:
-        """Every chart draws the alert lines of its symbol and offers "Alert at …"."""
+        """Every live chart draws the alert lines of its symbol and offers "Alert at …"."""
+        if window.trading is None:
+            return  # a chart of stored history: alerts watch the live market
         lines = ChartAlerts(
             window.chart,
             self.alerts.book,
@@ -713,7 +720,10 @@ class MainWindow(QMainWindow):
         elif what == "scale":
             chart.set_fixed_price_scale(True if self.fixed_scale_action.isChecked() else None)
         elif what == "one_click":
-            window.one_click.setVisible(self.one_click_panel_action.isChecked())
+            window.show_one_click(self.one_click_panel_action.isChecked())
+            if window.stored and self.one_click_panel_action.isChecked():
+                self.one_click_panel_action.setChecked(False)
+                self.tell("A chart of stored history has no one-click trading")
 
     def set_chart_theme(self, theme: str) -> None:
         """Every chart on the dark or the light ground."""
@@ -814,7 +824,7 @@ class MainWindow(QMainWindow):
         window = self.workspace.active
         problems = window.chart.restore(state)
         if "one_click" in state:
-            window.one_click.setVisible(state["one_click"] is True)
+            window.show_one_click(state["one_click"] is True)
         self._on_active_chart(window)
         if problems:
             self.tell(f"Template {name!r} applied in part: " + "; ".join(problems), warn=True)
@@ -943,15 +953,33 @@ class MainWindow(QMainWindow):
         self._on_active_chart(active)
 
     def show_stored_bars(self, stored: StoredChart) -> None:
-        """Bars from the history store on the chart (the History window's Open chart)."""
-        history = stored.history
-        spec = self.desk.spec(history.symbol) or stored_spec(history.symbol, stored.digits)
-        self.chart.set_symbol_spec(spec)
-        self.chart.set_timeframe(history.timeframe)
-        self.timeframe_actions[history.timeframe].setChecked(True)
-        self.chart.set_history(history)
+        """The History window's Open chart: a new chart of the stored bars, marked so.
+
+        It never takes the live market's bars, quotes, trading lines or alerts, and
+        nothing can be traded from it; its timeframe buttons read the store.
+        """
+        # The terminal comes forward with the new chart: the History window stays open.
+        self.raise_()
+        self.activateWindow()
         self.docks["chart"].show()
         self.docks["chart"].raise_()
+        self.workspace.open_stored(self._stored_spec(stored), stored.history)
+        self._show_title()
+
+    def _stored_spec(self, stored: StoredChart) -> SymbolSpec:
+        history = stored.history
+        return self.desk.spec(history.symbol) or stored_spec(history.symbol, stored.digits)
+
+    def _fill_stored(self, window: ChartWindow, stored: StoredChart) -> None:
+        """Another timeframe's stored bars, for the stored chart that asked (if still open)."""
+        history = stored.history
+        chart = window.chart
+        if window not in self.workspace.windows or (chart.symbol, chart.timeframe) != (
+            history.symbol,
+            history.timeframe,
+        ):
+            return  # closed, or switched again since it asked
+        self.workspace.show_stored(window, self._stored_spec(stored), history)
         self._show_title()
 
     def on_history(self, history: BarHistory) -> None:
@@ -1002,7 +1030,8 @@ class MainWindow(QMainWindow):
             parts.insert(0, f"{self.desk.state.upper()}")
         if self.chart.symbol:
             timeframe = self.chart.timeframe.name if self.chart.timeframe else ""
-            parts.append(f"{self.chart.symbol} {timeframe}".strip())
+            stored = " · stored history" if self.workspace.active.stored else ""
+            parts.append(f"{self.chart.symbol} {timeframe}".strip() + stored)
         self.setWindowTitle(" — ".join(parts))
 
     def on_connection(self, state: ConnectionState) -> None:
