@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QActionGroup,
     QCloseEvent,
     QDesktopServices,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
@@ -76,7 +77,14 @@ from app.ui.panels.risk import RiskPanel
 from app.ui.panels.strategies import StrategiesPanel
 from app.ui.panels.ticket import OrderTicket
 from app.ui.runtime.frame_pacing import PaintedAcknowledger
-from app.ui.runtime.window_state import fill_screen, keep_on_screen, restore_header, save_header
+from app.ui.runtime.window_state import (
+    fill_screen,
+    fits_screen,
+    keep_on_screen,
+    restore_header,
+    save_header,
+    saved_window_size,
+)
 from app.ui.tester.window import StrategyTesterWindow
 from app.ui.trading_actions import TradingActions
 from app.ui.widgets.steady_label import SteadyLabel
@@ -1133,6 +1141,8 @@ class MainWindow(QMainWindow):
             return False  # a layout of older panels: start from the default one
         geometry = store.value("window/geometry")
         state = store.value("window/state")
+        if isinstance(geometry, QByteArray) and not self._fits_this_screen(geometry):
+            geometry = state = None  # the charts and the tables' columns are still restored
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
             keep_on_screen(self)  # its monitor may be gone since last time
@@ -1154,6 +1164,28 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
         return self._layout_restored
+
+    def _fits_this_screen(self, geometry: QByteArray) -> bool:
+        """Whether the saved window fits this screen; if not, the default layout is used.
+
+        The docks' sizes were shared out for the saved window: squeezed into a
+        smaller screen, Qt cuts the ticket's Buy and Sell and the risk panel's HALT
+        off. The default layout shares this screen out instead, and says so.
+        """
+        size = saved_window_size(geometry)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if size is None or screen is None:
+            return True
+        area = screen.availableGeometry()
+        if fits_screen(size, area):
+            return True
+        self.tell(
+            f"The saved layout was made for a {size.width()}×{size.height()} window, larger "
+            f"than this {area.width()}×{area.height()} screen: the default layout for this "
+            "screen is shown",
+            warn=True,
+        )
+        return False
 
     def _persistent_tables(self) -> list[QTableView]:
         """Tables whose column widths and sort order are remembered (named ones)."""
