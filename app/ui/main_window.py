@@ -499,6 +499,12 @@ class MainWindow(QMainWindow):
             "&One-click panel", ("Alt+O",), lambda: self._toggle_chart("one_click"), charts,
             checkable=True,
         )  # fmt: skip
+        self.alert_at_crosshair_action = self._window_action(
+            "Ale&rt at the crosshair", ("Alt+A",), self.alert_at_crosshair, charts
+        )
+        self.alert_at_crosshair_action.setToolTip(
+            "An alert at the price under the mouse on the active chart (focus anywhere)"
+        )
         charts.addSeparator()
         templates = charts.addMenu("&Templates")
         self.templates_menu = templates
@@ -709,6 +715,14 @@ class MainWindow(QMainWindow):
             self.chart_alerts.pop(window.watcher, None)
 
         window.on_detach.append(detach)
+
+    def alert_at_crosshair(self) -> None:
+        """Alt+A: an alert at the crosshair of the active chart, wherever the focus is."""
+        lines = self.chart_alerts.get(self.workspace.active.watcher)
+        if lines is None:
+            self.tell("A chart of stored history has no alerts: Alt+A sets one on a live chart")
+            return
+        lines.alert_at_crosshair()
 
     def _on_alert_fact_for_charts(self, fact: object) -> None:
         for lines in list(self.chart_alerts.values()):

@@ -345,6 +345,18 @@ def test_an_alert_is_created_from_the_chart_s_menu_and_with_alt_a_at_the_crossha
     assert second.spec.level == pytest.approx(round(crosshair, 5))
     qtbot.waitUntil(lambda: (second.number, "level") in d.lines.lines, timeout=5000)
 
+    # With the focus in the ticket's command line Alt+A still sets the alert, types nothing.
+    command = d.window.ticket.command
+    command.setFocus()
+    command.setText("buy 0.1")
+    qtbot.keyClick(command, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(d.panel.book.alerts) == 3, timeout=10_000)
+    assert command.text() == "buy 0.1"
+    assert command.hasFocus()
+    # It takes no menu's Alt+letter: no menu bar title has A as its mnemonic.
+    titles = [a.text().lower() for a in d.window.menuBar().actions()]
+    assert titles and not any("&a" in title for title in titles), titles
+
 
 def test_every_chart_of_the_symbol_draws_the_alert_and_a_closed_chart_lets_go(
     qtbot: QtBot, desk: Callable[[], Desk]
