@@ -1118,6 +1118,7 @@ class MainWindow(QMainWindow):
         colors = {"online": PROFIT, "connecting": WARNING, "offline": LOSS}
         color = colors.get(state)
         self.telegram_label.setText(text)
+        self.alerts.model.set_telegram_on(state != "off")
         self.telegram_label.setStyleSheet(f"color: {color.name()}" if color else "")
         self.telegram_label.setToolTip(detail)
 

@@ -170,7 +170,12 @@ def test_the_tab_lists_each_alert_with_its_condition_trigger_actions_state_count
     assert d.cell(number, 1) == "EURUSD"
     assert d.cell(number, 2) == f"ask crosses up {far:.5f}"
     assert d.cell(number, 3) == "every 5m, max 3"
+    # Telegram is off: its message would reach nobody, and the list says so.
+    assert d.cell(number, 4) == "notification, Telegram (off)"
+    d.window.set_telegram_status("online", "", 0, 0)
     assert d.cell(number, 4) == "notification, Telegram"
+    d.window.set_telegram_status("off", "", 0, 0)
+    assert d.cell(number, 4) == "notification, Telegram (off)"
     assert d.cell(number, 5) == "active"
     assert d.cell(number, 6) == "0 / 3"
     assert d.cell(number, 7).startswith("2100-01-01") or d.cell(number, 7).startswith("2099-12-31")
@@ -379,3 +384,22 @@ def test_every_chart_of_the_symbol_draws_the_alert_and_a_closed_chart_lets_go(
     d.panel.select(number)
     d.panel.delete()
     qtbot.waitUntil(lambda: key not in d.window.chart_alerts[first.watcher].lines, timeout=10_000)
+
+
+def test_with_telegram_off_the_form_says_so_and_the_ticket_says_asked_not_sent(
+    qtbot: QtBot, desk: Callable[[], Desk]
+) -> None:
+    d = desk()
+    form = d.panel.new_alert()
+    assert form.telegram.text() == "Telegram (off)"
+    form.close()
+    d.window.set_telegram_status("online", "", 0, 0)
+    form = d.panel.new_alert()
+    assert form.telegram.text() == "Telegram"
+    form.close()
+    # An alert typed in the ticket is asked of the engine, not "sent" like an order.
+    level = round(d.bid() + 0.05, 5)
+    outcome = d.window.order_desk.submit(f"alert eurusd bid > {level}", OrderSource.TICKET)
+    assert outcome.message.startswith("Asked: "), outcome.message
+    assert "Sent" not in outcome.message
+    qtbot.waitUntil(lambda: len(d.panel.book.alerts) == 1, timeout=10_000)
