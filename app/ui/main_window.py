@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QActionGroup,
     QCloseEvent,
     QDesktopServices,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
@@ -76,7 +77,14 @@ from app.ui.panels.risk import RiskPanel
 from app.ui.panels.strategies import StrategiesPanel
 from app.ui.panels.ticket import OrderTicket
 from app.ui.runtime.frame_pacing import PaintedAcknowledger
-from app.ui.runtime.window_state import fill_screen, keep_on_screen, restore_header, save_header
+from app.ui.runtime.window_state import (
+    fill_screen,
+    fits_screen,
+    keep_on_screen,
+    restore_header,
+    save_header,
+    saved_window_size,
+)
 from app.ui.tester.window import StrategyTesterWindow
 from app.ui.trading_actions import TradingActions
 from app.ui.widgets.steady_label import SteadyLabel
@@ -501,6 +509,12 @@ class MainWindow(QMainWindow):
             "&One-click panel", ("Alt+O",), lambda: self._toggle_chart("one_click"), charts,
             checkable=True,
         )  # fmt: skip
+        self.alert_at_crosshair_action = self._window_action(
+            "Ale&rt at the crosshair", ("Alt+A",), self.alert_at_crosshair, charts
+        )
+        self.alert_at_crosshair_action.setToolTip(
+            "An alert at the price under the mouse on the active chart (focus anywhere)"
+        )
         charts.addSeparator()
         templates = charts.addMenu("&Templates")
         self.templates_menu = templates
@@ -651,13 +665,17 @@ class MainWindow(QMainWindow):
         self.desk.select(symbol)
 
     def show_timeframe(self, timeframe: Timeframe) -> None:
-        """Switch the active chart's bar period; the engine answers with that history."""
+        """Switch the active chart's bar period; the engine answers with that history,
+        or, on a chart of stored history, the store does."""
         self.timeframe_actions[timeframe].setChecked(True)
-        chart = self.chart
-        symbol = chart.symbol
-        if symbol is not None and symbol not in self.desk.specs:  # bars from the store
-            if chart.set_timeframe(timeframe):
-                self.stored_history.follow_timeframe(symbol, timeframe)
+        window = self.workspace.active
+        symbol = window.chart.symbol
+        if window.stored:
+            if symbol is not None and window.chart.set_timeframe(timeframe):
+                self.workspace.retitle(window)
+                self.stored_history.follow_timeframe(
+                    symbol, timeframe, lambda stored: self._fill_stored(window, stored)
+                )
             self._show_title()
         else:
             self.workspace.show_timeframe(timeframe)
@@ -669,7 +687,8 @@ class MainWindow(QMainWindow):
         return self.workspace.active.chart
 
     @property
-    def chart_trading(self) -> ChartTrading:
+    def chart_trading(self) -> ChartTrading | None:
+        """The active chart's trading lines (none on a chart of stored history)."""
         return self.workspace.active.trading
 
     def new_chart(self, symbol: str | None = None) -> ChartWindow:
@@ -688,7 +707,9 @@ class MainWindow(QMainWindow):
         return window
 
     def _add_chart_alerts(self, window: ChartWindow) -> None:
-        """Every chart draws the alert lines of its symbol and offers "Alert at …"."""
+        """Every live chart draws the alert lines of its symbol and offers "Alert at …"."""
+        if window.trading is None:
+            return  # a chart of stored history: alerts watch the live market
         lines = ChartAlerts(
             window.chart,
             self.alerts.book,
@@ -704,6 +725,14 @@ class MainWindow(QMainWindow):
             self.chart_alerts.pop(window.watcher, None)
 
         window.on_detach.append(detach)
+
+    def alert_at_crosshair(self) -> None:
+        """Alt+A: an alert at the crosshair of the active chart, wherever the focus is."""
+        lines = self.chart_alerts.get(self.workspace.active.watcher)
+        if lines is None:
+            self.tell("A chart of stored history has no alerts: Alt+A sets one on a live chart")
+            return
+        lines.alert_at_crosshair()
 
     def _on_alert_fact_for_charts(self, fact: object) -> None:
         for lines in list(self.chart_alerts.values()):
@@ -723,7 +752,10 @@ class MainWindow(QMainWindow):
         elif what == "scale":
             chart.set_fixed_price_scale(True if self.fixed_scale_action.isChecked() else None)
         elif what == "one_click":
-            window.one_click.setVisible(self.one_click_panel_action.isChecked())
+            window.show_one_click(self.one_click_panel_action.isChecked())
+            if window.stored and self.one_click_panel_action.isChecked():
+                self.one_click_panel_action.setChecked(False)
+                self.tell("A chart of stored history has no one-click trading")
 
     def set_chart_theme(self, theme: str) -> None:
         """Every chart on the dark or the light ground."""
@@ -824,7 +856,7 @@ class MainWindow(QMainWindow):
         window = self.workspace.active
         problems = window.chart.restore(state)
         if "one_click" in state:
-            window.one_click.setVisible(state["one_click"] is True)
+            window.show_one_click(state["one_click"] is True)
         self._on_active_chart(window)
         if problems:
             self.tell(f"Template {name!r} applied in part: " + "; ".join(problems), warn=True)
@@ -953,15 +985,33 @@ class MainWindow(QMainWindow):
         self._on_active_chart(active)
 
     def show_stored_bars(self, stored: StoredChart) -> None:
-        """Bars from the history store on the chart (the History window's Open chart)."""
-        history = stored.history
-        spec = self.desk.spec(history.symbol) or stored_spec(history.symbol, stored.digits)
-        self.chart.set_symbol_spec(spec)
-        self.chart.set_timeframe(history.timeframe)
-        self.timeframe_actions[history.timeframe].setChecked(True)
-        self.chart.set_history(history)
+        """The History window's Open chart: a new chart of the stored bars, marked so.
+
+        It never takes the live market's bars, quotes, trading lines or alerts, and
+        nothing can be traded from it; its timeframe buttons read the store.
+        """
+        # The terminal comes forward with the new chart: the History window stays open.
+        self.raise_()
+        self.activateWindow()
         self.docks["chart"].show()
         self.docks["chart"].raise_()
+        self.workspace.open_stored(self._stored_spec(stored), stored.history)
+        self._show_title()
+
+    def _stored_spec(self, stored: StoredChart) -> SymbolSpec:
+        history = stored.history
+        return self.desk.spec(history.symbol) or stored_spec(history.symbol, stored.digits)
+
+    def _fill_stored(self, window: ChartWindow, stored: StoredChart) -> None:
+        """Another timeframe's stored bars, for the stored chart that asked (if still open)."""
+        history = stored.history
+        chart = window.chart
+        if window not in self.workspace.windows or (chart.symbol, chart.timeframe) != (
+            history.symbol,
+            history.timeframe,
+        ):
+            return  # closed, or switched again since it asked
+        self.workspace.show_stored(window, self._stored_spec(stored), history)
         self._show_title()
 
     def on_history(self, history: BarHistory) -> None:
@@ -1012,7 +1062,8 @@ class MainWindow(QMainWindow):
             parts.insert(0, f"{self.desk.state.upper()}")
         if self.chart.symbol:
             timeframe = self.chart.timeframe.name if self.chart.timeframe else ""
-            parts.append(f"{self.chart.symbol} {timeframe}".strip())
+            stored = " · stored history" if self.workspace.active.stored else ""
+            parts.append(f"{self.chart.symbol} {timeframe}".strip() + stored)
         self.setWindowTitle(" — ".join(parts))
 
     def on_connection(self, state: ConnectionState) -> None:
@@ -1077,6 +1128,7 @@ class MainWindow(QMainWindow):
         colors = {"online": PROFIT, "connecting": WARNING, "offline": LOSS}
         color = colors.get(state)
         self.telegram_label.setText(text)
+        self.alerts.model.set_telegram_on(state != "off")
         self.telegram_label.setStyleSheet(f"color: {color.name()}" if color else "")
         self.telegram_label.setToolTip(detail)
 
@@ -1114,6 +1166,8 @@ class MainWindow(QMainWindow):
             return False  # a layout of older panels: start from the default one
         geometry = store.value("window/geometry")
         state = store.value("window/state")
+        if isinstance(geometry, QByteArray) and not self._fits_this_screen(geometry):
+            geometry = state = None  # the charts and the tables' columns are still restored
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
             keep_on_screen(self)  # its monitor may be gone since last time
@@ -1135,6 +1189,28 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
         return self._layout_restored
+
+    def _fits_this_screen(self, geometry: QByteArray) -> bool:
+        """Whether the saved window fits this screen; if not, the default layout is used.
+
+        The docks' sizes were shared out for the saved window: squeezed into a
+        smaller screen, Qt cuts the ticket's Buy and Sell and the risk panel's HALT
+        off. The default layout shares this screen out instead, and says so.
+        """
+        size = saved_window_size(geometry)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if size is None or screen is None:
+            return True
+        area = screen.availableGeometry()
+        if fits_screen(size, area):
+            return True
+        self.tell(
+            f"The saved layout was made for a {size.width()}×{size.height()} window, larger "
+            f"than this {area.width()}×{area.height()} screen: the default layout for this "
+            "screen is shown",
+            warn=True,
+        )
+        return False
 
     def _persistent_tables(self) -> list[QTableView]:
         """Tables whose column widths and sort order are remembered (named ones)."""

@@ -170,7 +170,12 @@ def test_the_tab_lists_each_alert_with_its_condition_trigger_actions_state_count
     assert d.cell(number, 1) == "EURUSD"
     assert d.cell(number, 2) == f"ask crosses up {far:.5f}"
     assert d.cell(number, 3) == "every 5m, max 3"
+    # Telegram is off: its message would reach nobody, and the list says so.
+    assert d.cell(number, 4) == "notification, Telegram (off)"
+    d.window.set_telegram_status("online", "", 0, 0)
     assert d.cell(number, 4) == "notification, Telegram"
+    d.window.set_telegram_status("off", "", 0, 0)
+    assert d.cell(number, 4) == "notification, Telegram (off)"
     assert d.cell(number, 5) == "active"
     assert d.cell(number, 6) == "0 / 3"
     assert d.cell(number, 7).startswith("2100-01-01") or d.cell(number, 7).startswith("2099-12-31")
@@ -345,6 +350,18 @@ def test_an_alert_is_created_from_the_chart_s_menu_and_with_alt_a_at_the_crossha
     assert second.spec.level == pytest.approx(round(crosshair, 5))
     qtbot.waitUntil(lambda: (second.number, "level") in d.lines.lines, timeout=5000)
 
+    # With the focus in the ticket's command line Alt+A still sets the alert, types nothing.
+    command = d.window.ticket.command
+    command.setFocus()
+    command.setText("buy 0.1")
+    qtbot.keyClick(command, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(d.panel.book.alerts) == 3, timeout=10_000)
+    assert command.text() == "buy 0.1"
+    assert command.hasFocus()
+    # It takes no menu's Alt+letter: no menu bar title has A as its mnemonic.
+    titles = [a.text().lower() for a in d.window.menuBar().actions()]
+    assert titles and not any("&a" in title for title in titles), titles
+
 
 def test_every_chart_of_the_symbol_draws_the_alert_and_a_closed_chart_lets_go(
     qtbot: QtBot, desk: Callable[[], Desk]
@@ -367,3 +384,22 @@ def test_every_chart_of_the_symbol_draws_the_alert_and_a_closed_chart_lets_go(
     d.panel.select(number)
     d.panel.delete()
     qtbot.waitUntil(lambda: key not in d.window.chart_alerts[first.watcher].lines, timeout=10_000)
+
+
+def test_with_telegram_off_the_form_says_so_and_the_ticket_says_asked_not_sent(
+    qtbot: QtBot, desk: Callable[[], Desk]
+) -> None:
+    d = desk()
+    form = d.panel.new_alert()
+    assert form.telegram.text() == "Telegram (off)"
+    form.close()
+    d.window.set_telegram_status("online", "", 0, 0)
+    form = d.panel.new_alert()
+    assert form.telegram.text() == "Telegram"
+    form.close()
+    # An alert typed in the ticket is asked of the engine, not "sent" like an order.
+    level = round(d.bid() + 0.05, 5)
+    outcome = d.window.order_desk.submit(f"alert eurusd bid > {level}", OrderSource.TICKET)
+    assert outcome.message.startswith("Asked: "), outcome.message
+    assert "Sent" not in outcome.message
+    qtbot.waitUntil(lambda: len(d.panel.book.alerts) == 1, timeout=10_000)

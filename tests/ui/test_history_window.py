@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from app.brokers.sim.broker import SimBroker
 from app.domain.commands import ClosePosition, Command, SubmitOrder
-from app.domain.enums import ConnectionStatus, Side
+from app.domain.enums import ConnectionStatus, OrderSource, Side
 from app.domain.notices import ConnectionState
 from app.domain.timeframes import Timeframe
 from app.domain.trading import AccountState, Fill, OrderRequest
@@ -456,16 +456,18 @@ def test_open_chart_shows_a_symbol_no_broker_streams_from_the_store(
     store.write_bars("DAX40", Timeframe.H1, _bars(MONDAY, 48, 3600, price=18250.5))
     store.write_bars("DAX40", Timeframe.D1, _bars(MONDAY, 5, 86_400, price=18250.5))
     window = make_terminal().window
+    live = window.workspace.active
     assert "DAX40" not in window.desk.specs  # the paper broker has no such symbol
     history = window.stored_history.open_history()
     qtbot.waitUntil(lambda: history.model.rowCount() == 2, timeout=10_000)
     assert history.select("DAX40", "H1")
     qtbot.mouseClick(history.chart_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.workspace.active is not live, timeout=10_000)
     chart = window.chart
     qtbot.waitUntil(lambda: chart.symbol == "DAX40" and chart.bar_count == 48, timeout=10_000)
     assert chart.timeframe is Timeframe.H1
     assert window.timeframe_actions[Timeframe.H1].isChecked()
-    assert "DAX40 H1" in window.windowTitle()
+    assert "DAX40 H1 · stored history" in window.windowTitle()
     assert chart.last_bar() is not None and chart.last_bar()[0] == MONDAY + 47 * 3600
     # The data's own decimals: 18250.5 + 1e-5 steps are shown with five.
     assert "C 18250.50047" in chart.readout_text, chart.readout_text
@@ -475,6 +477,7 @@ def test_open_chart_shows_a_symbol_no_broker_streams_from_the_store(
         lambda: chart.timeframe is Timeframe.D1 and chart.bar_count == 5, timeout=10_000
     )
     assert chart.symbol == "DAX40"
+    assert "DAX40 D1 · stored history" in window.windowTitle()
     # One that is not stored leaves the chart empty and says so.
     window.show_timeframe(Timeframe.M5)
     qtbot.waitUntil(
@@ -482,10 +485,63 @@ def test_open_chart_shows_a_symbol_no_broker_streams_from_the_store(
         timeout=10_000,
     )
     assert chart.bar_count == 0
-    # Choosing a broker's symbol makes the chart live again.
+    # Choosing a broker's symbol shows it on the live chart; the stored one keeps its bars.
     window.show_symbol("GBPUSD")
-    window.show_timeframe(Timeframe.M1)
-    qtbot.waitUntil(lambda: chart.symbol == "GBPUSD" and chart.bar_count > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.active is live, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: live.chart.symbol == "GBPUSD" and live.chart.bar_count > 0, timeout=10_000
+    )
+    assert chart.symbol == "DAX40"
+
+
+def test_open_chart_of_a_live_symbol_opens_a_separate_untradeable_chart(
+    qtbot: QtBot,
+    make_terminal: Callable[..., Terminal],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """EURUSD H1 from the store next to the live EURUSD M1 chart: nothing live on it."""
+    monkeypatch.setenv("TRADETERM_HOME", str(tmp_path))
+    HistoryStore().write_bars("EURUSD", Timeframe.H1, _bars(MONDAY, 48, 3600, price=1.08))
+    terminal = make_terminal()
+    window = terminal.window
+    live = window.workspace.active
+    assert live.chart.timeframe is Timeframe.M1
+    # An open position: its line is on the live chart and must not be on old bars.
+    window.order_desk.submit("buy 0.1 eurusd", OrderSource.TICKET)
+    qtbot.waitUntil(lambda: bool(window.desk.positions), timeout=10_000)
+    trading = window.chart_trading
+    assert trading is not None
+    qtbot.waitUntil(lambda: any(kind == "entry" for kind, _ in trading.lines), timeout=10_000)
+    history = window.stored_history.open_history()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=10_000)
+    assert history.select("EURUSD", "H1")
+    qtbot.mouseClick(history.chart_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.workspace.windows) == 2, timeout=10_000)
+    stored = window.workspace.active
+    assert stored is not live and stored.stored
+    qtbot.waitUntil(lambda: stored.chart.bar_count == 48, timeout=10_000)
+    # The live chart is still the live EURUSD M1 chart.
+    assert (live.chart.symbol, live.chart.timeframe) == ("EURUSD", Timeframe.M1)
+    assert live.chart.last_bar() is not None and live.chart.last_bar()[0] > MONDAY + 86_400
+    # The new one says what it is, in its tab and in the window's title.
+    sub = next(s for s in window.workspace.subWindowList() if s.widget() is stored)
+    assert sub.windowTitle() == "EURUSD H1 · stored history"
+    assert "EURUSD H1 · stored history" in window.windowTitle()
+    # Nothing live or tradeable on it: no bid/ask, no trading lines, no alerts, no one-click.
+    assert stored.trading is None and window.chart_trading is None
+    assert stored.watcher not in window.chart_alerts
+    window.one_click_panel_action.trigger()
+    assert not stored.one_click.isVisible()
+    # Ticks keep coming: the live chart takes them, the stored chart does not.
+    last_live = live.chart.quote_lines[0].value()
+    qtbot.waitUntil(lambda: live.chart.quote_lines[0].value() != last_live, timeout=10_000)
+    assert all(line.value() is None for line in stored.chart.quote_lines)
+    assert not any(line.isVisible() for line in stored.chart.quote_lines)
+    assert stored.chart.bar_count == 48
+    assert stored.chart.last_bar() is not None and stored.chart.last_bar()[0] == MONDAY + 47 * 3600
+    # The saved chart set holds only the live chart.
+    assert [c["symbol"] for c in window.workspace.chart_set().charts] == ["EURUSD"]
 
 
 def test_ticks_have_no_chart(qtbot: QtBot, stored: Callable[..., Stored]) -> None:

@@ -157,3 +157,38 @@ def test_each_charts_panel_trades_its_own_charts_symbol(
     orders = [c for c in sent if isinstance(c, SubmitOrder)]
     assert [o.request.symbol for o in orders] == ["USDJPY"]
     assert euro.one_click.buy_button.text().startswith("BUY 1.")  # still the euro's price
+
+
+def test_the_volume_box_takes_only_a_volume_and_snaps_back_from_a_non_volume(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    t = make_terminal(one_click=True)
+    w = t.window
+    sent = _orders(t)
+    panel = _show_panel(qtbot, t).one_click
+    panel.volume.setFocus()
+    panel.volume.selectAll()
+    qtbot.keyClicks(panel.volume, "0.2")
+    # A command typed while the focus was here: not one letter of it lands in the box.
+    qtbot.keyClicks(panel.volume, "alert eurusd bid > 1.0852")
+    typed = panel.volume.text()
+    assert not any(c.isalpha() or c in " >" for c in typed), typed
+    assert typed.startswith("0.2")
+    qtbot.keyClick(panel.volume, Qt.Key.Key_Return)  # kept as the good volume
+    # Cleared, or zero: leaving the field puts the last good volume back and says so.
+    panel.volume.selectAll()
+    qtbot.keyClicks(panel.volume, "0")
+    w.ticket.command.setFocus()
+    qtbot.waitUntil(lambda: panel.volume.text() == typed, timeout=2000)
+    assert "not a volume" in w.statusBar().currentMessage()
+    panel.volume.setFocus()
+    panel.volume.selectAll()
+    qtbot.keyClick(panel.volume, Qt.Key.Key_Delete)
+    qtbot.keyClick(panel.volume, Qt.Key.Key_Return)
+    assert panel.volume.text() == typed
+    # What the box holds is a volume a click trades.
+    panel.volume.selectAll()
+    qtbot.keyClicks(panel.volume, "0.3")
+    qtbot.mouseClick(panel.buy_button, Qt.MouseButton.LeftButton)
+    orders = [c for c in sent if isinstance(c, SubmitOrder)]
+    assert len(orders) == 1 and orders[0].request.volume == 0.3

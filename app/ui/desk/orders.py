@@ -28,6 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from itertools import pairwise
 
+from app.domain.alert_facts import ALERT_COMMANDS
 from app.domain.command_parser import ParseContext, ParsedCommand, ParseError, parse
 from app.domain.commands import CancelAll, CloseAll, ClosePosition, Command, SubmitOrder
 from app.domain.enums import OrderSource, OrderType, Side
@@ -199,6 +200,9 @@ class OrderDesk:
             return Outcome(Verdict.DECLINED, "Not sent: you said no", proposal)
         for command in proposal.commands:
             self.emit(command)
+        if all(isinstance(c, ALERT_COMMANDS) for c in proposal.commands):
+            # Not done yet: the engine stores it or says why not (the Alerts tab shows which).
+            return Outcome(Verdict.SENT, f"Asked: {proposal.summary}", proposal)
         return Outcome(Verdict.SENT, f"Sent: {proposal.summary}", proposal)
 
     def needs_confirmation(self, proposal: Proposal) -> bool:

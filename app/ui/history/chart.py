@@ -1,9 +1,9 @@
 """Stored bars on the chart: the History window's Open chart, and timeframe switches after it.
 
-The chart takes stored bars exactly as it takes a broker's history. A symbol
-the broker does not list has no specification, so the chart gets one made from
-the data (its digits); trading it stays impossible, because the order desk only
-trades the broker's symbols and refuses the rest in words.
+Open chart opens a new chart of stored history (see ``ChartWorkspace.open_stored``):
+it has no trading lines, quotes or live bars, so old bars never look like today's
+market. A symbol the broker does not list has no specification, so the chart
+gets one made from the data (its digits).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def stored_spec(symbol: str, digits: int) -> SymbolSpec:
 
 
 class StoredChartFeed:
-    """Remembers which symbol the chart shows from the store, so that a timeframe
-    switch reads that timeframe from the store too (the broker has none of it)."""
+    """Reads stored bars on the worker thread: the History window's Open chart, and
+    a stored chart's timeframe switches (the broker has none of its bars)."""
 
     def __init__(
         self,
@@ -44,30 +44,22 @@ class StoredChartFeed:
         worker: Worker,
         show: Callable[[StoredChart], None],
         say: Callable[[str], None],
-        at_broker: Callable[[str], bool],
     ) -> None:
         self._library = library
-        self._at_broker = at_broker
         self._worker = worker
         self._show = show
         self._say = say
-        self.symbol: str | None = None
 
     def shown(self, chart: StoredChart) -> None:
-        self.symbol = chart.history.symbol
         self._show(chart)
 
-    def follow(self, symbol: str | None, timeframe: Timeframe) -> bool:
-        """The chart switched to ``timeframe``: load it from the store if this chart is one
-        opened from the store of a symbol the broker does not list; ``False`` otherwise
-        (the broker answers instead, and the chart is live again)."""
-        if symbol is None or symbol != self.symbol or self._at_broker(symbol):
-            self.symbol = None
-            return False
+    def follow(
+        self, symbol: str, timeframe: Timeframe, deliver: Callable[[StoredChart], None]
+    ) -> None:
+        """A stored chart switched to ``timeframe``: read it from the store for ``deliver``."""
         self._worker.run(
             "chart",
             lambda: self._library.chart_bars(symbol, timeframe),
-            self._show,
+            deliver,
             lambda message: self._say(f"{message}; choose a stored timeframe"),
         )
-        return True

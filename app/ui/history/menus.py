@@ -42,9 +42,7 @@ class HistoryWindows:
         self._desk = desk
         self.library = library or HistoryLibrary()
         self.window = StoredHistoryWindow(send, self.library, confirm=confirm, parent=parent)
-        self.chart_feed = StoredChartFeed(
-            self.library, Worker(parent), show_bars, status, lambda s: s in desk.specs
-        )
+        self.chart_feed = StoredChartFeed(self.library, Worker(parent), show_bars, status)
         self.window.chart_requested.connect(self.chart_feed.shown)
         self.window.import_requested.connect(self.open_import)
         # One dialog, kept: a running import's worker lives as long as the terminal.
@@ -64,9 +62,11 @@ class HistoryWindows:
         view_menu.addAction(self.history_action)
         view_menu.addSeparator()
 
-    def follow_timeframe(self, symbol: str | None, timeframe: Timeframe) -> bool:
-        """The chart's timeframe changed: ``True`` when the store answers (see chart.py)."""
-        return self.chart_feed.follow(symbol, timeframe)
+    def follow_timeframe(
+        self, symbol: str, timeframe: Timeframe, deliver: Callable[[StoredChart], None]
+    ) -> None:
+        """A stored chart's timeframe changed: its bars from the store, for ``deliver``."""
+        self.chart_feed.follow(symbol, timeframe, deliver)
 
     def open_history(self) -> StoredHistoryWindow:
         window = self.window

@@ -105,8 +105,10 @@ class AlertForm(QDialog):
         number: int | None = None,
         symbols: Mapping[str, SymbolSpec] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        telegram_on: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        """``telegram_on``: whether the bot runs (off: its box says so, it reaches nobody)."""
         super().__init__(parent)
         self.setObjectName("alert_form")
         self.spec = spec
@@ -183,8 +185,13 @@ class AlertForm(QDialog):
         self.sound.setChecked(actions.sound)
         self.notify = QCheckBox("Desktop notification")
         self.notify.setChecked(actions.notify)
-        self.telegram = QCheckBox("Telegram")
+        self.telegram = QCheckBox("Telegram" if telegram_on else "Telegram (off)")
+        self.telegram.setObjectName("alert_telegram")
         self.telegram.setChecked(actions.telegram)
+        if not telegram_on:
+            self.telegram.setToolTip(
+                "Telegram is off (Settings → Telegram…): a firing sends it nothing"
+            )
         ticks = QHBoxLayout()
         for box in (self.sound, self.notify, self.telegram):
             ticks.addWidget(box)

@@ -99,9 +99,16 @@ def count_text(status: AlertStatus) -> str:
     return f"{status.count} / {limit}" if limit else str(status.count)
 
 
-def actions_text(spec: AlertSpec) -> str:
-    """The chosen actions besides the event log's line, which every firing gets."""
-    chosen = [n for n in spec.actions.names() if n != "log"]
+def actions_text(spec: AlertSpec, *, telegram_on: bool = True) -> str:
+    """The chosen actions besides the event log's line, which every firing gets.
+
+    With Telegram off its message goes nowhere, so the list says "Telegram (off)".
+    """
+    chosen = [
+        "Telegram (off)" if n == "Telegram" and not telegram_on else n
+        for n in spec.actions.names()
+        if n != "log"
+    ]
     return ", ".join(chosen) or "log only"
 
 
@@ -126,7 +133,15 @@ class AlertsModel(RowTableModel):
         self.book = book
         self._desk = desk
         self._rows: list[AlertStatus] = []
+        self.telegram_on = False  # until the bot says it is connecting or online
         book.subscribe(self._changed)
+
+    def set_telegram_on(self, on: bool) -> None:
+        """Telegram switched on or off: the Actions column says whether it reaches anyone."""
+        if on != self.telegram_on:
+            self.telegram_on = on
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 4), self.index(len(self._rows) - 1, 4))
 
     def _changed(self, numbers: set[int]) -> None:
         fresh = self.book.ordered()
@@ -187,7 +202,7 @@ class AlertsModel(RowTableModel):
             case 3:
                 return trigger_words(spec).split(", until ")[0]
             case 4:
-                return actions_text(spec)
+                return actions_text(spec, telegram_on=self.telegram_on)
             case 5:
                 return state_text(a)
             case 6:
@@ -410,14 +425,27 @@ class AlertsPanel(QWidget):
         quote = self._desk.quotes.get(symbol)
         price = level if level is not None else (quote.bid if quote is not None else 0.0)
         spec = AlertSpec(symbol, Watch.BID, Condition.CROSSES, level=price)
-        return self._open(AlertForm(spec, self._send, symbols=self._desk.specs, parent=self))
+        return self._open(
+            AlertForm(
+                spec,
+                self._send,
+                symbols=self._desk.specs,
+                telegram_on=self.model.telegram_on,
+                parent=self,
+            )
+        )
 
     def edit(self) -> AlertForm | None:
         status = self.selected()
         if status is None:
             return None
         form = AlertForm(
-            status.spec, self._send, number=status.number, symbols=self._desk.specs, parent=self
+            status.spec,
+            self._send,
+            number=status.number,
+            symbols=self._desk.specs,
+            telegram_on=self.model.telegram_on,
+            parent=self,
         )
         return self._open(form)
 

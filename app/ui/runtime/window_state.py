@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
+from PySide6.QtCore import QByteArray, QDataStream, QIODevice, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHeaderView, QWidget
 
@@ -24,6 +24,33 @@ def visible_enough(frame: QRect, screens: list[QRect], *, min_pixels: int = 120)
         (title_bar & screen).width() >= min_pixels and (title_bar & screen).height() > 0
         for screen in screens
     )
+
+
+#: Qt's saved window geometry starts with this number (then its version and frame).
+_GEOMETRY_MAGIC = 0x1D9D0CB
+
+
+def saved_window_size(geometry: QByteArray) -> QSize | None:
+    """The size of the window frame that ``QWidget.saveGeometry`` wrote, or ``None``.
+
+    ``restoreGeometry`` quietly shrinks a window that no longer fits, so whether
+    the saved layout was made for a larger screen has to be read from the bytes:
+    magic, major and minor version, then the frame rectangle (left, top, right, bottom).
+    """
+    stream = QDataStream(geometry, QIODevice.OpenModeFlag.ReadOnly)
+    if stream.readUInt32() != _GEOMETRY_MAGIC:
+        return None
+    stream.readUInt16()
+    stream.readUInt16()
+    left, top, right, bottom = (stream.readInt32() for _ in range(4))
+    if stream.status() != QDataStream.Status.Ok:
+        return None
+    return QSize(right - left + 1, bottom - top + 1)
+
+
+def fits_screen(size: QSize, screen: QRect, *, slack: int = 16) -> bool:
+    """Whether a window of ``size`` fits the screen's free area (a frame's pixels aside)."""
+    return size.width() <= screen.width() + slack and size.height() <= screen.height() + slack
 
 
 def keep_on_screen(window: QWidget) -> bool:

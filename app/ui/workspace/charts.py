@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMdiArea, QMdiSubWindow, QVBoxLayout, QWidget
 
 from app.domain.commands import Command, RequestHistory, WatchBars
 from app.domain.market import BarHistory
+from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.ui.desk.model import DeskChange, DeskModel
 from app.ui.desk.orders import OrderDesk
@@ -41,6 +42,10 @@ class ChartWindow(QWidget):
 
     ``watcher`` names this chart to the engine (``RequestHistory``/``WatchBars``);
     ``wanted_symbol`` is the symbol it shows or will show once the broker lists it.
+
+    A ``stored`` chart shows bars from the history store (the History window's
+    Open chart): it has no trading lines, no one-click panel, no quotes and no
+    live bars, so nothing on it can be mistaken for today's market or traded.
     """
 
     def __init__(
@@ -49,16 +54,22 @@ class ChartWindow(QWidget):
         order_desk: OrderDesk,
         volume: Callable[[], float],
         parent: QWidget | None = None,
+        *,
+        stored: bool = False,
     ) -> None:
         super().__init__(parent)
         self.watcher = watcher
+        self.stored = stored
         self.on_detach: list[Callable[[], None]] = []  # what else lets go when it closes
         self.setObjectName(f"chart_window_{watcher}")
         self.chart = ChartPanel()
         self.chart.set_timeframe(DEFAULT_TIMEFRAME)
         self.one_click = OneClickPanel(order_desk, lambda: self.chart.symbol)
         self.one_click.hide()
-        self.trading = ChartTrading(self.chart, order_desk, volume)
+        self.one_click.setEnabled(not stored)
+        self.trading: ChartTrading | None = (
+            None if stored else ChartTrading(self.chart, order_desk, volume)
+        )
         self.wanted_symbol: str | None = None
         self.pending: tuple[str, Timeframe] | None = None  # the history asked for, not yet here
         layout = QVBoxLayout(self)
@@ -71,7 +82,13 @@ class ChartWindow(QWidget):
     def title(self) -> str:
         symbol = self.chart.symbol or self.wanted_symbol or "No symbol"
         timeframe = self.chart.timeframe.name if self.chart.timeframe else ""
+        if self.stored:
+            return f"{symbol} {timeframe} · stored history"
         return f"{symbol}, {timeframe}".rstrip(", ")
+
+    def show_one_click(self, visible: bool) -> None:
+        """The one-click panel, never on a chart of stored history."""
+        self.one_click.setVisible(visible and not self.stored)
 
     def state(self) -> ChartState:
         """The panel's state, with the symbol it waits for and the one-click panel's toggle."""
@@ -83,7 +100,8 @@ class ChartWindow(QWidget):
 
     def detach(self) -> None:
         """Before closing: stop listening to the desk model."""
-        self.trading.detach()
+        if self.trading is not None:
+            self.trading.detach()
         self.one_click.detach()
         for detach in self.on_detach:
             detach()
@@ -175,7 +193,7 @@ class ChartWorkspace(QMdiArea):
             window.chart.set_theme(self._theme)
         if state is not None:
             problems = window.chart.restore(state)
-            window.one_click.setVisible(state.get("one_click") is True)
+            window.show_one_click(state.get("one_click") is True)
             if problems:
                 self.message.emit("Chart settings not applied: " + "; ".join(problems))
             wanted = state.get("symbol")
@@ -195,6 +213,44 @@ class ChartWorkspace(QMdiArea):
             self.arrange(self._arrangement)
         return window
 
+    def open_stored(self, spec: SymbolSpec, history: BarHistory) -> ChartWindow:
+        """A new chart of stored bars, made active; it never asks the engine for anything."""
+        window = ChartWindow(
+            f"stored-{next(self._ids)}", self._order_desk, self._volume, stored=True
+        )
+        if self._theme:
+            window.chart.set_theme(self._theme)
+        window.wanted_symbol = spec.name
+        self.show_stored(window, spec, history)
+        self._windows.append(window)
+        self.chart_opened.emit(window)
+        sub = _ChartSubWindow(self, window)
+        self.addSubWindow(sub)
+        sub.show()
+        self.setActiveSubWindow(sub)
+        self._on_activated(sub)
+        # The focus too: opened from the History window, the terminal gives the focus
+        # back to its last focused widget on activation, and that chart's window would
+        # become the active one again.
+        window.chart.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self._arrangement in ("tile", "cascade"):
+            self.arrange(self._arrangement)
+        return window
+
+    def show_stored(self, window: ChartWindow, spec: SymbolSpec, history: BarHistory) -> None:
+        """Stored bars on a stored chart (its first ones, or another timeframe's)."""
+        window.chart.set_symbol_spec(spec)
+        window.chart.set_timeframe(history.timeframe)
+        window.chart.set_history(history)
+        self.retitle(window)
+        if window is self._active:
+            self.active_changed.emit(window)
+
+    def last_live(self) -> ChartWindow | None:
+        """The most recently opened chart of the live market, if any is open."""
+        live = [w for w in self._windows if not w.stored]
+        return live[-1] if live else None
+
     def close_chart(self, window: ChartWindow | None = None) -> bool:
         """Close ``window`` (the active chart by default); the last chart stays open."""
         target = window or self._active
@@ -203,12 +259,15 @@ class ChartWorkspace(QMdiArea):
 
     def closing(self, window: ChartWindow) -> bool:
         """A chart is about to close: drop its watch and its lines, or refuse if it is the last."""
-        if len(self._windows) <= 1:
+        if len(self._windows) <= 1 or (
+            not window.stored and not any(w is not window and not w.stored for w in self._windows)
+        ):
             self.message.emit("The last chart stays open: open another one first (Ctrl+N)")
             return False
         self._windows.remove(window)
         window.detach()
-        self._send(WatchBars(window.watcher, ()))
+        if not window.stored:
+            self._send(WatchBars(window.watcher, ()))
         if self._active is window:
             self._active = None
         return True
@@ -242,7 +301,7 @@ class ChartWorkspace(QMdiArea):
             return
         self._active = window
         symbol = window.chart.symbol or window.wanted_symbol
-        if symbol:
+        if symbol and not window.stored:  # stored bars are not the desk's symbol to trade
             self._desk.select(symbol)  # the ticket and the market watch follow
         self.active_changed.emit(window)
 
@@ -303,8 +362,17 @@ class ChartWorkspace(QMdiArea):
 
     # -- symbols, timeframes and what the engine sends ------------------------------------
     def show_symbol(self, symbol: str) -> None:
-        """Show ``symbol`` on the active chart (nothing happens if it shows it already)."""
+        """Show ``symbol`` on the active chart (nothing happens if it shows it already).
+
+        A chart of stored history keeps its bars: the last live chart shows the symbol.
+        """
         window = self.active
+        if window.stored:
+            live = self.last_live()
+            if live is None:
+                return
+            self.activate(live)
+            window = live
         if window.chart.symbol == symbol and (window.chart.bar_count or window.pending):
             return
         self._show(window, symbol)
@@ -312,6 +380,8 @@ class ChartWorkspace(QMdiArea):
 
     def show_timeframe(self, timeframe: Timeframe) -> None:
         window = self.active
+        if window.stored:
+            return  # the main window reads the store for it
         if window.chart.set_timeframe(timeframe):
             self._show(window)
         self.active_changed.emit(window)
@@ -323,16 +393,17 @@ class ChartWorkspace(QMdiArea):
         wanted = window.wanted_symbol
         spec = self._desk.spec(wanted)
         if spec is None:
-            self._retitle(window)
+            self.retitle(window)
             return  # asked for again when the broker's symbols arrive
         window.chart.set_symbol_spec(spec)
-        window.trading.refresh()
+        if window.trading is not None:
+            window.trading.refresh()
         timeframe = window.chart.timeframe or DEFAULT_TIMEFRAME
         window.pending = (spec.name, timeframe)
         self._send(RequestHistory(spec.name, timeframe, watcher=window.watcher))
-        self._retitle(window)
+        self.retitle(window)
 
-    def _retitle(self, window: ChartWindow) -> None:
+    def retitle(self, window: ChartWindow) -> None:
         sub = self._sub_of(window)
         if sub is not None:
             sub.setWindowTitle(window.title())
@@ -343,6 +414,8 @@ class ChartWorkspace(QMdiArea):
         A chart whose symbol the broker no longer lists shows ``default`` instead.
         """
         for window in self._windows:
+            if window.stored:
+                continue
             if window.wanted_symbol not in self._desk.specs:
                 window.wanted_symbol = default or None
             window.pending = None
@@ -365,7 +438,7 @@ class ChartWorkspace(QMdiArea):
         for window in self._windows:
             chart = window.chart
             symbol, timeframe = chart.symbol, chart.timeframe
-            if symbol is None or timeframe is None:
+            if symbol is None or timeframe is None or window.stored:
                 continue
             quote = quotes.get(symbol)
             if window.pending is None:
@@ -383,8 +456,10 @@ class ChartWorkspace(QMdiArea):
 
     # -- the set of charts ------------------------------------------------------------
     def chart_set(self) -> ChartSet:
-        active = self._windows.index(self._active) if self._active in self._windows else 0
-        return ChartSet(tuple(w.state() for w in self._windows), active, self._arrangement)
+        """The live charts (a chart of stored history is reopened from the History window)."""
+        live = [w for w in self._windows if not w.stored]
+        active = live.index(self._active) if self._active in live else 0
+        return ChartSet(tuple(w.state() for w in live), active, self._arrangement)
 
     def restore_chart_set(self, charts: ChartSet) -> None:
         """Replace every chart by ``charts`` (an empty set keeps one chart of the desk's symbol)."""

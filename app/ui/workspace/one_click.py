@@ -6,7 +6,9 @@ the order desk the same command line the ticket would (``sell 0.10 EURUSD``), so
 the desk's preview of the risk gate, the one confirmation rule (no dialog only
 with one-click trading switched on) and the engine's gate all apply: panel →
 ``OrderDesk.submit`` → bus. Up and Down in the volume field step the volume by
-the symbol's volume step, within its limits.
+the symbol's volume step, within its limits. The field takes only digits and one
+decimal mark (letters typed into it by mistake never land there), and a volume
+left empty or zero snaps back to the last good one.
 
 The prices change every frame, so the buttons and the spread label keep a fixed
 size that only grows (no re-layout of the window per tick, see ``SteadyLabel``).
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from app.domain.command_parser import typed_number
@@ -47,12 +49,21 @@ class SteadyButton(QPushButton):
             )
 
 
+#: Lots as a person types them: digits with at most one decimal mark (``0.1``, ``0,25``).
+VOLUME_PATTERN = r"\d{0,6}([.,]\d{0,4})?"
+
+
 class VolumeEdit(QLineEdit):
-    """The lots to trade; Up and Down step them (the panel says by how much)."""
+    """The lots to trade; Up and Down step them (the panel says by how much).
+
+    Only a number can be typed: a command typed here by mistake (the focus was
+    not in the command line) changes nothing instead of leaving letters behind.
+    """
 
     def __init__(self, step: Callable[[int], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._step = step
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(VOLUME_PATTERN), self))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
@@ -93,6 +104,8 @@ class OneClickPanel(QWidget):
         self.volume.setFixedWidth(self.volume.fontMetrics().horizontalAdvance("000.00") + 16)
         self.volume.setToolTip("Lots; Up / Down step the volume")
         self.volume.setText(f"{desk.default_volume:g}")
+        self._good_volume = self.volume.text()
+        self.volume.editingFinished.connect(self._settle_volume)
         self.spread = SteadyLabel("")
         self.spread.setObjectName("one_click_spread")
         self.spread.setToolTip("Spread in points")
@@ -192,3 +205,15 @@ class OneClickPanel(QWidget):
         value, problem = typed_number(self.volume.text(), "Volume")
         base = self._desk.default_volume if problem or value is None else value
         self.volume.setText(spec.format_volume(step_volume(spec, base, steps)))
+        self._good_volume = self.volume.text()
+
+    def _settle_volume(self) -> None:
+        """Leaving the field: keep a volume, or snap back to the last good one and say so."""
+        value, problem = typed_number(self.volume.text(), "Volume")
+        if problem is None and value is not None and value > 0:
+            self._good_volume = self.volume.text()
+            return
+        self._desk.report(
+            f"Volume {self.volume.text()!r} is not a volume: back to {self._good_volume}"
+        )
+        self.volume.setText(self._good_volume)

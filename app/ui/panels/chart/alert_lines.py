@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from app.domain.alert_facts import AlertReply, AlertStatus, CreateAlert, EditAlert
@@ -77,11 +77,8 @@ class ChartAlerts(QObject):
         chart.painted.connect(self.refresh)  # a new symbol or timeframe is on the chart
         chart.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         chart.plot_widget.viewport().installEventFilter(self)
-        self.alert_action = QAction("Alert at the crosshair", chart)
-        self.alert_action.setShortcut(QKeySequence("Alt+A"))
-        self.alert_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.alert_action.triggered.connect(self.alert_at_crosshair)
-        chart.addAction(self.alert_action)
+        # Alt+A is the main window's (Charts → Alert at the crosshair): it acts on the
+        # active chart wherever the focus is, where a chart's own key would need its focus.
         self._label_fill = pg.mkBrush(chart.palette_colours.background)
         chart.on_palette(self._follow_palette)
         self._plot.getViewBox().sigYRangeChanged.connect(lambda *_: self._show_labels())
