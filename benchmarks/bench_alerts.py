@@ -237,7 +237,8 @@ def bench_quiet(trade: bool) -> np.ndarray:
     spec = AlertSpec("EURUSD", Watch.BID, Condition.CROSSES, level=1.10005, trigger=Trigger.EVERY)
     if trade:
         order = OrderRequest("", "EURUSD", Side.BUY, 0.01, source=OrderSource.ALERT)
-        spec = replace(spec, actions=AlertActions(order=order, trade=True))
+        # An alert that trades needs a minimum interval: one firing per second here.
+        spec = replace(spec, actions=AlertActions(order=order, trade=True), interval_s=1)
     core.handle(CreateAlert(spec, "quiet"))
     samples: list[float] = []
     for n in range(300 if trade else 1000):
