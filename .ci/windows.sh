@@ -34,6 +34,11 @@
 #   * the C99 complex functions of ucrtbase.dll, stubs in Wine 8.0 that numpy 2.x
 #     calls on import: a native ucrtbase.dll that implements them and forwards every
 #     other export to Wine's own (kept as ucrtwine.dll).
+#   * Wine's named pipes block on a zero-length message, which concurrent.futures'
+#     process pool sends to wake its manager thread, and Wine's time.time() is finer
+#     than Windows', which Dask's Windows clock waits for in vain: both hang (the
+#     optimiser's local workers, every Dask process). The prefix's Python gets a
+#     sitecustomize.py that fixes each module as it is imported.
 #   * Qt's offscreen platform on Windows reads fonts from a folder only; the prefix's
 #     C:\windows\Fonts gets Debian's DejaVu fonts (Windows has its own there).
 #   * Wine 8.0's DirectWrite draws no glyphs for Qt: the runs on the X display use
@@ -144,6 +149,7 @@ mv "$WORK/embed/cp311" "$PYDIR"
 mkdir -p "$PYDIR/Lib/site-packages"
 unzip -q "$PYDIR/python311.zip" -d "$PYDIR/Lib"
 rm "$PYDIR/python311.zip" "$PYDIR/python311._pth"
+cp "$CI_DIR/standins/sitecustomize.py" "$PYDIR/Lib/"
 unzip -q -j "$UV_WHEEL" "uv-$UV_VERSION.data/scripts/uv.exe" -d "$PYDIR/Scripts"
 WINPY='C:\Python311\python.exe'
 win "$WINPY" -c "import sys, ssl, sqlite3; print('Windows Python', sys.version.split()[0], sys.platform, ssl.OPENSSL_VERSION)"
