@@ -24,7 +24,9 @@ def probe(tmp_path: Path, width: int, height: int, scale: float) -> dict[str, ob
     config.write_text(json.dumps({"screens": [{**screen, "logicalDpi": 96 * scale, "dpr": 1}]}))
     env = {
         **os.environ,
-        "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+        # Qt splits the platform's arguments at ":", which a Windows drive letter has:
+        # the file is named from the probe's working folder.
+        "QT_QPA_PLATFORM": f"offscreen:configfile={config.name}",
         "TRADETERM_HOME": str(tmp_path / "home"),
         "PYTHONPATH": str(ROOT),
     }
@@ -34,7 +36,7 @@ def probe(tmp_path: Path, width: int, height: int, scale: float) -> dict[str, ob
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=ROOT,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
