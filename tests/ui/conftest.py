@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,19 +13,6 @@ from app.brokers.sim.broker import SimBroker
 from app.engine.bus import EventBus
 from app.engine.thread import Engine, EngineHost
 from app.ui.main_window import MainWindow
-
-
-@pytest.fixture(autouse=True)
-def _collect_widgets_in_the_gui_thread() -> Iterator[None]:
-    """Free each test's windows here, in the GUI thread.
-
-    A closed test window sits in reference cycles (widgets holding bound methods of
-    the window). Left to Python's cyclic GC, it may be collected in whatever thread
-    allocates next, e.g. the next test's engine thread, and destroying Qt widgets
-    there segfaults.
-    """
-    yield
-    gc.collect()
 
 
 @dataclass
