@@ -12,7 +12,8 @@ QWINDOWS_ON_WINE="windows:fontengine=gdi"
 
 start_display() {
   # Xvfb picks a free display and writes its number to the descriptor.
-  Xvfb -displayfd 5 -screen 0 1600x1000x24 -nolisten tcp 5>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
+  # 9>&-: the display must not hold the cache lock (fd 9) if it outlives this run.
+  Xvfb -displayfd 5 -screen 0 1600x1000x24 -nolisten tcp 5>"$WORK/display" >"$WORK/xvfb.log" 2>&1 9>&- &
   XVFB_PID=$!
   for _ in $(seq 100); do [ -s "$WORK/display" ] && break; sleep 0.1; done
   [ -s "$WORK/display" ] || { cat "$WORK/xvfb.log"; fail "Xvfb did not start"; }
