@@ -31,7 +31,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -554,7 +554,9 @@ def _watch_words(watch: Watch) -> str:
 
 
 def _when(time_msc: int, zone: tzinfo | None = None) -> str:
-    moment = datetime.fromtimestamp(time_msc / 1000).astimezone(zone)
+    """Read as UTC first: on Windows a naive ``fromtimestamp`` fails (OSError) for a
+    moment in the first day of 1970, which a trader can type."""
+    moment = datetime.fromtimestamp(time_msc / 1000, UTC).astimezone(zone)
     return f"{moment:%Y-%m-%d %H:%M}"
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer
@@ -80,7 +80,9 @@ _STATE_COLOURS = {
 def _when(time_msc: int | None) -> str:
     if time_msc is None:
         return ""
-    return f"{datetime.fromtimestamp(time_msc / 1000).astimezone():%Y-%m-%d %H:%M:%S}"
+    # read as UTC first: a naive fromtimestamp fails on Windows in the first day of 1970
+    moment = datetime.fromtimestamp(time_msc / 1000, UTC).astimezone()
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 def waiting_for_ack(status: AlertStatus) -> bool:
