@@ -422,9 +422,15 @@ def test_the_record_toggle_follows_the_engine_and_ticks_reach_the_store(
         lambda: panel.recording is not None and not panel.recording.recording, timeout=10_000
     )
     assert not panel.record_box.isChecked()
-    # What was recorded is written by the engine's writer; the state counts it.
+    # What was recorded is written by the engine's writer, a batch per symbol; the
+    # state counts what is written and what still waits.
     qtbot.waitUntil(
-        lambda: panel.recording is not None and panel.recording.stored > 0, timeout=10_000
+        lambda: (
+            panel.recording is not None
+            and panel.recording.stored > 0
+            and panel.recording.waiting == 0
+        ),
+        timeout=10_000,
     )
     assert len(s.store.read_ticks("EURUSD")) > 0
 
