@@ -6,7 +6,7 @@ at the system's: with no font at all, text draws and measures nothing like on a
 desktop, and the tests that compare rendered text or repainted areas fail.
 
 The app runs Python's cyclic garbage collector on the GUI thread only (see
-``app/ui/gc_guard.py``); tests do the same, or a collection triggered on an
+``app/ui/runtime/gc_guard.py``); tests do the same, or a collection triggered on an
 engine thread could destroy a widget left over from an earlier test and crash
 the run inside Qt. What survives a test's collection is then frozen (``gc.freeze``,
 as the app does once it has started): each later collection walks only what the

@@ -553,11 +553,15 @@ def _watch_words(watch: Watch) -> str:
     }.get(watch, f"the {watch}")
 
 
+def local_moment(time_msc: int, zone: tzinfo | None = None) -> datetime:
+    """The moment in ``zone`` (local time unless given). Read as UTC first: on Windows
+    a naive ``fromtimestamp`` fails (OSError) in the first day of 1970, which a trader
+    can type."""
+    return datetime.fromtimestamp(time_msc / 1000, UTC).astimezone(zone)
+
+
 def _when(time_msc: int, zone: tzinfo | None = None) -> str:
-    """Read as UTC first: on Windows a naive ``fromtimestamp`` fails (OSError) for a
-    moment in the first day of 1970, which a trader can type."""
-    moment = datetime.fromtimestamp(time_msc / 1000, UTC).astimezone(zone)
-    return f"{moment:%Y-%m-%d %H:%M}"
+    return f"{local_moment(time_msc, zone):%Y-%m-%d %H:%M}"
 
 
 def format_moment(time_msc: int, zone: tzinfo | None = None) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer
@@ -51,6 +50,7 @@ from app.domain.alerts import (
     Condition,
     Watch,
     condition_words,
+    local_moment,
     trigger_words,
 )
 from app.domain.commands import Command
@@ -80,9 +80,7 @@ _STATE_COLOURS = {
 def _when(time_msc: int | None) -> str:
     if time_msc is None:
         return ""
-    # read as UTC first: a naive fromtimestamp fails on Windows in the first day of 1970
-    moment = datetime.fromtimestamp(time_msc / 1000, UTC).astimezone()
-    return f"{moment:%Y-%m-%d %H:%M:%S}"
+    return f"{local_moment(time_msc):%Y-%m-%d %H:%M:%S}"
 
 
 def waiting_for_ack(status: AlertStatus) -> bool:
