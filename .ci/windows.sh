@@ -81,6 +81,7 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 wine --version 2>/dev/null
+echo "this machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo) GB of memory"
 
 mkdir -p "$CACHE/downloads" "$OUT"
 exec 9>"$CACHE/.lock" && flock 9 # one run at a time uses the cache
@@ -171,30 +172,51 @@ say "the whole test suite under Windows Python, while PyInstaller builds the one
 # followed by PyInstaller. The second job has its own copy of the prefix, so the two
 # do not queue at one wineserver. The storage tests' PostgreSQL half runs in the
 # Linux half; here it is skipped, and says so.
-suite() { # NAME PYTEST-ARGS...: output in $WORK/NAME.log, exit code in $WORK/NAME.rc
-  local name=$1
-  shift
+# Each job has a time limit well inside CI's, and each test one of its own (a hung test
+# ends its run with every thread's stack, which the log below then shows); a progress
+# line every five minutes tells how far each got. A Windows process the suite started
+# and left running would hold the log's pipe open for ever, so once the run ends,
+# whatever is still running in its prefix is ended too.
+suite() { # NAME LIMIT PYTEST-ARGS...: output in $WORK/NAME.log, exit code in $WORK/NAME.rc
+  local name=$1 limit=$2 rc
+  shift 2
+  mkfifo "$WORK/$name.pipe"
+  cat "$WORK/$name.pipe" >"$WORK/$name.log" &
+  local reader=$!
   set +e
-  env -u TRADETERM_TEST_PG_URL wine "$VPY" -m pytest -p no:cacheprovider -q -rfEs "$@" 2>&1 | cat >"$WORK/$name.log"
-  echo "${PIPESTATUS[0]}" >"$WORK/$name.rc"
+  env -u TRADETERM_TEST_PG_URL timeout -k 30 "$limit" wine "$VPY" -m pytest -p no:cacheprovider \
+    -q -rfEs -o timeout=300 --durations=5 "$@" >"$WORK/$name.pipe" 2>&1
+  rc=$?
   set -e
+  wineserver -k 2>/dev/null || true
+  wait "$reader" || true
+  case $rc in 124 | 137) echo "Windows: the $name run was stopped after $limit" >>"$WORK/$name.log" ;; esac
+  echo "$rc" >"$WORK/$name.rc"
+}
+progress() { # NAME: the last "[ NN%]" its log shows
+  grep -ao '\[ *[0-9]*%\]' "$WORK/$1.log" 2>/dev/null | tail -n 1 | tr -d '[] ' || true
 }
 BUILD_ARGS=(--noconfirm --log-level WARN --distpath "$(winpath "$OUT")" --workpath "$(winpath "$WORK/build")" pyinstaller.spec)
 cp -a "$WINEPREFIX" "$WORK/prefix-b"
-suite main --ignore=tests/crash &
+suite main 40m --ignore=tests/crash &
 MAIN_PID=$!
 (
   export WINEPREFIX=$WORK/prefix-b
-  suite crash tests/crash
+  suite crash 20m tests/crash
   started=$(date +%s)
   set +e
-  win "$VPY" -m PyInstaller "${BUILD_ARGS[@]}" >"$WORK/onedir.log" 2>&1
-  echo $? >"$WORK/onedir.rc"
+  timeout -k 30 20m wine "$VPY" -m PyInstaller "${BUILD_ARGS[@]}" 2>&1 | cat >"$WORK/onedir.log"
+  echo "${PIPESTATUS[0]}" >"$WORK/onedir.rc"
   echo "one-folder build: $(($(date +%s) - started)) s" >>"$WORK/onedir.log"
   wineserver -k
 ) &
 SECOND_PID=$!
+( while sleep 300; do
+    echo "[Windows $(elapsed)] suite: main $(progress main), crash tests $(progress crash)"
+  done ) &
+PROGRESS_PID=$!
 wait "$MAIN_PID" "$SECOND_PID" || true
+kill "$PROGRESS_PID" 2>/dev/null || true
 # Without the object dump wineserver may print into a log when a prefix's last
 # process ends (lines "0x...:1: Fd unix_fd=..."), which says nothing about the tests.
 grep -a -v -E '^0x[0-9a-f]+:[0-9]+: ' "$WORK/main.log" "$WORK/crash.log" --no-filename || true
