@@ -5,6 +5,14 @@ outcome after, so after a crash the app knows every order it may have sent.
 Order, deal and risk rows are committed one by one on the caller's thread (the
 engine thread, never the GUI); event log lines and account snapshots go through a
 ``BatchWriter``. Every method raises ``StorageError`` (one line) on failure.
+
+Only the intent must reach the disk before the call returns (SQLite
+``synchronous=FULL``, an fsync per commit). The outcome is committed without
+its own fsync (``NORMAL``): it survives the app crashing, and the next durable
+commit writes it to disk with its own; only a power cut in between can lose it,
+and then the order is still on record as sent (``PENDING_NEW``), which recovery
+settles with the broker at the next start, deals included. That saves one fsync
+between a strategy's decision and the broker's answer.
 """
 
 from __future__ import annotations
@@ -95,10 +103,13 @@ _DEAL_SEEN = select(_DEALS.c.id).where(
 class Journal:
     """Open with ``Journal.open(url)``; call from one thread (the engine's), then ``close``."""
 
-    def __init__(self, url: str, durable: Engine, batch: BatchWriter) -> None:
+    def __init__(
+        self, url: str, durable: Engine, batch: BatchWriter, outcomes: Engine | None = None
+    ) -> None:
         self.url = url
         self.where = display_url(url)
         self._engine = durable
+        self._outcomes = outcomes or durable
         self._sessions = sessionmaker(durable, expire_on_commit=False)
         self._batch = batch
         self.account = ""  # the broker account orders belong to; set on connect
@@ -115,15 +126,17 @@ class Journal:
             upgrade_schema(durable)
             probe_writable(durable)
             relaxed = create_db_engine(url, durable=False, lock_timeout_s=lock_timeout_s)
+            outcomes = create_db_engine(url, durable=False, lock_timeout_s=lock_timeout_s)
         except Exception as exc:  # sqlite3, psycopg, alembic and OS errors all end here
             if durable is not None:
                 durable.dispose()
             raise JournalUnavailable(describe_failure(url, exc)) from exc
-        return cls(url, durable, BatchWriter(relaxed, max_queue=batch_queue))
+        return cls(url, durable, BatchWriter(relaxed, max_queue=batch_queue), outcomes)
 
     def close(self) -> None:
         """Write what is batched and release the database."""
         self._batch.close()
+        self._outcomes.dispose()
         self._engine.dispose()
 
     def flush(self) -> bool:
@@ -159,7 +172,8 @@ class Journal:
         """Commit the outcome of an order and its deals, in one transaction.
 
         Core statements on one connection, not the ORM: this runs between the
-        broker's answer and the next order, so it is kept to the SQL it needs.
+        broker's answer and the next order, so it is kept to the SQL it needs. No
+        fsync of its own (see the module's docstring): the intent already is on disk.
         """
         now = utc_now()
         changes = {
@@ -180,7 +194,7 @@ class Journal:
             for fill in fills:
                 self._add_deal(connection, fill)
 
-        self._execute(apply, f"the result of order {client_id}")
+        self._execute(apply, f"the result of order {client_id}", self._outcomes)
 
     def record_rejection(self, request: OrderRequest, reason: str) -> None:
         """Commit a rejection; orders refused before sending get a row here too."""
@@ -699,9 +713,14 @@ class Journal:
         if seen is None:
             connection.execute(_INSERT_DEAL, _deal_values(fill, self.account))
 
-    def _execute(self, action: Callable[[Connection], T], what: str) -> T:
-        """Like ``_write`` on a bare connection: one durable transaction, no ORM."""
-        with self._failures(f"Could not record {what}: "), self._engine.begin() as connection:
+    def _execute(
+        self, action: Callable[[Connection], T], what: str, engine: Engine | None = None
+    ) -> T:
+        """Like ``_write`` on a bare connection: one transaction (durable unless told), no ORM."""
+        with (
+            self._failures(f"Could not record {what}: "),
+            (engine or self._engine).begin() as connection,
+        ):
             return action(connection)
 
     def _write(self, action: Callable[[Session], T], what: str) -> T:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, event, func, select
 
 from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
 from app.domain.notices import LogEvent
@@ -231,3 +231,64 @@ def test_closing_the_journal_writes_batched_rows_and_folds_the_wal_back(tmp_path
         assert "the last row before quitting" in [e.message for e in again.events()]
     finally:
         again.close()
+
+
+_DIE_AFTER_THE_OUTCOME = """
+import os, sys
+from app.domain.enums import OrderSource, OrderStatus, Side
+from app.domain.trading import OrderRequest
+from app.storage import Journal
+
+journal = Journal.open(sys.argv[1])
+journal.account = "paper/1"
+journal.record_intent(OrderRequest("k-1", "EURUSD", Side.BUY, 0.25, source=OrderSource.STRATEGY))
+journal.record_result("k-1", OrderStatus.FILLED, broker_ticket=901, filled_volume=0.25, price=1.1)
+os._exit(0)  # no close, no flush: the process simply ends
+"""
+
+
+def test_an_outcome_survives_the_app_dying_right_after_it(tmp_path: Path) -> None:
+    """The outcome has no fsync of its own, yet the app's death loses nothing of it."""
+    import subprocess
+    import sys
+
+    from app.storage.database import sqlite_url
+
+    url = sqlite_url(tmp_path / "journal.sqlite")
+    root = Path(__file__).resolve().parents[2]
+    died = subprocess.run(
+        [sys.executable, "-c", _DIE_AFTER_THE_OUTCOME, url], cwd=root, timeout=120, check=False
+    )
+    assert died.returncode == 0
+    reopened = Journal.open(url)
+    reopened.account = "paper/1"
+    try:
+        order = reopened.order("k-1")
+        assert order is not None
+        assert (order.status, order.broker_ticket, order.price) == (OrderStatus.FILLED, 901, 1.1)
+        assert reopened.unresolved_orders() == []
+    finally:
+        reopened.close()
+
+
+def test_only_the_intent_waits_for_the_disk(tmp_path: Path) -> None:
+    """SQLite: the intent's commit is fsynced (FULL), the outcome's is not (NORMAL)."""
+    from app.storage.database import sqlite_url
+
+    journal = Journal.open(sqlite_url(tmp_path / "journal.sqlite"))
+    seen: dict[str, int] = {}
+
+    def level(engine: object, name: str) -> None:
+        @event.listens_for(engine, "commit")
+        def _commit(connection: Connection) -> None:
+            pragma = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            seen.setdefault(name, int(pragma or 0))
+
+    try:
+        level(journal._engine, "intent")
+        level(journal._outcomes, "outcome")
+        journal.record_intent(request("s-1"))
+        journal.record_result("s-1", OrderStatus.FILLED, broker_ticket=5, filled_volume=0.25)
+        assert seen == {"intent": 2, "outcome": 1}  # SQLite: 2 is FULL, 1 is NORMAL
+    finally:
+        journal.close()
