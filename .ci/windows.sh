@@ -49,6 +49,9 @@
 # writes into a pipe; a crash would start the winedbg debugger and wait for ever, so
 # the prefix's AeDebug key is switched off.
 set -euo pipefail
+# Nothing here reads a terminal: Windows programs whose standard input is one start a
+# console on it under Wine, which a run unattended has no use for.
+exec </dev/null
 cd "$(dirname "$0")/.."
 REPO=$PWD
 CI_DIR=$REPO/.ci/wine

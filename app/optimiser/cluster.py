@@ -1,8 +1,13 @@
 """Passes on a Dask distributed cluster: the same pass function on the cluster's workers.
 
 Tradeterm schedules nothing itself here: Dask's scheduler places the passes,
-re-runs the ones a lost worker had (it notices the closed connection at once),
-and streams results back as they finish. What this module adds is the
+re-runs the ones a lost worker had, and streams results back as they finish. A
+worker whose connection closes is noticed at once; a machine that vanishes
+without closing it (power, network) only when it misses its heartbeats for the
+scheduler's ``worker-ttl`` (5 minutes unless the desk sets less, see
+docs/optimiser.md). A finished pass whose result lived on such a worker cannot
+be fetched until then: after ``RESULT_WAIT_S`` it is counted lost and sent again,
+so no pass waits on a dead machine for ever and none is counted twice. What this module adds is the
 shipping: the history is scattered to every worker once (``broadcast=True``),
 and each pass names it by its future, so a pass carries only its parameters;
 the strategy catalogue is built on a worker's first pass and kept.
@@ -26,6 +31,8 @@ from app.optimiser.passes import CatalogRecipe, PassJob, PassOutcome, run_on_clu
 from app.tester.market import MarketHistory
 
 CONNECT_TIMEOUT_S = 5
+RESULT_WAIT_S = 20
+"""How long a finished pass's result may take to arrive before the pass is sent again."""
 CHECK_EVERY_S = 0.25
 MAX_RESUBMITS = 5
 
@@ -101,16 +108,26 @@ class ClusterWorkers:
             time.sleep(0.01)
 
     def outcome(self, future: Any) -> PassOutcome | None:
-        """The outcome, or None (lost) when Dask gave up on the pass's workers."""
+        """The outcome, or None (lost) when Dask gave up on the pass's workers or its
+        result did not arrive within ``RESULT_WAIT_S`` (then it is released here)."""
         distributed = _distributed()
         try:
-            return future.result()
+            return future.result(timeout=RESULT_WAIT_S)
+        except TimeoutError:
+            self._release(future)
+            return None
         except distributed.client.FutureCancelledError:
             return None
         except Exception as exc:
             if type(exc).__name__ in ("KilledWorker", "CommClosedError", "TestCancelled"):
                 return None
             raise
+
+    def _release(self, future: Any) -> None:
+        try:
+            self.client.cancel([future])
+        except Exception:  # the scheduler is gone: the pass is lost either way
+            return
 
     def cancel(self, futures: Iterable[Any] = ()) -> None:
         try:
