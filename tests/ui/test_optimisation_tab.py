@@ -4,6 +4,7 @@ heat map holds each pass's objective at its parameters, "Run this pass" says whi
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -55,6 +56,13 @@ def test_the_table_fills_with_every_pass_and_sorts_by_any_figure(qtbot: QtBot) -
     tab.table.sortByColumn(tab.model.column("Trades"), Qt.SortOrder.DescendingOrder)
     trades = _column(tab, "Trades")
     assert trades == sorted(trades, reverse=True)
+    # money and objectives always show their cents, counts and parameters never do
+    for r in range(tab.proxy.rowCount()):
+        for title in ("Objective", "Net profit", "Objective (out)", "Net profit (out)"):
+            text = tab.proxy.index(r, tab.model.column(title)).data()
+            assert text == "-" or re.fullmatch(r"-?[\d,]+\.\d\d", text), (title, text)
+        assert re.fullmatch(r"\d+", tab.proxy.index(r, tab.model.column("Trades")).data())
+        assert re.fullmatch(r"\d+", tab.proxy.index(r, tab.model.column("entry")).data())
 
 
 def test_the_heat_map_holds_each_pass_at_its_two_parameters(qtbot: QtBot) -> None:

@@ -78,6 +78,12 @@ class PassTableModel(RowTableModel):
             ]
         self._columns = columns
         self.HEADERS = tuple(title for title, _ in columns)
+        counts = {"Pass", FIGURES["trades"], f"{FIGURES['trades']} (out)"}
+        self._figure_columns = frozenset(
+            i
+            for i, title in enumerate(self.HEADERS)
+            if title not in counts and title not in self.parameters
+        )
         self.rows: list[PassRow] = []
         self._rows = self.rows
 
@@ -100,6 +106,8 @@ class PassTableModel(RowTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if row.error and index.column() == len(self.parameters) + 1:
                 return row.error
+            if index.column() in self._figure_columns:
+                return _figure_text(value)
             return _text(value)
         if role == SORT_ROLE:
             if value is None or isinstance(value, str):
@@ -129,7 +137,16 @@ def _figure_getter(name: str, *, out: bool = False) -> Callable[[PassRow], Any]:
     return lambda r: r.figures.get(name)
 
 
+def _figure_text(value: Any) -> str:
+    """Money, objectives and ratios: always two decimals, so a column's figures line up
+    (159.00 beside 151.80, never 159)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return f"{value:,.2f}"
+    return _text(value)
+
+
 def _text(value: Any) -> str:
+    """Parameters and counts as typed: 20 for 20.0, 1.5 for 1.5."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -197,7 +214,7 @@ class HeatMap(QWidget):
         if known.size:
             low, high = float(known.min()), float(known.max())
             self.image.setImage(matrix, levels=(low, high if high > low else low + 1))
-            self.range_label.setText(f"dark {_text(low)} … bright {_text(high)}")
+            self.range_label.setText(f"dark {_figure_text(low)} … bright {_figure_text(high)}")
         else:
             self.image.clear()
             self.range_label.setText("no pass yet")
