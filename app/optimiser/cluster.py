@@ -7,10 +7,12 @@ without closing it (power, network) only when it misses its heartbeats for the
 scheduler's ``worker-ttl`` (5 minutes unless the desk sets less, see
 docs/optimiser.md). A finished pass whose result lived on such a worker cannot
 be fetched until then: after ``RESULT_WAIT_S`` it is counted lost and sent again,
-so no pass waits on a dead machine for ever and none is counted twice. What this module adds is the
-shipping: the history is scattered to every worker once (``broadcast=True``),
-and each pass names it by its future, so a pass carries only its parameters;
-the strategy catalogue is built on a worker's first pass and kept.
+so no pass waits on a dead machine for ever and none is counted twice.
+
+What this module adds is the shipping: the history is scattered to every worker
+once (``broadcast=True``), and each pass names it by its future, so a pass
+carries only its parameters; the strategy catalogue is built on a worker's first
+pass and kept.
 
 Cancel is a Dask ``Event``: queued passes are cancelled, running ones read the
 event between chunks of their replay (at most every ``CHECK_EVERY_S``) and stop.
