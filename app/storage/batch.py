@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,12 @@ class _Flush:
 
 _STOP = object()
 
+# SQLite has one write lock per database: while a batch is committed, an order's
+# commit waits. A few dozen rows (well under a millisecond) per commit, with a
+# pause between commits for a waiting order to take the lock, bound that wait.
+ROWS_PER_COMMIT = 32
+_GIVE_WAY_S = 0.0005
+
 
 class BatchWriter:
     """Owns one thread and one connection pool; ``put`` never blocks the caller."""
@@ -46,8 +53,11 @@ class BatchWriter:
         max_queue: int = 100_000,
         max_batch: int = 2_000,
         interval_s: float = 0.25,
+        write_lock: threading.Lock | None = None,
     ) -> None:
         self._engine = engine
+        # Shared with the journal's other writers in this process (see Journal.open).
+        self._write_lock = write_lock or threading.Lock()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
         self._max_batch = max_batch
         self._interval_s = interval_s
@@ -88,14 +98,18 @@ class BatchWriter:
 
     # -- the writer thread -----------------------------------------------------------
     def _run(self) -> None:
+        """Collect for ``interval_s`` from the first row, then commit them together.
+
+        Committing as soon as anything is queued turned a steady trickle (a log line
+        per order) into a commit per row, each taking SQLite's one write lock from
+        the order path. A flush, a stop or a full batch commits at once.
+        """
         stop = False
         while not stop:
             batch: list[tuple[Table, dict[str, Any]]] = []
             markers: list[_Flush] = []
-            try:
-                item = self._queue.get(timeout=self._interval_s)
-            except queue.Empty:
-                item = None
+            item: object | None = self._queue.get()
+            deadline = time.monotonic() + self._interval_s
             while item is not None:
                 if item is _STOP:
                     stop = True
@@ -106,7 +120,7 @@ class BatchWriter:
                 if stop or markers or len(batch) >= self._max_batch:
                     break
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     item = None
             if stop:  # drain whatever is still queued
@@ -128,18 +142,22 @@ class BatchWriter:
         if unreported:
             self._reported += unreported
             batch.append((_EVENT_LOG, _drop_warning(unreported)))
-        if not batch:
-            return
+        for start in range(0, len(batch), ROWS_PER_COMMIT):
+            if start:
+                time.sleep(_GIVE_WAY_S)  # a waiting order commit takes the lock now
+            self._commit(batch[start : start + ROWS_PER_COMMIT])
+
+    def _commit(self, chunk: list[tuple[Table, dict[str, Any]]]) -> None:
         by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
-        for table, row in batch:
+        for table, row in chunk:
             by_table[table].append(row)
         try:
-            with self._engine.begin() as connection:
+            with self._write_lock, self._engine.begin() as connection:
                 for table, rows in by_table.items():
                     connection.execute(table.insert(), rows)
         except SQLAlchemyError:
-            self.failed += len(batch)
-            log.exception("journal: %d batched rows could not be written", len(batch))
+            self.failed += len(chunk)
+            log.exception("journal: %d batched rows could not be written", len(chunk))
 
 
 def _drop_warning(count: int) -> dict[str, Any]:
