@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -110,7 +109,6 @@ class Journal:
         durable: Engine,
         batch: BatchWriter,
         outcomes: Engine | None = None,
-        write_lock: threading.Lock | None = None,
     ) -> None:
         self.url = url
         self.where = display_url(url)
@@ -118,7 +116,7 @@ class Journal:
         self._outcomes = outcomes or durable
         self._sessions = sessionmaker(durable, expire_on_commit=False)
         self._batch = batch
-        self._write_lock = write_lock or threading.Lock()
+        self._write_lock = batch.write_lock  # one lock for every writer of this journal
         self.account = ""  # the broker account orders belong to; set on connect
 
     @classmethod
@@ -138,14 +136,7 @@ class Journal:
             if durable is not None:
                 durable.dispose()
             raise JournalUnavailable(describe_failure(url, exc)) from exc
-        # One lock for every write transaction of this process on this database.
-        # SQLite lets one writer in at a time and makes the others wait in its busy
-        # handler, which *sleeps* (1, 2, 5 ms...) and polls: an order's commit that
-        # met the batch writer's commit lost 3-9 ms. Waiting on this lock instead,
-        # it goes the moment the other commit ends (well under a millisecond).
-        write_lock = threading.Lock()
-        batch = BatchWriter(relaxed, max_queue=batch_queue, write_lock=write_lock)
-        return cls(url, durable, batch, outcomes, write_lock)
+        return cls(url, durable, BatchWriter(relaxed, max_queue=batch_queue), outcomes)
 
     def close(self) -> None:
         """Write what is batched and release the database."""
