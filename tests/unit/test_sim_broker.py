@@ -219,6 +219,20 @@ def test_market_buy_fills_at_the_ask_and_sell_at_the_bid() -> None:
     assert by_ticket[sell.broker_ticket].price_open == quote.bid  # type: ignore[index]
 
 
+def test_a_deal_is_stamped_with_the_market_time_not_its_symbols_older_quote() -> None:
+    """Deals sort in the order they were done, whichever symbol last ticked."""
+    clock = FakeClock()
+    broker = make_broker(clock, symbols=["EURUSD", "USDJPY"])
+    newest: dict[str, int] = {}
+    while not newest or newest.get("EURUSD", 0) >= newest.get("USDJPY", 0):
+        clock.advance(0.05)
+        newest.update({t.symbol: t.time_msc for t in broker.poll().ticks})
+    jpy = broker.submit(market(Side.BUY, 0.1, "USDJPY"))
+    eur = broker.submit(market(Side.BUY, 0.1, "EURUSD"))
+    assert jpy.fills[0].time_msc == eur.fills[0].time_msc == newest["USDJPY"]
+    assert eur.fills[0].time_msc > newest["EURUSD"]
+
+
 def test_opening_leaves_balance_and_equity_is_balance_plus_floating() -> None:
     clock = FakeClock()
     broker = make_broker(clock, symbols=["EURUSD", "USDJPY"])

@@ -275,6 +275,11 @@ class SimBroker:
         bid = spec.round_price(bid)
         return Tick(name, time_msc, bid, spec.round_price(bid + spread_points * spec.point))
 
+    def _market_msc(self) -> int:
+        """The market's now: its newest quote. A deal done now is stamped with it, not with
+        its own symbol's last quote, which can be older than another symbol's deal."""
+        return max(quote.time_msc for quote in self._quotes.values())
+
     # -- trading ------------------------------------------------------------------
     def submit(self, request: OrderRequest) -> ExecutionReport:
         spec = self._specs.get(request.symbol)
@@ -290,7 +295,7 @@ class SimBroker:
         else:
             price = quote.ask if request.side is Side.BUY else quote.bid
             report = self._open_market(
-                request, self._slipped(request.symbol, request.side, price), quote.time_msc
+                request, self._slipped(request.symbol, request.side, price), self._market_msc()
             )
         self._remember(request.client_id, report)
         return report
@@ -360,7 +365,7 @@ class SimBroker:
             order_type=request.order_type,
             volume=request.volume,
             price=request.price,
-            time_msc=self._quotes[request.symbol].time_msc,
+            time_msc=self._market_msc(),
             sl=request.sl,
             tp=request.tp,
             stop_limit=request.stop_limit,
@@ -558,7 +563,7 @@ class SimBroker:
             side=position.side.opposite,
             volume=volume,
             price=price,
-            time_msc=quote.time_msc,
+            time_msc=self._market_msc(),
             closes_position=True,
             realized_pnl=pnl,
             reason=reason,
@@ -620,7 +625,7 @@ class SimBroker:
         quote = self._quotes[symbol]
         price = quote.ask if side is Side.BUY else quote.bid
         request = OrderRequest("", symbol, side, volume, owner=owner)
-        report = self._open_position(request, price, quote.time_msc)
+        report = self._open_position(request, price, self._market_msc())
         self._pending_events.fills.extend(report.fills)
         self._save()
         assert report.broker_ticket is not None, report.reason
