@@ -10,6 +10,7 @@ Any other SQLAlchemy URL (PostgreSQL for a desk) is used as given.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -63,19 +64,41 @@ def create_db_engine(url: str, *, durable: bool = True, lock_timeout_s: float = 
     sqlite_problem_before_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
-    synchronous = "FULL" if durable else "NORMAL"
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: object) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={synchronous}")
-            cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
-        finally:
-            cursor.close()
+        set_sqlite_pragmas(dbapi_connection, durable=durable, lock_timeout_s=lock_timeout_s)
 
     return engine
+
+
+def connect_sqlite(path: Path, *, durable: bool, lock_timeout_s: float) -> sqlite3.Connection:
+    """A bare sqlite3 connection with the journal's pragmas, in autocommit mode.
+
+    For the journal's hot writes, which run their few statements themselves (see
+    ``order_statements``); transactions are begun and committed explicitly.
+    Usable from any thread: the journal's write lock serialises its writers.
+    """
+    connection = sqlite3.connect(
+        path, timeout=lock_timeout_s, isolation_level=None, check_same_thread=False
+    )
+    try:
+        set_sqlite_pragmas(connection, durable=durable, lock_timeout_s=lock_timeout_s)
+    except sqlite3.Error:
+        connection.close()
+        raise
+    return connection
+
+
+def set_sqlite_pragmas(connection: Any, *, durable: bool, lock_timeout_s: float) -> None:
+    """WAL, the fsync level (``FULL`` durable, else ``NORMAL``) and the lock wait."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
+    finally:
+        cursor.close()
 
 
 def sqlite_problem_before_open(path: Path) -> None:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,11 +43,12 @@ from app.domain.trading import (
     OrderUpdate,
     TradeHistory,
 )
-from app.storage.batch import BatchWriter
+from app.storage.batch import AlchemyRowSink, BatchWriter, RowSink
 from app.storage.database import (
     create_db_engine,
     display_url,
     probe_writable,
+    sqlite_path,
     upgrade_schema,
 )
 from app.storage.failures import JournalUnavailable, StorageError, describe_failure
@@ -62,6 +64,8 @@ from app.storage.models import (
     StrategyInstanceRecord,
     utc_now,
 )
+from app.storage.order_statements import OrderStatements, add_deal, open_order_statements
+from app.storage.sqlite_direct import SqliteRowSink
 
 log = logging.getLogger(__name__)
 
@@ -72,32 +76,7 @@ UNRESOLVED = (OrderStatus.PENDING_NEW.value, OrderStatus.UNKNOWN.value)
 
 _EVENT_LOG: Table = EventLogRecord.__table__  # type: ignore[assignment]
 _SNAPSHOTS: Table = AccountSnapshotRecord.__table__  # type: ignore[assignment]
-_ORDERS: Table = OrderRecord.__table__  # type: ignore[assignment]
-_DEALS: Table = DealRecord.__table__  # type: ignore[assignment]
 _FIRINGS: Table = AlertFiringRecord.__table__  # type: ignore[assignment]
-
-# The order path's statements, built once with bind parameters so SQLAlchemy
-# compiles them once: an order's two durable writes then cost little more than
-# their commits.
-_INSERT_ORDER = insert(_ORDERS)
-_HAS_ORDER = select(_ORDERS.c.id).where(_ORDERS.c.client_id == bindparam("b_client_id")).limit(1)
-_RECORD_RESULT = (
-    update(_ORDERS)
-    .where(_ORDERS.c.client_id == bindparam("b_client_id"))
-    .values(
-        status=bindparam("b_status"),
-        filled_volume=bindparam("b_filled_volume"),
-        fill_price=bindparam("b_price"),
-        reason=bindparam("b_reason"),
-        updated_at=bindparam("b_now"),
-        broker_ticket=func.coalesce(bindparam("b_broker_ticket"), _ORDERS.c.broker_ticket),
-        recovered_at=func.coalesce(bindparam("b_recovered_at"), _ORDERS.c.recovered_at),
-    )
-)
-_INSERT_DEAL = insert(_DEALS)
-_DEAL_SEEN = select(_DEALS.c.id).where(
-    _DEALS.c.account == bindparam("b_account"), _DEALS.c.deal_ticket == bindparam("b_deal_ticket")
-)
 
 
 class Journal:
@@ -108,12 +87,12 @@ class Journal:
         url: str,
         durable: Engine,
         batch: BatchWriter,
-        outcomes: Engine | None = None,
+        statements: OrderStatements,
     ) -> None:
         self.url = url
         self.where = display_url(url)
         self._engine = durable
-        self._outcomes = outcomes or durable
+        self._statements = statements  # the order path's own, bare on SQLite
         self._sessions = sessionmaker(durable, expire_on_commit=False)
         self._batch = batch
         self._write_lock = batch.write_lock  # one lock for every writer of this journal
@@ -126,22 +105,32 @@ class Journal:
         Raises ``JournalUnavailable`` with a one-line message naming the file.
         """
         durable: Engine | None = None
+        batch: BatchWriter | None = None
         try:
             durable = create_db_engine(url, durable=True, lock_timeout_s=lock_timeout_s)
             upgrade_schema(durable)
             probe_writable(durable)
-            relaxed = create_db_engine(url, durable=False, lock_timeout_s=lock_timeout_s)
-            outcomes = create_db_engine(url, durable=False, lock_timeout_s=lock_timeout_s)
+            path = sqlite_path(url)
+            sink: RowSink
+            if path is None:
+                relaxed = create_db_engine(url, durable=False, lock_timeout_s=lock_timeout_s)
+                sink = AlchemyRowSink(relaxed)
+            else:
+                sink = SqliteRowSink(path, lock_timeout_s)
+            batch = BatchWriter(sink, max_queue=batch_queue)
+            statements = open_order_statements(path, durable, batch.write_lock, lock_timeout_s)
         except Exception as exc:  # sqlite3, psycopg, alembic and OS errors all end here
+            if batch is not None:
+                batch.close()
             if durable is not None:
                 durable.dispose()
             raise JournalUnavailable(describe_failure(url, exc)) from exc
-        return cls(url, durable, BatchWriter(relaxed, max_queue=batch_queue), outcomes)
+        return cls(url, durable, batch, statements)
 
     def close(self) -> None:
         """Write what is batched and release the database."""
         self._batch.close()
-        self._outcomes.dispose()
+        self._statements.close()
         self._engine.dispose()
 
     def flush(self) -> bool:
@@ -156,11 +145,19 @@ class Journal:
     def record_intent(
         self, request: OrderRequest, *, action: str = "open", position_ticket: int | None = None
     ) -> None:
-        """Commit that ``request`` is about to be sent. Call before the broker, always."""
+        """Commit that ``request`` is about to be sent. Call before the broker, always.
+
+        From here to its outcome (``record_result``, ``record_rejection``) the
+        writer thread holds its commits back, so they do not meet this order's.
+        """
         values = _order_values(request, action, position_ticket, self.account, utc_now())
-        self._execute(
-            lambda c: c.execute(_INSERT_ORDER, values), f"the intent of order {request.client_id}"
-        )
+        self._batch.order_started()
+        try:
+            with self._failures(f"Could not record the intent of order {request.client_id}: "):
+                self._statements.insert_intent(values)
+        except StorageError:
+            self._batch.order_ended()  # it will not be sent
+            raise
 
     def record_result(
         self,
@@ -176,30 +173,29 @@ class Journal:
     ) -> None:
         """Commit the outcome of an order and its deals, in one transaction.
 
-        Core statements on one connection, not the ORM: this runs between the
-        broker's answer and the next order, so it is kept to the SQL it needs. No
-        fsync of its own (see the module's docstring): the intent already is on disk.
+        It runs between the broker's answer and the next order, so through the
+        order path's own statements (``order_statements``). No fsync of its own
+        (see the module's docstring): the intent already is on disk.
         """
         now = utc_now()
         changes = {
-            "b_client_id": client_id,
-            "b_status": status.value,
-            "b_filled_volume": filled_volume,
-            "b_price": price,
-            "b_reason": reason,
-            "b_now": now,
-            "b_broker_ticket": broker_ticket,  # None keeps the ticket already known
-            "b_recovered_at": now if recovered else None,
+            "status": status.value,
+            "filled_volume": filled_volume,
+            "fill_price": price,  # None keeps the price already known
+            "reason": reason,
+            "updated_at": now,
+            "broker_ticket": broker_ticket,  # None keeps the ticket already known
+            "recovered_at": now if recovered else None,
+            "client_id": client_id,
         }
-
-        def apply(connection: Connection) -> None:
-            updated = connection.execute(_RECORD_RESULT, changes)
-            if updated.rowcount == 0:
-                raise StorageError(f"no journaled intent for order {client_id}")
-            for fill in fills:
-                self._add_deal(connection, fill)
-
-        self._execute(apply, f"the result of order {client_id}", self._outcomes)
+        deals = [_deal_values(fill, self.account) for fill in fills]
+        try:
+            with self._failures(f"Could not record the result of order {client_id}: "):
+                recorded = self._statements.record_result(changes, deals)
+        finally:
+            self._batch.order_ended()
+        if not recorded:
+            raise StorageError(f"no journaled intent for order {client_id}")
 
     def record_rejection(self, request: OrderRequest, reason: str) -> None:
         """Commit a rejection; orders refused before sending get a row here too."""
@@ -214,7 +210,10 @@ class Journal:
             row.reason = reason
             row.updated_at = now
 
-        self._write(apply, f"the rejection of order {request.client_id}")
+        try:
+            self._write(apply, f"the rejection of order {request.client_id}")
+        finally:
+            self._batch.order_ended()
 
     def mark_unknown(self, client_id: str, reason: str) -> None:
         """The outcome cannot be established: keep the order visible, never resend it."""
@@ -226,7 +225,10 @@ class Journal:
                 row.reason = reason
                 row.updated_at = utc_now()
 
-        self._write(apply, f"order {client_id} as unknown")
+        try:
+            self._write(apply, f"order {client_id} as unknown")
+        finally:
+            self._batch.order_ended()
 
     def record_cancelled(self, broker_ticket: int) -> None:
         """A working order was cancelled at the user's request (found by its ticket)."""
@@ -273,7 +275,9 @@ class Journal:
 
     def record_fill(self, fill: Fill) -> None:
         """Commit a deal once; a deal already on record (same ticket) is left alone."""
-        self._execute(lambda c: self._add_deal(c, fill), f"deal #{fill.deal_ticket}")
+        self._execute(
+            lambda c: add_deal(c, _deal_values(fill, self.account)), f"deal #{fill.deal_ticket}"
+        )
 
     def record_risk_event(
         self, kind: str, message: str, *, state: str | None = None, source: str = ""
@@ -358,12 +362,10 @@ class Journal:
     def has_order(self, client_id: str) -> bool:
         """Whether an order under ``client_id`` was ever recorded (one indexed lookup).
 
-        On every order's road, so a bare connection and a statement compiled once,
-        not an ORM session (which cost more than the order's own writes).
+        On every order's road, so through the order path's own statements.
         """
-        with self._failures(""), self._engine.connect() as connection:
-            row = connection.execute(_HAS_ORDER, {"b_client_id": client_id}).first()
-        return row is not None
+        with self._failures(""):
+            return self._statements.has_order(client_id)
 
     def order(self, client_id: str) -> HistoryOrder | None:
         return self._read(lambda s: _maybe(_order(s, client_id), _history_order))
@@ -404,11 +406,7 @@ class Journal:
 
         def apply(connection: Connection) -> None:
             for fill in fills:
-                seen = connection.scalar(
-                    _DEAL_SEEN, {"b_account": self.account, "b_deal_ticket": fill.deal_ticket}
-                )
-                if seen is None:
-                    connection.execute(_INSERT_DEAL, _deal_values(fill, self.account))
+                if add_deal(connection, _deal_values(fill, self.account)):
                     added.append(fill)
 
         self._execute(apply, "the deals missed before this start")
@@ -710,22 +708,12 @@ class Journal:
         return self._read(lambda s: [_log_event(r) for r in s.scalars(query)])
 
     # -- internals --------------------------------------------------------------------
-    def _add_deal(self, connection: Connection, fill: Fill) -> None:
-        """Insert the deal unless it is already there (each deal is recorded once)."""
-        seen = connection.scalar(
-            _DEAL_SEEN, {"b_account": self.account, "b_deal_ticket": fill.deal_ticket}
-        )
-        if seen is None:
-            connection.execute(_INSERT_DEAL, _deal_values(fill, self.account))
-
-    def _execute(
-        self, action: Callable[[Connection], T], what: str, engine: Engine | None = None
-    ) -> T:
-        """Like ``_write`` on a bare connection: one transaction (durable unless told), no ORM."""
+    def _execute(self, action: Callable[[Connection], T], what: str) -> T:
+        """Like ``_write`` on a bare connection: one durable transaction, no ORM."""
         with (
             self._failures(f"Could not record {what}: "),
             self._write_lock,
-            (engine or self._engine).begin() as connection,
+            self._engine.begin() as connection,
         ):
             return action(connection)
 
@@ -746,7 +734,7 @@ class Journal:
         """Database errors become one ``StorageError`` in words, starting with ``prefix``."""
         try:
             yield
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, sqlite3.Error) as exc:  # sqlite3: the order path's own
             raise StorageError(prefix + describe_failure(self.url, exc)) from exc
 
     @contextmanager

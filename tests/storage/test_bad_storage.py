@@ -267,6 +267,11 @@ def _fill_the_disk(journal: Journal) -> None:
         cursor.execute(f"PRAGMA max_page_count = {pages}")
         cursor.close()
 
+    # The order path's own sqlite3 connections (see app.storage.order_statements).
+    for connection in vars(journal._statements).values():
+        if isinstance(connection, sqlite3.Connection):
+            _no_more_pages(connection, None)
+
 
 def test_a_full_disk_says_the_disk_is_full_and_not_to_start_fresh(tmp_path: Path) -> None:
     from app.domain.enums import Side

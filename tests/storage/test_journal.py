@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import func, select
 
 from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
 from app.domain.notices import LogEvent
@@ -196,7 +197,7 @@ def test_a_full_batch_queue_drops_rows_and_says_so_instead_of_growing(db_url: st
     busy, release = threading.Event(), threading.Event()
     real_write = writer._write
 
-    def slow_write(batch: list) -> None:  # type: ignore[type-arg]
+    def slow_write(batch: list) -> None:
         if batch:
             busy.set()
             release.wait(10)
@@ -278,17 +279,22 @@ def test_only_the_intent_waits_for_the_disk(tmp_path: Path) -> None:
     journal = Journal.open(sqlite_url(tmp_path / "journal.sqlite"))
     seen: dict[str, int] = {}
 
-    def level(engine: object, name: str) -> None:
-        @event.listens_for(engine, "commit")
-        def _commit(connection: Connection) -> None:
-            pragma = connection.exec_driver_sql("PRAGMA synchronous").scalar()
-            seen.setdefault(name, int(pragma or 0))
+    def watch(connection: sqlite3.Connection) -> None:
+        level = int(connection.execute("PRAGMA synchronous").fetchone()[0])
+
+        def traced(statement: str) -> None:
+            if statement.startswith(("INSERT INTO orders", "UPDATE orders")):
+                seen.setdefault(statement.split(" ")[0], level)
+
+        connection.set_trace_callback(traced)
 
     try:
-        level(journal._engine, "intent")
-        level(journal._outcomes, "outcome")
+        for connection in vars(journal._statements).values():  # the order path's own
+            if isinstance(connection, sqlite3.Connection):
+                watch(connection)
         journal.record_intent(request("s-1"))
         journal.record_result("s-1", OrderStatus.FILLED, broker_ticket=5, filled_volume=0.25)
+        seen = {"intent" if k == "INSERT" else "outcome": v for k, v in seen.items()}
         assert seen == {"intent": 2, "outcome": 1}  # SQLite: 2 is FULL, 1 is NORMAL
     finally:
         journal.close()
