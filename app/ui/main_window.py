@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
             status=lambda text: self.statusBar().showMessage(text, 8000),
         )
         self.tester_window: StrategyTesterWindow | None = None
+        self._connected = False  # until the engine says so: the status bar never claims more
         self._build_toolbar()
         self._build_menus()
         self._build_panels()
@@ -1040,10 +1041,18 @@ class MainWindow(QMainWindow):
             self._show_trading_state()
 
     def _show_trading_state(self) -> None:
-        """HALTED or REDUCING in the status bar and the title; nothing extra while ACTIVE."""
+        """HALTED or REDUCING in the status bar and the title; nothing extra while ACTIVE.
+
+        ACTIVE without a connection is not trading: the gate is open but every order
+        is refused for the link, so the label says that instead.
+        """
         state, reason = self.desk.state, self.desk.state_reason
         label = self.trading_state_label
-        if state is TradingState.ACTIVE:
+        if state is TradingState.ACTIVE and not self._connected:
+            label.setText("No trading: not connected")
+            label.setStyleSheet(f"color: {WARNING.name()}")
+            label.setToolTip("Orders are refused until the broker is connected.")
+        elif state is TradingState.ACTIVE:
             label.setText("Trading active")
             label.setStyleSheet(f"color: {PROFIT.name()}")
             label.setToolTip("")
@@ -1080,6 +1089,10 @@ class MainWindow(QMainWindow):
             self.broker_label.setText(f"Broker: {state.broker}")
         if state.detail and state.status is ConnectionStatus.DISCONNECTED:
             self.connection_label.setToolTip(state.detail)
+        connected = state.status is ConnectionStatus.CONNECTED
+        if connected != self._connected:
+            self._connected = connected
+            self._show_trading_state()
 
     def on_risk(self, fact: RiskFact) -> None:
         """Risk facts go to the desk, the panel and the event log (rejections are logged already)."""

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.domain.enums import ConnectionStatus
+from app.domain.notices import ConnectionState
 from app.ui.panels.positions import CURRENT
 from tests.ui.conftest import Terminal
 
@@ -168,6 +170,22 @@ def test_status_bar_shows_broker_connection_and_tick_rate(
     assert w.broker_label.text() == "Broker: Paper trading"
     qtbot.waitUntil(lambda: w.rate_label.text() != "0 ticks/s", timeout=5000)
     assert w.rate_label.text().endswith("ticks/s")
+
+
+def test_the_status_bar_never_says_trading_active_while_disconnected(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    t = make_terminal()
+    w = t.window
+    qtbot.waitUntil(lambda: w.trading_state_label.text() == "Trading active", timeout=5000)
+    t.bus.connection.emit(
+        ConnectionState(ConnectionStatus.DISCONNECTED, "Paper trading", "link lost")
+    )
+    qtbot.waitUntil(lambda: w.connection_label.text() == "Disconnected", timeout=5000)
+    assert w.trading_state_label.text() == "No trading: not connected"
+    assert "refused" in w.trading_state_label.toolTip()
+    t.bus.connection.emit(ConnectionState(ConnectionStatus.CONNECTED, "Paper trading"))
+    qtbot.waitUntil(lambda: w.trading_state_label.text() == "Trading active", timeout=5000)
 
 
 def test_dock_layout_is_restored_on_next_start(
