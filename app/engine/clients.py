@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import logging
 import time
+from asyncio import CancelledError
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from app.domain.command_shape import shape_problem
 from app.domain.commands import (
     CancelOrder,
     CloseBy,
@@ -73,9 +75,11 @@ T = TypeVar("T")
 SLOW_CALL_S = 0.25
 
 #: What a client's callback may raise that is the client's failure, not the engine's end:
-#: every error, and ``SystemExit`` too (a script's ``sys.exit()`` in a strategy must
-#: disable that strategy, never stop the terminal). ``KeyboardInterrupt`` still ends it.
-CLIENT_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
+#: every error, ``SystemExit`` too (a script's ``sys.exit()`` in a strategy must
+#: disable that strategy, never stop the terminal), and asyncio's ``CancelledError``
+#: (a ``BaseException`` that asyncio code in a strategy can let out by accident).
+#: ``KeyboardInterrupt`` still ends it: Ctrl+C in a command-line test run.
+CLIENT_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit, CancelledError)
 
 #: Commands a client may send: orders, closes, cancels, modifications and the kill switch.
 #: Resuming trading, loosening limits and chart requests stay with the trader.
@@ -234,6 +238,12 @@ class ClientContext:
                 LogLevel.WARNING,
                 f"{type(command).__name__} refused: only the trader may send it",
             )
+            return ""
+        problem = shape_problem(command)
+        if problem is None and isinstance(command, Halt) and command.flatten:
+            problem = "only the trader may flatten the account; a client halts, and closes its own"
+        if problem is not None:
+            self.log(LogLevel.WARNING, f"{type(command).__name__} refused: {problem}")
             return ""
         phase = self.phase
         if phase is ContextPhase.CLOSED:

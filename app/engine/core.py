@@ -381,8 +381,15 @@ class TradingCore:
             if not self._queued:
                 return
             batch, self._queued = self._queued, []
-            for command in batch:
-                self._run(command)
+            for index, command in enumerate(batch):
+                try:
+                    self._run(command)
+                except BaseException:
+                    # The engine's own error: what was queued after it is not dropped
+                    # unseen; it runs next turn (through the gate, which says why if
+                    # the error halted trading).
+                    self._queued[:0] = batch[index + 1 :]
+                    raise
             self._deliver()
         if self._queued:
             self.say(

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 from app.domain.strategies import StrategyCatalog, StrategyDescriptor
+from app.engine.clients import CLIENT_FAILURES
 from app.strategies.base import Strategy
 from app.strategies.params import ParamError, StrategyParams, specs
 
@@ -44,6 +45,7 @@ class Catalog:
     classes: dict[str, type[Strategy]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    _descriptors: dict[str, StrategyDescriptor] = field(default_factory=dict, repr=False)
 
     def add(self, cls: object, origin: str) -> None:
         problem = api_problem(cls)
@@ -55,25 +57,31 @@ class Catalog:
                     f"{self.origins[cls.key]})"
                 )
             else:
-                self.classes[cls.key] = cls
-                self.origins[cls.key] = origin
-                return
+                try:  # what the panel shows of it: a class whose description breaks is refused
+                    self._descriptors[cls.key] = _descriptor(cls, origin)
+                except Exception as exc:
+                    problem = f"{cls.__name__}: cannot be described ({type(exc).__name__}: {exc})"
+                else:
+                    self.classes[cls.key] = cls
+                    self.origins[cls.key] = origin
+                    return
         self.problems.append(f"{origin}: {problem}; not loaded")
 
     def fact(self) -> StrategyCatalog:
         return StrategyCatalog(
-            tuple(
-                StrategyDescriptor(
-                    key,
-                    cls.title,
-                    inspect.cleandoc(cls.__doc__ or ""),
-                    specs(cls.Params),
-                    self.origins[key],
-                )
-                for key, cls in self.classes.items()
-            ),
-            tuple(self.problems),
+            tuple(self._descriptors[key] for key in self.classes), tuple(self.problems)
         )
+
+
+def _descriptor(cls: type[Strategy], origin: str) -> StrategyDescriptor:
+    doc = cls.__doc__
+    return StrategyDescriptor(
+        cls.key,
+        cls.title,
+        inspect.cleandoc(doc) if isinstance(doc, str) else "",
+        specs(cls.Params),
+        origin,
+    )
 
 
 def load_catalog(user_folder: Path | None, *, entry_points: bool = True) -> Catalog:
@@ -90,7 +98,7 @@ def load_catalog(user_folder: Path | None, *, entry_points: bool = True) -> Cata
             origin = f"package {point.value}"
             try:
                 loaded = point.load()
-            except (Exception, SystemExit) as exc:  # a package's sys.exit() is its problem
+            except CLIENT_FAILURES as exc:  # a package's sys.exit() is its problem
                 catalog.problems.append(f"{origin}: cannot be loaded ({_why(exc)})")
                 continue
             classes = _strategies_in(loaded) if isinstance(loaded, ModuleType) else [loaded]
@@ -109,7 +117,7 @@ def _load_file(catalog: Catalog, path: Path) -> None:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:  # a file's sys.exit() is one problem line
+    except CLIENT_FAILURES as exc:  # a file's sys.exit() is one problem line
         sys.modules.pop(module_name, None)
         log.error("strategy file %s failed to load", path, exc_info=exc)
         catalog.problems.append(f"{origin}: cannot be loaded ({_why(exc, path)})")

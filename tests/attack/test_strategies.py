@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,24 @@ def test_a_strategy_calling_sys_exit_in_on_bar_is_disabled_and_the_engine_polls_
     assert state(desk.market, name) is StrategyState.FAILED
 
 
+def test_a_cancelled_error_from_on_bar_disables_that_strategy_only() -> None:
+    """asyncio's CancelledError is a BaseException; a strategy's is still its own failure."""
+    desk = Desk()
+    desk.connect()
+
+    def cancelled(s: Any, _b: Any) -> None:
+        if s.params.volume == 0.2:
+            raise asyncio.CancelledError
+
+    Probe.actions = [cancelled]
+    failing = desk.attach(params={"volume": 0.2})
+    other = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    assert state(desk.market, failing) is StrategyState.FAILED
+    assert state(desk.market, other) is StrategyState.RUNNING
+    assert desk.strategy(other).state["bars"] == 2
+
+
 def test_a_strategy_file_that_exits_at_import_is_one_problem_line(tmp_path: Path) -> None:
     folder = tmp_path / "strategies"
     folder.mkdir()
@@ -43,6 +62,22 @@ def test_a_strategy_file_that_exits_at_import_is_one_problem_line(tmp_path: Path
     catalog = load_catalog(folder, entry_points=False)  # must not end the program
     assert "ma_cross" in catalog.classes
     assert any(p.startswith("strategies/quits.py: cannot be loaded") for p in catalog.problems)
+
+
+def test_a_class_with_an_odd_docstring_costs_no_other_strategy(tmp_path: Path) -> None:
+    """The catalogue describes each class as it loads it: one that cannot be described
+    would otherwise break the whole catalogue's fact, and every strategy with it."""
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "odd_doc.py").write_text(
+        "from app.strategies.base import Strategy\n\n"
+        "class OddDoc(Strategy):\n"
+        "    key = 'odd_doc'\n"
+        "    __doc__ = 5\n"
+    )
+    catalog = load_catalog(folder, entry_points=False)
+    described = {d.key: d.description for d in catalog.fact().available}
+    assert "ma_cross" in described and described["odd_doc"] == ""
 
 
 def test_a_params_validator_raising_a_non_value_error_is_one_problem_line(tmp_path: Path) -> None:

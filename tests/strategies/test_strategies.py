@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from app.domain.commands import Halt, SubmitOrder
-from app.domain.enums import OrderSource, OrderStatus, Side
+from app.domain.enums import OrderSource, OrderStatus, Side, TradingState
 from app.domain.market import Bar
 from app.domain.strategies import (
     AttachStrategy,
@@ -211,6 +211,79 @@ def test_nonsense_from_a_strategy_gets_the_same_refusals_as_the_ticket() -> None
     reasons = " | ".join(u.reason for u in refused)
     assert len(refused) == 2 and "volume" in reasons.lower() and "stop loss" in reasons.lower()
     assert desk.core.positions() == ()
+
+
+def test_a_wrongly_typed_order_is_refused_in_words_and_costs_no_other_order() -> None:
+    """``buy("0.1")`` from one instance is its own refusal; the other's order fills."""
+    desk = Desk()
+    desk.connect()
+
+    def act(s: Any, _bar: Any) -> None:
+        if s.params.volume == 0.2:
+            s.buy("0.1")
+            s.buy(0.1, sl="1.0")
+            s.buy(True)
+        elif not s.positions():
+            s.buy(0.1)
+
+    Probe.actions = [act]
+    good = desk.attach()
+    bad = desk.attach(params={"volume": 0.2})
+    desk.minutes([1.1001])
+    refusals = [m for m in lines(desk.market, bad) if "refused" in m]
+    assert refusals == [
+        "SubmitOrder refused: volume must be a number, not '0.1'",
+        "SubmitOrder refused: sl must be a number or None, not '1.0'",
+        "SubmitOrder refused: volume must be a number, not True",
+    ]
+    assert [(p.volume, p.owner) for p in desk.core.positions()] == [
+        (0.1, desk.strategy(good).config.number)
+    ]
+    assert desk.core.gate.state is TradingState.ACTIVE
+    assert state(desk.market, good) is StrategyState.RUNNING
+    assert state(desk.market, bad) is StrategyState.RUNNING
+
+
+def test_commands_queued_behind_one_that_breaks_the_engine_run_next_turn() -> None:
+    desk = Desk()
+    desk.connect()
+    def two_orders_once(s: Any, _bar: Any) -> None:
+        if not s.state.get("sent"):
+            s.state["sent"] = True
+            s.buy(0.1)
+            s.buy(0.2)
+
+    Probe.actions = [two_orders_once]
+    desk.attach()
+    real_run, calls = desk.core._run, []
+
+    def run_failing_first(command: Any) -> None:
+        calls.append(command)
+        if len(calls) == 1:
+            raise RuntimeError("an engine bug")
+        real_run(command)
+
+    desk.core._run = run_failing_first  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        desk.minutes([1.1001])
+    assert [c.request.volume for c in desk.core._queued] == [0.2]  # not dropped unseen
+    desk.core._run = real_run  # type: ignore[method-assign]
+    desk.minutes([1.1002])
+    assert sorted(p.volume for p in desk.core.positions()) == [0.2]
+
+
+def test_a_strategy_may_halt_but_not_flatten_the_account() -> None:
+    desk = Desk()
+    desk.connect()
+    desk.core.handle(SubmitOrder(OrderRequest("manual", "EURUSD", Side.BUY, 0.3)))
+    [manual] = desk.core.positions()
+    Probe.actions = [lambda s, _b: s._ctx().send(Halt("mine", flatten=True))]
+    name = desk.attach()
+    desk.minutes([1.1001])
+    assert [p.ticket for p in desk.core.positions()] == [manual.ticket]
+    assert any(
+        m.startswith("Halt refused: only the trader may flatten") for m in lines(desk.market, name)
+    )
 
 
 def test_budget_limits_refuse_with_the_reason_and_flooding_halts_the_instance() -> None:
