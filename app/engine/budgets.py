@@ -144,14 +144,19 @@ class Budgets:
                 symbol,
             )
         mine = [p for p in positions if p.owner == owner]
-        if limits.max_open_positions > 0 and len(mine) >= limits.max_open_positions:
+        my_orders = [o for o in orders if o.owner == owner]
+        # A working order opens a position when it fills: it counts as one already.
+        if limits.max_open_positions > 0 and len(mine) + len(my_orders) >= (
+            limits.max_open_positions
+        ):
+            held = f"{len(mine)} open positions"
+            if my_orders:
+                held += f" and {len(my_orders)} working orders"
             return _refuse(
-                f"{name}: it has {len(mine)} open positions, its limit is "
-                f"{limits.max_open_positions}",
-                symbol,
+                f"{name}: it has {held}, its limit is {limits.max_open_positions}", symbol
             )
         if limits.max_net_position > 0:
-            worst = _worst_net(request, mine, [o for o in orders if o.owner == owner])
+            worst = _worst_net(request, mine, my_orders)
             if worst > limits.max_net_position + _EPS:
                 return _refuse(
                     f"{name}: its net {symbol} position would reach {worst:g} lots, its "

@@ -11,7 +11,7 @@ import pytest
 from pydantic import model_validator
 
 from app.domain.commands import Halt, Resume, SubmitOrder
-from app.domain.enums import OrderSource, Side
+from app.domain.enums import OrderSource, OrderStatus, Side
 from app.domain.strategies import AttachStrategy, StrategyBudget, StrategyState
 from app.domain.timeframes import Timeframe
 from app.domain.trading import OrderRequest
@@ -53,6 +53,29 @@ def test_a_cancelled_error_from_on_bar_disables_that_strategy_only() -> None:
     assert state(desk.market, failing) is StrategyState.FAILED
     assert state(desk.market, other) is StrategyState.RUNNING
     assert desk.strategy(other).state["bars"] == 2
+
+
+def test_working_orders_count_towards_a_budgets_open_positions() -> None:
+    """Five limit orders under a limit of two positions: two are placed, three refused."""
+    desk = Desk()
+    desk.connect()
+
+    def five_limits(s: Any, bar: Any) -> None:
+        if not s.state.get("placed"):
+            s.state["placed"] = True
+            for i in range(5):
+                s.buy(0.1, limit=round(bar.close - 0.0005 - i * 0.0001, 5))
+
+    Probe.actions = [five_limits]
+    name = desk.attach(
+        budget=StrategyBudget(max_open_positions=2, max_net_position=0, max_orders_per_minute=0)
+    )
+    desk.minutes([1.1001, 1.0990, 1.0980])  # the market falls through every limit
+    number = desk.host.configs[name].number
+    assert len([p for p in desk.core.positions() if p.owner == number]) == 2
+    refused = [u.reason for u in desk.strategy(name).updates if u.status is OrderStatus.REJECTED]
+    assert len(refused) == 3
+    assert all("working orders, its limit is 2" in r for r in refused)
 
 
 def test_a_strategy_file_that_exits_at_import_is_one_problem_line(tmp_path: Path) -> None:
