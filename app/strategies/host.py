@@ -27,7 +27,7 @@ from app.domain.commands import (
     ModifyPosition,
     ReversePosition,
 )
-from app.domain.enums import LogLevel, TradingState
+from app.domain.enums import LogLevel, OrderSource, TradingState
 from app.domain.risk_facts import TradingStateChanged
 from app.domain.strategies import (
     AttachStrategy,
@@ -143,12 +143,26 @@ class StrategyHost(EngineClient):
             name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
             if name is not None:
                 self.stop(name, f"halted by its budget: {fact.reason}", StrategyState.HALTED)
+                self._cancel_working_orders(name, fact.owner)
         elif isinstance(fact, TradingStateChanged) and fact.new is TradingState.HALTED:
             running = [n for n, r in self.runners.items() if _active(r)]
             for name in running:
                 self.stop(name, f"trading halted: {fact.reason}")
             if running:
                 self._say(LogLevel.WARNING, f"Trading halted: stopped {', '.join(running)}")
+
+    def _cancel_working_orders(self, name: str, owner: int) -> None:
+        """A budget halt stops new exposure, so the instance's working orders go too:
+        each would open a position when it filled. Its positions stay."""
+        tickets = [o.ticket for o in self._core.working_orders() if o.owner == owner]
+        for ticket in tickets:
+            self._core.queue(CancelOrder(ticket, source=OrderSource.STRATEGY))
+        if tickets:
+            self._say(
+                LogLevel.WARNING,
+                f"Strategy {name}: cancelling its {len(tickets)} working order(s) "
+                "(halted by its budget)",
+            )
 
     def on_timer(self, now_msc: int) -> None:
         self._publish_all()

@@ -78,6 +78,28 @@ def test_working_orders_count_towards_a_budgets_open_positions() -> None:
     assert all("working orders, its limit is 2" in r for r in refused)
 
 
+def test_a_budget_halt_cancels_the_instances_working_orders() -> None:
+    """Halted for its loss, it gains no exposure later from a limit order left resting."""
+    desk = Desk()
+    desk.connect()
+
+    def market_and_limit(s: Any, bar: Any) -> None:
+        if not s.state.get("placed"):
+            s.state["placed"] = True
+            s.buy(0.5)
+            s.buy(0.5, limit=round(bar.close - 0.0030, 5))
+
+    Probe.actions = [market_and_limit]
+    name = desk.attach(budget=StrategyBudget(max_daily_loss=50.0, max_orders_per_minute=0))
+    desk.minutes([1.1001, 1.0985])  # the market buy loses more than 50
+    assert state(desk.market, name) is StrategyState.HALTED
+    desk.minutes([1.0960, 1.0950])  # through the limit's price
+    number = desk.host.configs[name].number
+    assert [p.volume for p in desk.core.positions() if p.owner == number] == [0.5]
+    assert [o for o in desk.core.working_orders() if o.owner == number] == []
+    assert any("cancelling its 1 working order(s)" in m for m in lines(desk.market))
+
+
 def test_a_strategy_file_that_exits_at_import_is_one_problem_line(tmp_path: Path) -> None:
     folder = tmp_path / "strategies"
     folder.mkdir()
