@@ -14,8 +14,11 @@ Everything here runs on the engine thread, like the rest of the engine.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from app.domain.commands import (
@@ -263,7 +266,10 @@ class StrategyHost(EngineClient):
         except ParamError as exc:
             self._refuse(f"{name}: {exc}")
             return
-        strategy = cls(config, params, dict(self._saved_state.get(name, {})))
+        # Its own read-only copy of the settings: what it is given cannot change what
+        # the panel shows, the journal keeps or the next start trades.
+        own = replace(config, params=MappingProxyType(copy.deepcopy(dict(config.params))))
+        strategy = cls(own, params, dict(self._saved_state.get(name, {})))
         runner = StrategyRunner(
             strategy,
             save_state=self._save_state,

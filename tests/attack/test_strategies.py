@@ -100,6 +100,20 @@ def test_a_budget_halt_cancels_the_instances_working_orders() -> None:
     assert any("cancelling its 1 working order(s)" in m for m in lines(desk.market))
 
 
+def test_a_strategy_cannot_change_its_own_saved_settings() -> None:
+    desk = Desk()
+    desk.connect()
+
+    def rewrite(s: Any, _b: Any) -> None:
+        s.config.params["volume"] = 99.0
+
+    Probe.actions = [rewrite]
+    name = desk.attach(params={"volume": 0.2})
+    desk.minutes([1.1001])
+    assert state(desk.market, name) is StrategyState.FAILED  # the write raised, in its code
+    assert desk.host.configs[name].params["volume"] == 0.2
+
+
 def test_a_strategy_file_that_exits_at_import_is_one_problem_line(tmp_path: Path) -> None:
     folder = tmp_path / "strategies"
     folder.mkdir()
