@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.brokers.sim.broker import DEFAULT_MARKETS
@@ -238,26 +238,33 @@ def test_any_text_gives_a_command_or_a_sentence_never_an_exception(text: str) ->
 
 @settings(max_examples=200, deadline=None)
 @given(words=st.lists(_words, min_size=1, max_size=9), upper=st.booleans())
+@example(words=["buy", "comment", "limit"], upper=False)  # found on Windows CI
 def test_word_salad_never_sends_an_order_that_was_not_typed(words: list[str], upper: bool) -> None:
     text = " ".join(w.upper() if upper else w for w in words)
     result = parse(text, ctx(positions=(LONG, SHORT, GOLD)))
     if isinstance(result, ParseError):
         assert result.message.strip()
         return
-    first = words[0].lower()
+    tokens = text.split()  # what the parser reads: empty words are no words
+    lowered = [w.lower() for w in tokens]
+    first = lowered[0]
     for command in result.commands:
         if isinstance(command, SubmitOrder):
             r = command.request
             assert first in ("buy", "b", "sell", "s")
             assert r.side is (Side.BUY if first in ("buy", "b") else Side.SELL)
-            lowered = [w.lower() for w in words]
             assert r.symbol.lower() in lowered or r.symbol == "EURUSD"
             typed_numbers = {float(w.replace(",", ".")) for w in lowered if _is_number(w)}
             assert r.volume in typed_numbers or r.volume == 0.1
             for price in (r.price, r.stop_limit):
                 assert price is None or price in typed_numbers
+            # ``comment`` takes every word after it as text ("buy comment limit" is a
+            # market order with the comment "limit"): only the words before it trade.
+            cut = lowered.index("comment") if "comment" in lowered else len(lowered)
+            if cut < len(lowered):
+                assert r.comment == " ".join(tokens[cut + 1 :])
             assert (r.order_type is OrderType.MARKET) == (
-                not {"limit", "stop", "stoplimit"} & set(lowered)
+                not {"limit", "stop", "stoplimit"} & set(lowered[:cut])
             )
 
 
