@@ -247,6 +247,7 @@ def test_a_wrongly_typed_order_is_refused_in_words_and_costs_no_other_order() ->
 def test_commands_queued_behind_one_that_breaks_the_engine_run_next_turn() -> None:
     desk = Desk()
     desk.connect()
+
     def two_orders_once(s: Any, _bar: Any) -> None:
         if not s.state.get("sent"):
             s.state["sent"] = True
