@@ -6,9 +6,12 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from app.optimiser import Progress, State
 from app.optimiser.local import InProcessWorkers, LocalWorkers
 from tests.optimiser.conftest import hill_run, table
+from tests.platforms import UNDER_WINE
 
 
 def test_two_worker_processes_give_exactly_the_results_of_one_process() -> None:
@@ -22,6 +25,12 @@ def test_two_worker_processes_give_exactly_the_results_of_one_process() -> None:
     assert [r.index for r in pooled.results.best(10)] == [r.index for r in alone.results.best(10)]
 
 
+@pytest.mark.skipif(
+    UNDER_WINE,
+    reason="under Wine the pool's wait on a killed worker's handle can miss its end and the "
+    "run stalls (seen once in two CI runs, like the cluster's killed-worker test); real "
+    "Windows runs this test",
+)
 def test_a_killed_worker_process_loses_no_pass() -> None:
     alone = hill_run()
     alone.execute(InProcessWorkers())
