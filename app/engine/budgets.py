@@ -7,8 +7,10 @@ volume per order, max open positions, max net position per symbol (working
 orders counted as filled, like the account rule), max orders per minute, and
 the instance's own daily loss and drawdown. Each instance has its own state:
 ACTIVE, or HALTED by its budget (only closes and cancels pass), until the trader
-starts it again. Ordering faster than its limit is flooding: it halts the
-instance rather than just refusing the extra orders.
+starts it again. Sending commands faster than its limit is flooding: it halts the
+instance rather than just refusing the extra orders. The rate counts every
+command the instance sends (``record``, called as the order road opens it), so a
+strategy cannot flood with modifications, cancels or orders the checks refuse.
 
 An order with an owner that has no budget is refused: nothing trades unbudgeted.
 
@@ -165,11 +167,12 @@ class Budgets:
                 )
         return None
 
-    def record(self, request: OrderRequest) -> BudgetHalt | None:
-        """An order the instance sent counts towards its rate, admitted or refused (by the
-        account's rules too: flooding is what it sends, not what passes); over its limit
-        it is halted."""
-        budget = self._owners.get(request.owner) if request.owner > 0 else None
+    def record(self, owner: int) -> BudgetHalt | None:
+        """One command the instance sent counts towards its rate: every order, close,
+        modification and cancel it hands the engine, before any check (flooding is what
+        it sends, not what passes; a refused order is still an attempt). Over its limit
+        it is halted, and the gate refuses what it sends next."""
+        budget = self._owners.get(owner) if owner > 0 else None
         if budget is None or budget.state is TradingState.HALTED:
             return None
         now = self._clock()
@@ -180,7 +183,7 @@ class Budgets:
         limit = budget.limits.max_orders_per_minute
         if limit > 0 and len(sent) > limit:
             return self._halt(
-                request.owner,
+                owner,
                 f"flooding: {len(sent)} orders within a minute, over its limit of {limit}",
             )
         return None

@@ -33,6 +33,7 @@ Why it is shaped this way (the ideas of NautilusTrader's ``Actor`` and vn.py's
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from asyncio import CancelledError
 from collections.abc import Callable, Iterable, Sequence
@@ -74,12 +75,26 @@ T = TypeVar("T")
 #: A callback that runs longer than this (seconds) is reported as blocking the engine.
 SLOW_CALL_S = 0.25
 
-#: What a client's callback may raise that is the client's failure, not the engine's end:
-#: every error, ``SystemExit`` too (a script's ``sys.exit()`` in a strategy must
-#: disable that strategy, never stop the terminal), and asyncio's ``CancelledError``
-#: (a ``BaseException`` that asyncio code in a strategy can let out by accident).
-#: ``KeyboardInterrupt`` still ends it: Ctrl+C in a command-line test run.
-CLIENT_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit, CancelledError)
+_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit, CancelledError)
+_FAILURES_OFF_MAIN = (*_FAILURES, KeyboardInterrupt)
+
+
+def client_failures() -> tuple[type[BaseException], ...]:
+    """What a client's callback may raise that is the client's failure, not the engine's end.
+
+    Every error; ``SystemExit`` too (a script's ``sys.exit()`` in a strategy must
+    disable that strategy, never stop the terminal); asyncio's ``CancelledError``
+    (a ``BaseException`` that asyncio code in a strategy can let out by accident);
+    and, off the main thread, ``KeyboardInterrupt``: Python raises Ctrl+C only in
+    the main thread, so on the engine thread one can only come from the strategy.
+    On the main thread (a command-line test run) it stays Ctrl+C and ends the run.
+    Used as ``except client_failures():``, which is evaluated only when something
+    was raised, so the happy path pays nothing.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return _FAILURES
+    return _FAILURES_OFF_MAIN
+
 
 #: Commands a client may send: orders, closes, cancels, modifications and the kill switch.
 #: Resuming trading, loosening limits and chart requests stay with the trader.
@@ -465,7 +480,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_tick(tick)
-                    except CLIENT_FAILURES as exc:
+                    except client_failures() as exc:
                         self._failed(entry, "on_tick", exc)
                         if entry.state is not ClientState.RUNNING:
                             break
@@ -476,7 +491,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_bar(bar)
-                    except CLIENT_FAILURES as exc:
+                    except client_failures() as exc:
                         self._failed(entry, "on_bar", exc)
                     if entry.state is not ClientState.RUNNING:
                         return
@@ -484,7 +499,7 @@ class ClientHost:
                     calls += 1
                     try:
                         on_tick(tick)
-                    except CLIENT_FAILURES as exc:
+                    except client_failures() as exc:
                         self._failed(entry, "on_tick", exc)
                         if entry.state is not ClientState.RUNNING:
                             break
@@ -549,7 +564,7 @@ class ClientHost:
         started = self._perf()
         try:
             callback(arg)
-        except CLIENT_FAILURES as exc:
+        except client_failures() as exc:
             self._failed(entry, callback.__name__, exc)
         finally:
             took = self._perf() - started
@@ -592,7 +607,7 @@ class ClientHost:
         entry.context.phase = ContextPhase.LIVE
         try:
             entry.client.on_start(entry.context)
-        except CLIENT_FAILURES as exc:
+        except client_failures() as exc:
             name = entry.client.name
             log.error("engine client %s failed to start", name, exc_info=exc)
             entry.reason = f"failed to start: {type(exc).__name__}: {exc}"
@@ -625,8 +640,15 @@ class ClientHost:
         entry.context.phase = ContextPhase.STOPPING
         try:
             entry.client.on_stop()
-        except CLIENT_FAILURES as exc:
-            log.error("engine client %s failed in on_stop", entry.client.name, exc_info=exc)
+        except client_failures() as exc:
+            name = entry.client.name
+            log.error("engine client %s failed in on_stop", name, exc_info=exc)
+            self._view.say(
+                LogLevel.ERROR,
+                f"{name} failed in on_stop ({type(exc).__name__}: {exc}); it is stopped "
+                "anyway (traceback in the log file)",
+                source=name,
+            )
         finally:
             entry.context.phase = ContextPhase.CLOSED
 

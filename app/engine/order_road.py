@@ -412,6 +412,12 @@ class OrderRoad:
         """
         if self._reused(request.client_id, what):
             return False
+        if request.source is OrderSource.STRATEGY and request.owner > 0:
+            # Every command a strategy sends counts towards its rate before any check:
+            # one over its limit halts it, and the gate refuses this order with the reason.
+            halt = self._core.gate.budgets.record(request.owner)
+            if halt is not None:
+                self._core.publish(halt)
         self._update(request, OrderStatus.PENDING_NEW)
         problem = self._core.link_problem()
         if problem is not None:
@@ -628,7 +634,7 @@ class OrderRoad:
         assert core.risk is not None
         refused = core.gate.admit(request, core.risk)
         halts, core.gate.budget_halts = core.gate.budget_halts, []
-        for halt in halts:  # the order went through, but its strategy is flooding
+        for halt in halts:  # its strategy is past a loss limit: it halts, the order is refused
             core.publish(halt)
         if refused is None:
             return None

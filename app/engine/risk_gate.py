@@ -383,19 +383,15 @@ class RiskGate:
     # -- orders ---------------------------------------------------------------------
     def admit(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:
         """Check ``request`` against every rule, then its strategy's budget if it has an
-        owner; when it passes it counts towards the rate limits (``budget_halts`` gets
-        the halt of an instance that flooded)."""
+        owner; when it passes it counts towards the account's rate limits
+        (``budget_halts`` gets the halt of an instance the budget check halted). An
+        instance's own rate is counted as the order road opens each of its commands."""
         rejection = self.check(request, ctx) or self.budgets.check(
             request, ctx.positions, ctx.orders
         )
         if rejection is None:
             self.throttle.record()
-        # An instance's rate counts what it sent, refused or not: a strategy flooding
-        # past the account's per-second rule is still flooding, and must be halted.
         self.budget_halts.extend(self.budgets.take_halts())
-        halt = self.budgets.record(request)
-        if halt is not None:
-            self.budget_halts.append(halt)
         return rejection
 
     def check(self, request: OrderRequest, ctx: RiskContext) -> Rejection | None:

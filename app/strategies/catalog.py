@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 from app.domain.strategies import StrategyCatalog, StrategyDescriptor
-from app.engine.clients import CLIENT_FAILURES
+from app.engine.clients import client_failures
 from app.strategies.base import Strategy
 from app.strategies.params import ParamError, StrategyParams, specs
 
@@ -98,7 +98,7 @@ def load_catalog(user_folder: Path | None, *, entry_points: bool = True) -> Cata
             origin = f"package {point.value}"
             try:
                 loaded = point.load()
-            except CLIENT_FAILURES as exc:  # a package's sys.exit() is its problem
+            except client_failures() as exc:  # a package's sys.exit() is its problem
                 catalog.problems.append(f"{origin}: cannot be loaded ({_why(exc)})")
                 continue
             classes = _strategies_in(loaded) if isinstance(loaded, ModuleType) else [loaded]
@@ -117,7 +117,7 @@ def _load_file(catalog: Catalog, path: Path) -> None:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
-    except CLIENT_FAILURES as exc:  # a file's sys.exit() is one problem line
+    except client_failures() as exc:  # a file's sys.exit() is one problem line
         sys.modules.pop(module_name, None)
         log.error("strategy file %s failed to load", path, exc_info=exc)
         catalog.problems.append(f"{origin}: cannot be loaded ({_why(exc, path)})")

@@ -46,7 +46,7 @@ from app.domain.strategies import (
     StrategyState,
     StrategyStatus,
 )
-from app.engine.clients import ClientContext, EngineClient, Subscriptions
+from app.engine.clients import ClientContext, EngineClient, Subscriptions, client_failures
 from app.storage.errors import StorageError
 from app.strategies.catalog import Catalog
 from app.strategies.params import ParamError
@@ -81,6 +81,7 @@ class StrategyHost(EngineClient):
         self.runners: dict[str, StrategyRunner] = {}
         self._saved_state: dict[str, dict[str, Any]] = {}
         self._published: dict[str, StrategyStatus] = {}
+        self._not_running: dict[str, tuple[StrategyState, str]] = {}  # no runner: why
         self._trades: dict[str, int] = {}  # closing deals of each instance, from the journal
         self._next_number = 1  # without a journal (tests, the tester)
         self._started = False
@@ -146,25 +147,27 @@ class StrategyHost(EngineClient):
             name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
             if name is not None:
                 self.stop(name, f"halted by its budget: {fact.reason}", StrategyState.HALTED)
-                self._cancel_working_orders(name, fact.owner)
+                self._cancel_working_orders(name, fact.owner, "halted by its budget")
         elif isinstance(fact, TradingStateChanged) and fact.new is TradingState.HALTED:
             running = [n for n, r in self.runners.items() if _active(r)]
             for name in running:
                 self.stop(name, f"trading halted: {fact.reason}")
             if running:
                 self._say(LogLevel.WARNING, f"Trading halted: stopped {', '.join(running)}")
+            for name, config in self.configs.items():
+                self._cancel_working_orders(name, config.number, "trading halted")
 
-    def _cancel_working_orders(self, name: str, owner: int) -> None:
-        """A budget halt stops new exposure, so the instance's working orders go too:
-        each would open a position when it filled. Its positions stay."""
+    def _cancel_working_orders(self, name: str, owner: int, why: str) -> None:
+        """A halt stops new exposure, so the instance's working orders go too: each
+        would open a position when it filled. Its positions stay. Sent by the system,
+        not the strategy: they do not count towards its rate."""
         tickets = [o.ticket for o in self._core.working_orders() if o.owner == owner]
         for ticket in tickets:
-            self._core.queue(CancelOrder(ticket, source=OrderSource.STRATEGY))
+            self._core.queue(CancelOrder(ticket, source=OrderSource.SYSTEM))
         if tickets:
             self._say(
                 LogLevel.WARNING,
-                f"Strategy {name}: cancelling its {len(tickets)} working order(s) "
-                "(halted by its budget)",
+                f"Strategy {name}: cancelling its {len(tickets)} working order(s) ({why})",
             )
 
     def on_timer(self, now_msc: int) -> None:
@@ -269,20 +272,26 @@ class StrategyHost(EngineClient):
         # Its own read-only copy of the settings: what it is given cannot change what
         # the panel shows, the journal keeps or the next start trades.
         own = replace(config, params=MappingProxyType(copy.deepcopy(dict(config.params))))
-        strategy = cls(own, params, dict(self._saved_state.get(name, {})))
-        runner = StrategyRunner(
-            strategy,
-            save_state=self._save_state,
-            changed=lambda r: self._publish(r.name),
-            trades=old.trades if old is not None else self._trades.get(name, 0),
-        )
+        saved = self._saved_state.get(name)
+        try:  # its own __init__ runs here: what it raises is its failure, not the engine's
+            strategy = cls(own, params, dict(saved) if isinstance(saved, dict) else {})
+            runner = StrategyRunner(
+                strategy,
+                save_state=self._save_state,
+                changed=lambda r: self._publish(r.name),
+                trades=old.trades if old is not None else self._trades.get(name, 0),
+            )
+        except client_failures() as exc:
+            log.error("strategy %s failed to start", name, exc_info=exc)
+            self._refuse(f"{name} not started: {type(exc).__name__}: {exc}")
+            self._mark(name, StrategyState.FAILED, f"failed to start: {type(exc).__name__}: {exc}")
+            self._publish(name, force=True)
+            return
         budgets = self._core.budgets
         budgets.set(config.number, config.budget, name)
         still_halted = budgets.activate(config.number)
         if still_halted:
-            reason = f"halted by its budget: {still_halted}"
-            if old is not None:
-                old.mark(StrategyState.HALTED, reason)
+            self._mark(name, StrategyState.HALTED, f"halted by its budget: {still_halted}")
             self._refuse(
                 f"{name} not started: {still_halted} (it may trade again on the next "
                 "trading day, or with a higher limit)"
@@ -290,6 +299,7 @@ class StrategyHost(EngineClient):
             self._publish(name, force=True)
             return
         self.runners[name] = runner
+        self._not_running.pop(name, None)
         self._core.clients.detach(name)
         self._core.clients.attach(runner)  # starts it: on_start, then its warm-up
         if _active(runner):
@@ -302,8 +312,9 @@ class StrategyHost(EngineClient):
         if runner is None or not _active(runner):
             if name not in self.configs:
                 self._refuse(f"no strategy instance {name!r}")
-            elif state is StrategyState.HALTED and runner is not None:
-                runner.mark(state, reason)
+            elif state is StrategyState.HALTED:
+                self._mark(name, state, reason)
+                self._publish(name, force=True)
             return
         runner.note(f"{state}: {reason}")  # while it still has the engine's clock
         self._core.clients.detach(name)  # on_stop, and no callback after it
@@ -311,6 +322,15 @@ class StrategyHost(EngineClient):
         level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
         self._say(level, f"Strategy {name} {state}: {reason}; its positions stay as they are")
         self._publish(name, force=True)
+
+    def _mark(self, name: str, state: StrategyState, reason: str) -> None:
+        """Why an instance that did not start is not running, for the panel: on its
+        runner if it ran this session, else kept here (after a restart it has none)."""
+        runner = self.runners.get(name)
+        if runner is not None:
+            runner.mark(state, reason)
+        else:
+            self._not_running[name] = (state, reason)
 
     def detach(self, command: DetachStrategy) -> None:
         config = self.configs.get(command.name)
@@ -397,10 +417,14 @@ class StrategyHost(EngineClient):
     ) -> StrategyStatus:
         budget = self._core.budgets.get(config.number)
         positions = [p for p in self._core.positions() if p.owner == config.number]
+        if runner is not None:
+            state, reason = runner.state, runner.reason
+        else:
+            state, reason = self._not_running.get(config.name, (StrategyState.STOPPED, ""))
         return StrategyStatus(
             config,
-            runner.state if runner is not None else StrategyState.STOPPED,
-            runner.reason if runner is not None else "",
+            state,
+            reason,
             round(budget.day_pnl, 2) if budget is not None else 0.0,
             len(positions),
             runner.trades if runner is not None else self._trades.get(config.name, 0),

@@ -145,9 +145,13 @@ class StrategyRunner(EngineClient):
             last[id(ind)] = ind.update(bar)
 
     def _save(self) -> None:
-        """Keep ``state`` in the journal when a callback changed it (and only then)."""
+        """Keep ``state`` in the journal when a callback changed it (and only then).
+
+        What cannot be kept as it is (not a dict, a value JSON has no form for) is the
+        strategy's failure, raised inside its callback, so the trader reads why: saved
+        as text, it would come back at the next start as something else."""
         state = self.strategy.state
-        if not state and self._saved == "{}":
+        if not state and self._saved == "{}" and isinstance(state, dict):
             return  # empty before and after: no JSON per bar for strategies that keep none
         text = _dump(state)
         if text != self._saved and self._save_state is not None:
@@ -155,8 +159,23 @@ class StrategyRunner(EngineClient):
         self._saved = text
 
 
-def _dump(state: dict[str, Any]) -> str:
-    return json.dumps(state, sort_keys=True, default=str)
+class StateNotSaved(TypeError):
+    """``self.state`` holds what the journal cannot keep; ``str()`` says what, in one line."""
+
+
+def _dump(state: object) -> str:
+    if not isinstance(state, dict):
+        raise StateNotSaved(
+            f"self.state must stay a dict (it was set to a {type(state).__name__}); "
+            "change its keys instead of replacing it"
+        )
+    try:
+        return json.dumps(state, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise StateNotSaved(
+            f"self.state cannot be saved ({exc}); keep numbers, text, true/false, "
+            "lists and dicts with text keys in it"
+        ) from None
 
 
 def _bars(history: Any) -> list[Bar]:

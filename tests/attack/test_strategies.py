@@ -12,7 +12,13 @@ from pydantic import model_validator
 
 from app.domain.commands import Halt, Resume, SubmitOrder
 from app.domain.enums import OrderSource, OrderStatus, Side
-from app.domain.strategies import AttachStrategy, StrategyBudget, StrategyState
+from app.domain.strategies import (
+    AttachStrategy,
+    StartStrategy,
+    StopStrategy,
+    StrategyBudget,
+    StrategyState,
+)
 from app.domain.timeframes import Timeframe
 from app.domain.trading import OrderRequest
 from app.storage.journal import Journal
@@ -353,6 +359,9 @@ def test_after_a_restart_a_strategy_past_its_daily_loss_cannot_trade_at_once(
     Opener.buy_at_start = True
     again.connect()  # it is set to start by itself
     assert again.core.positions() == (), "past its daily loss, it traded right after the restart"
+    last = statuses(again.market, name)[-1]
+    assert last.state is StrategyState.HALTED, "after a restart the panel must say why"
+    assert last.reason.startswith("halted by its budget: its loss today")
     journal.close()
 
 
@@ -546,3 +555,194 @@ def test_a_number_given_as_text_is_refused_on_attach() -> None:
     assert desk.host.configs == {}
     [refusal] = [m for m in lines(desk.market, "strategies") if m.startswith("Refused")]
     assert "period: must be a number (got '3')" in refusal
+
+
+def test_modifications_count_towards_the_rate_so_a_modify_flood_halts_the_instance() -> None:
+    desk = Desk()
+    desk.connect()
+
+    def fiddle(s: Any, bar: Any) -> None:
+        if not s.positions():
+            s.buy(0.1)
+            return
+        [mine] = s.positions()
+        for i in range(5):  # five new stops a bar, none needed
+            s.modify(mine.ticket, sl=round(bar.close - 0.0050 - i * 0.0001, 5), tp=None)
+
+    Probe.actions = [fiddle]
+    name = desk.attach(budget=StrategyBudget(max_orders_per_minute=4))
+    desk.minutes([1.1001, 1.1002, 1.1003])
+    assert state(desk.market, name) is StrategyState.HALTED
+    assert "flooding: 5 orders within a minute" in statuses(desk.market, name)[-1].reason
+    assert len(desk.core.positions()) == 1, "its position stays"
+
+
+def test_orders_the_checks_refuse_count_towards_the_rate_so_a_nonsense_flood_halts() -> None:
+    """Volume 0, ten times a bar: each is refused by validation, and together they flood."""
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _b: [s.buy(0.0) for _ in range(10)]]
+    name = desk.attach(budget=StrategyBudget(max_orders_per_minute=6))
+    desk.minutes([1.1001, 1.1002])
+    assert state(desk.market, name) is StrategyState.HALTED
+    assert "flooding: 7 orders within a minute" in statuses(desk.market, name)[-1].reason
+    assert desk.core.positions() == ()
+
+
+def test_cancels_the_host_sends_for_a_halted_instance_are_not_its_flooding() -> None:
+    """Two working orders each under a rate of three a minute: the kill switch's cancels
+    would be the third and fourth; they are the system's, and nobody is blamed for flooding."""
+    desk = Desk()
+    desk.connect()
+
+    def two_limits(s: Any, bar: Any) -> None:
+        if not s.state.get("placed"):
+            s.state["placed"] = True
+            for i in range(2):
+                s.buy(0.1, limit=round(bar.close - 0.0005 - i * 0.0001, 5))
+
+    Probe.actions = [two_limits]
+    name = desk.attach(budget=StrategyBudget(max_orders_per_minute=3, max_open_positions=0))
+    other = desk.attach(budget=StrategyBudget(max_orders_per_minute=3, max_open_positions=0))
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.working_orders()) == 4
+    desk.core.handle(Halt("kill switch"))
+    desk.minutes([1.1003])
+    assert desk.core.working_orders() == (), "a halted strategy's resting order could still fill"
+    for each in (name, other):
+        assert state(desk.market, each) is StrategyState.STOPPED
+        assert statuses(desk.market, each)[-1].reason == "trading halted: kill switch"
+    assert any(
+        "cancelling its 2 working order(s) (trading halted)" in m for m in lines(desk.market)
+    )
+
+
+def test_a_keyboard_interrupt_from_a_strategy_on_the_engine_thread_disables_only_it() -> None:
+    """On the engine thread no signal raises KeyboardInterrupt: one can only be the strategy's."""
+    import threading
+
+    desk = Desk()
+    desk.connect()
+
+    def interrupt(s: Any, _b: Any) -> None:
+        if s.params.volume == 0.2:
+            raise KeyboardInterrupt
+
+    Probe.actions = [interrupt]
+    failing = desk.attach(params={"volume": 0.2})
+    other = desk.attach()
+    escaped: list[BaseException] = []
+
+    def engine() -> None:
+        try:
+            desk.minutes([1.1001, 1.1002])
+        except BaseException as exc:  # what escapes is the finding
+            escaped.append(exc)
+
+    thread = threading.Thread(target=engine, name="engine")
+    thread.start()
+    thread.join(30)
+    assert escaped == []
+    assert state(desk.market, failing) is StrategyState.FAILED
+    assert "KeyboardInterrupt" in statuses(desk.market, failing)[-1].reason
+    assert state(desk.market, other) is StrategyState.RUNNING
+    assert desk.strategy(other).state["bars"] == 2
+
+
+def test_a_keyboard_interrupt_on_the_main_thread_is_still_ctrl_c() -> None:
+    """A command-line test run (the engine on the main thread) still ends on Ctrl+C."""
+    desk = Desk()
+    desk.connect()
+
+    def interrupt(_s: Any, _b: Any) -> None:
+        raise KeyboardInterrupt
+
+    Probe.actions = [interrupt]
+    desk.attach()
+    with pytest.raises(KeyboardInterrupt):
+        desk.minutes([1.1001, 1.1002])
+
+
+def test_a_state_replaced_by_a_list_fails_that_strategy_in_words_and_it_can_start_again() -> None:
+    desk = Desk()
+    desk.connect()
+
+    def replace_state(s: Any, _b: Any) -> None:
+        s.state = ["not", "a", "dict"]
+
+    Probe.actions = [replace_state]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    last = statuses(desk.market, name)[-1]
+    assert last.state is StrategyState.FAILED
+    assert "self.state must stay a dict (it was set to a list)" in last.reason
+    Probe.actions = []
+    desk.core.handle(StartStrategy(name))
+    desk.minutes([1.1003])
+    assert state(desk.market, name) is StrategyState.RUNNING
+
+
+def test_a_state_that_json_cannot_hold_is_refused_not_saved_as_text(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    journal = Journal.open(f"sqlite:///{tmp_path / 'journal.sqlite'}")
+    desk = Desk(journal, tmp_path / "paper.json")
+    desk.connect()
+
+    def keep_a_time(s: Any, _b: Any) -> None:
+        s.state["entered"] = datetime(2026, 1, 2, tzinfo=UTC)
+
+    Probe.actions = [keep_a_time]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    last = statuses(desk.market, name)[-1]
+    assert last.state is StrategyState.FAILED
+    assert "self.state cannot be saved (Object of type datetime is not JSON serializable)" in (
+        last.reason
+    )
+    [(_config, saved)] = journal.strategy_instances([])
+    assert "entered" not in saved, "a time saved as text would come back as a string"
+    journal.close()
+
+
+class FailsToStop(Probe):
+    key = "fails_to_stop"
+
+    def on_stop(self) -> None:
+        raise RuntimeError("cannot let go")
+
+
+def test_an_error_in_on_stop_is_one_line_in_the_event_log() -> None:
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, FailsToStop)
+    desk.connect()
+    name = desk.attach(strategy="fails_to_stop")
+    desk.minutes([1.1001])
+    desk.core.handle(StopStrategy(name))
+    assert state(desk.market, name) is StrategyState.STOPPED
+    assert any(
+        "failed in on_stop (RuntimeError: cannot let go); it is stopped anyway" in m
+        for m in lines(desk.market)
+    )
+
+
+class BrokenInit(Probe):
+    key = "broken_init"
+
+    def __init__(self, *args: Any) -> None:
+        raise ValueError("no")
+
+
+def test_a_strategy_whose_constructor_raises_is_refused_and_shows_failed() -> None:
+    desk = Desk()
+    desk.host._load_catalog = lambda: _with(Probe, BrokenInit)
+    desk.connect()
+    desk.core.handle(
+        AttachStrategy("broken_init", "EURUSD", Timeframe.M1, {}, StrategyBudget(), start=True)
+    )
+    [name] = desk.host.configs
+    last = statuses(desk.market, name)[-1]
+    assert last.state is StrategyState.FAILED
+    assert last.reason == "failed to start: ValueError: no"
+    desk.minutes([1.1001])  # the engine goes on
+    assert any(f"Refused: {name} not started: ValueError: no" in m for m in lines(desk.market))

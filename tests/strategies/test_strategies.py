@@ -302,9 +302,15 @@ def test_budget_limits_refuse_with_the_reason_and_flooding_halts_the_instance() 
     desk.minutes([1.1003])
     assert state(desk.market, flooder) is StrategyState.HALTED
     assert "flooding: 4 orders within a minute" in statuses(desk.market, flooder)[-1].reason
-    assert len(desk.core.positions()) == 4  # what was sent stays; nothing more comes
+    # The fourth was over the limit: refused, with the reason, and never sent.
+    assert len(desk.core.positions()) == 3
+    refused = [u.reason for u in desk.market.out.orders if u.status is OrderStatus.REJECTED]
+    assert [r for r in refused if "flooding" in r] == [
+        "Strategy budget: probe#2 is halted by its budget (flooding: 4 orders within a minute, "
+        "over its limit of 3)"
+    ]
     desk.minutes([1.1004, 1.1005])
-    assert len(desk.core.positions()) == 4
+    assert len(desk.core.positions()) == 3
 
 
 def test_a_strategys_own_daily_loss_halts_it_and_nobody_else() -> None:
