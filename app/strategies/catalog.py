@@ -5,7 +5,8 @@ every ``.py`` file in the ``strategies`` folder of the user data folder (a user
 of the packaged exe drops a file there); and the ``tradeterm.strategies``
 entry-point group of installed packages. A file that fails to import, or a
 class that breaks the API, is one line in the catalogue's ``problems`` (the
-event log shows it, naming the file) and the rest load.
+event log shows it, naming the file) and the rest load; for the live terminal a
+file that hangs or ends its process at import is caught first in a child process.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from types import ModuleType
 from app.domain.strategies import StrategyCatalog, StrategyDescriptor
 from app.engine.clients import client_failures
 from app.strategies.base import Strategy
+from app.strategies.import_probe import unsafe_files
 from app.strategies.params import ParamError, StrategyParams, specs
 
 log = logging.getLogger(__name__)
@@ -84,14 +86,25 @@ def _descriptor(cls: type[Strategy], origin: str) -> StrategyDescriptor:
     )
 
 
-def load_catalog(user_folder: Path | None, *, entry_points: bool = True) -> Catalog:
+def load_catalog(
+    user_folder: Path | None, *, entry_points: bool = True, checked: Path | None = None
+) -> Catalog:
+    """Every strategy there is. With ``checked`` (the live terminal's engine), each new
+    or changed user file is imported first in a throwaway process (``import_probe``),
+    so a file that hangs or ends its process at import is refused, not imported."""
     catalog = Catalog()
     for name in BUILTIN_MODULES:
         module = importlib.import_module(name)
         for cls in _strategies_in(module):
             catalog.add(cls, "built-in")
     if user_folder is not None and user_folder.is_dir():
-        for path in sorted(user_folder.glob("*.py")):
+        paths = sorted(user_folder.glob("*.py"))
+        unsafe = unsafe_files(paths, checked) if checked is not None and paths else {}
+        for path in paths:
+            if path in unsafe:
+                origin = f"{USER_FOLDER}/{path.name}"
+                catalog.problems.append(f"{origin}: cannot be loaded ({unsafe[path]})")
+                continue
             _load_file(catalog, path)
     if entry_points:
         for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):

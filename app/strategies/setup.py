@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from app.strategies.catalog import USER_FOLDER, load_catalog
 from app.strategies.host import StrategyHost
 
+#: In the user data folder: the strategy files whose trial import passed (by content).
+CHECKED_FILES = "strategy-files-checked.json"
+
 if TYPE_CHECKING:
     from app.engine.extensions import EngineServices
 
@@ -16,9 +19,13 @@ def install_strategies(core: EngineServices, data_dir: Path | None) -> StrategyH
     """Strategies for ``core``: built-ins, ``<data_dir>/strategies/*.py`` and installed packages.
 
     The catalogue loads when the engine starts, in its thread: user files are
-    read and imported there, never in the GUI thread.
+    read and imported there, never in the GUI thread, each new or changed one
+    after a trial import in a child process (``import_probe``), remembered in
+    ``CHECKED_FILES``.
     """
-    folder = data_dir / USER_FOLDER if data_dir is not None else None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)  # so a trader finds where to drop one
-    return StrategyHost(core, lambda: load_catalog(folder))
+    if data_dir is None:
+        return StrategyHost(core, lambda: load_catalog(None))
+    folder = data_dir / USER_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)  # so a trader finds where to drop one
+    checked = data_dir / CHECKED_FILES
+    return StrategyHost(core, lambda: load_catalog(folder, checked=checked))
