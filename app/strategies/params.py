@@ -10,15 +10,26 @@ bad value is refused the same way, with one line naming the parameter.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
 from numbers import Real
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.domain.strategies import ParamSpec
 from app.indicators.params import IndicatorParamError, IndicatorParams, cross_field, param
 
-__all__ = ["ParamError", "StrategyParams", "cross_field", "flag", "param", "specs"]
+__all__ = [
+    "ChoiceSpec",
+    "ParamError",
+    "StrategyParams",
+    "cross_field",
+    "flag",
+    "option",
+    "param",
+    "specs",
+]
 
 ParamError = IndicatorParamError
 """Parameters a strategy refuses; ``str()`` is one line naming the parameter."""
@@ -26,6 +37,10 @@ ParamError = IndicatorParamError
 
 class StrategyParams(IndicatorParams):
     """Base of every strategy's parameter model (frozen, typos refused, finite numbers)."""
+
+    # A default is checked like a value given: a class whose default is outside its own
+    # bounds is refused when the catalogue loads it, naming the parameter.
+    model_config = ConfigDict(validate_default=True)
 
     indicator: ClassVar[str] = "strategy"  # the name error messages start with
 
@@ -67,14 +82,52 @@ def flag(default: bool, *, title: str, description: str = "") -> Any:
     return Field(default=default, title=title, description=description)
 
 
+def option(default: Any, *, title: str, description: str = "") -> Any:
+    """A text parameter, or one of a few values (annotated ``Literal[...]`` or an Enum)."""
+    return Field(default=default, title=title, description=description)
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceSpec(ParamSpec):
+    """A parameter that takes one of ``choices`` (kind ``"choice"``): a Literal or an Enum.
+
+    The choices are the values a form sends (an Enum's member values); the model
+    turns them back into the Enum.
+    """
+
+    choices: tuple[Any, ...] = ()
+
+
+def _choices(annotation: Any) -> tuple[Any, ...] | None:
+    """The values of a ``Literal[...]`` or an Enum annotation; None for anything else."""
+    if get_origin(annotation) is Literal:
+        return tuple(get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return tuple(member.value for member in annotation)
+    return None
+
+
 def specs(model: type[StrategyParams]) -> tuple[ParamSpec, ...]:
-    """Every parameter with its kind, bounds and step, in declaration order."""
-    out = []
+    """Every parameter with its kind, bounds and step, in declaration order.
+
+    Kinds: ``"bool"``, ``"int"``, ``"float"``, ``"choice"`` (a :class:`ChoiceSpec`,
+    from a Literal or an Enum) and ``"str"`` for text and anything else, which a
+    form shows as text and the model checks.
+    """
+    out: list[ParamSpec] = []
     for name, field in model.model_fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        words = field.description or field.title or ""
         if field.annotation is bool:
-            words = field.description or field.title or ""
             out.append(ParamSpec(name, "bool", field.default, description=words))
+            continue
+        choices = _choices(field.annotation)
+        if choices is not None:
+            default = field.default.value if isinstance(field.default, Enum) else field.default
+            out.append(ChoiceSpec(name, "choice", default, description=words, choices=choices))
+            continue
+        if field.annotation not in (int, float):
+            out.append(ParamSpec(name, "str", field.default, description=words))
             continue
         low = high = None
         for item in field.metadata:
@@ -90,7 +143,7 @@ def specs(model: type[StrategyParams]) -> tuple[ParamSpec, ...]:
                 minimum=float(low) if low is not None else None,
                 maximum=float(high) if high is not None else None,
                 step=float(step) if isinstance(step, int | float) else None,
-                description=field.description or field.title or "",
+                description=words,
             )
         )
     return tuple(out)
