@@ -177,7 +177,8 @@ def test_attach_from_the_keyboard_refuses_bad_parameters_in_the_form_then_runs(
     form.start_now.setChecked(True)
     form.submit()
     qtbot.waitUntil(lambda: form.problem.isVisible(), timeout=10_000)
-    assert "fast: must be below slow (20) (got 50)" in form.problem.text()
+    # Said once: the form is the strategy's own, so not "ma_cross: MA cross fast: …".
+    assert form.problem.text() == "fast: must be below slow (20) (got 50)"
     assert form.isVisible() and panel.model.rowCount() == 0  # nothing was stored
     slow.setValue(60)
     form.submit()

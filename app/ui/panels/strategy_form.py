@@ -18,7 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -26,7 +29,9 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -49,6 +54,8 @@ from app.ui.widgets.theme import LOSS
 
 _requests = itertools.count(1)
 _BIG = 1e12  # a float field without a bound
+_INT_LIMIT = 2**31 - 1  # a QSpinBox holds a C int; wider whole numbers go in a WholeBox
+_EXACT = 2**53  # a double holds every whole number up to this
 
 #: Budget fields in words (the dataclass names them for code).
 BUDGET_LABELS = {
@@ -60,7 +67,55 @@ BUDGET_LABELS = {
     "max_drawdown": "Max drawdown",
 }
 
-Field = QSpinBox | QDoubleSpinBox | QCheckBox | QLineEdit
+BUDGET_TIPS = {
+    "max_daily_loss": (
+        "Money in the account currency, not a percentage: the instance halts when its "
+        "own P&L today (its closed trades plus its open positions' floating P&L) has "
+        "lost this much. 0 turns the limit off."
+    ),
+    "max_drawdown": (
+        "Money in the account currency, not a percentage: the instance halts when its "
+        "own P&L has fallen this much from its highest point. 0 turns the limit off."
+    ),
+}
+_MONEY = ("max_daily_loss", "max_drawdown")
+
+Field = QSpinBox | QDoubleSpinBox | QCheckBox | QLineEdit | QComboBox
+
+
+def _select_all_on_focus(box: QAbstractSpinBox) -> None:
+    """Select the text now and once the event that gave the focus is done.
+
+    A click lands the cursor somewhere in "0.00"; what is typed then goes around
+    the zeros ("60" gives 600.00 or 060.00) or is refused past the decimals. With
+    the text selected, typing replaces it, however the focus came (Tab, a click,
+    a shortcut): 60 is 60. Qt selects only for Tab.
+    """
+    box.selectAll()
+    QTimer.singleShot(0, box, box.selectAll)  # after the click that placed the cursor
+
+
+class IntBox(QSpinBox):
+    """A whole-number field whose text is selected when it gets the focus."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        _select_all_on_focus(self)
+
+
+class FloatBox(QDoubleSpinBox):
+    """A number field whose text is selected when it gets the focus."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        _select_all_on_focus(self)
+
+
+class WholeBox(FloatBox):
+    """A whole number beyond a C int's range (a QSpinBox would overflow); read as int."""
+
+    def whole(self) -> int:
+        return round(self.value())
 
 
 def _decimals(step: float | None) -> int:
@@ -82,14 +137,24 @@ def param_field(spec: ParamSpec, value: Any) -> Field:
         widget = QCheckBox()
         widget.setChecked(bool(value))
     elif spec.kind == "int":
-        widget = QSpinBox()
-        low = int(spec.minimum) if spec.minimum is not None else -(2**31) + 1
-        high = int(spec.maximum) if spec.maximum is not None else 2**31 - 1
-        widget.setRange(low, high)
-        widget.setSingleStep(max(1, int(spec.step or 1)))
-        widget.setValue(int(value))
+        low = math.ceil(spec.minimum) if spec.minimum is not None else -_INT_LIMIT
+        high = math.floor(spec.maximum) if spec.maximum is not None else _INT_LIMIT
+        step = max(1, int(spec.step or 1))
+        if low >= -_INT_LIMIT and high <= _INT_LIMIT:
+            whole = IntBox()
+            whole.setRange(low, high)
+            whole.setSingleStep(step)
+            whole.setValue(int(value))
+            widget = whole
+        else:
+            wide = WholeBox()
+            wide.setDecimals(0)
+            wide.setRange(max(low, -_EXACT), min(high, _EXACT))
+            wide.setSingleStep(step)
+            wide.setValue(float(value))
+            widget = wide
     elif spec.kind == "float":
-        widget = QDoubleSpinBox()
+        widget = FloatBox()
         widget.setDecimals(_decimals(spec.step))
         widget.setRange(
             spec.minimum if spec.minimum is not None else -_BIG,
@@ -98,8 +163,16 @@ def param_field(spec: ParamSpec, value: Any) -> Field:
         if spec.step:
             widget.setSingleStep(spec.step)
         widget.setValue(float(value))
+    elif spec.kind == "choice":
+        combo = QComboBox()
+        for choice in getattr(spec, "choices", ()):
+            combo.addItem(str(choice), choice)  # the value itself is what is sent
+        if combo.findData(value) < 0:  # a stored value no longer offered: shown, then refused
+            combo.addItem(str(value), value)
+        combo.setCurrentIndex(combo.findData(value))
+        widget = combo
     else:
-        widget = QLineEdit(str(value))
+        widget = QLineEdit("" if value is None else str(value))
     widget.setObjectName(f"param_{spec.name}")
     bounds = []
     if spec.minimum is not None:
@@ -113,8 +186,12 @@ def param_field(spec: ParamSpec, value: Any) -> Field:
 def field_value(widget: Field) -> Any:
     if isinstance(widget, QCheckBox):
         return widget.isChecked()
+    if isinstance(widget, WholeBox):
+        return widget.whole()
     if isinstance(widget, QSpinBox | QDoubleSpinBox):
         return widget.value()
+    if isinstance(widget, QComboBox):
+        return widget.currentData()
     return widget.text().strip()
 
 
@@ -134,6 +211,7 @@ class StrategyForm(QDialog):
         symbol: str = "",
         timeframe: Timeframe = Timeframe.M15,
         config: StrategyConfig | None = None,
+        currency: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -188,7 +266,14 @@ class StrategyForm(QDialog):
             )
             widget = param_field(spec, number)
             self.budget[item.name] = widget
-            budget_form.addRow(BUDGET_LABELS.get(item.name, item.name), widget)
+            words = BUDGET_LABELS.get(item.name, item.name)
+            if item.name in _MONEY:  # money, not a percentage: in the account's currency
+                words = f"{words} ({currency or 'account currency'})"
+                tip = BUDGET_TIPS[item.name]
+                widget.setToolTip(
+                    tip.replace("the account currency", currency) if currency else tip
+                )
+            budget_form.addRow(words, widget)
 
         self.autostart = QCheckBox("Start by itself when Tradeterm starts")
         self.autostart.setObjectName("strategy_autostart")
@@ -211,11 +296,17 @@ class StrategyForm(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
-        layout = QVBoxLayout(self)
+        # Side by side: one above the other is taller than a 768-pixel screen holds.
+        boxes = QHBoxLayout()
+        boxes.addWidget(params_box, 1, Qt.AlignmentFlag.AlignTop)
+        boxes.addWidget(budget_box, 1, Qt.AlignmentFlag.AlignTop)
+
+        layout = self._layout = QVBoxLayout(self)
+        # The window grows to what it holds (a refusal's lines too) instead of squashing.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(about)
         layout.addLayout(where)
-        layout.addWidget(params_box)
-        layout.addWidget(budget_box)
+        layout.addLayout(boxes)
         layout.addWidget(self.autostart)
         layout.addWidget(self.start_now)
         layout.addWidget(self.problem)
@@ -231,6 +322,18 @@ class StrategyForm(QDialog):
     def show_problem(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
+        if text:
+            self._fit()
+
+    def _fit(self) -> None:
+        """Grow to hold every field at its height and all the red lines (never shrink)."""
+        layout = self._layout
+        layout.activate()
+        width = self.width()
+        need = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        need = max(need, layout.totalSizeHint().height())
+        if self.height() < need:
+            self.resize(width, need)
 
     def _waiting(self, waiting: bool) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -288,5 +391,29 @@ class StrategyForm(QDialog):
         if reply.ok:
             self.accept()
         else:
-            self.show_problem(reply.text)
+            self.show_problem(self.reason(reply.text))
         return True
+
+    def reason(self, text: str) -> str:
+        """The engine's refusal without the names the form's title already says.
+
+        The event log's line names the strategy for a reader who sees many
+        (``ma_cross: MA cross fast: must be …``); in its own form that is noise,
+        so the reason is said once, from the parameter on (``fast: must be …``),
+        and that field gets the focus to be typed over.
+        """
+        names = {self.descriptor.key, self.descriptor.title}
+        if self.config is not None:
+            names.add(self.config.name)
+        shorter = True
+        while shorter:
+            shorter = False
+            for name in names:
+                if name and text.startswith(f"{name}: "):
+                    text, shorter = text[len(name) + 2 :], True
+        head, colon, rest = text.partition(": ")
+        words = head.split(" ")
+        if colon and words[-1] in self.params:  # "<the model's name> fast: must be …"
+            text = f"{words[-1]}: {rest}"
+            self.params[words[-1]].setFocus(Qt.FocusReason.OtherFocusReason)
+        return text
