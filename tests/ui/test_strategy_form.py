@@ -8,6 +8,7 @@ must be …``). The panel runs on a real main window where its size matters.
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -18,20 +19,34 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
     QLineEdit,
     QSpinBox,
+    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
 from app.domain.commands import Command
 from app.domain.strategies import (
     AttachStrategy,
+    StrategyCatalog,
+    StrategyConfig,
     StrategyDescriptor,
     StrategyReply,
+    StrategyState,
+    StrategyStatus,
 )
+from app.domain.symbols import SymbolSpec
+from app.domain.timeframes import Timeframe
+from app.domain.trading import AccountState
+from app.engine.bus import EventBus
 from app.optimiser.space import OptimiserError, build_space
 from app.strategies.catalog import load_catalog
 from app.strategies.params import StrategyParams, option, param, specs
+from app.ui.desk.model import DeskModel
+from app.ui.main_window import MainWindow
+from app.ui.panels.strategies import StrategiesPanel
 from app.ui.panels.strategy_form import StrategyForm
 from app.ui.tester.optimise_form import RangeRow
 from app.ui.tester.params_form import ParamsForm
@@ -69,6 +84,14 @@ def _open(qtbot: QtBot, form: StrategyForm) -> StrategyForm:
     form.activateWindow()
     qtbot.waitUntil(form.isActiveWindow, timeout=5_000)
     return form
+
+
+def _label(form: StrategyForm, widget: QWidget) -> str:
+    layout = widget.parentWidget().layout()
+    assert isinstance(layout, QFormLayout)
+    label = layout.labelForField(widget)
+    assert isinstance(label, QLabel)
+    return label.text()
 
 
 def test_text_choice_and_wide_whole_number_parameters_get_fields_that_send_their_values(
@@ -192,3 +215,131 @@ def test_a_refusal_is_said_once_and_the_form_grows_to_show_it(qtbot: QtBot) -> N
         assert widget.height() >= widget.sizeHint().height(), widget.objectName()
     assert form.problem.height() >= form.problem.heightForWidth(form.problem.width())
     assert form.problem.width() >= 300  # a paragraph, not a column of words
+
+
+def _panel(qtbot: QtBot, desk: DeskModel, **more: object) -> StrategiesPanel:
+    sent: list[Command] = []
+    panel = StrategiesPanel(sent.append, desk, confirm=lambda _t, _q: True, **more)  # type: ignore[arg-type]
+    qtbot.addWidget(panel)
+    panel.on_catalog(load_catalog(None, entry_points=False).fact())
+    return panel
+
+
+def _desk() -> DeskModel:
+    desk = DeskModel()
+    desk.set_symbols(
+        [
+            SymbolSpec("EURUSD", "", 5, 0.00001, 100_000, 0.01, 100, 0.01, "EUR", "USD"),
+            SymbolSpec("GBPUSD", "", 5, 0.00001, 100_000, 0.01, 100, 0.01, "GBP", "USD"),
+        ]
+    )
+    return desk
+
+
+def test_the_attach_form_starts_on_the_active_chart_s_symbol_and_timeframe(qtbot: QtBot) -> None:
+    desk = _desk()
+    desk.select("GBPUSD")  # the chart's symbol is the desk's
+    panel = _panel(qtbot, desk, timeframe=lambda: Timeframe.H4)
+    form = panel.attach()
+    assert form is not None
+    assert form.symbol.currentText() == "GBPUSD" and form.timeframe.currentText() == "H4"
+    form.close()
+
+
+def test_without_the_chart_s_timeframe_the_next_attach_takes_the_last_one(qtbot: QtBot) -> None:
+    panel = _panel(qtbot, _desk())
+    form = panel.attach()
+    assert form is not None and form.timeframe.currentText() == "M15"
+    form.timeframe.setCurrentText("H1")
+    form.submit()
+    form.on_reply(StrategyReply(form.request_id, True, "attached", "ma_cross#1"))
+    again = panel.attach()
+    assert again is not None and again.timeframe.currentText() == "H1"
+    again.close()
+
+
+def test_the_money_limits_say_they_are_money_in_the_account_s_currency(qtbot: QtBot) -> None:
+    desk = _desk()
+    desk.account = AccountState("EUR", 10_000, 10_000, 0, 10_000, 0, 0, 100)
+    form = _panel(qtbot, desk).attach()
+    assert form is not None
+    daily, drawdown = form.budget["max_daily_loss"], form.budget["max_drawdown"]
+    assert _label(form, daily) == "Max daily loss (EUR)"
+    assert _label(form, drawdown) == "Max drawdown (EUR)"
+    assert "EUR" in daily.toolTip() and "not a percentage" in daily.toolTip()
+    assert "not a percentage" in drawdown.toolTip()
+    form.close()
+    desk.account = None  # not connected yet: no currency is guessed
+    form = _panel(qtbot, desk).attach()
+    assert form is not None
+    assert _label(form, form.budget["max_daily_loss"]) == "Max daily loss (account currency)"
+    form.close()
+
+
+def test_an_empty_table_says_how_to_attach_and_where_user_strategies_go(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    folder = tmp_path / "strategies"
+    panel = _panel(qtbot, _desk(), user_folder=folder)
+    panel.show()
+    qtbot.waitExposed(panel)
+    hint = panel.hint
+    assert hint.isVisible()
+    assert "press Enter" in hint.text() and "Insert" in hint.text()
+    assert str(folder) in hint.text()
+    config = StrategyConfig(1, "ma_cross", "EURUSD", Timeframe.M15, {"fast": 5, "slow": 20})
+    panel.on_strategy(StrategyStatus(config, StrategyState.STOPPED))
+    assert not hint.isVisible()
+    panel.on_strategy(StrategyStatus(config, StrategyState.STOPPED, detached=True))
+    assert hint.isVisible()
+
+
+def test_at_1366_by_768_every_column_of_the_instances_table_is_in_view(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = MainWindow(
+        EventBus(),
+        default_symbol="EURUSD",
+        default_volume=0.1,
+        state_file=tmp_path / "window.ini",
+        confirm=lambda _t, _q: True,
+    )
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_panel("strategies")
+    panel = window.strategies
+    panel.on_catalog(StrategyCatalog(()))
+    params = {"fast": 10, "slow": 30, "volume": 0.1, "atr_stop": False, "atr_period": 14}
+    rows = [
+        StrategyStatus(
+            StrategyConfig(1, "ma_cross", "EURUSD", Timeframe.M15, params),
+            StrategyState.RUNNING,
+            day_pnl=-1234.5,
+            open_positions=1,
+            trades=3,
+        ),
+        StrategyStatus(
+            StrategyConfig(2, "donchian_breakout", "GBPUSD", Timeframe.H1, {"entry": 20}),
+            StrategyState.HALTED,
+            "daily loss 50.00 reached",
+            -50.0,
+        ),
+    ]
+    for status in rows:
+        panel.on_strategy(status)
+    table = panel.table
+    qtbot.waitUntil(lambda: table.isVisible() and table.viewport().width() > 0, timeout=2_000)
+    QApplication.processEvents()
+    header = table.horizontalHeader()
+    assert not table.horizontalScrollBar().isVisible()
+    for column in range(header.count()):  # Pos. and Trades too
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert right <= table.viewport().width(), panel.model.HEADERS[column]
+    metrics = table.fontMetrics()
+    for column, text in ((0, "ma_cross#1"), (4, "running"), (6, "Pos."), (7, "Trades")):
+        assert header.sectionSize(column) >= metrics.horizontalAdvance(text) + 8, text
+    # A name cut for room keeps its whole text in the tooltip.
+    index = panel.model.index(1, 0)
+    assert panel.model.data(index, Qt.ItemDataRole.ToolTipRole) == "donchian_breakout#2"

@@ -15,10 +15,11 @@ Delete detaches (after asking); the same actions are in the context menus.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QBrush, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPlainTextEdit,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -46,6 +48,8 @@ from app.domain.strategies import (
     StrategyStatus,
 )
 from app.domain.timeframes import Timeframe
+from app.paths import user_data_dir
+from app.strategies.catalog import USER_FOLDER
 from app.ui.panels.strategy_form import StrategyForm, plain_words
 from app.ui.widgets.table_model import SORT_ROLE, ActionTableView, RowTableModel
 from app.ui.widgets.theme import LOSS, MUTED, PROFIT, WARNING, signed_money
@@ -167,7 +171,7 @@ class InstancesModel(RowTableModel):
                 return QBrush(_STATE_COLOURS[s.state])
             if column == 5 and s.day_pnl:
                 return QBrush(PROFIT if s.day_pnl > 0 else LOSS)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (3, self.STATE_COLUMN):
+        if role == Qt.ItemDataRole.ToolTipRole and column in (0, 3, self.STATE_COLUMN):
             return self._display(s, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 5:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -205,9 +209,77 @@ class InstancesView(ActionTableView):
         self.menu_actions: tuple[QAction, ...] = ()
         self.last_menu: QMenu | None = None
         self.size_columns((12, 8, 4, 28, 12, 12, 4, 6))
-        header = self.horizontalHeader()  # the parameters take the room there is
+        header = self.horizontalHeader()
         header.setStretchLastSection(False)
+        header.setMinimumSectionSize(self.fontMetrics().horizontalAdvance("0000"))
+        # The parameters take the room that is left (cut, the whole text in the tooltip);
+        # the other columns are as wide as what they hold, the instance and its state up
+        # to a cap (then cut in the middle, with the same tooltip). A column the trader
+        # resized keeps the width given.
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ma_cro…ut#12 keeps its number
+        self._fitting = False
+        self._resized: set[int] = set()
+        header.sectionResized.connect(self._on_resized)
+        model.rowsInserted.connect(lambda *_: self.fit_columns())
+        model.modelReset.connect(lambda *_: self.fit_columns())
+        model.dataChanged.connect(lambda *_: self.fit_columns())
+        self.fit_columns()
+
+    CAPS: ClassVar[dict[int, int]] = {
+        0: 24,
+        4: 40,
+    }  # the instance and its state: at most this many characters
+    SQUEEZE = (4, 0)  # what gives way first when the table is narrow: the state, then the name
+    FLOOR = 10  # characters either keeps however narrow the table is
+    PARAMETERS = 8  # characters the parameters keep
+
+    def fit_columns(self) -> None:
+        """Every column but the parameters as wide as its title and its text.
+
+        The instance and the state are capped, and when the table is narrow (half a
+        1366-pixel screen) they give way, down to a floor, so that the short columns
+        (positions, trades) stay in view without a horizontal scroll bar. A title
+        is measured without the room Qt keeps for a sort arrow.
+        """
+        header = self.horizontalHeader()
+        metrics = self.fontMetrics()
+        char = metrics.averageCharWidth()
+        model = self.model()
+        widths: dict[int, int] = {}
+        floors: dict[int, int] = {}
+        for column in range(model.columnCount()):
+            if column == 3 or column in self._resized:
+                continue
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            least = metrics.horizontalAdvance(title) + 14
+            wanted = max(self.sizeHintForColumn(column), least)
+            if column in self.CAPS:
+                wanted = min(wanted, char * self.CAPS[column])
+                floors[column] = min(wanted, max(least, char * self.FLOOR))
+            widths[column] = wanted
+        kept = sum(header.sectionSize(c) for c in self._resized)
+        over = sum(widths.values()) + kept + char * self.PARAMETERS - self.viewport().width()
+        for column in self.SQUEEZE:
+            if over > 0 and column in widths:
+                cut = min(over, widths[column] - floors[column])
+                widths[column] -= cut
+                over -= cut
+        self._fitting = True
+        try:
+            for column, width in widths.items():
+                if header.sectionSize(column) != width:
+                    header.resizeSection(column, width)
+        finally:
+            self._fitting = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def _on_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column != 3:
+            self._resized.add(column)  # the trader's width: fitting leaves it alone
 
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:
@@ -236,13 +308,22 @@ class StrategiesPanel(QWidget):
         desk: DeskModel,
         *,
         confirm: Confirm,
+        timeframe: Callable[[], Timeframe | None] | None = None,
+        user_folder: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``timeframe`` tells the active chart's timeframe, the one a new instance
+        starts on; without it, the one the last instance was attached on (else M15).
+        ``user_folder`` is where user strategy files go, said in the empty table's hint.
+        """
         super().__init__(parent)
         self.setObjectName("strategies_panel")
         self._send = send
         self._desk = desk
         self._confirm = confirm
+        self._chart_timeframe = timeframe
+        self._last_timeframe = Timeframe.M15
+        folder = user_folder if user_folder is not None else user_data_dir() / USER_FOLDER
         self.catalog = StrategyCatalog(())
         self.form: StrategyForm | None = None
         self.last_message = ""
@@ -256,7 +337,18 @@ class StrategiesPanel(QWidget):
 
         self.model = InstancesModel(lambda: desk.currency)
         self.table = InstancesView(self.model)
+        self.hint = QLabel(
+            "Nothing is attached. To attach a strategy, choose it under Available and "
+            "press Enter (or Insert anywhere in this panel). Your own strategies: .py "
+            f"files in {folder}"
+        )
+        self.hint.setObjectName("strategies_hint")
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint.setStyleSheet(f"color: {MUTED.name()}")
         self.log_title = QLabel("Last log lines")
+        # A long instance name is cut, not a reason for the log pane to take the table's room.
+        self.log_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.log_lines = QPlainTextEdit()
         self.log_lines.setObjectName("strategies_log")
         self.log_lines.setReadOnly(True)
@@ -286,17 +378,20 @@ class StrategiesPanel(QWidget):
         self.model.dataChanged.connect(lambda *_: self._show_selected())
         self.model.rowsInserted.connect(lambda *_: self._show_selected())
         self.model.rowsRemoved.connect(lambda *_: self._show_selected())
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(lambda *_: self.hint.setVisible(not self.model.rowCount()))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(_titled("Available", self.available))
-        splitter.addWidget(_titled("Attached", self.table))
+        splitter.addWidget(_titled_widget(QLabel("Attached"), self.hint, self.table))
         log_box = _titled_widget(self.log_title, self.log_lines, self.message)
         splitter.addWidget(log_box)
+        # The table first: its eight columns need the room more than the log lines do.
         splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(1, 6)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([220, 900, 420])
+        splitter.setSizes([160, 1000, 240])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -395,15 +490,22 @@ class StrategiesPanel(QWidget):
             self._say("No strategy is loaded")
             return None
         symbols = list(self._desk.specs)
+        chart = self._chart_timeframe() if self._chart_timeframe is not None else None
         form = StrategyForm(
             descriptor,
             self._send,
             symbols=symbols,
             symbol=self._desk.symbol or (symbols[0] if symbols else ""),
-            timeframe=Timeframe.M15,
+            timeframe=chart or self._last_timeframe,
+            currency=self._account_currency(),
             parent=self,
         )
         return self._open(form)
+
+    def _account_currency(self) -> str:
+        """The account's currency, or "" before the account is known (never a guess)."""
+        account = self._desk.account
+        return account.currency if account is not None else ""
 
     def edit(self) -> StrategyForm | None:
         status = self.selected()
@@ -420,6 +522,7 @@ class StrategiesPanel(QWidget):
             self._send,
             symbols=list(self._desk.specs),
             config=status.config,
+            currency=self._account_currency(),
             parent=self,
         )
         if status.state in (StrategyState.RUNNING, StrategyState.WARMING_UP):
@@ -435,6 +538,8 @@ class StrategiesPanel(QWidget):
         return form
 
     def _formed(self, form: StrategyForm) -> None:
+        if form.config is None:  # the next attach starts on the timeframe this one took
+            self._last_timeframe = Timeframe[form.timeframe.currentText()]
         if form.reply is not None and form.reply.name:
             self.select(form.reply.name)
             # After the dialog has given the focus back to where it was.
