@@ -4,7 +4,7 @@ Plain Python (no Qt), in the spirit of napari's models: every panel reads this
 one object instead of keeping its own copy of the symbol specs or the quotes,
 so no two panels can disagree about a price or a digit count. The window feeds
 it once per frame (``apply_frame``) and with the bus's facts (symbols, trading
-state changes); each feed tells the subscribed panels what changed in one
+state changes, strategy instances' statuses); each feed tells the subscribed panels what changed in one
 ``DeskChange``, so a panel repaints only what a frame moved.
 
 Cost per frame is O(symbols that ticked) plus one call per subscriber.
@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from app.domain.enums import TradingState
 from app.domain.frame import MarketFrame
 from app.domain.market import Bar, Tick
+from app.domain.owners import owner_label, owner_tooltip
 from app.domain.risk_facts import RiskFact, RiskSnapshot, TradingStateChanged
+from app.domain.strategies import StrategyStatus
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.domain.trading import AccountState, Position, WorkingOrder
@@ -44,6 +46,7 @@ class DeskChange:
     state: bool = False  # the trading state (ACTIVE, REDUCING, HALTED) or its reason
     symbols: bool = False  # a new list of symbol specs
     symbol: bool = False  # the desk's current symbol
+    strategies: bool = False  # a strategy instance's name became known, or it was detached
 
 
 Listener = Callable[[DeskChange], None]
@@ -66,6 +69,9 @@ class DeskModel:
         self.state = TradingState.ACTIVE
         self.state_reason = "waiting for the engine"
         self.symbol: str | None = None
+        # Strategy instances by their owner number: the name the Strategies panel shows.
+        self.strategy_names: dict[int, str] = {}
+        self.detached_strategies: set[int] = set()  # gone, but what they opened may stay
         self._listeners: list[Listener] = []
 
     # -- subscribing ----------------------------------------------------------------
@@ -120,6 +126,26 @@ class DeskModel:
         if isinstance(fact, TradingStateChanged) and self._set_state(fact.new, fact.reason):
             self._publish(DeskChange(state=True))
 
+    def apply_strategy(self, fact: object) -> None:
+        """A strategy fact from the bus: an instance's status names its owner number.
+
+        Only a new name or a detach is published (not every P&L update), so the
+        Positions and Orders panels repaint their Owner column only then. A
+        detached instance keeps its name: numbers are never reused.
+        """
+        if not isinstance(fact, StrategyStatus):
+            return
+        number = fact.config.number
+        known = (self.strategy_names.get(number), number in self.detached_strategies)
+        if known == (fact.name, fact.detached):
+            return
+        self.strategy_names[number] = fact.name
+        if fact.detached:
+            self.detached_strategies.add(number)
+        else:
+            self.detached_strategies.discard(number)
+        self._publish(DeskChange(strategies=True))
+
     def select(self, symbol: str) -> bool:
         """Make ``symbol`` the desk's current one; False if unknown or already current."""
         if symbol not in self.specs or symbol == self.symbol:
@@ -155,6 +181,14 @@ class DeskModel:
 
     def order(self, ticket: int) -> WorkingOrder | None:
         return next((o for o in self.orders if o.ticket == ticket), None)
+
+    def owner_label(self, owner: int) -> str:
+        """``Manual``, ``External``, a strategy instance's name, or ``Strategy #N``."""
+        return owner_label(owner, self.strategy_names)
+
+    def owner_tooltip(self, owner: int) -> str:
+        attached = owner not in self.detached_strategies
+        return owner_tooltip(owner, self.strategy_names, attached=attached)
 
     def format_price(self, symbol: str, price: float | None) -> str:
         """A price in the symbol's digits ("" for none; plain when the symbol is unknown)."""
