@@ -36,9 +36,17 @@ class OrdersModel(RowTableModel):
         "TP",
         "Expires",
         "Market",
+        "Owner",
         "Comment",
     )
+    TOOLTIPS = ("",) * 10 + (
+        "Whose it is: Manual (yours), External (another program's, an MT5 Expert Advisor)"
+        " or the strategy instance that placed it",
+    )
     MARKET_COLUMN = 9
+    OWNER_COLUMN = 10
+    #: Wide enough for "Strategy #12" and most instance names; the trader may widen it.
+    OWNER_CHARS = 10
 
     def __init__(self, desk: DeskModel) -> None:
         super().__init__()
@@ -57,6 +65,12 @@ class OrdersModel(RowTableModel):
             column = self.MARKET_COLUMN
             self.dataChanged.emit(self.index(rows[0], column), self.index(rows[-1], column))
 
+    def owners_changed(self) -> None:
+        """Repaint the Owner column: a strategy instance's name became known."""
+        if self._rows:
+            column = self.OWNER_COLUMN
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
     def order_at(self, row: int) -> WorkingOrder:
         return self._rows[row]
 
@@ -70,11 +84,13 @@ class OrdersModel(RowTableModel):
         o = self._rows[index.row()]
         column = index.column()
         if role == SORT_ROLE:
-            return _sort_value(o, column)
+            return _sort_value(o, column, self.desk.owner_label(o.owner))
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(o, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= column <= 9:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.OWNER_COLUMN:
+            return self.desk.owner_tooltip(o.owner)
         return None
 
     def _market(self, o: WorkingOrder) -> float | None:
@@ -109,6 +125,8 @@ class OrdersModel(RowTableModel):
                 return _expiry(o)
             case 9:
                 return price(self._market(o))
+            case 10:
+                return self.desk.owner_label(o.owner)
             case _:
                 return o.comment
 
@@ -121,7 +139,7 @@ def _expiry(o: WorkingOrder) -> str:
     return "GTC"
 
 
-def _sort_value(o: WorkingOrder, column: int) -> object:
+def _sort_value(o: WorkingOrder, column: int, owner: str) -> object:
     values = (
         o.ticket,
         o.symbol,
@@ -133,6 +151,7 @@ def _sort_value(o: WorkingOrder, column: int) -> object:
         o.tp or 0.0,
         o.expiration_msc or 0,
         o.price,
+        owner,  # by its label: instances of one strategy together
         o.comment,
     )
     return values[column]
@@ -149,13 +168,26 @@ class OrdersView(ActionTableView):
         self.source_model = model
         self.cancel_action = self._action("Cancel order", "Delete", self._request_cancel)
         self.modify_action = self._action("Modify order…", "F2", self._request_modify)
+        self._size_owner_column()
         model.desk.subscribe(self._on_desk)
+
+    def _size_owner_column(self) -> None:
+        """The Owner column starts narrow (the others keep their default width)."""
+        metrics = self.fontMetrics()
+        column = OrdersModel.OWNER_COLUMN
+        width = max(
+            metrics.horizontalAdvance("0") * OrdersModel.OWNER_CHARS,
+            metrics.horizontalAdvance(OrdersModel.HEADERS[column]),
+        )
+        self.horizontalHeader().resizeSection(column, width + 14)  # as size_columns does
 
     def _on_desk(self, change: DeskChange) -> None:
         if change.orders:
             self.source_model.update_orders(self.source_model.desk.orders)
         elif change.quotes:
             self.source_model.quotes_changed(change.quotes)
+        if change.strategies:
+            self.source_model.owners_changed()
 
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:

@@ -24,7 +24,8 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 #: Columns in the order a trader reads a position (MetaTrader 5's order, Profit before
-#: the bookkeeping columns so it stays in view).
+#: the bookkeeping columns so it stays in view). Owner says whose it is: the trader's
+#: ("Manual"), another program's ("External") or a strategy instance's (its name).
 COLUMNS = (
     "Symbol",
     "Type",
@@ -35,15 +36,21 @@ COLUMNS = (
     "Current",
     "Swap",
     "Profit",
+    "Owner",
     "Open time",
     "Ticket",
     "Comment",
 )
-(SYMBOL, TYPE, VOLUME, OPEN, SL, TP, CURRENT, SWAP, PROFIT, TIME, TICKET, COMMENT) = range(
+(SYMBOL, TYPE, VOLUME, OPEN, SL, TP, CURRENT, SWAP, PROFIT, OWNER, TIME, TICKET, COMMENT) = range(
     len(COLUMNS)
 )
 #: Typical widths in characters (or the header's, if wider): Profit stays in view.
-COLUMN_CHARS = (6, 4, 4, 7, 7, 7, 7, 5, 8, 15, 7, 12)
+COLUMN_CHARS = (6, 4, 4, 7, 7, 7, 7, 5, 8, 10, 15, 7, 12)
+OWNER_TOOLTIP = (
+    "Whose it is: Manual (yours), External (another program's, an MT5 Expert Advisor)"
+    " or the strategy instance that opened it"
+)
+COLUMN_TOOLTIPS = ("",) * OWNER + (OWNER_TOOLTIP,)
 _NUMERIC = frozenset({VOLUME, OPEN, SL, TP, CURRENT, SWAP, PROFIT, TICKET})
 
 
@@ -54,6 +61,7 @@ class PositionsModel(RowTableModel):
     """
 
     HEADERS = COLUMNS
+    TOOLTIPS = COLUMN_TOOLTIPS
     LIVE_COLUMNS = (CURRENT, SWAP, PROFIT)
 
     def __init__(self, desk: DeskModel) -> None:
@@ -78,6 +86,11 @@ class PositionsModel(RowTableModel):
         self._rows = list(positions)
         self.endResetModel()
 
+    def owners_changed(self) -> None:
+        """Repaint the Owner column: a strategy instance's name became known."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, OWNER), self.index(len(self._rows) - 1, OWNER))
+
     def position_at(self, row: int) -> Position:
         return self._rows[row]
 
@@ -91,13 +104,15 @@ class PositionsModel(RowTableModel):
         p = self._rows[index.row()]
         column = index.column()
         if role == SORT_ROLE:
-            return _sort_value(p, column)
+            return _sort_value(p, column, self.desk.owner_label(p.owner))
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(p, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == PROFIT:
             return pnl_color(p.profit)
+        if role == Qt.ItemDataRole.ToolTipRole and column == OWNER:
+            return self.desk.owner_tooltip(p.owner)
         return None
 
     def _display(self, p: Position, column: int) -> str:
@@ -122,14 +137,16 @@ class PositionsModel(RowTableModel):
             case 8:
                 return f"{p.profit:+,.2f}"
             case 9:
-                return f"{utc_from_msc(p.time_msc).astimezone():%Y-%m-%d %H:%M}"
+                return desk.owner_label(p.owner)
             case 10:
+                return f"{utc_from_msc(p.time_msc).astimezone():%Y-%m-%d %H:%M}"
+            case 11:
                 return str(p.ticket)
             case _:
                 return p.comment
 
 
-def _sort_value(p: Position, column: int) -> object:
+def _sort_value(p: Position, column: int, owner: str) -> object:
     values = (
         p.symbol,
         p.side,
@@ -140,6 +157,7 @@ def _sort_value(p: Position, column: int) -> object:
         p.price_current,
         p.swap,
         p.profit,
+        owner,  # by its label: instances of one strategy together
         p.time_msc,
         p.ticket,
         p.comment,
@@ -184,6 +202,8 @@ class PositionsView(ActionTableView):
     def _on_desk(self, change: DeskChange) -> None:
         if change.positions:
             self.source_model.update_positions(self.source_model.desk.positions)
+        if change.strategies:
+            self.source_model.owners_changed()
 
     @property
     def actions_in_menu(self) -> tuple[QAction, ...]:
