@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -110,11 +111,7 @@ def test_positions_and_orders_show_their_owner_and_the_name_once_it_is_known(
     assert _owners(positions, OWNER) == ["Manual", "External", "ma_cross#3", "Strategy #7"]
     assert _owners(orders, column) == ["Manual", "ma_cross#3"]
     # A later frame of the same positions (prices moved) keeps the names.
-    moved = tuple(
-        Position(p.ticket, p.symbol, p.side, p.volume, p.price_open, 1.09, 5.0, p.time_msc,
-                 owner=p.owner)
-        for p in desk.positions
-    )  # fmt: skip
+    moved = tuple(replace(p, price_current=1.09, profit=5.0) for p in desk.positions)
     desk.apply_frame(MarketFrame(2, {}, {}, 0, positions=moved))
     assert _owners(positions, OWNER) == ["Manual", "External", "ma_cross#3", "Strategy #7"]
     # Hovering says what it means, for a trader who has not met the word yet.
