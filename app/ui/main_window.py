@@ -48,6 +48,7 @@ from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
+from app.domain.strategies import StrategyState
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
@@ -156,6 +157,8 @@ class MainWindow(QMainWindow):
         self._tick_window: deque[tuple[float, int]] = deque()
         self._rate_shown_at = 0.0
         self._closed = False
+        self._quit_confirmed = False
+        self._confirm = confirm
         self._listing_symbols = False
         # The layout (charts, indicators, docks) is also saved every minute, not only on
         # quitting: a crash or a power cut then costs at most a minute of arranging.
@@ -198,7 +201,12 @@ class MainWindow(QMainWindow):
         self.log_model = EventLogModel()
         self.log_view = EventLogView(self.log_model)
         self.log_view.setObjectName("event_log_table")
-        self.strategies = StrategiesPanel(self.send, self.desk, confirm=confirm)
+        self.strategies = StrategiesPanel(
+            self.send,
+            self.desk,
+            confirm=confirm,
+            timeframe=lambda: self.workspace.active.chart.timeframe,
+        )
         self.alerts = AlertsPanel(self.send, self.desk, confirm=confirm)
         self.chart_alerts: dict[str, ChartAlerts] = {}  # by chart watcher id
         self.workspace.chart_opened.connect(self._add_chart_alerts)
@@ -400,7 +408,7 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self)
         # Not StandardKey.Quit: Windows has none, and Ctrl+Q must quit there too.
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.request_quit)
         file_menu.addAction(quit_action)
 
         trade = self.menuBar().addMenu("&Trade")
@@ -621,6 +629,7 @@ class MainWindow(QMainWindow):
         bus.engine_failed.connect(self.on_engine_failed)
         bus.risk.connect(self.on_risk)
         self.strategies.listen(bus)
+        bus.strategy.connect(self.desk.apply_strategy)  # owners' names in Positions/Orders
         self.alerts.listen(bus)
         bus.alerts.connect(self._on_alert_fact_for_charts)
         self.desk.subscribe(self._on_desk)
@@ -1244,7 +1253,38 @@ class MainWindow(QMainWindow):
         )
         store.sync()
 
+    def request_quit(self) -> None:
+        """File → Quit and Ctrl+Q: asks first while strategies are running."""
+        if self._may_quit():
+            self._quit_confirmed = True
+            self.close()
+
+    def _may_quit(self) -> bool:
+        running = [
+            s.name
+            for s in self.strategies.model.statuses
+            if s.state in (StrategyState.RUNNING, StrategyState.WARMING_UP)
+        ]
+        if not running:
+            return True
+        return self._confirm(
+            "Quit Tradeterm",
+            f"{len(running)} strateg{'y is' if len(running) == 1 else 'ies are'} running "
+            f"({', '.join(running)}). Quitting stops {'it' if len(running) == 1 else 'them'}; "
+            "open positions and working orders stay at the broker. Quit anyway?",
+        )
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window's own close button asks too; a close from the program (a shutdown
+        # signal, a test) does not, and neither does one already confirmed.
+        if (
+            not self._closed
+            and event.spontaneous()
+            and not self._quit_confirmed
+            and not self._may_quit()
+        ):
+            event.ignore()
+            return
         if not self._closed:
             self._closed = True
             self.layout_autosave.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from app.brokers.sim.broker import SimBroker
 from app.engine.bus import EventBus
 from app.engine.thread import Engine, EngineHost
+from app.strategies.setup import install_strategies
 from app.ui.main_window import MainWindow
 
 
@@ -28,12 +30,23 @@ def make_terminal(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[..., Termin
     started: list[Terminal] = []
 
     def make(
-        *, confirm_answer: bool = True, state_file: Path | None = None, one_click: bool = False
+        *,
+        confirm_answer: bool = True,
+        state_file: Path | None = None,
+        one_click: bool = False,
+        strategy_files: dict[str, str] | None = None,
     ) -> Terminal:
+        """``strategy_files``: name → source of files in the user's strategies folder;
+        given, the engine gets the strategy host, as the app's does."""
         bus = EventBus()
-        host = EngineHost(
-            Engine(bus, lambda: SimBroker(seed=5, ticks_per_second=30, history_bars=800)), bus
-        )
+        engine = Engine(bus, lambda: SimBroker(seed=5, ticks_per_second=30, history_bars=800))
+        if strategy_files is not None:
+            folder = tmp_path / "strategies"
+            folder.mkdir(exist_ok=True)
+            for name, source in strategy_files.items():
+                (folder / name).write_text(textwrap.dedent(source), encoding="utf-8")
+            install_strategies(engine.core, tmp_path)
+        host = EngineHost(engine, bus)
         asked: list[str] = []
 
         def confirm(title: str, text: str) -> bool:

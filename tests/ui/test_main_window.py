@@ -10,8 +10,10 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.enums import ConnectionStatus
 from app.domain.notices import ConnectionState
+from app.domain.strategies import StrategyState
 from app.ui.panels.positions import CURRENT
 from tests.ui.conftest import Terminal
+from tests.ui.strategy_desk import OWNER_PROBE, start_from_panel
 
 
 def _focused() -> QWidget:
@@ -69,6 +71,34 @@ def test_ctrl_q_quits_on_every_platform(
     w.closing.connect(lambda: closed.append(True))
     qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: closed == [True], timeout=3000)
+
+
+def test_quitting_while_a_strategy_runs_asks_first_and_no_keeps_the_terminal_open(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    t = make_terminal(confirm_answer=False, strategy_files=OWNER_PROBE)
+    w = t.window
+    closed: list[bool] = []
+    w.closing.connect(lambda: closed.append(True))
+    qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: closed == [True], timeout=3000)
+    assert t.confirmations == [], "no strategy ran: it quits without asking"
+    closed.clear()
+    t = make_terminal(confirm_answer=False, strategy_files=OWNER_PROBE)
+    w = t.window
+    w.closing.connect(lambda: closed.append(True))
+    start_from_panel(qtbot, w, "owner_probe")
+    qtbot.waitUntil(
+        lambda: any(s.state is StrategyState.RUNNING for s in w.strategies.model.statuses),
+        timeout=20_000,
+    )
+    t.confirmations.clear()
+    qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert t.confirmations == [
+        "1 strategy is running (owner_probe#1). Quitting stops it; open positions and "
+        "working orders stay at the broker. Quit anyway?"
+    ]
+    assert closed == [] and w.isVisible(), "the trader said no, yet the terminal closed"
 
 
 def test_tab_through_fields_and_sell_with_stops(

@@ -9,18 +9,16 @@ strategy instance trading on it.
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from app.brokers.sim.broker import SimBroker
 from app.domain.commands import SubmitOrder, new_client_id
 from app.domain.enums import OrderType, Side
 from app.domain.frame import MarketFrame
@@ -28,15 +26,13 @@ from app.domain.owners import owner_label
 from app.domain.strategies import StrategyConfig, StrategyState, StrategyStatus
 from app.domain.timeframes import Timeframe
 from app.domain.trading import EXTERNAL, MANUAL, OrderRequest, Position, WorkingOrder
-from app.engine.bus import EventBus
-from app.engine.thread import Engine, EngineHost
-from app.strategies.setup import install_strategies
 from app.ui.desk.model import DeskModel
-from app.ui.main_window import MainWindow
 from app.ui.panels.orders import OrdersModel, OrdersView
 from app.ui.panels.positions import COLUMN_CHARS, COLUMNS, OWNER, PositionsModel, PositionsView
-from app.ui.runtime.window_state import restore_header, saved_section_count
+from app.ui.runtime.window_state import restore_header, save_header
 from app.ui.widgets.table_model import SORT_ROLE
+from tests.ui.conftest import Terminal
+from tests.ui.strategy_desk import OWNER_PROBE, start_from_panel
 
 T0 = 1_700_000_000_000
 
@@ -191,19 +187,20 @@ def test_a_table_layout_saved_before_a_column_was_added_is_not_misapplied(
     old.sortByColumn(9, Qt.SortOrder.AscendingOrder)  # Open time, then
     old.horizontalHeader().resizeSection(9, 160)
     store = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-    store.setValue("tables/positions_table", old.horizontalHeader().saveState())
-    state = store.value("tables/positions_table")
-    assert isinstance(state, QByteArray) and saved_section_count(state) == 12
-    assert saved_section_count(QByteArray(b"not a header")) is None
+    save_header(store, "positions_table", old.horizontalHeader())
     view = PositionsView(PositionsModel(DeskModel()))
     qtbot.addWidget(view)
     width = view.horizontalHeader().sectionSize(OWNER)
     restore_header(store, "positions_table", view.horizontalHeader())
     assert view.horizontalHeader().sectionSize(OWNER) == width  # not Open time's 160
     assert view.horizontalHeader().sortIndicatorSection() != OWNER
+    # A state saved before column counts were: dropped too (it may be the old 12).
+    store.remove("table_columns/positions_table")
+    restore_header(store, "positions_table", view.horizontalHeader())
+    assert view.horizontalHeader().sectionSize(OWNER) == width
     # A layout saved with today's columns is restored as before.
     view.horizontalHeader().resizeSection(OWNER, 123)
-    store.setValue("tables/positions_table", view.horizontalHeader().saveState())
+    save_header(store, "positions_table", view.horizontalHeader())
     again = PositionsView(PositionsModel(DeskModel()))
     qtbot.addWidget(again)
     restore_header(store, "positions_table", again.horizontalHeader())
@@ -212,72 +209,11 @@ def test_a_table_layout_saved_before_a_column_was_added_is_not_misapplied(
 
 # --------------------------------------------------------------------------- real session
 
-OWNER_PROBE = '''
-from app.domain.market import Tick
-from app.strategies.base import Strategy
-from app.strategies.params import StrategyParams, param
-
-
-class OwnerProbe(Strategy):
-    """At its first live tick: buys, and rests a buy limit 2 % below the market."""
-
-    key = "owner_probe"
-    title = "Owner probe"
-
-    class Params(StrategyParams):
-        indicator = "Owner probe"
-        volume: float = param(0.1, ge=0.01, le=5, step=0.01, title="Lots")
-
-    def on_tick(self, tick: Tick) -> None:
-        if not self.state.get("done"):
-            self.state["done"] = True
-            self.buy(self.params.volume)
-            self.buy(self.params.volume, limit=round(tick.bid * 0.98, 5))
-'''
-
-
-@pytest.fixture
-def terminal(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[[], tuple[MainWindow, EventBus]]]:
-    hosts: list[EngineHost] = []
-
-    def make() -> tuple[MainWindow, EventBus]:
-        folder = tmp_path / "strategies"
-        folder.mkdir()
-        (folder / "owner_probe.py").write_text(textwrap.dedent(OWNER_PROBE), encoding="utf-8")
-        bus = EventBus()
-        engine = Engine(bus, lambda: SimBroker(seed=5, ticks_per_second=30, history_bars=400))
-        install_strategies(engine.core, tmp_path)
-        host = EngineHost(engine, bus)
-        window = MainWindow(
-            bus,
-            default_symbol="EURUSD",
-            default_volume=0.1,
-            state_file=tmp_path / "window.ini",
-            confirm=lambda _title, _text: True,
-        )
-        window.closing.connect(host.stop)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        host.start()
-        hosts.append(host)
-        qtbot.waitUntil(lambda: bool(window.desk.specs), timeout=10_000)
-        qtbot.waitUntil(lambda: "EURUSD" in window.desk.quotes, timeout=10_000)
-        return window, bus
-
-    yield make
-    for host in hosts:
-        host.stop()
-
 
 def test_a_paper_session_shows_manual_and_the_strategy_instance_by_name(
-    qtbot: QtBot, terminal: Callable[[], tuple[MainWindow, EventBus]]
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
 ) -> None:
-    window, bus = terminal()
-    # The desk learns instance names from the strategy facts on the bus. The main
-    # window does not connect that yet (see the xfail below); a second connection
-    # once it does is harmless: a name already known publishes nothing.
-    bus.strategy.connect(window.desk.apply_strategy)
+    window = make_terminal(strategy_files=OWNER_PROBE).window
     bid = window.desk.quotes["EURUSD"].bid
     window.send(SubmitOrder(OrderRequest(new_client_id(), "EURUSD", Side.BUY, 0.1)))
     window.send(
@@ -292,15 +228,7 @@ def test_a_paper_session_shows_manual_and_the_strategy_instance_by_name(
             )
         )
     )
-    panel = window.strategies
-    qtbot.waitUntil(lambda: any("(owner_probe)" in t for t in _catalog(window)), timeout=15_000)
-    panel.available.setCurrentRow(
-        next(i for i, t in enumerate(_catalog(window)) if "(owner_probe)" in t)
-    )
-    form = panel.attach()
-    assert form is not None
-    form.start_now.setChecked(True)
-    form.submit()
+    start_from_panel(qtbot, window, "owner_probe")
     name = "owner_probe#1"
     positions, orders = window.positions, window.orders
     column = OrdersModel.OWNER_COLUMN
@@ -310,20 +238,3 @@ def test_a_paper_session_shows_manual_and_the_strategy_instance_by_name(
     model = window.positions_model
     owned = [p for p in model.positions if p.owner != MANUAL]
     assert [window.desk.owner_label(p.owner) for p in owned] == [name]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the main window does not yet connect bus.strategy to desk.apply_strategy",
-)
-def test_the_main_window_feeds_the_strategy_facts_to_the_desk(
-    terminal: Callable[[], tuple[MainWindow, EventBus]],
-) -> None:
-    window, bus = terminal()
-    bus.strategy.emit(_status(42))
-    assert window.desk.owner_label(42) == "ma_cross#42"
-
-
-def _catalog(window: MainWindow) -> list[str]:
-    listed = window.strategies.available
-    return [listed.item(i).text() for i in range(listed.count())]

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QWidget
 
 def save_header(store: QSettings, key: str, header: QHeaderView) -> None:
     store.setValue(f"tables/{key}", header.saveState())
+    store.setValue(f"table_columns/{key}", header.count())
 
 
 def restore_header(store: QSettings, key: str, header: QHeaderView) -> None:
@@ -16,51 +17,19 @@ def restore_header(store: QSettings, key: str, header: QHeaderView) -> None:
 
     Qt restores a state saved with fewer columns onto the first ones, so a column
     added since (the Positions panel's Owner) would take its right neighbour's
-    width and sort: such a state is dropped and the table starts as new.
+    width and sort. So the column count is saved beside the state, and a state
+    saved with another count, or before counts were saved, is dropped: the table
+    starts as new.
     """
     state = store.value(f"tables/{key}")
     if not isinstance(state, QByteArray):
         return
-    saved = saved_section_count(state)
-    if saved is not None and saved != header.count():
+    try:
+        saved = int(store.value(f"table_columns/{key}", -1))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
         return
-    header.restoreState(state)
-
-
-_MAX_SECTIONS = 10_000  # far more columns than any table has: the bytes are not a header's
-
-
-def saved_section_count(state: QByteArray) -> int | None:
-    """How many columns a ``QHeaderView.saveState`` had, or ``None`` if unreadable.
-
-    Qt's format (``QHeaderViewPrivate::write``, unchanged since Qt 5.0): a marker and
-    version, orientation, sort order and section, sort shown, the visual and logical
-    index lists, the hidden-sections bits, the hidden sizes, the length, then the count.
-    """
-    stream = QDataStream(state, QIODevice.OpenModeFlag.ReadOnly)
-    stream.setVersion(QDataStream.Version.Qt_5_0)
-    if stream.readInt32() != 0xFF or stream.readInt32() != 0:
-        return None
-    for _ in range(3):  # orientation, sort order, sort section
-        stream.readInt32()
-    stream.readBool()
-    if not (_skip_list(stream, 1) and _skip_list(stream, 1)):  # visual, logical indices
-        return None
-    stream.skipRawData((stream.readUInt32() + 7) // 8)  # the hidden sections' bits
-    if not _skip_list(stream, 2):  # hidden sections' sizes: (section, size) pairs
-        return None
-    stream.readInt32()  # length
-    count = stream.readInt32()
-    return count if stream.status() is QDataStream.Status.Ok and count >= 0 else None
-
-
-def _skip_list(stream: QDataStream, ints_each: int) -> bool:
-    """Read past a counted list of ints; False if the count is not a table's."""
-    count = stream.readUInt32()
-    if count > _MAX_SECTIONS:
-        return False
-    stream.skipRawData(4 * ints_each * count)
-    return True
+    if saved == header.count():
+        header.restoreState(state)
 
 
 def visible_enough(frame: QRect, screens: list[QRect], *, min_pixels: int = 120) -> bool:
