@@ -347,8 +347,10 @@ class StrategiesPanel(QWidget):
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint.setStyleSheet(f"color: {MUTED.name()}")
         self.log_title = QLabel("Last log lines")
-        # A long instance name is cut, not a reason for the log pane to take the table's room.
+        # A long instance name wraps onto a second line: never a reason for the log pane
+        # to take the table's room, and never cut.
         self.log_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.log_title.setWordWrap(True)
         self.log_lines = QPlainTextEdit()
         self.log_lines.setObjectName("strategies_log")
         self.log_lines.setReadOnly(True)
