@@ -14,7 +14,6 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import fields, is_dataclass
-from functools import cache
 from typing import Any
 
 
@@ -22,43 +21,79 @@ def shape_problem(command: object) -> str | None:
     """Why ``command`` (a dataclass, its nested dataclasses too) has a field of the
     wrong type, or ``None`` when every field holds its declared type."""
     cls = type(command)
-    if not is_dataclass(cls):
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _plan(cls)
+    if not plan:
         return None
-    hints = _hints(cls)
-    for field in fields(cls):
-        value = getattr(command, field.name)
-        hint = hints.get(field.name, Any)
-        if not _fits(value, hint):
-            return f"{field.name} must be {_describe(hint)}, not {value!r}"
-        if is_dataclass(value) and not isinstance(value, type):
+    for name, accepted, no_bools, may_nest in plan:
+        value = getattr(command, name)
+        if accepted is not None and (
+            not isinstance(value, accepted) or (no_bools and isinstance(value, bool))
+        ):
+            hint = typing.get_type_hints(cls).get(name, Any)  # the refusal's words only
+            return f"{name} must be {_describe(hint)}, not {value!r}"
+        if may_nest and is_dataclass(value) and not isinstance(value, type):
             nested = shape_problem(value)
             if nested is not None:
                 return nested
     return None
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+#: One field's check: its name, the types a value may have (``None``: any), whether a
+#: bool is refused although an int is accepted (``True`` is not 1 lot), and whether the
+#: value may be a dataclass whose own fields are checked too.
+_Check = tuple[str, tuple[type, ...] | None, bool, bool]
 
 
-def _fits(value: object, hint: Any) -> bool:
+_PLANS: dict[type, tuple[_Check, ...]] = {}
+
+
+def _plan(cls: type) -> tuple[_Check, ...]:
+    """The checks of ``cls``'s fields (none when it is not a dataclass), worked out once
+    per class: a strategy's order passes here on its way to the broker."""
+    if not is_dataclass(cls):
+        return ()
+    hints = typing.get_type_hints(cls)
+    plan = []
+    for field in fields(cls):
+        hint = hints.get(field.name, Any)
+        accepted = _accepted(hint)
+        members = set(typing.get_args(hint)) if _is_union(hint) else {hint}
+        no_bools = accepted is not None and int in accepted and bool not in members
+        may_nest = accepted is None or any(is_dataclass(t) for t in accepted)
+        plan.append((field.name, accepted, no_bools, may_nest))
+    return tuple(plan)
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def _accepted(hint: Any) -> tuple[type, ...] | None:
+    """The types a value of ``hint`` may have; ``None`` when anything goes."""
     if hint is Any:
-        return True
+        return None
     if hint is type(None):
-        return value is None
+        return (type(None),)
+    if _is_union(hint):
+        found: list[type] = []
+        for arg in typing.get_args(hint):
+            more = _accepted(arg)
+            if more is None:
+                return None
+            found.extend(more)
+        return tuple(found)
     origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return None
     if origin is not None:  # tuple[...], Sequence[...]: the container, not its items
-        return isinstance(value, origin)
+        return (origin,) if isinstance(origin, type) else None
     if hint is float:  # an int is a number of lots too; a bool is not
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return (int, float)
     if isinstance(hint, type):
-        return isinstance(value, hint)
-    return True
+        return (hint,)
+    return None
 
 
 def _describe(hint: Any) -> str:
