@@ -30,7 +30,6 @@ from pytestqt.qtbot import QtBot
 from app.domain.commands import Command
 from app.domain.strategies import (
     AttachStrategy,
-    StrategyCatalog,
     StrategyConfig,
     StrategyDescriptor,
     StrategyReply,
@@ -310,7 +309,7 @@ def test_at_1366_by_768_every_column_of_the_instances_table_is_in_view(
     qtbot.waitExposed(window)
     window.show_panel("strategies")
     panel = window.strategies
-    panel.on_catalog(StrategyCatalog(()))
+    panel.on_catalog(load_catalog(None, entry_points=False).fact())  # the built-in three
     params = {"fast": 10, "slow": 30, "volume": 0.1, "atr_stop": False, "atr_period": 14}
     rows = [
         StrategyStatus(
@@ -340,6 +339,12 @@ def test_at_1366_by_768_every_column_of_the_instances_table_is_in_view(
     metrics = table.fontMetrics()
     for column, text in ((0, "ma_cross#1"), (4, "running"), (6, "Pos."), (7, "Trades")):
         assert header.sectionSize(column) >= metrics.horizontalAdvance(text) + 8, text
+    # The strategies to attach: every word of their names in view, none behind a scroll bar.
+    listed = panel.available
+    assert not listed.horizontalScrollBar().isVisible()
+    words = {w for i in range(listed.count()) for w in listed.item(i).text().split()}
+    room = listed.viewport().width()
+    assert all(listed.fontMetrics().horizontalAdvance(w) < room for w in words), room
     # A name cut for room keeps its whole text in the tooltip.
     index = panel.model.index(1, 0)
     assert panel.model.data(index, Qt.ItemDataRole.ToolTipRole) == "donchian_breakout#2"

@@ -331,6 +331,7 @@ class StrategiesPanel(QWidget):
         self.available = QListWidget()
         self.available.setObjectName("strategies_available")
         self.available.setWordWrap(True)
+        self.available.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.available.itemActivated.connect(lambda _item: self.attach())
         self.available.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.available.customContextMenuRequested.connect(self._available_menu)
@@ -393,7 +394,7 @@ class StrategiesPanel(QWidget):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 6)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([160, 1000, 240])
+        splitter.setSizes([140, 1000, 170])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -438,6 +439,15 @@ class StrategiesPanel(QWidget):
             self.available.addItem(item)
         if self.available.currentRow() < 0 and catalog.available:
             self.available.setCurrentRow(0)
+        self._fit_available(catalog)
+
+    def _fit_available(self, catalog: StrategyCatalog) -> None:
+        """Wide enough for the longest word of a title: the names wrap onto lines, but
+        no word is cut or hidden behind a scroll bar on a small screen."""
+        metrics = self.available.fontMetrics()
+        words = [w for d in catalog.available for w in f"{d.title} ({d.key})".split()]
+        widest = max((metrics.horizontalAdvance(w) for w in words), default=0)
+        self.available.setMinimumWidth(min(widest + 28, 240))
 
     def on_strategy(self, fact: object) -> None:
         if isinstance(fact, StrategyStatus):
