@@ -701,6 +701,20 @@ class Journal:
 
         return self._read(run)
 
+    def recent_events(self, source: str, limit: int, *, within: int = 20_000) -> list[LogEvent]:
+        """The newest ``limit`` lines ``source`` wrote, oldest first, looked for among the
+        newest ``within`` lines only: a source that wrote nothing for long must not cost
+        a scan of years of log at every start."""
+        self.flush()
+        newest = select(func.max(EventLogRecord.id)).scalar_subquery()
+        query = (
+            select(EventLogRecord)
+            .where(EventLogRecord.id > newest - within, EventLogRecord.source == source)
+            .order_by(EventLogRecord.id.desc())
+            .limit(limit)
+        )
+        return self._read(lambda s: [_log_event(r) for r in s.scalars(query)][::-1])
+
     def events(self) -> list[LogEvent]:
         """The journaled event log, oldest first (flushes the batch first)."""
         self.flush()

@@ -48,6 +48,7 @@ from app.domain.strategies import (
 )
 from app.engine.clients import ClientContext, EngineClient, Subscriptions, client_failures
 from app.storage.errors import StorageError
+from app.strategies.base import LOG_LINES_KEPT
 from app.strategies.catalog import Catalog
 from app.strategies.params import ParamError
 from app.strategies.runner import StrategyRunner
@@ -82,6 +83,7 @@ class StrategyHost(EngineClient):
         self._saved_state: dict[str, dict[str, Any]] = {}
         self._published: dict[str, StrategyStatus] = {}
         self._not_running: dict[str, tuple[StrategyState, str]] = {}  # no runner: why
+        self._last_lines: dict[str, tuple[str, ...]] = {}  # what it said before a restart
         self._trades: dict[str, int] = {}  # closing deals of each instance, from the journal
         self._next_number = 1  # without a journal (tests, the tester)
         self._started = False
@@ -129,6 +131,7 @@ class StrategyHost(EngineClient):
                 )
             for config, state in restored:
                 self._keep(config, state)
+                self._last_lines[config.name] = self._lines_before(config.name)
                 today, total, trades = results.get(config.number, (0.0, 0.0, 0))
                 self._core.budgets.restore(config.number, today, total)
                 self._trades[config.name] = trades
@@ -275,6 +278,7 @@ class StrategyHost(EngineClient):
         saved = self._saved_state.get(name)
         try:  # its own __init__ runs here: what it raises is its failure, not the engine's
             strategy = cls(own, params, dict(saved) if isinstance(saved, dict) else {})
+            strategy._log_lines.extend(self._last_lines.get(name, ()))
             runner = StrategyRunner(
                 strategy,
                 save_state=self._save_state,
@@ -322,6 +326,18 @@ class StrategyHost(EngineClient):
         level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
         self._say(level, f"Strategy {name} {state}: {reason}; its positions stay as they are")
         self._publish(name, force=True)
+
+    def _lines_before(self, name: str) -> tuple[str, ...]:
+        """The instance's newest event-log lines from before this start, for the panel's
+        last log lines (which otherwise start empty after every restart)."""
+        journal = self._core.journal
+        if journal is None:
+            return ()
+        try:
+            events = journal.recent_events(name, LOG_LINES_KEPT)
+        except StorageError:
+            return ()
+        return tuple(f"{e.time:%H:%M:%S} {e.message}" for e in events)
 
     def _mark(self, name: str, state: StrategyState, reason: str) -> None:
         """Why an instance that did not start is not running, for the panel: on its
@@ -428,7 +444,7 @@ class StrategyHost(EngineClient):
             round(budget.day_pnl, 2) if budget is not None else 0.0,
             len(positions),
             runner.trades if runner is not None else self._trades.get(config.name, 0),
-            runner.last_log if runner is not None else (),
+            runner.last_log if runner is not None else self._last_lines.get(config.name, ()),
             detached,
         )
 

@@ -298,3 +298,15 @@ def test_only_the_intent_waits_for_the_disk(tmp_path: Path) -> None:
         assert seen == {"intent": 2, "outcome": 1}  # SQLite: 2 is FULL, 1 is NORMAL
     finally:
         journal.close()
+
+
+def test_a_sources_newest_lines_are_found_among_the_newest_lines_only(journal: Journal) -> None:
+    for n in range(30):
+        journal.log_event(LogEvent(LogLevel.INFO, "ma_cross#1" if n % 3 == 0 else "orders", f"{n}"))
+    journal.log_event(LogEvent(LogLevel.INFO, "ma_cross#2", "long ago"))
+    for n in range(30, 60):
+        journal.log_event(LogEvent(LogLevel.INFO, "orders", f"{n}"))
+    assert [e.message for e in journal.recent_events("ma_cross#1", 3)] == ["21", "24", "27"]
+    assert journal.recent_events("ma_cross#1", 3, within=30) == []  # older than the window
+    assert [e.message for e in journal.recent_events("ma_cross#2", 5)] == ["long ago"]
+    assert journal.recent_events("nobody", 5) == []

@@ -392,7 +392,10 @@ def test_instances_state_and_ownership_survive_a_restart(tmp_path: Path) -> None
     journal = Journal.open(url)
     desk = Desk(journal, paper)
     desk.connect()
-    Probe.actions = [lambda s, _b: s.buy(0.1) if not s.positions() else None]
+    Probe.actions = [
+        lambda s, _b: s.buy(0.1) if not s.positions() else None,
+        lambda s, _b: s.log(f"bar {s.state['bars']} seen"),
+    ]
     name = desk.attach(params={"period": 4}, budget=StrategyBudget(max_open_positions=3))
     desk.minutes([1.1001, 1.1002, 1.1003])
     bars_seen = desk.strategy(name).state["bars"]
@@ -408,11 +411,15 @@ def test_instances_state_and_ownership_survive_a_restart(tmp_path: Path) -> None
     assert config.params == {"period": 4, "volume": 0.1}
     assert config.budget.max_open_positions == 3
     assert state(again.market, name) is StrategyState.STOPPED  # never starts by itself
+    # What it last said is in the panel again, not an empty pane.
+    said = [line.split(" ", 1)[1] for line in statuses(again.market, name)[-1].last_log]
+    assert said[-2:] == ["bar 2 seen", "bar 3 seen"]
     [position] = again.core.positions()
     assert position.owner == config.number
     again.core.handle(StartStrategy(name))
     probe = again.strategy(name)
     assert probe.state["bars"] == bars_seen  # its own memory came back
+    assert "bar 3 seen" in statuses(again.market, name)[-1].last_log[-2]  # then "started"
     assert probe.positions() == [position]  # and so did what it owns
     journal.close()
 
