@@ -347,4 +347,7 @@ def test_at_1366_by_768_every_column_of_the_instances_table_is_in_view(
     assert all(listed.fontMetrics().horizontalAdvance(w) < room for w in words), room
     # A name cut for room keeps its whole text in the tooltip.
     index = panel.model.index(1, 0)
-    assert panel.model.data(index, Qt.ItemDataRole.ToolTipRole) == "donchian_breakout#2"
+    tip = str(panel.model.data(index, Qt.ItemDataRole.ToolTipRole))
+    assert tip.startswith("donchian_breakout#2\nBudget\n")
+    # The budget of a running instance is in view too, though F2 edits only a stopped one.
+    assert "Max lots per order: 1\n" in tip and "Max daily loss: off" in tip

@@ -50,7 +50,7 @@ from app.domain.strategies import (
 from app.domain.timeframes import Timeframe
 from app.paths import user_data_dir
 from app.strategies.catalog import USER_FOLDER
-from app.ui.panels.strategy_form import StrategyForm, plain_words
+from app.ui.panels.strategy_form import StrategyForm, budget_text, plain_words
 from app.ui.widgets.table_model import SORT_ROLE, ActionTableView, RowTableModel
 from app.ui.widgets.theme import LOSS, MUTED, PROFIT, WARNING, signed_money
 
@@ -171,7 +171,11 @@ class InstancesModel(RowTableModel):
                 return QBrush(_STATE_COLOURS[s.state])
             if column == 5 and s.day_pnl:
                 return QBrush(PROFIT if s.day_pnl > 0 else LOSS)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (0, 3, self.STATE_COLUMN):
+        if role == Qt.ItemDataRole.ToolTipRole and column in (0, 5):
+            # The budget of a running instance too (F2 edits only a stopped one).
+            text = budget_text(s.config.budget, self._currency())
+            return f"{s.name}\n{text}" if column == 0 else text
+        if role == Qt.ItemDataRole.ToolTipRole and column in (3, self.STATE_COLUMN):
             return self._display(s, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 5:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

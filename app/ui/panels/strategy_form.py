@@ -80,6 +80,23 @@ BUDGET_TIPS = {
 }
 _MONEY = ("max_daily_loss", "max_drawdown")
 
+
+def budget_text(budget: StrategyBudget, currency: str) -> str:
+    """The instance's budget in one line per limit, for a tooltip on its row."""
+    lines = []
+    for item in fields(StrategyBudget):
+        value = getattr(budget, item.name)
+        label = BUDGET_LABELS.get(item.name, item.name)
+        if not value:
+            shown = "off"
+        elif item.name in _MONEY:
+            shown = f"{value:,.2f} {currency}".strip()
+        else:
+            shown = f"{value:g}"
+        lines.append(f"{label}: {shown}")
+    return "Budget\n" + "\n".join(lines)
+
+
 Field = QSpinBox | QDoubleSpinBox | QCheckBox | QLineEdit | QComboBox
 
 
