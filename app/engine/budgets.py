@@ -45,6 +45,7 @@ class OwnerBudget:
     floating: float = 0.0
     peak: float = 0.0
     sent: deque[float] = field(default_factory=deque)  # times of the last minute's orders
+    flooded: bool = False  # halted for flooding: nothing more it sends passes
 
     @property
     def day_pnl(self) -> float:
@@ -86,6 +87,7 @@ class Budgets:
         budget = self._owners.get(owner)
         if budget is None:
             return None
+        budget.flooded = False
         problem = _loss_problem(budget)
         if problem is not None:
             budget.state, budget.reason = TradingState.HALTED, problem
@@ -182,11 +184,21 @@ class Budgets:
             sent.popleft()
         limit = budget.limits.max_orders_per_minute
         if limit > 0 and len(sent) > limit:
+            budget.flooded = True
             return self._halt(
                 owner,
                 f"flooding: {len(sent)} orders within a minute, over its limit of {limit}",
             )
         return None
+
+    def flood_refusal(self, owner: int) -> str | None:
+        """Why a command of an instance halted for flooding is refused, whatever it is:
+        a close or a modification too (a loss halt lets those pass), so what it had
+        queued before the halt landed never reaches the broker."""
+        budget = self._owners.get(owner) if owner > 0 else None
+        if budget is None or not budget.flooded or budget.state is not TradingState.HALTED:
+            return None
+        return f"Strategy budget: {budget.name} is halted by its budget ({budget.reason})"
 
     def take_halts(self) -> list[BudgetHalt]:
         """The halts ``check`` decided since the last call (for the engine to publish)."""

@@ -249,40 +249,33 @@ class ClientContext:
         with a line in the event log, and ``""`` is returned.
         """
         if not isinstance(command, CLIENT_COMMANDS):
-            self.log(
-                LogLevel.WARNING,
-                f"{type(command).__name__} refused: only the trader may send it",
-            )
-            return ""
+            return self._refused(command, "only the trader may send it")
         problem = shape_problem(command)
         if problem is None and isinstance(command, Halt) and command.flatten:
             problem = "only the trader may flatten the account; a client halts, and closes its own"
         if problem is not None:
-            self.log(LogLevel.WARNING, f"{type(command).__name__} refused: {problem}")
-            return ""
+            return self._refused(command, problem)
         phase = self.phase
         if phase is ContextPhase.CLOSED:
-            self.log(
-                LogLevel.WARNING,
-                f"{type(command).__name__} refused: {self._client.name} is not running",
-            )
-            return ""
+            return self._refused(command, f"{self._client.name} is not running")
         if phase is ContextPhase.STOPPING and not isinstance(command, STOPPING_COMMANDS):
-            self.log(
-                LogLevel.WARNING,
-                f"{type(command).__name__} refused: {self._client.name} is stopping; "
-                "only closes and cancels pass",
+            return self._refused(
+                command, f"{self._client.name} is stopping; only closes and cancels pass"
             )
-            return ""
         stamped, client_id = _stamp(command, self._client.source, self._client.owner)
         refusal = self._host.refusal(self._client, stamped)
         if refusal:
-            self.log(LogLevel.WARNING, f"{type(command).__name__} refused: {refusal}")
-            return ""
+            return self._refused(command, refusal)
         if client_id:
             self._host.claim(client_id, self._client)
         self._view.queue(stamped)
         return client_id
+
+    def _refused(self, command: object, why: str) -> str:
+        """One line in the event log; the command still counts as sent (its rate)."""
+        self.log(LogLevel.WARNING, f"{type(command).__name__} refused: {why}")
+        self._host.refused_at_seam(self._client)
+        return ""
 
     def log(self, level: LogLevel, message: str) -> None:
         """A line in the event log under the client's name."""
@@ -361,6 +354,9 @@ class ClientHost:
         self.refusal: Refusal = lambda _client, _command: ""
         #: Told when a client is disabled (it raised too often, or could not start).
         self.disabled: Callable[[EngineClient, str], None] = lambda _client, _reason: None
+        # A command a client sent and the seam refused (its shape, its phase, not its
+        # own): still sent, so the strategy host counts it towards the client's rate.
+        self.refused_at_seam: Callable[[EngineClient], None] = lambda _client: None
 
     # -- attaching ------------------------------------------------------------------
     def attach(self, client: EngineClient) -> None:

@@ -410,15 +410,14 @@ class OrderRoad:
         ``what`` names a change to an existing order or position ("Cancel #5"),
         whose refusal is told as "Cancel #5 refused: …" rather than as an order's.
         """
+        strategy = request.source is OrderSource.STRATEGY
+        flooded = self._count(request.owner) if strategy else None
         if self._reused(request.client_id, what):
             return False
-        if request.source is OrderSource.STRATEGY and request.owner > 0:
-            # Every command a strategy sends counts towards its rate before any check:
-            # one over its limit halts it, and the gate refuses this order with the reason.
-            halt = self._core.gate.budgets.record(request.owner)
-            if halt is not None:
-                self._core.publish(halt)
         self._update(request, OrderStatus.PENDING_NEW)
+        if flooded is not None:
+            self._refuse(request, flooded, line=f"{what} refused: {flooded}" if what else None)
+            return False
         problem = self._core.link_problem()
         if problem is not None:
             self._refuse(request, problem, line=f"{what} refused: {problem}" if what else None)
@@ -609,9 +608,25 @@ class OrderRoad:
             line = f"Rejected: {reason} (refused, not sent to the broker)"
         self._say(LogLevel.WARNING, line, request.client_id)
 
+    def _count(self, owner: int) -> str | None:
+        """A strategy's command counts towards its instance's rate before any check (a
+        refused one, a reused client id, a ticket that does not exist: all are sent);
+        the one over its limit halts it. Returns the refusal of every command of an
+        instance halted for flooding: closes and modifications too."""
+        budgets = self._core.gate.budgets
+        halt = budgets.record(owner)
+        if halt is not None:
+            self._core.publish(halt)
+        return budgets.flood_refusal(owner)
+
     def _no_such(self, client_id: str, what: str, problem: str, command: object) -> None:
         """The position or order a command names is not in the book."""
         source = getattr(command, "source", OrderSource.TICKET)
+        if source is OrderSource.STRATEGY:
+            client = self._core.clients.owner(client_id)
+            flooded = self._count(client.owner) if client is not None else None
+            if flooded is not None:
+                problem = flooded
         volume = getattr(command, "volume", None) or 0.0
         self._core.publish(
             OrderUpdate(

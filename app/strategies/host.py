@@ -99,6 +99,7 @@ class StrategyHost(EngineClient):
         )
         core.clients.refusal = self.refusal
         core.clients.disabled = self._disabled
+        core.clients.refused_at_seam = self._refused_at_seam
         core.clients.attach(self)
 
     def subscriptions(self) -> Subscriptions:
@@ -384,6 +385,13 @@ class StrategyHost(EngineClient):
                 what = "order" if orders else "position"
                 return f"#{ticket} is not its own {what}"
         return ""
+
+    def _refused_at_seam(self, client: EngineClient) -> None:
+        """A command the seam refused was still sent: it counts towards the rate."""
+        if isinstance(client, StrategyRunner):
+            halt = self._core.budgets.record(client.owner)
+            if halt is not None:
+                self._core.publish(halt)
 
     def _disabled(self, client: EngineClient, reason: str) -> None:
         if isinstance(client, StrategyRunner) and client.name in self.configs:
