@@ -477,6 +477,10 @@ class TradingCore:
     def working_orders(self) -> Sequence[WorkingOrder]:
         return self.portfolio.orders if self.portfolio is not None else ()
 
+    def trading_state(self) -> TradingState:
+        """ACTIVE, REDUCING or HALTED: the account-wide state of the risk gate."""
+        return self.gate.state
+
     def account(self) -> AccountState | None:
         return self.portfolio.account() if self.portfolio is not None else None
 

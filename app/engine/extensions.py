@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from app.domain.enums import LogLevel
+from app.domain.enums import LogLevel, TradingState
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.domain.trading import Position, WorkingOrder
@@ -54,6 +54,7 @@ class EngineServices(Protocol):
     def trading_day_start(self) -> datetime: ...
     def positions(self) -> Sequence[Position]: ...
     def working_orders(self) -> Sequence[WorkingOrder]: ...
+    def trading_state(self) -> TradingState: ...
     def publish(self, fact: object) -> None: ...
     def queue(self, command: Any) -> None:
         """Run ``command`` after the current step, through the order road and the gate."""

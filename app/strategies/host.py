@@ -30,7 +30,8 @@ from app.domain.commands import (
     ModifyPosition,
     ReversePosition,
 )
-from app.domain.enums import LogLevel, OrderSource, TradingState
+from app.domain.enums import ConnectionStatus, LogLevel, OrderSource, TradingState
+from app.domain.notices import ConnectionState
 from app.domain.risk_facts import TradingStateChanged
 from app.domain.strategies import (
     AttachStrategy,
@@ -104,7 +105,8 @@ class StrategyHost(EngineClient):
 
     def subscriptions(self) -> Subscriptions:
         return Subscriptions(
-            timer_ms=self._status_refresh_ms, facts=frozenset({BudgetHalt, TradingStateChanged})
+            timer_ms=self._status_refresh_ms,
+            facts=frozenset({BudgetHalt, TradingStateChanged, ConnectionState}),
         )
 
     # -- the engine connected -----------------------------------------------------------
@@ -158,8 +160,22 @@ class StrategyHost(EngineClient):
                 self.stop(name, f"trading halted: {fact.reason}")
             if running:
                 self._say(LogLevel.WARNING, f"Trading halted: stopped {', '.join(running)}")
+            self._cancel_strategies_orders("trading halted")
+        elif isinstance(fact, ConnectionState) and fact.status is ConnectionStatus.CONNECTED:
+            # A cancel sent while the link was down was refused: the halt still holds,
+            # so the orders it left go now, before one fills.
+            if self._core.trading_state() is TradingState.HALTED:
+                self._cancel_strategies_orders("trading is halted")
             for name, config in self.configs.items():
-                self._cancel_working_orders(name, config.number, "trading halted")
+                budget = self._core.budgets.get(config.number)
+                if budget is not None and budget.state is TradingState.HALTED:
+                    self._cancel_working_orders(name, config.number, "halted by its budget")
+
+    def _cancel_strategies_orders(self, why: str) -> None:
+        """Every strategy-owned working order, of a detached instance too."""
+        names = {c.number: n for n, c in self.configs.items()}
+        for owner in sorted({o.owner for o in self._core.working_orders() if o.owner > 0}):
+            self._cancel_working_orders(names.get(owner, f"#{owner}"), owner, why)
 
     def _cancel_working_orders(self, name: str, owner: int, why: str) -> None:
         """A halt stops new exposure, so the instance's working orders go too: each

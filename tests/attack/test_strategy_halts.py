@@ -1,0 +1,105 @@
+"""Every halt cancels the strategies' working orders: each would open a position when it filled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.domain.commands import Halt
+from app.domain.enums import TradingState
+from app.domain.risk_limits import RiskLimits
+from app.domain.strategies import DetachStrategy, StrategyBudget, StrategyState
+from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state
+
+__all__ = ["_no_actions"]
+
+
+def _limits(s: Any, bar: Any) -> None:
+    if not s.state.get("placed"):
+        s.state["placed"] = True
+        s.buy(0.1, limit=round(bar.close - 0.0020, 5))
+
+
+def _desk_with_limit() -> tuple[Desk, str]:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [_limits]
+    name = desk.attach(budget=StrategyBudget(max_open_positions=3))
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.working_orders()) == 1
+    return desk, name
+
+
+def test_a_halt_while_the_link_is_down_cancels_the_strategys_order_when_it_is_back() -> None:
+    desk, _name = _desk_with_limit()
+    desk.core.connection_lost("cable pulled")
+    desk.core.handle(Halt("kill switch"))
+    assert desk.core.gate.state is TradingState.HALTED
+    # the link comes back
+    desk.core.reconnect.next_at = 0
+    desk.minutes([1.1003])
+    assert desk.core.connected and desk.core._down_reason is None
+    desk.minutes([1.1004])
+    working = [o for o in desk.core.working_orders() if o.owner > 0]
+    # price falls through the limit: a halted terminal opens a strategy position
+    desk.minutes([1.0970, 1.0960])
+    assert working == [], (
+        f"halted while the link was down: the strategy's order is still working "
+        f"({len(working)}), positions now {desk.core.positions()}"
+    )
+
+
+def test_account_daily_loss_halt_cancels_strategy_orders() -> None:
+    desk = Desk()
+    desk.market.core.gate.set_limits(RiskLimits(max_daily_loss=50.0))
+    desk.connect()
+
+    def act(s: Any, bar: Any) -> None:
+        if not s.state.get("placed"):
+            s.state["placed"] = True
+            s.buy(1.0)
+            s.buy(0.1, limit=round(bar.close - 0.0100, 5))
+
+    Probe.actions = [act]
+    name = desk.attach(budget=StrategyBudget(max_open_positions=3))
+    desk.minutes([1.1001, 1.1002])
+    assert len(desk.core.working_orders()) == 1
+    desk.minutes([1.0990, 1.0980])  # -100+ USD on 1 lot
+    assert desk.core.gate.state is TradingState.HALTED, desk.core.gate.state
+    desk.minutes([1.0979])
+    assert desk.core.working_orders() == ()
+    assert state(desk.market, name) is StrategyState.STOPPED
+
+
+def test_a_detached_instances_working_order_goes_at_the_kill_switch() -> None:
+    desk, name = _desk_with_limit()
+    desk.core.handle(DetachStrategy(name))
+    assert name not in desk.host.configs
+    assert len(desk.core.working_orders()) == 1  # detaching leaves what it placed
+    desk.core.handle(Halt("kill switch"))
+    desk.minutes([1.1003])
+    assert desk.core.working_orders() == (), (
+        "a detached instance's working order survives the kill switch"
+    )
+
+
+def test_a_failed_instances_working_order_goes_at_the_kill_switch() -> None:
+    desk, name = _desk_with_limit()
+
+    def boom(_s: Any, _b: Any) -> None:
+        raise RuntimeError("x")
+
+    Probe.actions = [boom]
+    desk.minutes([1.1003])
+    assert state(desk.market, name) is StrategyState.FAILED
+    desk.core.handle(Halt("kill switch"))
+    desk.minutes([1.1004])
+    assert desk.core.working_orders() == ()
+
+
+def test_halting_twice_cancels_once_without_refusals() -> None:
+    desk, _name = _desk_with_limit()
+    desk.core.handle(Halt("kill switch"))
+    desk.core.handle(Halt("kill switch again"))
+    desk.minutes([1.1003])
+    refused = [m for m in lines(desk.market) if "refused" in m.lower()]
+    assert refused == [], refused
