@@ -217,7 +217,7 @@ class StrategyHost(EngineClient):
             command.strategy,
             command.symbol,
             command.timeframe,
-            dict(cls.Params.parse(command.params).model_dump()),
+            dict(cls.Params.parse(command.params).model_dump(mode="json")),
             command.budget,
             command.autostart,
         )
@@ -253,7 +253,7 @@ class StrategyHost(EngineClient):
         if problem:
             self._refuse(f"{command.name}: {problem}", command)
             return
-        params = dict(cls.Params.parse(command.params).model_dump())
+        params = dict(cls.Params.parse(command.params).model_dump(mode="json"))
         new = StrategyConfig(
             config.number,
             config.strategy,

@@ -98,6 +98,15 @@ class ChoiceSpec(ParamSpec):
     choices: tuple[Any, ...] = ()
 
 
+def choice_for(spec: ParamSpec, text: str) -> tuple[bool, Any]:
+    """The choice of ``spec`` written as ``text`` (``"2"`` is the 2 of ``Literal[1, 2]``):
+    ``(True, value)``, or ``(False, None)`` when ``spec`` has no such choice (or none)."""
+    for choice in getattr(spec, "choices", ()):
+        if str(choice) == text:
+            return True, choice
+    return False, None
+
+
 def _choices(annotation: Any) -> tuple[Any, ...] | None:
     """The values of a ``Literal[...]`` or an Enum annotation; None for anything else."""
     if get_origin(annotation) is Literal:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from app.domain.strategies import ParamSpec
 from app.domain.timeframes import Timeframe
+from app.strategies.params import choice_for
 from app.tester.errors import TestCancelled, TesterError
 from app.tester.settings import Model, TesterSettings
 
@@ -169,6 +170,7 @@ def settings_from(request: TestRequest, catalog: Catalog) -> TesterSettings:
 def parse_params(words: Sequence[str], declared: Sequence[ParamSpec]) -> dict[str, Any]:
     """``NAME=VALUE`` words as typed values; the strategy's model checks them after."""
     kinds = {spec.name: spec.kind for spec in declared}
+    by_name = {spec.name: spec for spec in declared}
     params: dict[str, Any] = {}
     for word in words:
         name, sep, text = word.partition("=")
@@ -180,11 +182,18 @@ def parse_params(words: Sequence[str], declared: Sequence[ParamSpec]) -> dict[st
             raise TesterError(f"{name} is not a parameter of this strategy (it has: {known})")
         if name in params:
             raise TesterError(f"--param {name} is given twice; give each parameter once")
-        params[name] = _typed(name, text, kinds[name])
+        params[name] = _typed(name, text, by_name[name])
     return params
 
 
-def _typed(name: str, text: str, kind: str) -> Any:
+def _typed(name: str, text: str, spec: ParamSpec) -> Any:
+    kind = spec.kind
+    if kind == "choice":
+        found, value = choice_for(spec, text)
+        if not found:
+            words = ", ".join(str(c) for c in getattr(spec, "choices", ()))
+            raise TesterError(f"{name} must be one of {words} (got {text!r})")
+        return value
     if kind == "bool":
         lowered = text.lower()
         if lowered in ("true", "yes", "on", "1"):

@@ -123,7 +123,7 @@ def run_test(
         known = ", ".join(sorted(catalog.classes)) or "none"
         raise TesterError(f"no strategy {settings.strategy!r} (available: {known})")
     try:
-        params = dict(cls.Params.parse(settings.params).model_dump())
+        params = dict(cls.Params.parse(settings.params).model_dump(mode="json"))
     except ParamError as exc:
         raise TesterError(str(exc)) from None
     spec = market.spec

@@ -351,3 +351,29 @@ def test_at_1366_by_768_every_column_of_the_instances_table_is_in_view(
     assert tip.startswith("donchian_breakout#2\nBudget\n")
     # The budget of a running instance is in view too, though F2 edits only a stopped one.
     assert "Max lots per order: 1\n" in tip and "Max daily loss: off" in tip
+
+
+class Untouched(StrategyParams):
+    """Defaults a form could bend: more decimals than the step, past a double's whole
+    numbers, spaces in text, an optional number, an Enum and a number choice."""
+
+    indicator = "Untouched"
+    ratio: float = param(0.015, ge=0.0, le=1.0, step=0.01, title="Ratio")
+    tiny: float = param(0.00003, ge=0.0, le=1.0, step=0.0001, title="Tiny")
+    seed: int = param(2**53 + 1, ge=0, le=2**62, step=1, title="Seed")
+    limit: int | None = option(None, title="Optional limit")
+    tag: str = option("  x ", title="Tag")
+    speed: Speed = option(Speed.FAST, title="Speed")
+    size: Literal[1, 2, 3] = option(2, title="Size")
+
+
+def test_an_untouched_attach_form_sends_exactly_the_defaults(qtbot: QtBot) -> None:
+    sent: list[Command] = []
+    descriptor = StrategyDescriptor("u", "U", "U.", specs(Untouched), "test")
+    form = StrategyForm(descriptor, sent.append, symbols=["EURUSD"], symbol="EURUSD")
+    qtbot.addWidget(form)
+    form.submit()
+    [command] = sent
+    assert isinstance(command, AttachStrategy)
+    assert command.params == Untouched.parse({}).model_dump(mode="json")
+    Untouched.parse(command.params)  # and the model takes them back

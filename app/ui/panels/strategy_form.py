@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtCore import QRegularExpression, Qt, QTimer
+from PySide6.QtGui import QFocusEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -135,11 +135,29 @@ class WholeBox(FloatBox):
         return round(self.value())
 
 
-def _decimals(step: float | None) -> int:
-    """Decimals a float field shows: as many as its step has (0.01 → 2), else 4."""
+def _decimals(step: float | None, value: object = None) -> int:
+    """Decimals a float field shows: as many as its step has (0.01 → 2), else 4, and
+    at least as many as its value has (up to 8), so an untouched field sends it as is."""
     if not step or not math.isfinite(step) or step <= 0:
-        return 4
-    return max(1, min(8, -math.floor(math.log10(step) + 1e-9)))
+        wanted = 4
+    else:
+        wanted = max(1, min(8, -math.floor(math.log10(step) + 1e-9)))
+    if isinstance(value, float) and math.isfinite(value):
+        written = f"{value:.8f}".rstrip("0").partition(".")[2]
+        wanted = max(wanted, len(written))
+    return wanted
+
+
+class BigWholeEdit(QLineEdit):
+    """A whole number too wide for a double to hold exactly: typed as digits, read as int
+    (text that is not one goes as it is, for the model to refuse in words)."""
+
+    def whole(self) -> int | str:
+        text = self.text().strip()
+        try:
+            return int(text)
+        except ValueError:
+            return text
 
 
 def plain_words(docstring: str) -> str:
@@ -163,16 +181,20 @@ def param_field(spec: ParamSpec, value: Any) -> Field:
             whole.setSingleStep(step)
             whole.setValue(int(value))
             widget = whole
-        else:
+        elif low >= -_EXACT and high <= _EXACT:
             wide = WholeBox()
             wide.setDecimals(0)
-            wide.setRange(max(low, -_EXACT), min(high, _EXACT))
+            wide.setRange(low, high)
             wide.setSingleStep(step)
             wide.setValue(float(value))
             widget = wide
+        else:
+            digits = BigWholeEdit(str(int(value)))
+            digits.setValidator(QRegularExpressionValidator(QRegularExpression(r"-?\d*")))
+            widget = digits
     elif spec.kind == "float":
         widget = FloatBox()
-        widget.setDecimals(_decimals(spec.step))
+        widget.setDecimals(_decimals(spec.step, value))
         widget.setRange(
             spec.minimum if spec.minimum is not None else -_BIG,
             spec.maximum if spec.maximum is not None else _BIG,
@@ -190,6 +212,7 @@ def param_field(spec: ParamSpec, value: Any) -> Field:
         widget = combo
     else:
         widget = QLineEdit("" if value is None else str(value))
+        widget.setProperty("empty_is_none", spec.default is None)  # an optional value
     widget.setObjectName(f"param_{spec.name}")
     bounds = []
     if spec.minimum is not None:
@@ -209,7 +232,12 @@ def field_value(widget: Field) -> Any:
         return widget.value()
     if isinstance(widget, QComboBox):
         return widget.currentData()
-    return widget.text().strip()
+    if isinstance(widget, BigWholeEdit):
+        return widget.whole()
+    text = widget.text()  # as shown: spaces the strategy gave its default are kept
+    if not text.strip() and widget.property("empty_is_none"):
+        return None
+    return text
 
 
 class StrategyForm(QDialog):

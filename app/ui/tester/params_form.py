@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.strategies import ParamSpec
-from app.strategies.params import ParamError, StrategyParams, specs
+from app.strategies.params import ParamError, StrategyParams, choice_for, specs
 from app.ui.widgets.theme import LOSS, MUTED
 
 
@@ -138,6 +138,10 @@ class ParamsForm(QWidget):
             if isinstance(editor, QCheckBox):
                 out[spec.name] = editor.isChecked()
                 continue
+            found, choice = choice_for(spec, editor.text().strip())
+            if found:  # "2" is the 2 of Literal[1, 2], not the text "2"
+                out[spec.name] = choice
+                continue
             text = editor.text().strip().replace(",", ".")
             out[spec.name] = text
             kind = int if spec.kind == "int" else float if spec.kind == "float" else None
@@ -150,7 +154,7 @@ class ParamsForm(QWidget):
         """Every parameter as the model typed it, or None while a field is wrong."""
         if self._model is None or self._problem is not None:
             return None
-        return dict(self._model.parse(self.raw()).model_dump())
+        return dict(self._model.parse(self.raw()).model_dump(mode="json"))
 
     def problem(self) -> str | None:
         """The first thing wrong, in one line (``MA cross fast: must be at least 2``)."""
