@@ -115,7 +115,8 @@ class StrategyRunner(EngineClient):
         try:
             if self.state in (StrategyState.RUNNING, StrategyState.WARMING_UP):
                 self.strategy.on_stop()
-            self._save()
+            if self.state is not StrategyState.FAILED:  # a state that failed is said once
+                self._save()
         finally:
             self.strategy._context = None
 
@@ -154,8 +155,10 @@ class StrategyRunner(EngineClient):
         if not state and self._saved == "{}" and isinstance(state, dict):
             return  # empty before and after: no JSON per bar for strategies that keep none
         text = _dump(state)
-        if text != self._saved and self._save_state is not None:
-            self._save_state(self.owner, json.loads(text))
+        if text != self._saved:
+            _check_kept(state)  # only when it changed: a walk of it per save, not per bar
+            if self._save_state is not None:
+                self._save_state(self.owner, json.loads(text))
         self._saved = text
 
 
@@ -171,11 +174,45 @@ def _dump(state: object) -> str:
         )
     try:
         return json.dumps(state, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise StateNotSaved(
-            f"self.state cannot be saved ({exc}); keep numbers, text, true/false, "
-            "lists and dicts with text keys in it"
-        ) from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        why = _unkept(state) or f"{type(exc).__name__}: {exc}"
+        raise StateNotSaved(f"self.state cannot be saved: {why}; {_KEEP}") from None
+
+
+_KEEP = "keep numbers, text, true/false, None, lists and dicts with text keys in it"
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_kept(state: dict[str, Any]) -> None:
+    """Raise if ``state`` would come back from the journal as something else (JSON
+    turns an int key into text and a tuple into a list: a strategy keeping tickets
+    as keys would no longer find them after a restart)."""
+    why = _unkept(state)
+    if why is not None:
+        raise StateNotSaved(f"self.state would not come back the same: {why}; {_KEEP}")
+
+
+def _unkept(value: object, where: str = "self.state", depth: int = 0) -> str | None:
+    """What in ``value`` JSON cannot keep as it is, in words; ``None`` if all of it."""
+    if depth > 64:
+        return f"{where} is nested more than 64 levels deep"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has the key {key!r}, which is not text"
+            found = _unkept(item, f"{where}[{key!r}]", depth + 1)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unkept(item, f"{where}[{index}]", depth + 1)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, _SCALARS):
+        return None
+    return f"{where} is a {type(value).__name__}"
 
 
 def _bars(history: Any) -> list[Bar]:

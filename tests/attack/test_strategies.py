@@ -697,9 +697,7 @@ def test_a_state_that_json_cannot_hold_is_refused_not_saved_as_text(tmp_path: Pa
     desk.minutes([1.1001, 1.1002])
     last = statuses(desk.market, name)[-1]
     assert last.state is StrategyState.FAILED
-    assert "self.state cannot be saved (Object of type datetime is not JSON serializable)" in (
-        last.reason
-    )
+    assert "self.state cannot be saved: self.state['entered'] is a datetime" in last.reason
     [(_config, saved)] = journal.strategy_instances([])
     assert "entered" not in saved, "a time saved as text would come back as a string"
     journal.close()
@@ -746,3 +744,66 @@ def test_a_strategy_whose_constructor_raises_is_refused_and_shows_failed() -> No
     assert last.reason == "failed to start: ValueError: no"
     desk.minutes([1.1001])  # the engine goes on
     assert any(f"Refused: {name} not started: ValueError: no" in m for m in lines(desk.market))
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ({1002: "opened"}, "self.state['kept'] has the key 1002, which is not text"),
+        ((1, 2), "self.state['kept'] is a tuple"),
+    ],
+)
+def test_a_state_json_would_change_fails_in_words_instead_of_coming_back_different(
+    value: object, why: str
+) -> None:
+    """JSON turns an int key into text and a tuple into a list: a strategy keeping its
+    tickets as keys would not find them after a restart, and might trade again."""
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _b: s.state.__setitem__("kept", value)]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    last = statuses(desk.market, name)[-1]
+    assert last.state is StrategyState.FAILED
+    assert f"self.state would not come back the same: {why}" in last.reason
+    assert not any("on_stop" in m for m in lines(desk.market)), "one failure, said once"
+
+
+@pytest.mark.parametrize(
+    ("build", "why"),
+    [
+        (lambda: {1: "x", "a": 2}, "self.state['kept'] has the key 1, which is not text"),
+        (lambda: _nested(100_000), "nested more than 64 levels deep"),
+    ],
+)
+def test_a_state_json_cannot_write_is_refused_in_words(build: Any, why: str) -> None:
+    desk = Desk()
+    desk.connect()
+    value = build()
+    Probe.actions = [lambda s, _b: s.state.__setitem__("kept", value)]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    last = statuses(desk.market, name)[-1]
+    assert last.state is StrategyState.FAILED
+    assert last.reason.startswith("failed in on_bar: StateNotSaved: self.state cannot be saved")
+    assert why in last.reason
+
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_nan_and_infinity_in_state_come_back_after_a_stop_and_start() -> None:
+    desk = Desk()
+    desk.connect()
+    Probe.actions = [lambda s, _b: s.state.update(a=float("nan"), b=float("inf"))]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    desk.core.handle(StopStrategy(name))
+    Probe.actions = []
+    desk.core.handle(StartStrategy(name))
+    back = desk.strategy(name).state
+    assert back["b"] == float("inf") and math.isnan(back["a"])
