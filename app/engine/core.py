@@ -72,6 +72,9 @@ if TYPE_CHECKING:  # the journal (SQLAlchemy) loads in the engine thread, after 
 
 log = logging.getLogger(__name__)
 
+#: How a halt kept across a restart begins its reason.
+_STILL_HALTED = "still halted from before the restart: "
+
 HISTORY_BARS = 100_000  # bars asked of the broker per chart history request
 #: Seconds between risk-panel refreshes driven by ticks alone (a human reads it).
 RISK_REFRESH_S = 0.1
@@ -734,6 +737,30 @@ class TradingCore:
                 "had missed are now on record, with the broker's times and prices",
             )
         self._restore_equity_marks()
+        self._restore_halt()
+
+    def _restore_halt(self) -> None:
+        """A halt holds across a restart: trading that was HALTED when Tradeterm stopped
+        (the kill switch, a loss limit) starts HALTED, before any strategy could start
+        by itself, until the trader resumes it."""
+        assert self.journal is not None
+        try:
+            last = self.journal.last_trading_state()
+        except StorageError as exc:
+            self.say(LogLevel.ERROR, f"The last trading state could not be read: {exc}")
+            return
+        if last is None or last[0] != str(TradingState.HALTED):
+            return
+        why = last[1].partition(": ")[2].removeprefix(_STILL_HALTED) or "halted"
+        changed = self.gate.halt(f"{_STILL_HALTED}{why}", OrderSource.SYSTEM)
+        if changed is not None:
+            self.publish(changed)
+            self.say(
+                LogLevel.WARNING,
+                f"Trading is HALTED, as it was when Tradeterm stopped ({why}); "
+                "resume trading to send orders",
+                source="risk",
+            )
 
     def _restore_equity_marks(self) -> None:
         """Today's starting equity and the equity peak come back from the journal."""

@@ -287,6 +287,23 @@ class Journal:
         )
         self._write(lambda s: s.add(row), "a risk event")
 
+    def last_trading_state(self) -> tuple[str, str] | None:
+        """The newest change of the account-wide trading state: (new state, the recorded
+        line ``old → new: reason``), or ``None`` when none was ever recorded."""
+        self.flush()
+        query = (
+            select(RiskEventRecord)
+            .where(RiskEventRecord.kind == "TradingStateChanged")
+            .order_by(RiskEventRecord.id.desc())
+            .limit(1)
+        )
+
+        def read(session: Session) -> tuple[str, str] | None:
+            row = session.scalars(query).first()
+            return (row.state or "", row.message) if row is not None else None
+
+        return self._read(read)
+
     def record_settings(self, values: Mapping[str, str]) -> list[str]:
         """Audit settings: write a row for each key whose value changed since last time.
 

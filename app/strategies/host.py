@@ -280,6 +280,9 @@ class StrategyHost(EngineClient):
         if old is not None and _active(old):
             self._say(LogLevel.INFO, f"Strategy {name} is already {old.state}")
             return
+        if self._core.trading_state() is TradingState.HALTED:
+            self._refuse(f"{name} not started: trading is HALTED; resume trading first")
+            return
         cls = self.catalog.classes.get(config.strategy)
         if cls is None:
             self._refuse(f"{name}: its strategy {config.strategy!r} is not loaded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from app.domain.commands import Halt
@@ -103,3 +104,57 @@ def test_halting_twice_cancels_once_without_refusals() -> None:
     desk.minutes([1.1003])
     refused = [m for m in lines(desk.market) if "refused" in m.lower()]
     assert refused == [], refused
+
+
+def test_the_kill_switch_holds_across_a_restart_and_no_strategy_starts_by_itself(
+    tmp_path: Path,
+) -> None:
+    """Halted, then quit: the next start is HALTED too, and an instance set to start by
+    itself stays stopped (it used to trade within a second of the restart)."""
+    from app.domain.commands import Resume
+    from app.domain.strategies import AttachStrategy, StartStrategy
+    from app.domain.timeframes import Timeframe
+    from app.storage.journal import Journal
+    from tests.attack.test_strategies import Opener, _with
+
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    paper = tmp_path / "paper.json"
+
+    def start_desk() -> tuple[Desk, Journal]:
+        journal = Journal.open(url)
+        desk = Desk(journal, paper)
+        desk.host._load_catalog = lambda: _with(Probe, Opener)
+        desk.connect()
+        return desk, journal
+
+    Opener.buy_at_start = False
+    desk, journal = start_desk()
+    desk.core.handle(
+        AttachStrategy("opener", "EURUSD", Timeframe.M1, {}, StrategyBudget(), autostart=True)
+    )
+    [name] = desk.host.configs
+    desk.core.handle(Halt("kill switch"))
+    desk.core.disconnect()
+    journal.close()
+
+    Opener.buy_at_start = True
+    try:
+        again, journal = start_desk()
+        assert again.core.gate.state is TradingState.HALTED
+        assert again.core.gate.state_reason == "still halted from before the restart: kill switch"
+        assert state(again.market, name) is StrategyState.STOPPED
+        again.minutes([1.1001, 1.1002])
+        assert again.core.positions() == (), "a halted terminal's strategy traded at the start"
+        assert any("not started: trading is HALTED" in m for m in lines(again.market))
+        again.core.handle(Resume())
+        again.core.handle(StartStrategy(name))
+        again.minutes([1.1003])
+        assert len(again.core.positions()) == 1  # resumed: it trades
+        again.core.disconnect()
+        journal.close()
+
+        third, journal = start_desk()  # resumed before quitting: not halted any more
+        assert third.core.gate.state is TradingState.ACTIVE
+        journal.close()
+    finally:
+        Opener.buy_at_start = False
