@@ -25,7 +25,7 @@ from types import ModuleType
 from app.domain.strategies import StrategyCatalog, StrategyDescriptor
 from app.engine.clients import client_failures
 from app.strategies.base import Strategy
-from app.strategies.import_probe import unsafe_files
+from app.strategies.import_probe import check_files, run_source
 from app.strategies.params import ParamError, StrategyParams, specs
 
 log = logging.getLogger(__name__)
@@ -99,13 +99,14 @@ def load_catalog(
             catalog.add(cls, "built-in")
     if user_folder is not None and user_folder.is_dir():
         paths = sorted(user_folder.glob("*.py"))
-        unsafe = unsafe_files(paths, checked) if checked is not None and paths else {}
+        found = check_files(paths, checked) if checked is not None and paths else None
         for path in paths:
-            if path in unsafe:
+            problem = found.problems.get(path) if found is not None else None
+            if problem is not None:
                 origin = f"{USER_FOLDER}/{path.name}"
-                catalog.problems.append(f"{origin}: cannot be loaded ({unsafe[path]})")
+                catalog.problems.append(f"{origin}: cannot be loaded ({problem})")
                 continue
-            _load_file(catalog, path)
+            _load_file(catalog, path, found.sources.get(path) if found is not None else None)
     if entry_points:
         for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             origin = f"package {point.value}"
@@ -120,16 +121,12 @@ def load_catalog(
     return catalog
 
 
-def _load_file(catalog: Catalog, path: Path) -> None:
+def _load_file(catalog: Catalog, path: Path, source: bytes | None = None) -> None:
+    """Import one user file: ``source``, the bytes the probe tried, when there was one."""
     origin = f"{USER_FOLDER}/{path.name}"
     module_name = f"tradeterm_user_strategies.{path.stem}"
     try:
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            raise ImportError("not a Python module")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        module = run_source(module_name, path, path.read_bytes() if source is None else source)
     except client_failures() as exc:  # a file's sys.exit() is one problem line
         sys.modules.pop(module_name, None)
         log.error("strategy file %s failed to load", path, exc_info=exc)

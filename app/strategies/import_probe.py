@@ -16,16 +16,19 @@ level runs twice on the start that checks it: keep side effects out of import.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import io
 import json
 import logging
 import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from types import ModuleType
 
 from app import __version__
 
@@ -35,63 +38,121 @@ log = logging.getLogger(__name__)
 IMPORT_LIMIT_S = 10.0
 #: Seconds the probe process may take to start (a cold start on Windows is slow).
 START_LIMIT_S = 60.0
+#: Seconds hung files may cost the start together; the files after wait for the next one.
+TOTAL_LIMIT_S = 20.0
 _POLL_S = 0.1
 
 
-def unsafe_files(
+@dataclass
+class CheckedFiles:
+    """What the probe found: the bytes of each file the engine may import (exactly what
+    the child ran: a file rewritten in between is not read again), and each refused
+    file with why in words."""
+
+    sources: dict[Path, bytes] = field(default_factory=dict)
+    problems: dict[Path, str] = field(default_factory=dict)
+
+
+def check_files(
     paths: Sequence[Path],
     checked: Path | None,
     *,
     limit_s: float | None = None,
     start_limit_s: float | None = None,
-) -> dict[Path, str]:
-    """The files the engine must not import, each with why in words.
+    total_limit_s: float | None = None,
+) -> CheckedFiles:
+    """Read each file once, try the new or changed ones in a child, and say which of
+    them the engine may import.
 
     ``checked`` is the file remembering which contents passed before (``None``:
     remember nothing). A probe that cannot run at all lets every file through, as
-    before there was a probe, and says so in the log file.
+    before there was a probe, and says so in the log file. Hung files cost at most
+    ``total_limit_s`` together: the rest wait for the next start.
     """
     limit = IMPORT_LIMIT_S if limit_s is None else limit_s
     start_limit = START_LIMIT_S if start_limit_s is None else start_limit_s
+    total = TOTAL_LIMIT_S if total_limit_s is None else total_limit_s
+    found = CheckedFiles()
+    for path in paths:
+        try:
+            found.sources[path] = path.read_bytes()
+        except OSError as exc:
+            found.problems[path] = f"it cannot be read ({exc.strerror or exc})"
+    keys = {path: _key(path.name, source) for path, source in found.sources.items()}
     known = _read(checked)
-    keys = {path: _key(path) for path in paths}
-    todo = [path for path in paths if keys[path] is not None and keys[path] not in known]
-    problems: dict[Path, str] = {}
+    todo = [path for path in found.sources if keys[path] not in known]
+    began = time.monotonic()
     while todo:
-        done, stuck = _probe(todo, limit, start_limit)
-        for path in todo[:done]:
-            key = keys[path]
-            if key is not None:
-                known.add(key)
+        if time.monotonic() - began > total:
+            for path in todo:
+                found.problems[path] = (
+                    "not checked: another file's import hung and the check ran out of "
+                    "time; it is checked at the next start"
+                )
+            break
+        done, stuck = _probe([(p, found.sources[p]) for p in todo], limit, start_limit)
+        known.update(keys[path] for path in todo[:done])
         if stuck is None:
             break
-        problems[todo[done]] = stuck
+        found.problems[todo[done]] = stuck
         todo = todo[done + 1 :]
+    for path in found.problems:
+        found.sources.pop(path, None)
     if checked is not None:  # only what is in the folder now: a deleted file is forgotten
-        _write(checked, known & {key for key in keys.values() if key is not None})
-    return problems
+        _write(checked, known & set(keys.values()))
+    return found
 
 
-def _probe(paths: list[Path], limit_s: float, start_limit_s: float) -> tuple[int, str | None]:
+@contextmanager
+def no_console() -> Iterator[None]:
+    """While a strategy file is imported: ``input()`` reads an empty line's end and a
+    forgotten ``breakpoint()`` does nothing, in the child and in the engine alike (the
+    child has no console, a terminal started from one would wait on it for ever)."""
+    stdin, hook = sys.stdin, sys.breakpointhook
+    sys.stdin, sys.breakpointhook = io.StringIO(""), _no_breakpoint
+    try:
+        yield
+    finally:
+        sys.stdin, sys.breakpointhook = stdin, hook
+
+
+def _no_breakpoint(*_args: object, **_kwargs: object) -> None:
+    return None
+
+
+def run_source(name: str, path: Path, source: bytes) -> ModuleType:
+    """Import ``source`` (the bytes read from ``path``) as the module ``name``."""
+    module = ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    code = compile(source, str(path), "exec", dont_inherit=True)  # its own __future__ only
+    with no_console():
+        exec(code, module.__dict__)
+    return module
+
+
+def _probe(
+    files: list[tuple[Path, bytes]], limit_s: float, start_limit_s: float
+) -> tuple[int, str | None]:
     """Import ``paths`` in order in one child; returns how many finished, and why the
     next did not (``None``: all finished, or the probe could not run)."""
     context = multiprocessing.get_context("spawn")  # no fork: the same on Windows
     reader, writer = context.Pipe(duplex=False)  # a pipe, not a queue: sent at once
     child = context.Process(
-        target=_import_each, args=([str(p) for p in paths], writer), daemon=True
+        target=_import_each, args=([(str(p), b) for p, b in files], writer), daemon=True
     )
     try:
         child.start()
     except Exception as exc:  # no process at all: the files go through unprobed
         log.warning("strategy files not checked in a separate process: %s", exc)
         reader.close()
-        return len(paths), None
+        return len(files), None
     finally:
         writer.close()  # the child holds its own end now
     done, importing = 0, False
     deadline = time.monotonic() + start_limit_s
     try:
-        while done < len(paths):
+        while done < len(files):
             if reader.poll(_POLL_S):
                 try:
                     what, index = reader.recv()
@@ -108,7 +169,7 @@ def _probe(paths: list[Path], limit_s: float, start_limit_s: float) -> tuple[int
                 continue
             if not importing:
                 log.warning("strategy files not checked: the probe process did not start")
-                return len(paths), None
+                return len(files), None
             if child.is_alive():
                 return done, f"its import did not finish within {limit_s:g} s (a loop at import?)"
             child.join(5)
@@ -121,32 +182,21 @@ def _probe(paths: list[Path], limit_s: float, start_limit_s: float) -> tuple[int
         reader.close()
 
 
-def _import_each(paths: list[str], said: Connection) -> None:
-    """In the child: import each file, saying when each starts and ends. What a file
-    raises is left to the engine's import to report."""
-    for index, text in enumerate(paths):
+def _import_each(files: list[tuple[str, bytes]], said: Connection) -> None:
+    """In the child: import each file's bytes, saying when each starts and ends. What a
+    file raises is left to the engine's import to report."""
+    for index, (text, source) in enumerate(files):
         said.send(("start", index))
-        name = f"tradeterm_probed_strategy_{index}"
-        try:
-            spec = importlib.util.spec_from_file_location(name, text)
-            if spec is not None and spec.loader is not None:
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[name] = module
-                spec.loader.exec_module(module)
-        except BaseException:  # judged by the engine's own import
-            pass
+        with suppress(BaseException):  # what it raises is judged by the engine's import
+            run_source(f"tradeterm_probed_strategy_{index}", Path(text), source)
         said.send(("done", index))
     said.close()
     os._exit(0)  # what a file started (threads, atexit hooks) must not keep the child
 
 
-def _key(path: Path) -> str | None:
-    try:
-        content = path.read_bytes()
-    except OSError:
-        return None
-    digest = hashlib.sha256(content).hexdigest()
-    return f"{path.name}:{digest}:{sys.version_info[:2]}:{__version__}"
+def _key(name: str, source: bytes) -> str:
+    digest = hashlib.sha256(source).hexdigest()
+    return f"{name}:{digest}:{sys.version_info[:2]}:{__version__}"
 
 
 def _read(checked: Path | None) -> set[str]:
@@ -154,7 +204,7 @@ def _read(checked: Path | None) -> set[str]:
         return set()
     try:
         data = json.loads(checked.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable: everything is new again
         return set()
     return {item for item in data if isinstance(item, str)} if isinstance(data, list) else set()
 
