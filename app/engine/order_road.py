@@ -622,6 +622,8 @@ class OrderRoad:
     def _no_such(self, client_id: str, what: str, problem: str, command: object) -> None:
         """The position or order a command names is not in the book."""
         source = getattr(command, "source", OrderSource.TICKET)
+        if source is OrderSource.SYSTEM and isinstance(command, CancelOrder):
+            return  # the system cancels what is still working: gone already is done
         if source is OrderSource.STRATEGY:
             client = self._core.clients.owner(client_id)
             flooded = self._count(client.owner) if client is not None else None

@@ -85,6 +85,7 @@ class StrategyHost(EngineClient):
         self._published: dict[str, StrategyStatus] = {}
         self._not_running: dict[str, tuple[StrategyState, str]] = {}  # no runner: why
         self._last_lines: dict[str, tuple[str, ...]] = {}  # what it said before a restart
+        self._cancels_sent: set[int] = set()  # working orders the host asked to cancel
         self._trades: dict[str, int] = {}  # closing deals of each instance, from the journal
         self._next_number = 1  # without a journal (tests, the tester)
         self._started = False
@@ -153,7 +154,7 @@ class StrategyHost(EngineClient):
             name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
             if name is not None:
                 self.stop(name, f"halted by its budget: {fact.reason}", StrategyState.HALTED)
-                self._cancel_working_orders(name, fact.owner, "halted by its budget")
+                self._cancel_working_orders(name, fact.owner, "halted by its budget")  # if idle
         elif isinstance(fact, TradingStateChanged) and fact.new is TradingState.HALTED:
             running = [n for n, r in self.runners.items() if _active(r)]
             for name in running:
@@ -164,6 +165,10 @@ class StrategyHost(EngineClient):
         elif isinstance(fact, ConnectionState) and fact.status is ConnectionStatus.CONNECTED:
             # A cancel sent while the link was down was refused: the halt still holds,
             # so the orders it left go now, before one fills.
+            self._cancels_sent.clear()
+            for name, runner in self.runners.items():
+                if not _active(runner):
+                    self._cancel_working_orders(name, runner.owner, f"{runner.state}")
             if self._core.trading_state() is TradingState.HALTED:
                 self._cancel_strategies_orders("trading is halted")
             for name, config in self.configs.items():
@@ -181,7 +186,11 @@ class StrategyHost(EngineClient):
         """A halt stops new exposure, so the instance's working orders go too: each
         would open a position when it filled. Its positions stay. Sent by the system,
         not the strategy: they do not count towards its rate."""
-        tickets = [o.ticket for o in self._core.working_orders() if o.owner == owner]
+        working = self._core.working_orders()
+        self._cancels_sent &= {o.ticket for o in working}  # the rest are gone already
+        tickets = [o.ticket for o in working if o.owner == owner]
+        tickets = [t for t in tickets if t not in self._cancels_sent]
+        self._cancels_sent.update(tickets)
         for ticket in tickets:
             self._core.queue(CancelOrder(ticket, source=OrderSource.SYSTEM))
         if tickets:
@@ -345,6 +354,9 @@ class StrategyHost(EngineClient):
         runner.mark(state, reason)
         level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
         self._say(level, f"Strategy {name} {state}: {reason}; its positions stay as they are")
+        # Nothing manages what it left resting once it is stopped: each would open a
+        # position when it filled. Its own on_stop may have cancelled them already.
+        self._cancel_working_orders(name, runner.owner, f"{state}: {reason}")
         self._publish(name, force=True)
 
     def _lines_before(self, name: str) -> tuple[str, ...]:
@@ -416,6 +428,7 @@ class StrategyHost(EngineClient):
         if isinstance(client, StrategyRunner) and client.name in self.configs:
             client.note(f"failed: {reason}")
             client.mark(StrategyState.FAILED, reason)
+            self._cancel_working_orders(client.name, client.owner, "failed")
             self._publish(client.name, force=True)
 
     # -- record and status ----------------------------------------------------------------

@@ -97,12 +97,16 @@ class StrategyRunner(EngineClient):
     def on_fill(self, fill: Fill) -> None:
         if fill.closes_position:
             self.trades += 1
-        what = "closed" if fill.closes_position else "filled"
-        pnl = f", {fill.realized_pnl:+,.2f}" if fill.closes_position else ""
         context = self.strategy._context
         spec = context.spec(fill.symbol) if context is not None else None
         price = spec.format_price(fill.price) if spec is not None else f"{fill.price:g}"
-        self.note(f"{what} {fill.side.upper()} {fill.volume:g} {fill.symbol} at {price}{pnl}")
+        if fill.closes_position:  # the side of the position it closed, not of the deal
+            self.note(
+                f"closed {fill.side.opposite.upper()} {fill.volume:g} {fill.symbol} at "
+                f"{price}, {fill.realized_pnl:+,.2f}"
+            )
+        else:
+            self.note(f"filled {fill.side.upper()} {fill.volume:g} {fill.symbol} at {price}")
         self.strategy.on_fill(fill)
         self._save()
         self._changed(self)

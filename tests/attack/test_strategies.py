@@ -613,7 +613,8 @@ def test_cancels_the_host_sends_for_a_halted_instance_are_not_its_flooding() -> 
         assert state(desk.market, each) is StrategyState.STOPPED
         assert statuses(desk.market, each)[-1].reason == "trading halted: kill switch"
     assert any(
-        "cancelling its 2 working order(s) (trading halted)" in m for m in lines(desk.market)
+        "cancelling its 2 working order(s) (stopped: trading halted: kill switch)" in m
+        for m in lines(desk.market)
     )
 
 

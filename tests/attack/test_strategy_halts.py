@@ -8,7 +8,7 @@ from typing import Any
 from app.domain.commands import Halt
 from app.domain.enums import TradingState
 from app.domain.risk_limits import RiskLimits
-from app.domain.strategies import DetachStrategy, StrategyBudget, StrategyState
+from app.domain.strategies import DetachStrategy, StopStrategy, StrategyBudget, StrategyState
 from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state
 
 __all__ = ["_no_actions"]
@@ -71,16 +71,18 @@ def test_account_daily_loss_halt_cancels_strategy_orders() -> None:
     assert state(desk.market, name) is StrategyState.STOPPED
 
 
-def test_a_detached_instances_working_order_goes_at_the_kill_switch() -> None:
+def test_stopping_or_detaching_an_instance_cancels_its_working_orders() -> None:
+    """Nothing manages a stopped instance's resting order: it would open a position."""
     desk, name = _desk_with_limit()
-    desk.core.handle(DetachStrategy(name))
-    assert name not in desk.host.configs
-    assert len(desk.core.working_orders()) == 1  # detaching leaves what it placed
-    desk.core.handle(Halt("kill switch"))
+    desk.core.handle(StopStrategy(name))
     desk.minutes([1.1003])
-    assert desk.core.working_orders() == (), (
-        "a detached instance's working order survives the kill switch"
-    )
+    assert desk.core.working_orders() == ()
+    assert desk.core.positions() == ()
+    assert any("cancelling its 1 working order(s) (stopped" in m for m in lines(desk.market))
+    again, other = _desk_with_limit()
+    again.core.handle(DetachStrategy(other))
+    again.minutes([1.1003])
+    assert again.core.working_orders() == ()
 
 
 def test_a_failed_instances_working_order_goes_at_the_kill_switch() -> None:
