@@ -507,11 +507,20 @@ class StrategyHost(EngineClient):
         self, cls: type, params: Mapping[str, Any], budget: StrategyBudget
     ) -> str | None:
         try:
-            cls.Params.parse(params)  # type: ignore[attr-defined]
+            parsed = cls.Params.parse(params)  # type: ignore[attr-defined]
         except ParamError as exc:
             return str(exc)
         problems = budget.problems()
-        return "; ".join(problems) if problems else None
+        if problems:
+            return "; ".join(problems)
+        volume = getattr(parsed, "volume", None)  # the examples' lots per trade
+        cap = budget.max_order_volume
+        if isinstance(volume, int | float) and 0 < cap < volume:
+            return (
+                f"volume: {volume:g} lots per trade is above its budget's max lots per "
+                f"order ({cap:g}): every order it sends would be refused"
+            )
+        return None
 
     def _day_start(self) -> Any:
         return self._core.trading_day_start()

@@ -530,3 +530,19 @@ def test_at_metatrader_5_a_strategy_s_orders_carry_its_magic_number(tmp_path: Pa
     owners = sorted(p.owner for p in core.positions())
     assert owners == [MANUAL, number]
     mt5.control.reset()
+
+
+def test_lots_per_trade_above_the_budgets_max_lots_per_order_is_refused_at_attach() -> None:
+    """Else it runs, green, and every signal it acts on is refused."""
+    desk = Desk()
+    desk.connect()
+    desk.core.handle(
+        AttachStrategy(
+            "probe", "EURUSD", Timeframe.M1, {"volume": 5.0}, StrategyBudget(max_order_volume=1.0)
+        )
+    )
+    assert desk.host.configs == {}
+    assert lines(desk.market)[-1] == (
+        "Refused: probe: volume: 5 lots per trade is above its budget's max lots per order "
+        "(1): every order it sends would be refused"
+    )

@@ -162,16 +162,19 @@ def test_sorting_by_owner_groups_them_and_the_actions_still_act_on_the_right_row
     assert [p.ticket for p in closed[0]] == [1]
 
 
-def test_the_owner_column_is_narrow_and_profit_stays_where_it_was(
+def test_the_owner_column_is_narrow_keeps_the_number_and_profit_stays_where_it_was(
     views: tuple[DeskModel, PositionsView, OrdersView],
 ) -> None:
     _desk, positions, orders = views
     assert COLUMNS[OWNER - 1] == "Profit" and COLUMNS[OWNER + 1] == "Open time"
-    assert COLUMN_CHARS[OWNER] <= 10
+    assert COLUMN_CHARS[OWNER] <= 13
     digit = positions.fontMetrics().horizontalAdvance("0")
-    assert positions.horizontalHeader().sectionSize(OWNER) <= digit * 10 + 14 + 20
+    assert positions.horizontalHeader().sectionSize(OWNER) <= digit * 13 + 14 + 20
     owner_width = orders.horizontalHeader().sectionSize(OrdersModel.OWNER_COLUMN)
-    assert owner_width <= orders.horizontalHeader().sectionSize(OrdersModel.MARKET_COLUMN)
+    assert owner_width <= orders.horizontalHeader().sectionSize(OrdersModel.MARKET_COLUMN) * 2
+    # A name too long for it is cut in the middle: the instance number stays in view.
+    for view in (positions, orders):
+        assert view.textElideMode() is Qt.TextElideMode.ElideMiddle
 
 
 # --------------------------------------------------------------------------- saved layouts

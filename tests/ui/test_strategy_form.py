@@ -213,6 +213,18 @@ def test_a_refusal_is_said_once_and_the_form_grows_to_show_it(qtbot: QtBot) -> N
     for widget in [*form.params.values(), *form.budget.values()]:
         assert widget.height() >= widget.sizeHint().height(), widget.objectName()
     assert form.problem.height() >= form.problem.heightForWidth(form.problem.width())
+    # Typing a new fast period may mend it: the old refusal goes, not left standing.
+    QTest.keyClicks(form.params["fast"], "12")
+    assert form.problem.isHidden()
+
+
+def test_each_number_field_says_its_range_beside_its_name(qtbot: QtBot) -> None:
+    """A spin box keeps what is typed inside its range without a word: the range is shown."""
+    form = _open(qtbot, StrategyForm(_descriptor(), lambda _c: None, symbols=["EURUSD"]))
+    layout = form.params["slow"].parentWidget().layout()
+    assert isinstance(layout, QFormLayout)
+    label = layout.labelForField(form.params["slow"])
+    assert isinstance(label, QLabel) and label.text().endswith("(slow, 3–2000)")
     assert form.problem.width() >= 300  # a paragraph, not a column of words
 
 

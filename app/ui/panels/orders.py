@@ -46,7 +46,7 @@ class OrdersModel(RowTableModel):
     MARKET_COLUMN = 9
     OWNER_COLUMN = 10
     #: Wide enough for "Strategy #12" and most instance names; the trader may widen it.
-    OWNER_CHARS = 10
+    OWNER_CHARS = 13
 
     def __init__(self, desk: DeskModel) -> None:
         super().__init__()
@@ -169,6 +169,8 @@ class OrdersView(ActionTableView):
         self.cancel_action = self._action("Cancel order", "Delete", self._request_cancel)
         self.modify_action = self._action("Modify order…", "F2", self._request_modify)
         self._size_owner_column()
+        # A long owner name keeps its instance number in view: ma_cr…ss#12.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         model.desk.subscribe(self._on_desk)
 
     def _size_owner_column(self) -> None:

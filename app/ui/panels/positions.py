@@ -45,7 +45,7 @@ COLUMNS = (
     len(COLUMNS)
 )
 #: Typical widths in characters (or the header's, if wider): Profit stays in view.
-COLUMN_CHARS = (6, 4, 4, 7, 7, 7, 7, 5, 8, 10, 15, 7, 12)
+COLUMN_CHARS = (6, 4, 4, 7, 7, 7, 7, 5, 8, 13, 15, 7, 12)
 OWNER_TOOLTIP = (
     "Whose it is: Manual (yours), External (another program's, an MT5 Expert Advisor)"
     " or the strategy instance that opened it"
@@ -184,6 +184,8 @@ class PositionsView(ActionTableView):
         super().__init__(model, parent, sort_column=TIME)
         self.source_model = model
         self.size_columns(COLUMN_CHARS)
+        # A long owner name keeps its instance number in view: ma_cr…ss#12.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         model.desk.subscribe(self._on_desk)
         self.close_action = self._action("Close position", "Delete", self.request_close_selected)
         self.partial_close_action = self._action(

@@ -74,8 +74,10 @@ def state_text(status: StrategyStatus) -> str:
     """ "running", or "halted: its daily loss …" with the reason the engine gave."""
     if status.reason and status.state in (StrategyState.HALTED, StrategyState.FAILED):
         return f"{status.state}: {status.reason}"
-    if status.state is StrategyState.STOPPED and status.reason and not (
-        status.reason.startswith(("stopped by", "detached by"))
+    if (
+        status.state is StrategyState.STOPPED
+        and status.reason
+        and not (status.reason.startswith(("stopped by", "detached by")))
     ):  # stopped by something other than the trader's own Stop: say what
         return f"{status.state}: {status.reason}"
     return str(status.state)

@@ -160,6 +160,18 @@ class BigWholeEdit(QLineEdit):
             return text
 
 
+def _span(spec: ParamSpec) -> str:
+    """``2–500``, ``≥ 0`` or ``≤ 1``: a number parameter's range in a few characters."""
+    if spec.kind not in ("int", "float"):
+        return ""
+    low, high = spec.minimum, spec.maximum
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    if low is not None:
+        return f"≥ {low:g}"
+    return f"≤ {high:g}" if high is not None else ""
+
+
 def plain_words(docstring: str) -> str:
     """A docstring as one paragraph of prose (no line breaks, no ``code`` marks)."""
     return " ".join(docstring.replace("``", "").split())
@@ -295,7 +307,11 @@ class StrategyForm(QDialog):
             widget = param_field(spec, values.get(spec.name, spec.default))
             self.params[spec.name] = widget
             label = spec.description or spec.name
-            params_form.addRow(f"{label} ({spec.name})" if label != spec.name else label, widget)
+            # Its range in view: a spin box silently keeps a typed value inside it.
+            notes = ", ".join(
+                w for w in (spec.name if label != spec.name else "", _span(spec)) if w
+            )
+            params_form.addRow(f"{label} ({notes})" if notes else label, widget)
         if not descriptor.params:
             params_form.addRow(QLabel("This strategy has no parameters."))
 
@@ -356,6 +372,7 @@ class StrategyForm(QDialog):
         layout.addWidget(self.start_now)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        self._watch_edits()
 
     # -- what the trader typed ------------------------------------------------------
     def param_values(self) -> dict[str, Any]:
@@ -363,6 +380,21 @@ class StrategyForm(QDialog):
 
     def budget_value(self) -> StrategyBudget:
         return StrategyBudget.from_dict({n: field_value(w) for n, w in self.budget.items()})
+
+    def _watch_edits(self) -> None:
+        """A refusal in red describes what was sent: any edit may have mended it."""
+        hide = self.problem.hide
+        for widget in [*self.params.values(), *self.budget.values()]:
+            if isinstance(widget, QCheckBox):
+                widget.toggled.connect(hide)
+            elif isinstance(widget, QSpinBox | QDoubleSpinBox):
+                widget.valueChanged.connect(hide)
+            elif isinstance(widget, QComboBox):
+                widget.currentIndexChanged.connect(hide)
+            else:
+                widget.textEdited.connect(hide)
+        self.symbol.editTextChanged.connect(hide)
+        self.timeframe.currentIndexChanged.connect(hide)
 
     def show_problem(self, text: str) -> None:
         self.problem.setText(text)
