@@ -231,7 +231,15 @@ def test_start_stop_edit_and_detach_from_the_keyboard_and_the_context_menu(
     menu = table.last_menu
     assert menu is not None
     texts = [a.text().replace("&", "") for a in menu.actions()]
-    assert texts == ["Attach…", "Edit parameters…", "Start", "Stop", "Detach…"]
+    assert texts == [
+        "Attach…",
+        "Start all",
+        "Stop all…",
+        "Edit parameters…",
+        "Start",
+        "Stop",
+        "Detach…",
+    ]
     start = next(a for a in menu.actions() if a.text() == "&Start")
     menu.close()
     start.trigger()

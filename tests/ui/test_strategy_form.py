@@ -389,3 +389,39 @@ def test_an_untouched_attach_form_sends_exactly_the_defaults(qtbot: QtBot) -> No
     assert isinstance(command, AttachStrategy)
     assert command.params == Untouched.parse({}).model_dump(mode="json")
     Untouched.parse(command.params)  # and the model takes them back
+
+
+def test_start_all_and_stop_all_act_on_every_instance_from_the_keyboard(qtbot: QtBot) -> None:
+    """After a Resume every instance is stopped: one key starts them all again."""
+    sent: list[Command] = []
+    asked: list[str] = []
+
+    def confirm(_title: str, question: str) -> bool:
+        asked.append(question)
+        return True
+
+    panel = StrategiesPanel(sent.append, _desk(), confirm=confirm)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.on_catalog(load_catalog(None, entry_points=False).fact())
+    states = (StrategyState.STOPPED, StrategyState.RUNNING, StrategyState.HALTED)
+    for number, each in enumerate(states, 1):
+        config = StrategyConfig(number, "ma_cross", "EURUSD", Timeframe.M1, {"fast": 5})
+        panel.on_strategy(StrategyStatus(config, each))
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=5_000)
+    panel.table.setFocus()
+    QTest.keyClick(panel.table, Qt.Key.Key_F5, Qt.KeyboardModifier.ControlModifier)
+    assert [(type(c).__name__, c.name) for c in sent] == [  # type: ignore[attr-defined]
+        ("StartStrategy", "ma_cross#1"),
+        ("StartStrategy", "ma_cross#3"),
+    ]
+    sent.clear()
+    modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(panel.table, Qt.Key.Key_F5, modifiers)
+    assert asked == [
+        "Stop ma_cross#2? Their working orders are cancelled; their open positions stay as "
+        "they are."
+    ]
+    assert [(type(c).__name__, c.name) for c in sent] == [("StopStrategy", "ma_cross#2")]  # type: ignore[attr-defined]

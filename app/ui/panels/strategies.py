@@ -302,7 +302,7 @@ class InstancesView(ActionTableView):
     def _show_menu(self, pos: QPoint) -> None:
         """The menu on a row acts on it; on empty space it still offers Attach."""
         menu = QMenu(self)
-        chosen = self.menu_actions if self.selected_rows() else self.menu_actions[:1]
+        chosen = self.menu_actions if self.selected_rows() else self.menu_actions[:3]
         for action in chosen:
             menu.addAction(action)
         self.last_menu = menu
@@ -379,8 +379,12 @@ class StrategiesPanel(QWidget):
         self.start_action = self._action("&Start", "F5", self.start, self.table)
         self.stop_action = self._action("S&top", "Shift+F5", self.stop, self.table)
         self.detach_action = self._action("&Detach…", "Delete", self.detach, self.table)
+        self.start_all_action = self._action("Start a&ll", "Ctrl+F5", self.start_all, self)
+        self.stop_all_action = self._action("Stop all…", "Ctrl+Shift+F5", self.stop_all, self)
         self.table.menu_actions = (
             self.attach_action,
+            self.start_all_action,
+            self.stop_all_action,
             self.edit_action,
             self.start_action,
             self.stop_action,
@@ -590,13 +594,37 @@ class StrategiesPanel(QWidget):
         if status is not None:
             self._send(StopStrategy(status.name, OrderSource.PANEL))
 
+    def start_all(self) -> None:
+        """Every instance that is not running (after a Resume, say), one command each:
+        the engine refuses, in words, one that may not start (its budget, a halt)."""
+        for status in self.model.statuses:
+            if status.state not in (StrategyState.RUNNING, StrategyState.WARMING_UP):
+                self._send(StartStrategy(status.name, OrderSource.PANEL))
+
+    def stop_all(self) -> None:
+        running = [
+            s.name
+            for s in self.model.statuses
+            if s.state in (StrategyState.RUNNING, StrategyState.WARMING_UP)
+        ]
+        if not running:
+            return
+        question = (
+            f"Stop {', '.join(running)}? Their working orders are cancelled; their open "
+            "positions stay as they are."
+        )
+        if self._confirm("Stop all strategies", question):
+            for name in running:
+                self._send(StopStrategy(name, OrderSource.PANEL))
+
     def detach(self) -> None:
         status = self.selected()
         if status is None:
             return
         question = (
             f"Detach {status.name} ({status.config.symbol} {status.config.timeframe.name})? "
-            "It stops, and its settings are forgotten; its open positions stay as they are."
+            "It stops, its working orders are cancelled and its settings are forgotten; "
+            "its open positions stay as they are."
         )
         if self._confirm("Detach strategy", question):
             self._send(DetachStrategy(status.name, OrderSource.PANEL))
