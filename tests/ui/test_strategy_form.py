@@ -425,3 +425,18 @@ def test_start_all_and_stop_all_act_on_every_instance_from_the_keyboard(qtbot: Q
         "they are."
     ]
     assert [(type(c).__name__, c.name) for c in sent] == [("StopStrategy", "ma_cross#2")]  # type: ignore[attr-defined]
+
+
+def test_a_double_click_on_an_instance_opens_its_form_as_f2_does(qtbot: QtBot) -> None:
+    panel = _panel(qtbot, _desk())
+    panel.show()
+    qtbot.waitExposed(panel)
+    config = StrategyConfig(1, "ma_cross", "EURUSD", Timeframe.M1, {"fast": 5, "slow": 20})
+    panel.on_strategy(StrategyStatus(config, StrategyState.STOPPED))
+    table = panel.table
+    centre = table.visualRect(table.model().index(0, 0)).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    form = panel.findChild(StrategyForm)
+    assert form is not None and form.windowTitle() == "Edit ma_cross#1"
+    assert form.params["fast"].value() == 5  # type: ignore[union-attr]

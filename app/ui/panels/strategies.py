@@ -381,6 +381,7 @@ class StrategiesPanel(QWidget):
         self.detach_action = self._action("&Detach…", "Delete", self.detach, self.table)
         self.start_all_action = self._action("Start a&ll", "Ctrl+F5", self.start_all, self)
         self.stop_all_action = self._action("Stop all…", "Ctrl+Shift+F5", self.stop_all, self)
+        self.table.doubleClicked.connect(lambda _index: self.edit())  # as F2
         self.table.menu_actions = (
             self.attach_action,
             self.start_all_action,
