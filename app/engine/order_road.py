@@ -156,6 +156,9 @@ class OrderRoad:
         )
         if not self._open(request):
             return
+        if other.owner != first.owner and request.source is OrderSource.STRATEGY:
+            self._refuse(request, f"#{other.ticket} is not its own position")
+            return
         if first.symbol != other.symbol or first.side is other.side:
             self._refuse(request, f"#{other.ticket} is not an opposite {first.symbol} position")
             return
@@ -411,12 +414,19 @@ class OrderRoad:
         whose refusal is told as "Cancel #5 refused: …" rather than as an order's.
         """
         strategy = request.source is OrderSource.STRATEGY
-        flooded = self._count(request.owner) if strategy else None
+        sender = self._sender(request) if strategy else 0
+        flooded = self._count(sender) if strategy else None
         if self._reused(request.client_id, what):
             return False
         self._update(request, OrderStatus.PENDING_NEW)
         if flooded is not None:
             self._refuse(request, flooded, line=f"{what} refused: {flooded}" if what else None)
+            return False
+        if strategy and sender != request.owner:
+            # Checked at the seam too; here again, as it runs: a ticket that did not
+            # exist when the command was sent may be another owner's by now.
+            foreign = "not its own: that position or order belongs to another owner"
+            self._refuse(request, foreign, line=f"{what} refused: {foreign}" if what else None)
             return False
         problem = self._core.link_problem()
         if problem is not None:
@@ -607,6 +617,11 @@ class OrderRoad:
         if line is None:
             line = f"Rejected: {reason} (refused, not sent to the broker)"
         self._say(LogLevel.WARNING, line, request.client_id)
+
+    def _sender(self, request: OrderRequest) -> int:
+        """The owner number of the strategy that sent ``request`` (by its client id)."""
+        client = self._core.clients.owner(request.client_id)
+        return client.owner if client is not None else request.owner
 
     def _count(self, owner: int) -> str | None:
         """A strategy's command counts towards its instance's rate before any check (a

@@ -157,3 +157,31 @@ def test_commands_from_other_sources_are_not_the_strategys_rate() -> None:
         for p in list(desk.core.positions()):
             desk.core.handle(ModifyPosition(p.ticket, sl=1.09, tp=None, source=src))
     assert state(desk.market, name) is StrategyState.RUNNING
+
+
+def test_a_close_of_a_ticket_that_is_another_owners_by_the_time_it_runs_is_refused() -> None:
+    """B sends closes for tickets that do not exist yet (guessed); A's order, queued
+    before them in the same turn, gets one of those tickets: B must not close it."""
+    desk = Desk()
+    desk.connect()
+
+    def act(s: Any, _bar: Any) -> None:
+        if s.state.get("done"):
+            return
+        s.state["done"] = True
+        if s.params.volume == 0.2:  # A
+            s.buy(0.2)
+        else:  # B
+            for ticket in range(1000, 1100):
+                s._ctx().send(ClosePosition(ticket))
+
+    Probe.actions = [act]
+    desk.attach(params={"volume": 0.2})
+    desk.attach(budget=StrategyBudget(max_orders_per_minute=0))
+    desk.minutes([1.1001, 1.1002])
+    [position] = desk.core.positions()
+    assert position.owner == 1 and position.volume == 0.2, "B closed A's position"
+    assert any(
+        "not its own: that position or order belongs to another owner" in m
+        for m in lines(desk.market)
+    )
