@@ -46,6 +46,7 @@ class OwnerBudget:
     peak: float = 0.0
     sent: deque[float] = field(default_factory=deque)  # times of the last minute's orders
     flooded: bool = False  # halted for flooding: nothing more it sends passes
+    running: bool = False  # started and not stopped since: only then may it open
 
     @property
     def day_pnl(self) -> float:
@@ -94,7 +95,15 @@ class Budgets:
             return problem
         budget.state, budget.reason = TradingState.ACTIVE, ""
         budget.sent.clear()
+        budget.running = True
         return None
+
+    def stopped(self, owner: int) -> None:
+        """The instance stopped (or failed): an order it queued before that is refused,
+        since nothing would manage what it opened. Closes and cancels still pass."""
+        budget = self._owners.get(owner)
+        if budget is not None:
+            budget.running = False
 
     def new_day(self) -> None:
         for budget in self._owners.values():
@@ -141,6 +150,8 @@ class Budgets:
                 self._halted_in_check.append(self._halt(owner, problem))
         if budget.state is TradingState.HALTED:
             return _refuse(f"{name} is halted by its budget ({budget.reason})", symbol)
+        if not budget.running:
+            return _refuse(f"{name} is not running: an order it sent before it stopped", symbol)
         if 0 < limits.max_order_volume < request.volume - _EPS:
             return _refuse(
                 f"{name}: {request.volume:g} lots exceeds its limit of "

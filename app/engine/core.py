@@ -181,6 +181,7 @@ class TradingCore:
                 self.portfolio.on_tick(tick)
                 self.frames.add_quote(tick)
         self._recover(broker, info)
+        self._restore_halt()  # whatever recovery could not do: a halt is never lost
         self.sync_portfolio()
         self.publish(tuple(specs.values()))
         mode = "hedging" if info.hedging else "netting"
@@ -737,18 +738,18 @@ class TradingCore:
                 "had missed are now on record, with the broker's times and prices",
             )
         self._restore_equity_marks()
-        self._restore_halt()
 
     def _restore_halt(self) -> None:
         """A halt holds across a restart: trading that was HALTED when Tradeterm stopped
         (the kill switch, a loss limit) starts HALTED, before any strategy could start
         by itself, until the trader resumes it."""
-        assert self.journal is not None
+        if self.journal is None:
+            return
         try:
             last = self.journal.last_trading_state()
         except StorageError as exc:
-            self.say(LogLevel.ERROR, f"The last trading state could not be read: {exc}")
-            return
+            # Not knowing whether it was halted, it starts halted: the trader resumes.
+            last = (str(TradingState.HALTED), f"? → halted: the journal cannot say ({exc})")
         if last is None or last[0] != str(TradingState.HALTED):
             return
         why = last[1].partition(": ")[2].removeprefix(_STILL_HALTED) or "halted"

@@ -23,7 +23,7 @@ from app.storage.probe import NotAJournalFile
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HEAD = "head"
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 """The newest migration's revision; a test keeps it equal to Alembic's own head."""
 
 

@@ -283,17 +283,25 @@ class Journal:
         self, kind: str, message: str, *, state: str | None = None, source: str = ""
     ) -> None:
         row = RiskEventRecord(
-            time=utc_now(), kind=kind, state=state, message=message, source=source
+            account=self.account,
+            time=utc_now(),
+            kind=kind,
+            state=state,
+            message=message,
+            source=source,
         )
         self._write(lambda s: s.add(row), "a risk event")
 
     def last_trading_state(self) -> tuple[str, str] | None:
-        """The newest change of the account-wide trading state: (new state, the recorded
+        """The newest change of this account's trading state: (new state, the recorded
         line ``old → new: reason``), or ``None`` when none was ever recorded."""
         self.flush()
         query = (
             select(RiskEventRecord)
-            .where(RiskEventRecord.kind == "TradingStateChanged")
+            .where(
+                RiskEventRecord.kind == "TradingStateChanged",
+                RiskEventRecord.account == self.account,  # another account's halt is its own
+            )
             .order_by(RiskEventRecord.id.desc())
             .limit(1)
         )

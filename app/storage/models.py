@@ -148,6 +148,7 @@ class RiskEventRecord(Base):
     __tablename__ = "risk_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(128), index=True, server_default="")
     time: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(32))
     state: Mapped[str | None] = mapped_column(String(16))

@@ -85,7 +85,10 @@ class StrategyHost(EngineClient):
         self._published: dict[str, StrategyStatus] = {}
         self._not_running: dict[str, tuple[StrategyState, str]] = {}  # no runner: why
         self._last_lines: dict[str, tuple[str, ...]] = {}  # what it said before a restart
-        self._cancels_sent: set[int] = set()  # working orders the host asked to cancel
+        # Working orders the host asked to cancel in this turn (one cancel each, however
+        # many reasons); cleared when a new fact or command comes, so one the broker
+        # refused is asked again by the next halt, stop or reconnect.
+        self._cancels_sent: set[int] = set()
         self._trades: dict[str, int] = {}  # closing deals of each instance, from the journal
         self._next_number = 1  # without a journal (tests, the tester)
         self._started = False
@@ -94,8 +97,8 @@ class StrategyHost(EngineClient):
                 AttachStrategy: self.attach,
                 EditStrategy: self.edit,
                 StartStrategy: lambda c: self.start(c.name),
-                StopStrategy: lambda c: self.stop(c.name, f"stopped by {c.source}"),
-                DetachStrategy: self.detach,
+                StopStrategy: self._stop_command,
+                DetachStrategy: self._detach_command,
                 RequestStrategies: lambda _c: self._publish_all(force=True),
             }
         )
@@ -144,12 +147,17 @@ class StrategyHost(EngineClient):
                 self._say(
                     LogLevel.INFO, f"Strategies restored (stopped unless set to start): {names}"
                 )
+            if self._core.trading_state() is TradingState.HALTED:
+                # Halted before the restart: what strategies left resting at the broker
+                # goes now (a cancel the link refused back then never ran).
+                self._cancel_strategies_orders("trading is halted")
             for config, _state in restored:
                 if config.autostart:
                     self.start(config.name)
         self._publish_all(force=True)
 
     def on_fact(self, fact: object) -> None:
+        self._cancels_sent.clear()  # what was sent before has run: still working, send again
         if isinstance(fact, BudgetHalt):
             name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
             if name is not None:
@@ -351,6 +359,7 @@ class StrategyHost(EngineClient):
             return
         runner.note(f"{state}: {reason}")  # while it still has the engine's clock
         self._core.clients.detach(name)  # on_stop, and no callback after it
+        self._core.budgets.stopped(runner.owner)
         runner.mark(state, reason)
         level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
         self._say(level, f"Strategy {name} {state}: {reason}; its positions stay as they are")
@@ -379,6 +388,14 @@ class StrategyHost(EngineClient):
             runner.mark(state, reason)
         else:
             self._not_running[name] = (state, reason)
+
+    def _stop_command(self, command: StopStrategy) -> None:
+        self._cancels_sent.clear()
+        self.stop(command.name, f"stopped by {command.source}")
+
+    def _detach_command(self, command: DetachStrategy) -> None:
+        self._cancels_sent.clear()
+        self.detach(command)
 
     def detach(self, command: DetachStrategy) -> None:
         config = self.configs.get(command.name)
@@ -428,6 +445,8 @@ class StrategyHost(EngineClient):
         if isinstance(client, StrategyRunner) and client.name in self.configs:
             client.note(f"failed: {reason}")
             client.mark(StrategyState.FAILED, reason)
+            self._core.budgets.stopped(client.owner)
+            self._cancels_sent.clear()
             self._cancel_working_orders(client.name, client.owner, "failed")
             self._publish(client.name, force=True)
 

@@ -26,7 +26,7 @@ def test_an_empty_database_upgrades_to_the_latest_schema(db_url: str) -> None:
     engine = create_db_engine(db_url)
     upgrade_schema(engine)
     assert set(inspect(engine).get_table_names()) >= TABLES
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     engine.dispose()
 
 
@@ -74,7 +74,7 @@ def test_a_journal_at_the_previous_schema_upgrades_and_keeps_its_orders(db_url: 
     finally:
         journal.close()
     engine = create_db_engine(db_url)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     assert set(inspect(engine).get_table_names()) >= TABLES
     engine.dispose()
 
@@ -134,7 +134,7 @@ def test_a_journal_at_0003_upgrades_to_alerts_and_keeps_its_strategies(db_url: s
     finally:
         journal.close()
     engine = create_db_engine(db_url)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     assert {"alerts", "alert_firings"} <= set(inspect(engine).get_table_names())
     engine.dispose()
 
