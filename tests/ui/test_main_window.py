@@ -93,6 +93,8 @@ def test_quitting_while_a_strategy_runs_asks_first_and_no_keeps_the_terminal_ope
         timeout=20_000,
     )
     t.confirmations.clear()
+    w.activateWindow()  # the attach form had the focus; the trader comes back to the window
+    qtbot.waitUntil(w.isActiveWindow, timeout=5_000)
     qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert t.confirmations == [
         "1 strategy is running (owner_probe#1). Quitting stops it; open positions and "

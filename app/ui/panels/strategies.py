@@ -227,6 +227,9 @@ class InstancesView(ActionTableView):
         # to a cap (then cut in the middle, with the same tooltip). A column the trader
         # resized keeps the width given.
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        # The parameters may give way to a few characters (cut, the whole text in their
+        # tooltip); Qt's default least width would push Pos./Trades out of view.
+        header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * self.PARAMETERS)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ma_cro…ut#12 keeps its number
         self._fitting = False
         self._resized: set[int] = set()
@@ -242,7 +245,7 @@ class InstancesView(ActionTableView):
     }  # the instance and its state: at most this many characters
     SQUEEZE = (4, 0)  # what gives way first when the table is narrow: the state, then the name
     FLOOR = 10  # characters either keeps however narrow the table is
-    PARAMETERS = 8  # characters the parameters keep
+    PARAMETERS = 4  # characters the parameters keep (cut, the whole text in a tooltip)
 
     def fit_columns(self) -> None:
         """Every column but the parameters as wide as its title and its text.
@@ -409,7 +412,7 @@ class StrategiesPanel(QWidget):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 6)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([140, 1000, 170])
+        splitter.setSizes([140, 1000, 150])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
