@@ -351,10 +351,11 @@ def test_at_1366_by_768_every_column_of_the_instances_table_is_in_view(
     metrics = table.fontMetrics()
     for column, text in ((0, "ma_cross#1"), (4, "running"), (6, "Pos."), (7, "Trades")):
         assert header.sectionSize(column) >= metrics.horizontalAdvance(text) + 8, text
-    # The strategies to attach: every word of their names in view, none behind a scroll bar.
+    # The strategies to attach: every word of their titles in view, no scroll bar.
     listed = panel.available
     assert not listed.horizontalScrollBar().isVisible()
-    words = {w for i in range(listed.count()) for w in listed.item(i).text().split()}
+    titles = [listed.item(i).text().rpartition(" (")[0] for i in range(listed.count())]
+    words = {w for title in titles for w in title.split()}
     room = listed.viewport().width()
     assert all(listed.fontMetrics().horizontalAdvance(w) < room for w in words), room
     # A name cut for room keeps its whole text in the tooltip.

@@ -460,10 +460,12 @@ class StrategiesPanel(QWidget):
         self._fit_available(catalog)
 
     def _fit_available(self, catalog: StrategyCatalog) -> None:
-        """Wide enough for the longest word of a title: the names wrap onto lines, but
-        no word is cut or hidden behind a scroll bar on a small screen."""
+        """Wide enough for the longest word of a title: the names wrap onto lines, and
+        none hides behind a scroll bar on a small screen."""
         metrics = self.available.fontMetrics()
-        words = [w for d in catalog.available for w in f"{d.title} ({d.key})".split()]
+        # The titles' words: a long key in brackets may be cut (its tooltip says it);
+        # the table's columns need the room more at 1366x768.
+        words = [w for d in catalog.available for w in d.title.split()]
         widest = max((metrics.horizontalAdvance(w) for w in words), default=0)
         self.available.setMinimumWidth(min(widest + 28, 240))
 
