@@ -9,6 +9,8 @@ older data, and no queue can grow.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.domain.frame import MarketFrame
 from app.domain.market import Bar, Tick
 from app.domain.risk_facts import RiskSnapshot
@@ -33,6 +35,13 @@ class FrameBuilder:
     def add_tick(self, tick: Tick) -> None:
         self._quotes[tick.symbol] = tick
         self._tick_count += 1
+
+    def add_ticks(self, ticks: Sequence[Tick]) -> None:
+        """``add_tick`` for a poll's ticks, in order."""
+        quotes = self._quotes
+        for tick in ticks:
+            quotes[tick.symbol] = tick
+        self._tick_count += len(ticks)
 
     def add_quote(self, tick: Tick) -> None:
         """A known quote that is not a new tick (e.g. the broker's last one at connect)."""

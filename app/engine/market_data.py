@@ -227,6 +227,28 @@ class MarketData:
         bars.on_tick(tick.time_msc // 1000, tick.bid)
         self._changed.add(tick.symbol)
 
+    def on_ticks(self, ticks: Sequence[Tick]) -> list[tuple[int, tuple[Bar, ...]]]:
+        """``on_tick`` for a poll's ticks, in order; returns, for each tick that closed
+        bars, its index in ``ticks`` and those bars (so that every client sees a bar
+        close between the ticks it closed at)."""
+        closed = self.just_closed
+        marks: list[tuple[int, tuple[Bar, ...]]] = []
+        symbols = self._symbols
+        symbol: str | None = None
+        bars: SymbolBars | None = None
+        for index, tick in enumerate(ticks):
+            if tick.symbol != symbol or bars is None:
+                symbol = tick.symbol
+                bars = symbols.get(symbol)
+                if bars is None:
+                    bars = symbols[symbol] = SymbolBars(symbol, self._keep, closed)
+                self._changed.add(symbol)
+            bars.on_tick(tick.time_msc // 1000, tick.bid)
+            if closed:
+                marks.append((index, tuple(closed)))
+                closed.clear()
+        return marks
+
     def forming(self, symbol: str, timeframe: Timeframe) -> Bar | None:
         bars = self._symbols.get(symbol)
         return bars.forming(timeframe) if bars is not None else None

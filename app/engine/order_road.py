@@ -663,8 +663,7 @@ class OrderRoad:
         problems = order_problems(request, spec, core.quote(request.symbol))
         if problems:
             return "; ".join(problems)
-        assert core.risk is not None
-        refused = core.gate.admit(request, core.risk)
+        refused = core.gate.admit(request, core.risk_context())
         halts, core.gate.budget_halts = core.gate.budget_halts, []
         for halt in halts:  # its strategy is past a loss limit: it halts, the order is refused
             core.publish(halt)

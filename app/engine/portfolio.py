@@ -19,7 +19,7 @@ it after every poll (the loss limits), and the tester polls once per bar.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from app.domain.enums import Side
@@ -85,6 +85,18 @@ class Portfolio:
             self._stale = self.changed = True
             self._account = None
 
+    def on_ticks(self, ticks: Sequence[Tick]) -> None:
+        """``on_tick`` for a poll's ticks, in order."""
+        quotes, held = self.quotes, self._held
+        touched = False
+        for tick in ticks:
+            quotes[tick.symbol] = tick
+            if tick.symbol in held:
+                touched = True
+        if touched:
+            self._stale = self.changed = True
+            self._account = None
+
     def on_fill(self, fill: Fill) -> None:
         self._roll_day()
         if fill.closes_position:
@@ -135,6 +147,18 @@ class Portfolio:
             leverage=self.leverage,
         )
         return account
+
+    def equity(self) -> float:
+        """``account().equity`` without building the account: the risk gate reads it
+        after every poll that moved a held symbol."""
+        account = self._account
+        if account is not None:
+            return account.equity
+        self._mark()
+        floating = 0.0
+        for p in self._positions.values():
+            floating += p.profit
+        return round(self._balance + floating, 2)
 
     # -- internals ------------------------------------------------------------------
     def _mark(self) -> None:

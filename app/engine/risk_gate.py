@@ -123,6 +123,24 @@ class SpreadTracker:
             spreads = self._spreads[tick.symbol] = deque(maxlen=self._window)
         spreads.append((tick.ask - tick.bid) / point)
 
+    def add_all(self, ticks: Sequence[Tick], specs: Mapping[str, SymbolSpec]) -> None:
+        """``add`` for a poll's ticks; a symbol with no spec is skipped."""
+        symbol: str | None = None
+        spreads: deque[float] | None = None
+        point = 1.0
+        for tick in ticks:
+            if tick.symbol != symbol:
+                symbol = tick.symbol
+                spec = specs.get(symbol)
+                spreads = None
+                if spec is not None:
+                    point = spec.point
+                    spreads = self._spreads.get(symbol)
+                    if spreads is None:
+                        spreads = self._spreads[symbol] = deque(maxlen=self._window)
+            if spreads is not None:
+                spreads.append((tick.ask - tick.bid) / point)
+
     def typical(self, symbol: str) -> float | None:
         spreads = self._spreads.get(symbol)
         if spreads is None or len(spreads) < MIN_SPREAD_SAMPLES:
@@ -318,11 +336,7 @@ class RiskGate:
 
     def on_ticks(self, ticks: Sequence[Tick], specs: Mapping[str, SymbolSpec]) -> None:
         """A poll's ticks, already past the engine's door: their spreads and arrival."""
-        add = self.spreads.add
-        for tick in ticks:
-            spec = specs.get(tick.symbol)
-            if spec is not None:
-                add(tick, spec.point)
+        self.spreads.add_all(ticks, specs)
         self.quote_clock.saw_all(ticks)
 
     def on_equity(self, equity: float) -> list[RiskBreach | RiskWarning | TradingStateChanged]:
@@ -338,6 +352,8 @@ class RiskGate:
         facts: list[RiskBreach | RiskWarning | TradingStateChanged] = []
         if not self.watch.equity_known:
             return facts  # nothing true to say; new exposure is refused meanwhile
+        if limits.max_daily_loss <= 0 and limits.max_drawdown_pct <= 0:
+            return facts  # both off: nothing to measure (the tester's usual case)
         for rule, fraction in self._loss_fractions().items():
             if fraction < 1:
                 self._armed[rule] = True

@@ -115,6 +115,17 @@ class ReplayBars(MarketData):
                     bar.close,
                 )
 
+    def on_ticks(self, ticks: Sequence[Tick]) -> list[tuple[int, tuple[Bar, ...]]]:
+        closed = self.just_closed
+        marks: list[tuple[int, tuple[Bar, ...]]] = []
+        on_tick = self.on_tick
+        for index, tick in enumerate(ticks):
+            on_tick(tick)
+            if closed:
+                marks.append((index, tuple(closed)))
+                closed.clear()
+        return marks
+
     def on_tick(self, tick: Tick) -> None:
         if tick.symbol != self._symbol:
             return

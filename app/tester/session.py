@@ -74,6 +74,9 @@ class _NoFrames(FrameBuilder):
     def add_tick(self, tick: object) -> None:
         return None
 
+    def add_ticks(self, ticks: object) -> None:
+        return None
+
     def add_quote(self, tick: object) -> None:
         return None
 

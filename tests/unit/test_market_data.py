@@ -166,3 +166,39 @@ def test_only_watched_bars_of_symbols_that_changed_are_taken() -> None:
     assert ("EURUSD", Timeframe.H1) not in taken
     data.watch("market_watch", [])
     assert data.watched == frozenset({("GBPUSD", Timeframe.M5)})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    gaps=st.lists(st.integers(min_value=0, max_value=2 * 3600), min_size=1, max_size=80),
+    cuts=st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=80),
+    symbols=st.lists(st.sampled_from(["EURUSD", "GBPUSD"]), min_size=80, max_size=80),
+)
+def test_a_poll_of_ticks_closes_the_same_bars_after_the_same_ticks_as_one_at_a_time(
+    gaps: list[int], cuts: list[int], symbols: list[str]
+) -> None:
+    """The engine folds a poll in one pass: each bar must still close after the tick that
+    closed it (a strategy sees the bar before the next tick), for every symbol."""
+    times = T0 + np.cumsum(gaps)
+    ticks = [
+        tick(float(t), round(1.1 + 0.0001 * (i % 17), 5), symbols[i]) for i, t in enumerate(times)
+    ]
+    one_by_one, batched = MarketData(), MarketData()
+    expected: list[tuple[int, tuple[Bar, ...]]] = []
+    got: list[tuple[int, tuple[Bar, ...]]] = []
+    at = 0
+    for size in cuts:
+        poll = ticks[at : at + size]
+        for index, t in enumerate(poll):
+            one_by_one.on_tick(t)
+            if one_by_one.just_closed:
+                expected.append((at + index, tuple(one_by_one.just_closed)))
+                one_by_one.just_closed.clear()
+        got.extend((at + index, bars) for index, bars in batched.on_ticks(poll))
+        at += size
+        if at >= len(ticks):
+            break
+    assert got == expected
+    for symbol in ("EURUSD", "GBPUSD"):
+        for tf in Timeframe:
+            assert batched.forming(symbol, tf) == one_by_one.forming(symbol, tf)

@@ -724,18 +724,17 @@ class SimBroker:
             self._continue_fills(tick, events)
         if self._orders:
             self._trigger_orders(tick, events)
-        for position in list(self._positions.values()):
+        hits: list[tuple[Position, str]] = []
+        for position in self._positions.values():  # not copied: closing waits for the end
             if position.symbol != tick.symbol or (position.sl is None and position.tp is None):
                 continue
             reason = _stop_hit(position, tick)
             if reason:
-                client = self._position_client.get(position.ticket, "")
-                level = (
-                    position.tp if reason == "take profit" and self._take_profit_at_level else None
-                )
-                events.fills.append(
-                    self._close(position, position.volume, client, reason, price=level)
-                )
+                hits.append((position, reason))
+        for position, reason in hits:
+            client = self._position_client.get(position.ticket, "")
+            level = position.tp if reason == "take profit" and self._take_profit_at_level else None
+            events.fills.append(self._close(position, position.volume, client, reason, price=level))
 
     def _trigger_orders(self, tick: Tick, events: BrokerEvents) -> None:
         """Working orders of ``tick``'s symbol that it reaches: filled, or (stop-limit) placed."""
