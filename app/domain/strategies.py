@@ -208,7 +208,7 @@ class StartStrategy:
 
 @dataclass(frozen=True, slots=True)
 class StopStrategy:
-    """Stop an instance (its positions and orders stay as they are)."""
+    """Stop an instance: its working orders are cancelled, its positions stay."""
 
     name: str
     source: OrderSource = OrderSource.TICKET

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -48,7 +48,7 @@ from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
-from app.domain.strategies import StrategyState
+from app.domain.strategies import StopStrategy, StrategyState
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
             self.desk,
             confirm=confirm,
             timeframe=lambda: self.workspace.active.chart.timeframe,
+            close_positions=self._close_strategy_positions,
         )
         self.alerts = AlertsPanel(self.send, self.desk, confirm=confirm)
         self.chart_alerts: dict[str, ChartAlerts] = {}  # by chart watcher id
@@ -1252,6 +1253,10 @@ class MainWindow(QMainWindow):
             "charts/set", chart_set_json(charts.charts, charts.active, charts.arrangement)
         )
         store.sync()
+
+    def _close_strategy_positions(self, stop: StopStrategy | None, tickets: Sequence[int]) -> None:
+        outcome = self.order_desk.stop_and_close(stop, tickets, OrderSource.PANEL)
+        self.statusBar().showMessage(outcome.message, 8000)
 
     def request_quit(self) -> None:
         """File → Quit and Ctrl+Q: asks first while strategies are running."""

@@ -238,6 +238,7 @@ def test_start_stop_edit_and_detach_from_the_keyboard_and_the_context_menu(
         "Edit parameters…",
         "Start",
         "Stop",
+        "Close its positions…",
         "Detach…",
     ]
     start = next(a for a in menu.actions() if a.text() == "&Start")

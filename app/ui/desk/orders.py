@@ -32,6 +32,7 @@ from app.domain.alert_facts import ALERT_COMMANDS
 from app.domain.command_parser import ParseContext, ParsedCommand, ParseError, parse
 from app.domain.commands import CancelAll, CloseAll, ClosePosition, Command, SubmitOrder
 from app.domain.enums import OrderSource, OrderType, Side
+from app.domain.strategies import StopStrategy
 from app.ui.desk.gate import refusal
 from app.ui.desk.model import DeskModel
 
@@ -190,6 +191,25 @@ class OrderDesk:
             return self._refused(proposal.message)
         return self.send(proposal)
 
+    def stop_and_close(
+        self, stop: StopStrategy | None, tickets: Sequence[int], source: OrderSource
+    ) -> Outcome:
+        """A strategy's positions closed at market, asked once and always asked.
+
+        With ``stop`` (the instance runs), the stop goes first and is in the question:
+        a strategy stopped before its closes cannot answer them with new orders.
+        """
+        proposal = self.combine([f"close #{t}" for t in tickets], source)
+        if isinstance(proposal, ParseError):
+            return self._refused(proposal.message)
+        lines = [proposal.parsed.preview]
+        commands: tuple[Command, ...] = proposal.commands
+        if stop is not None:
+            lines.insert(0, f"Stop {stop.name} (its working orders are cancelled)")
+            commands = (stop, *commands)
+        parsed = ParsedCommand(commands, "\n".join(lines), bulk=True)
+        return self.send(self._proposal(parsed, source, proposal.text))
+
     def send(self, proposal: Proposal) -> Outcome:
         """The confirmation rule, then exactly ``proposal``'s commands onto the bus."""
         if proposal.refusal is not None:
@@ -249,6 +269,8 @@ def confirmation_title(parsed: ParsedCommand) -> str:
     first = parsed.commands[0] if parsed.commands else None
     if isinstance(first, SubmitOrder):
         return "Send order"
+    if isinstance(first, StopStrategy):
+        return "Stop and close"
     if all(isinstance(c, ClosePosition) for c in parsed.commands) and len(parsed.commands) > 1:
         return "Close positions"
     if parsed.bulk or isinstance(first, CloseAll | CancelAll):
@@ -268,6 +290,8 @@ def confirmation_text(parsed: ParsedCommand, note: str = "") -> str:
         question = "Send this order?"
     elif len(parsed.commands) > 1 and all(isinstance(c, ClosePosition) for c in parsed.commands):
         question = "Close these positions at market?"
+    elif isinstance(first, StopStrategy):
+        question = "Stop it and close these positions at market?"
     else:
         question = "Go ahead?"
     return "\n\n".join([*lines, question])

@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 Confirm = Callable[[str, str], bool]
+CloseTheirs = Callable[[StopStrategy | None, Sequence[int]], object]
+"""``close(stop, tickets)``: the order desk closes ``tickets`` (after ``stop``, if given)."""
 
 _STATE_COLOURS = {
     StrategyState.RUNNING: PROFIT,
@@ -323,17 +325,21 @@ class StrategiesPanel(QWidget):
         confirm: Confirm,
         timeframe: Callable[[], Timeframe | None] | None = None,
         user_folder: Path | None = None,
+        close_positions: CloseTheirs | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """``timeframe`` tells the active chart's timeframe, the one a new instance
         starts on; without it, the one the last instance was attached on (else M15).
         ``user_folder`` is where user strategy files go, said in the empty table's hint.
+        ``close_positions`` is the order desk's road for an instance's positions (its
+        preview, its one confirmation and the risk gate's word, as for any close).
         """
         super().__init__(parent)
         self.setObjectName("strategies_panel")
         self._send = send
         self._desk = desk
         self._confirm = confirm
+        self._close_positions = close_positions
         self._chart_timeframe = timeframe
         self._last_timeframe = Timeframe.M15
         folder = user_folder if user_folder is not None else user_data_dir() / USER_FOLDER
@@ -382,6 +388,9 @@ class StrategiesPanel(QWidget):
         self.start_action = self._action("&Start", "F5", self.start, self.table)
         self.stop_action = self._action("S&top", "Shift+F5", self.stop, self.table)
         self.detach_action = self._action("&Detach…", "Delete", self.detach, self.table)
+        self.close_action = self._action(
+            "&Close its positions…", "Ctrl+Delete", self.close_positions, self.table
+        )
         self.start_all_action = self._action("Start a&ll", "Ctrl+F5", self.start_all, self)
         self.stop_all_action = self._action("Stop all…", "Ctrl+Shift+F5", self.stop_all, self)
         self.table.doubleClicked.connect(lambda _index: self.edit())  # as F2
@@ -392,6 +401,7 @@ class StrategiesPanel(QWidget):
             self.edit_action,
             self.start_action,
             self.stop_action,
+            self.close_action,
             self.detach_action,
         )
         # The selection, not the current index: it changes after currentChanged fires.
@@ -622,6 +632,20 @@ class StrategiesPanel(QWidget):
         if self._confirm("Stop all strategies", question):
             for name in running:
                 self._send(StopStrategy(name, OrderSource.PANEL))
+
+    def close_positions(self) -> None:
+        """The selected instance's open positions closed at market; a running
+        instance is stopped first, in the same question (it would trade again)."""
+        status = self.selected()
+        if status is None or self._close_positions is None:
+            return
+        tickets = [p.ticket for p in self._desk.positions if p.owner == status.config.number]
+        if not tickets:
+            self._say(f"{status.name} has no open positions")
+            return
+        running = status.state in (StrategyState.RUNNING, StrategyState.WARMING_UP)
+        stop = StopStrategy(status.name, OrderSource.PANEL) if running else None
+        self._close_positions(stop, tickets)
 
     def detach(self) -> None:
         status = self.selected()
