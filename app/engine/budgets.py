@@ -63,6 +63,11 @@ class Budgets:
         self._halted_in_check: list[BudgetHalt] = []
 
     # -- keeping them ---------------------------------------------------------------
+    def name_of(self, owner: int) -> str | None:
+        """The instance's name (the event log's source for its orders), if attached."""
+        budget = self._owners.get(owner)
+        return budget.name if budget is not None else None
+
     def set(self, owner: int, limits: StrategyBudget, name: str) -> OwnerBudget:
         budget = self._owners.get(owner)
         if budget is None:

@@ -110,6 +110,8 @@ class TradingCore:
         self.journal = journal  # None: no journal (tests); the Engine opens it in its thread
         self.gate = RiskGate(risk_limits, clock=self.clock)
         self.risk: RiskContext | None = None
+        # Client id -> strategy instance number, for the event log's source column.
+        self._client_owners: dict[str, int] = {}
         self._last_risk: RiskSnapshot | None = None
         # The risk panel's figures: due at once after anything a trader did or any
         # state change, else refreshed at RISK_REFRESH_S (monotonic seconds).
@@ -496,6 +498,7 @@ class TradingCore:
             self._inbox.append(fact)
 
     def publish_fill(self, fill: Fill) -> None:
+        self.note_owner(fill.client_id, fill.owner)
         if self.portfolio is not None:
             self.portfolio.on_fill(fill)
         self.gate.budgets.on_fill(fill)
@@ -525,7 +528,16 @@ class TradingCore:
         *,
         source: str = "engine",
     ) -> None:
+        if client_id is not None and source == "engine":
+            owner = self._client_owners.get(client_id)
+            if owner is not None:  # a strategy's order: the log says which instance
+                source = self.gate.budgets.name_of(owner) or f"strategy #{owner}"
         self.publish(LogEvent(level=level, source=source, message=message, client_id=client_id))
+
+    def note_owner(self, client_id: str, owner: int) -> None:
+        """``client_id`` is an order of strategy instance ``owner`` (its log lines say so)."""
+        if owner > 0 and client_id:
+            self._client_owners[client_id] = owner
 
     def _log_update(self, update: OrderUpdate) -> None:
         level = LogLevel.WARNING if update.status is OrderStatus.REJECTED else LogLevel.INFO

@@ -418,6 +418,8 @@ class OrderRoad:
         flooded = self._count(sender) if strategy else None
         if self._reused(request.client_id, what):
             return False
+        if strategy:
+            self._core.note_owner(request.client_id, sender)
         self._update(request, OrderStatus.PENDING_NEW)
         if flooded is not None:
             self._refuse(request, flooded, line=f"{what} refused: {flooded}" if what else None)

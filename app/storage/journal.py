@@ -729,12 +729,17 @@ class Journal:
     def recent_events(self, source: str, limit: int, *, within: int = 20_000) -> list[LogEvent]:
         """The newest ``limit`` lines ``source`` wrote, oldest first, looked for among the
         newest ``within`` lines only: a source that wrote nothing for long must not cost
-        a scan of years of log at every start."""
+        a scan of years of log at every start. The engine's lines about the source's
+        orders (under its name too, each with the order's client id) are left out."""
         self.flush()
         newest = select(func.max(EventLogRecord.id)).scalar_subquery()
         query = (
             select(EventLogRecord)
-            .where(EventLogRecord.id > newest - within, EventLogRecord.source == source)
+            .where(
+                EventLogRecord.id > newest - within,
+                EventLogRecord.source == source,
+                EventLogRecord.client_id.is_(None),
+            )
             .order_by(EventLogRecord.id.desc())
             .limit(limit)
         )

@@ -177,6 +177,22 @@ def test_a_strategy_trades_through_the_gate_and_owns_what_it_opens() -> None:
     assert status.open_positions == 1
 
 
+def test_the_event_log_names_the_instance_beside_its_orders_and_fills() -> None:
+    desk = Desk()
+    desk.connect()
+    desk.core.handle(SubmitOrder(OrderRequest("trader-1", "EURUSD", Side.BUY, 0.1)))
+    Probe.actions = [lambda s, _bar: s.buy(0.2) if not s.positions() else None]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    logs = desk.market.out.logs
+    theirs = [e for e in logs if e.client_id and e.client_id != "trader-1"]
+    assert any(e.message.startswith("Filled: buy 0.20") for e in theirs)
+    assert theirs and all(e.source == name for e in theirs)
+    # The trader's own order keeps the engine as its source.
+    mine = [e for e in logs if e.client_id == "trader-1"]
+    assert mine and all(e.source == "engine" for e in mine)
+
+
 def test_its_last_log_lines_say_what_it_did_at_the_engine_s_time() -> None:
     desk = Desk()
     desk.connect()
