@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QBrush, QKeySequence, QResizeEvent
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QBrush, QFontMetrics, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -223,15 +223,15 @@ class InstancesView(ActionTableView):
         self.size_columns((12, 8, 4, 28, 12, 12, 4, 6))
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setMinimumSectionSize(self.fontMetrics().horizontalAdvance("0000"))
         # The parameters take the room that is left (cut, the whole text in the tooltip);
         # the other columns are as wide as what they hold, the instance and its state up
         # to a cap (then cut in the middle, with the same tooltip). A column the trader
         # resized keeps the width given.
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        # The parameters may give way to a few characters (cut, the whole text in their
-        # tooltip); Qt's default least width would push Pos./Trades out of view.
-        header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * self.PARAMETERS)
+        # Should the columns still not fit (a wider font, a narrower window), a scroll bar
+        # reaches the rest, pixel by pixel so the last column comes wholly into view.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ma_cro…ut#12 keeps its number
         self._fitting = False
         self._resized: set[int] = set()
@@ -246,7 +246,8 @@ class InstancesView(ActionTableView):
         4: 40,
     }  # the instance and its state: at most this many characters
     SQUEEZE = (4, 0)  # what gives way first when the table is narrow: the state, then the name
-    FLOOR = 10  # characters either keeps however narrow the table is
+    # Characters each keeps however narrow the table is: ma_cross#1, running.
+    FLOORS: ClassVar[dict[int, int]] = {0: 10, 4: 8}
     PARAMETERS = 4  # characters the parameters keep (cut, the whole text in a tooltip)
 
     def fit_columns(self) -> None:
@@ -254,12 +255,16 @@ class InstancesView(ActionTableView):
 
         The instance and the state are capped, and when the table is narrow (half a
         1366-pixel screen) they give way, down to a floor, so that the short columns
-        (positions, trades) stay in view without a horizontal scroll bar. A title
-        is measured without the room Qt keeps for a sort arrow.
+        (positions, trades) stay in view without a horizontal scroll bar; if even
+        that is too wide, the scroll bar reaches them. A title is measured without the
+        room Qt keeps for a sort arrow. Called again when the font changes.
         """
         header = self.horizontalHeader()
         metrics = self.fontMetrics()
-        char = metrics.averageCharWidth()
+        char = char_width(metrics)
+        # The parameters may give way to a few characters (cut, the whole text in their
+        # tooltip); Qt's default least width would push Pos./Trades out of view.
+        least_parameters = round(char * self.PARAMETERS)
         model = self.model()
         widths: dict[int, int] = {}
         floors: dict[int, int] = {}
@@ -270,11 +275,12 @@ class InstancesView(ActionTableView):
             least = metrics.horizontalAdvance(title) + 14
             wanted = max(self.sizeHintForColumn(column), least)
             if column in self.CAPS:
-                wanted = min(wanted, char * self.CAPS[column])
-                floors[column] = min(wanted, max(least, char * self.FLOOR))
+                wanted = min(wanted, round(char * self.CAPS[column]))
+                floors[column] = min(wanted, max(least, round(char * self.FLOORS[column])))
             widths[column] = wanted
         kept = sum(header.sectionSize(c) for c in self._resized)
-        over = sum(widths.values()) + kept + char * self.PARAMETERS - self.viewport().width()
+        room = self.viewport().width() - least_parameters
+        over = sum(widths.values()) + kept - room
         for column in self.SQUEEZE:
             if over > 0 and column in widths:
                 cut = min(over, widths[column] - floors[column])
@@ -282,15 +288,26 @@ class InstancesView(ActionTableView):
                 over -= cut
         self._fitting = True
         try:
+            if header.minimumSectionSize() != least_parameters:
+                header.setMinimumSectionSize(least_parameters)
             for column, width in widths.items():
                 if header.sectionSize(column) != width:
                     header.resizeSection(column, width)
+            if over > 0 and header.sectionSize(3) != least_parameters:
+                # No room to stretch into: Qt would leave the parameters as wide as they
+                # were, and the scroll bar would have that much further to go.
+                header.resizeSection(3, least_parameters)
         finally:
             self._fitting = False
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_columns()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.fit_columns()  # the widths were the old font's
 
     def _on_resized(self, column: int, _old: int, _new: int) -> None:
         if not self._fitting and column != 3:
@@ -468,6 +485,11 @@ class StrategiesPanel(QWidget):
         if self.available.currentRow() < 0 and catalog.available:
             self.available.setCurrentRow(0)
         self._fit_available(catalog)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_available(self.catalog)  # the children have the new font by now
 
     def _fit_available(self, catalog: StrategyCatalog) -> None:
         """Wide enough for the longest word of a title: the names wrap onto lines, and
@@ -663,6 +685,19 @@ class StrategiesPanel(QWidget):
         menu = QMenu(self)
         menu.addAction(self.attach_action)
         menu.exec(self.available.viewport().mapToGlobal(pos))
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def char_width(metrics: QFontMetrics) -> float:
+    """The width of a typical character of a name or a state, measured on real text.
+
+    Not ``averageCharWidth()``: it is the font file's own figure, which font engines
+    read differently (DejaVu Sans at 9 pt: 6 px on Linux, 9 px on Windows, where its
+    text is about 7 px a character on both).
+    """
+    return metrics.horizontalAdvance(_ALPHABET) / len(_ALPHABET)
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:
