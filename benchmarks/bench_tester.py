@@ -9,6 +9,9 @@ loading, warm-up and building the report are timed apart ("pass" column).
 
 * **open prices**: 200,000 M1 bars (``_backtest_data``: the same bars the
   other engines get in ``run_all.py``), ma_cross on M1.
+* **open prices, a strategy that does nothing**: the same bars and engine, so
+  the row above minus this one is what the MA cross itself costs (its
+  indicators and its thousands of orders and fills).
 * **1-minute OHLC**: the same bars, ma_cross on H1 (four prices per bar).
 * **every tick from M1**: 50,000 of the bars, ma_cross on H1.
 * **real ticks**: 1,000,000 generated ticks (0.2-4 s apart), ma_cross on M1.
@@ -33,12 +36,14 @@ from _backtest_data import m1_bars
 from _report import Row, emit
 
 from app.domain.enums import Side
-from app.domain.market import RATES_DTYPE
+from app.domain.market import RATES_DTYPE, Bar
 from app.domain.timeframes import Timeframe
 from app.domain.trading import Fill
 from app.history import TICK_DTYPE
 from app.reporting import build_report, write_html
+from app.strategies.base import Strategy
 from app.strategies.catalog import load_catalog
+from app.strategies.params import StrategyParams
 from app.tester import MarketHistory, Model, TesterSettings, run_test
 from app.tester.market import spec_for
 
@@ -65,6 +70,19 @@ def _ticks(count: int = TICKS) -> np.ndarray:
     return rows
 
 
+class Idle(Strategy):
+    """Subscribes and decides nothing: what a bar costs the engine itself."""
+
+    key = "idle"
+    title = "Idle"
+
+    class Params(StrategyParams):
+        indicator = "Idle"
+
+    def on_bar(self, bar: Bar) -> None:
+        return None
+
+
 def _best_and_median(samples: list[float]) -> tuple[float, float]:
     return max(samples), statistics.median(samples)
 
@@ -73,6 +91,7 @@ def _passes(
     settings: TesterSettings, market: MarketHistory, unit: Callable[[object], float]
 ) -> tuple[list[float], list[float], int]:
     catalog = load_catalog(None, entry_points=False)
+    catalog.add(Idle, "benchmark")
     rates, totals = [], []
     trades = 0
     for _ in range(RUNS):
@@ -125,6 +144,21 @@ def bench_models() -> list[Row]:
             "bars",
             ">= 100,000 bars/s",
             "tester_open",
+        )
+    )
+    rates, totals, trades = _passes(
+        TesterSettings(Idle.key, "EURUSD", Timeframe.M1, Model.OPEN),
+        market,
+        lambda r: r.bars,  # type: ignore[attr-defined]
+    )
+    rows.append(
+        _row(
+            f"tester, open prices, {m1:,} M1 bars, a strategy that does nothing (the engine's turn)",
+            rates,
+            totals,
+            trades,
+            "bars",
+            "",
         )
     )
     rates, totals, trades = _passes(
