@@ -101,7 +101,7 @@ from app.ui.workspace.chart_set import (
 )
 from app.ui.workspace.charts import ChartWindow, ChartWorkspace
 
-LAYOUT_VERSION = 3  # several charts in one "Charts" dock: older layouts are dropped
+LAYOUT_VERSION = 4  # 4: the tables share the top dock area (3: several charts in one dock)
 TITLE = "Tradeterm"
 _AREA = Qt.DockWidgetArea
 
@@ -225,8 +225,11 @@ class MainWindow(QMainWindow):
         self.flatten_action = self.trading.halt_flatten_action
         self.resume_action = self.trading.resume_action
 
-        placeholder = QWidget()  # every panel is a dock; the central area stays empty
-        placeholder.hide()
+        # Every panel is a dock; the central area stays empty: a widget of no height,
+        # not a hidden one (with the centre hidden, Qt restored the saved dock widths
+        # some 30 px off each time, so the right column widened at every restart).
+        placeholder = QWidget()
+        placeholder.setMaximumHeight(0)
         self.setCentralWidget(placeholder)
         self.docks: dict[str, QDockWidget] = {}
         self.history_window: HistoryWindow | None = None
@@ -284,13 +287,14 @@ class MainWindow(QMainWindow):
         ticket = _scrolled(self.ticket, "ticket_scroll")
         self.add_panel("ticket", "Order ticket", ticket, _AREA.RightDockWidgetArea)
         self.add_panel("risk", "Risk", self._risk_column(), _AREA.RightDockWidgetArea)
-        self.add_panel("positions", "Positions", self.positions, _AREA.BottomDockWidgetArea)
-        self.add_panel("orders", "Orders", self.orders, _AREA.BottomDockWidgetArea)
-        self.add_panel("log", "Event log", self.log_view, _AREA.BottomDockWidgetArea)
-        self.add_panel("strategies", "Strategies", self.strategies, _AREA.BottomDockWidgetArea)
-        self.add_panel("alerts", "Alerts", self.alerts, _AREA.BottomDockWidgetArea)
+        self.add_panel("positions", "Positions", self.positions, _AREA.TopDockWidgetArea)
+        self.add_panel("orders", "Orders", self.orders, _AREA.TopDockWidgetArea)
+        self.add_panel("log", "Event log", self.log_view, _AREA.TopDockWidgetArea)
+        self.add_panel("strategies", "Strategies", self.strategies, _AREA.TopDockWidgetArea)
+        self.add_panel("alerts", "Alerts", self.alerts, _AREA.TopDockWidgetArea)
         self.chart_tools.add_panels(self)
         docks = self.docks
+        self.splitDockWidget(docks["market_watch"], docks["positions"], Qt.Orientation.Vertical)
         self.splitDockWidget(docks["market_watch"], docks["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(docks["ticket"], docks["risk"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(docks["positions"], docks["orders"])

@@ -2,7 +2,8 @@
 
 Run in its own process (``test_layout_restore.py``) for each screen, because the
 screen's size is fixed when Qt starts: ``save`` on a 1920×1080 screen, then
-``restore`` of that file on a 1366×768 one, as a trader who moved to a laptop.
+``restore`` of that file on a 1366×768 one, as a trader who moved to a laptop;
+``docks`` restores, prints the docks' sizes and exits (saving again), as a restart.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ def main() -> None:
     if mode == "save":
         window.close()  # the layout is saved on close, as at every exit
         print(json.dumps({"saved": [window.width(), window.height()]}))
+        return
+    if mode == "docks":  # one more start and exit: the docks' sizes as they came back
+        sizes = {
+            key: [dock.width(), dock.height()]
+            for key, dock in window.docks.items()
+            if dock.isVisible() and not dock.visibleRegion().isEmpty()
+        }
+        window.close()
+        print(json.dumps({"docks": sizes}))
         return
     ticket = window.ticket
     ticket_port = window.docks["ticket"].widget().viewport()  # type: ignore[attr-defined]

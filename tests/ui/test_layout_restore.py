@@ -65,3 +65,11 @@ def test_a_layout_restored_on_the_same_screen_is_the_saved_one(tmp_path: Path) -
     seen = run_probe(tmp_path, "restore", 1366, 768)
     assert seen["buy"] and seen["halt_panel"], seen
     assert "default layout" not in str(seen["status"]), seen
+
+
+def test_the_panels_keep_their_sizes_restart_after_restart(tmp_path: Path) -> None:
+    """A trader who never touches the layout sees the same desk at every start (the
+    right column once widened by some 40 pixels a restart)."""
+    run_probe(tmp_path, "save", 1366, 768)
+    starts = [run_probe(tmp_path, "docks", 1366, 768)["docks"] for _ in range(3)]
+    assert starts[0] == starts[1] == starts[2], starts

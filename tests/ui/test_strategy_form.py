@@ -309,13 +309,14 @@ def test_an_empty_table_says_how_to_attach_and_where_user_strategies_go(
     assert hint.isVisible()
 
 
-def _strategies_at_1366_by_768(
+def _strategies_in_window(
     qtbot: QtBot,
     tmp_path: Path,
     first: Callable[[StrategiesPanel], None] = lambda _p: None,
     instances: int = 2,
+    size: tuple[int, int] = (1366, 768),
 ) -> StrategiesPanel:
-    """The Strategies panel of a 1366x768 main window, with two instances attached (or
+    """The Strategies panel of a main window of ``size``, with two instances attached (or
     the first only); ``first`` is done to the panel before the window is shown."""
     window = MainWindow(
         EventBus(),
@@ -326,7 +327,10 @@ def _strategies_at_1366_by_768(
     )
     qtbot.addWidget(window)
     first(window.strategies)
-    window.resize(1366, 768)
+    # A first start opens maximized (on the test platform's 800x800 screen): the
+    # trader's 1366x768 window is a normal one of that size.
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     window.show_panel("strategies")
@@ -425,7 +429,7 @@ def _wide_enough(table: QTableView, *, names: bool = True) -> None:
 def test_at_1366_by_768_every_column_of_the_instances_table_is_within_reach(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    panel = _strategies_at_1366_by_768(qtbot, tmp_path)
+    panel = _strategies_in_window(qtbot, tmp_path)
     table = panel.table
     _wide_enough(table)  # Pos. and Trades too
     took_the_bar = _every_column_within_reach(table)
@@ -454,7 +458,7 @@ def test_a_font_whose_average_character_width_overstates_its_letters_fits_as_wel
     pushed Trades behind the scroll bar at 1366x768 on Windows, with room to spare."""
     real = QFontMetrics.averageCharWidth
     monkeypatch.setattr(QFontMetrics, "averageCharWidth", lambda m: real(m) * 3 // 2)
-    panel = _strategies_at_1366_by_768(qtbot, tmp_path)
+    panel = _strategies_in_window(qtbot, tmp_path)
     table = panel.table
     _wide_enough(table)
     took_the_bar = _every_column_within_reach(table)
@@ -466,6 +470,9 @@ def _bigger_font(widget: QWidget) -> None:
     font = QFont(widget.font())
     font.setPointSizeF(font.pointSizeF() * 1.6)
     widget.setFont(font)
+
+
+NARROW = (1024, 700)
 
 
 @pytest.mark.parametrize("when", ["from the start", "after the rows"])
@@ -480,16 +487,17 @@ def test_with_a_much_bigger_font_trades_is_still_within_reach(
     def enlarge(panel: StrategiesPanel) -> None:
         _bigger_font(panel if where == "panel" else panel.table)
 
+    # A narrow window (a 1024-pixel laptop screen): the larger letters cannot all fit.
     if when == "from the start":  # one instance: the parameters had room to stretch into
-        panel = _strategies_at_1366_by_768(qtbot, tmp_path, enlarge, instances=1)
+        panel = _strategies_in_window(qtbot, tmp_path, enlarge, instances=1, size=NARROW)
     else:
-        panel = _strategies_at_1366_by_768(qtbot, tmp_path)
+        panel = _strategies_in_window(qtbot, tmp_path, size=NARROW)
         enlarge(panel)
     table = panel.table
     _settle(qtbot, table)
     assert table.fontMetrics().height() > QFontMetrics(QApplication.font()).height()
     _wide_enough(table, names=False)  # measured in the new font: Trades is not cut
-    # Eight columns in ~500 px at this size cannot all fit: the bar reaches Trades,
+    # Eight columns in this room cannot all fit: the bar reaches Trades,
     # and no further than it must: the parameters (in a tooltip) are down to their least.
     assert _every_column_within_reach(table)
     header = table.horizontalHeader()
