@@ -94,8 +94,16 @@ class StrategyState(StrEnum):
     STOPPED = "stopped"
     WARMING_UP = "warming up"
     RUNNING = "running"
+    # Running, near a loss limit of its budget: only market orders that reduce its own
+    # net position pass (and its closes, modifications and cancels).
+    REDUCING = "reducing"
     HALTED = "halted"  # by its budget: only closes and cancels pass until it is started again
     FAILED = "failed"  # it raised, or could not be loaded: see ``reason``
+
+    @property
+    def runs(self) -> bool:
+        """Started and not stopped: warming up, running or reducing."""
+        return self in (StrategyState.WARMING_UP, StrategyState.RUNNING, StrategyState.REDUCING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +173,15 @@ class StrategyReply:
 @dataclass(frozen=True, slots=True)
 class BudgetHalt:
     """A strategy instance's budget halted it: only its closes and cancels pass (a fact)."""
+
+    owner: int  # the instance's number
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetReducing:
+    """A strategy instance's loss reached the warning share of its limit: it may only
+    reduce what it holds until a new trading day or until it is started again (a fact)."""
 
     owner: int  # the instance's number
     reason: str

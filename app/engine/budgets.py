@@ -6,8 +6,11 @@ the account from one strategy. An order from an instance (``OrderRequest.owner``
 volume per order, max open positions, max net position per symbol (working
 orders counted as filled, like the account rule), max orders per minute, and
 the instance's own daily loss and drawdown. Each instance has its own state:
-ACTIVE, or HALTED by its budget (only closes and cancels pass), until the trader
-starts it again. Sending commands faster than its limit is flooding: it halts the
+ACTIVE; REDUCING once its loss reaches the warning share of a loss limit, when
+the account's ``reduce_on_warning`` is on (only market orders that reduce its own
+net position pass, until a new trading day or until it is started again); or
+HALTED by its budget (only closes and cancels pass), until the trader starts it
+again. Sending commands faster than its limit is flooding: it halts the
 instance rather than just refusing the extra orders. The rate counts every
 command the instance sends (``record``, called as the order road opens it), so a
 strategy cannot flood with modifications, cancels or orders the checks refuse.
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from app.domain.enums import TradingState
 from app.domain.risk_facts import Rejection
 from app.domain.risk_limits import RiskRule
-from app.domain.strategies import BudgetHalt, StrategyBudget
+from app.domain.strategies import BudgetHalt, BudgetReducing, StrategyBudget
 from app.domain.trading import Fill, OrderRequest, Position, WorkingOrder
 
 _EPS = 1e-9
@@ -98,7 +101,7 @@ class Budgets:
         if problem is not None:
             budget.state, budget.reason = TradingState.HALTED, problem
             return problem
-        budget.state, budget.reason = TradingState.ACTIVE, ""
+        budget.state, budget.reason = TradingState.ACTIVE, ""  # a REDUCING one too
         budget.sent.clear()
         budget.running = True
         return None
@@ -114,6 +117,8 @@ class Budgets:
         for budget in self._owners.values():
             budget.realized_before += budget.realized_today
             budget.realized_today = 0.0
+            if budget.state is TradingState.REDUCING:  # judged again at the next marking
+                budget.state, budget.reason = TradingState.ACTIVE, ""
 
     @property
     def day(self) -> float | None:
@@ -157,13 +162,19 @@ class Budgets:
             return _refuse(f"{name} is halted by its budget ({budget.reason})", symbol)
         if not budget.running:
             return _refuse(f"{name} is not running: an order it sent before it stopped", symbol)
+        mine = [p for p in positions if p.owner == owner]
+        if budget.state is TradingState.REDUCING and not _reduces(request, mine):
+            return _refuse(
+                f"{name} is reducing ({budget.reason}): only market orders that reduce its "
+                f"own net {symbol} position pass",
+                symbol,
+            )
         if 0 < limits.max_order_volume < request.volume - _EPS:
             return _refuse(
                 f"{name}: {request.volume:g} lots exceeds its limit of "
                 f"{limits.max_order_volume:g} lots per order",
                 symbol,
             )
-        mine = [p for p in positions if p.owner == owner]
         my_orders = [o for o in orders if o.owner == owner]
         # A working order opens a position when it fills: it counts as one already.
         if limits.max_open_positions > 0 and len(mine) + len(my_orders) >= (
@@ -227,15 +238,19 @@ class Budgets:
         if budget is not None and fill.closes_position:
             budget.realized_today += fill.realized_pnl
 
-    def on_positions(self, positions: Iterable[Position]) -> list[BudgetHalt]:
-        """Mark every instance's P&L to the open positions; halts those past a loss limit."""
+    def on_positions(
+        self, positions: Iterable[Position], warning: float | None = None
+    ) -> list[BudgetHalt | BudgetReducing]:
+        """Mark every instance's P&L to the open positions; halts those past a loss limit,
+        and with ``warning`` (the share of a limit that warns, when the account reduces on
+        warnings) sets those past that share REDUCING."""
         if not self._owners:
             return []
         floating: dict[int, float] = {}
         for p in positions:
             if p.owner > 0:
                 floating[p.owner] = floating.get(p.owner, 0.0) + p.profit + p.swap
-        halts: list[BudgetHalt] = []
+        halts: list[BudgetHalt | BudgetReducing] = []
         for owner, budget in self._owners.items():
             budget.floating = floating.get(owner, 0.0)
             total = budget.realized_before + budget.day_pnl
@@ -245,6 +260,11 @@ class Budgets:
             problem = _loss_problem(budget)
             if problem is not None:
                 halts.append(self._halt(owner, problem))
+            elif warning is not None and budget.state is TradingState.ACTIVE:
+                near = _near_problem(budget, warning)
+                if near is not None:
+                    budget.state, budget.reason = TradingState.REDUCING, near
+                    halts.append(BudgetReducing(owner, near))
         return halts
 
     def _halt(self, owner: int, reason: str) -> BudgetHalt:
@@ -268,6 +288,35 @@ def _loss_problem(budget: OwnerBudget) -> str | None:
             f"{limits.max_drawdown:,.2f}"
         )
     return None
+
+
+def _near_problem(budget: OwnerBudget, share: float) -> str | None:
+    """Which loss limit the instance's own P&L has used ``share`` of, in words."""
+    limits = budget.limits
+    loss = -budget.day_pnl
+    drawdown = budget.peak - (budget.realized_before + budget.day_pnl)
+    if limits.max_daily_loss > 0 and loss >= share * limits.max_daily_loss:
+        return (
+            f"its loss today {loss:,.2f} is {loss / limits.max_daily_loss:.0%} of its "
+            f"limit of {limits.max_daily_loss:,.2f}"
+        )
+    if limits.max_drawdown > 0 and drawdown >= share * limits.max_drawdown:
+        return (
+            f"its drawdown {drawdown:,.2f} is {drawdown / limits.max_drawdown:.0%} of its "
+            f"limit of {limits.max_drawdown:,.2f}"
+        )
+    return None
+
+
+def _reduces(request: OrderRequest, mine: Iterable[Position]) -> bool:
+    """A market order against the instance's own net position in its symbol, no larger."""
+    net = sum(p.side.sign * p.volume for p in mine if p.symbol == request.symbol)
+    return (
+        not request.order_type.is_pending
+        and abs(net) > _EPS
+        and (request.side.sign > 0) != (net > 0)
+        and request.volume <= abs(net) + _EPS
+    )
 
 
 def _refuse(message: str, symbol: str) -> Rejection:

@@ -30,7 +30,13 @@ from app.domain.history_jobs import DownloadProgress, RecordingState
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskWarning, TradingStateChanged
-from app.domain.strategies import BudgetHalt, StrategyCatalog, StrategyReply, StrategyStatus
+from app.domain.strategies import (
+    BudgetHalt,
+    BudgetReducing,
+    StrategyCatalog,
+    StrategyReply,
+    StrategyStatus,
+)
 from app.domain.trading import Fill, OrderUpdate, TradeHistory
 
 _declared: dict[int, tuple[type, ...]] = {}
@@ -53,8 +59,9 @@ class EventBus(QObject):
     symbols = fact(tuple)  # tuple[SymbolSpec, ...], once per connect
     trade_history = fact(TradeHistory)  # the answer to RequestTradeHistory
     risk = fact(RiskBreach, RiskWarning, TradingStateChanged)
-    # an instance changed, its budget halted it, or an attach or edit was answered
-    strategy = fact(StrategyStatus, BudgetHalt, StrategyReply)
+    # an instance changed, its budget halted it or made it reduce, or an attach or edit
+    # was answered
+    strategy = fact(StrategyStatus, BudgetHalt, BudgetReducing, StrategyReply)
     strategy_catalog = fact(StrategyCatalog)  # the strategies that loaded, and those that did not
     history_jobs = fact(RecordingState, DownloadProgress)  # tick recording and downloads
     alert_fired = fact(AlertFired)  # an alert fired (or reminds, until acknowledged)

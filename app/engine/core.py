@@ -716,8 +716,10 @@ class TradingCore:
         for fact in self.gate.on_equity(self.portfolio.equity()):
             self._risk_due = True
             self.publish(fact)
-        for halt in self.gate.budgets.on_positions(self.portfolio.positions):
-            self.publish(halt)
+        limits = self.gate.limits
+        warning = limits.warning_fraction if limits.reduce_on_warning else None
+        for budget_fact in self.gate.budgets.on_positions(self.portfolio.positions, warning):
+            self.publish(budget_fact)  # a budget's halt or its REDUCING
 
     # -- the journal ------------------------------------------------------------------
     def journal_write(self, action: Callable[[Journal], object]) -> None:

@@ -184,7 +184,13 @@ class Formatter:
 
     @staticmethod
     def strategy_change(status: StrategyStatus) -> str:
-        icons = {"running": "▶️", "stopped": "⏹", "halted": "🛑", "failed": "💥"}
+        icons = {
+            "running": "▶️",
+            "reducing": "⚠️",
+            "stopped": "⏹",
+            "halted": "🛑",
+            "failed": "💥",
+        }
         why = f": {esc(status.reason)}" if status.reason else ""
         return (
             f"{icons.get(str(status.state), 'ℹ️')} Strategy <b>{esc(status.name)}</b> "

@@ -265,11 +265,17 @@ class TelegramService(QObject):
 
     @Slot(object)
     def on_strategy(self, fact: object) -> None:
-        """An instance started, stopped, failed or was halted by its budget: say so."""
+        """An instance started, stopped, failed, or was made to reduce or halted by its
+        budget: say so."""
         if not isinstance(fact, StrategyStatus):
             return
         before = self.desk.on_strategy(fact)
-        told = (StrategyState.RUNNING, StrategyState.STOPPED, StrategyState.HALTED)
+        told = (
+            StrategyState.RUNNING,
+            StrategyState.REDUCING,
+            StrategyState.STOPPED,
+            StrategyState.HALTED,
+        )
         changed = before is not None and before.state is not fact.state
         if changed and (fact.state in told or fact.state is StrategyState.FAILED):
             self.alert("strategies", self.formatter.strategy_change(fact))

@@ -36,6 +36,7 @@ from app.domain.risk_facts import TradingStateChanged
 from app.domain.strategies import (
     AttachStrategy,
     BudgetHalt,
+    BudgetReducing,
     DetachStrategy,
     EditStrategy,
     RequestStrategies,
@@ -110,7 +111,7 @@ class StrategyHost(EngineClient):
     def subscriptions(self) -> Subscriptions:
         return Subscriptions(
             timer_ms=self._status_refresh_ms,
-            facts=frozenset({BudgetHalt, TradingStateChanged, ConnectionState}),
+            facts=frozenset({BudgetHalt, BudgetReducing, TradingStateChanged, ConnectionState}),
         )
 
     # -- the engine connected -----------------------------------------------------------
@@ -163,6 +164,20 @@ class StrategyHost(EngineClient):
             if name is not None:
                 self.stop(name, f"halted by its budget: {fact.reason}", StrategyState.HALTED)
                 self._cancel_working_orders(name, fact.owner, "halted by its budget")  # if idle
+        elif isinstance(fact, BudgetReducing):
+            name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
+            if name is not None:
+                runner = self.runners.get(name)
+                if runner is not None:
+                    runner.note(f"reducing: {fact.reason}")
+                self._say(
+                    LogLevel.WARNING,
+                    f"Strategy {name} is reducing: {fact.reason}; only market orders that "
+                    "reduce its own net position pass",
+                )
+                # A working order opens (or adds to) a position when it fills.
+                self._cancel_working_orders(name, fact.owner, "reducing")
+                self._publish(name, force=True)
         elif isinstance(fact, TradingStateChanged) and fact.new is TradingState.HALTED:
             running = [n for n, r in self.runners.items() if _active(r)]
             for name in running:
@@ -494,6 +509,12 @@ class StrategyHost(EngineClient):
         positions = [p for p in self._core.positions() if p.owner == config.number]
         if runner is not None:
             state, reason = runner.state, runner.reason
+            if (
+                state is StrategyState.RUNNING
+                and budget is not None
+                and budget.state is TradingState.REDUCING
+            ):
+                state, reason = StrategyState.REDUCING, budget.reason
         else:
             state, reason = self._not_running.get(config.name, (StrategyState.STOPPED, ""))
         return StrategyStatus(

@@ -48,7 +48,7 @@ from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
-from app.domain.strategies import StopStrategy, StrategyState
+from app.domain.strategies import StopStrategy
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
@@ -1269,11 +1269,7 @@ class MainWindow(QMainWindow):
             self.close()
 
     def _may_quit(self) -> bool:
-        running = [
-            s.name
-            for s in self.strategies.model.statuses
-            if s.state in (StrategyState.RUNNING, StrategyState.WARMING_UP)
-        ]
+        running = [s.name for s in self.strategies.model.statuses if s.state.runs]
         if not running:
             return True
         return self._confirm(

@@ -13,6 +13,7 @@ import pytest
 from app.domain.commands import Halt, SubmitOrder
 from app.domain.enums import OrderSource, OrderStatus, Side, TradingState
 from app.domain.market import Bar
+from app.domain.risk_limits import RiskLimits
 from app.domain.strategies import (
     AttachStrategy,
     EditStrategy,
@@ -87,8 +88,13 @@ def catalog_with(*classes: type[Strategy]) -> Catalog:
 class Desk:
     """A market with a strategy host on its core."""
 
-    def __init__(self, journal: Journal | None = None, state_path: Path | None = None) -> None:
-        self.market = Market(journal=journal, state_path=state_path, clock=Clock(START))
+    def __init__(
+        self,
+        journal: Journal | None = None,
+        state_path: Path | None = None,
+        limits: RiskLimits | None = None,
+    ) -> None:
+        self.market = Market(limits, journal=journal, state_path=state_path, clock=Clock(START))
         self.host = StrategyHost(self.market.core, lambda: catalog_with(Probe))
         self.core = self.market.core
         self.next_minute = 60
@@ -344,6 +350,60 @@ def test_a_strategys_own_daily_loss_halts_it_and_nobody_else() -> None:
     desk.core.handle(SubmitOrder(OrderRequest("mine-2", "EURUSD", Side.SELL, 0.1)))
     trader = [u for u in desk.market.out.orders if u.client_id == "mine-2"]
     assert trader[-1].status is OrderStatus.FILLED  # the account still trades
+
+
+def test_near_its_loss_limit_an_instance_only_reduces_and_its_working_orders_go() -> None:
+    """With the account's reduce-on-warning on, an instance whose own loss reaches the
+    warning share (80 %) of its limit keeps running but may only reduce what it holds;
+    what it had resting is cancelled; at the limit itself it halts."""
+    desk = Desk(limits=RiskLimits(reduce_on_warning=True))
+    desk.connect()
+    plan: list[str] = ["open"]
+
+    def act(s: Any, _bar: Bar) -> None:
+        step = plan.pop(0) if plan else ""
+        if step == "open":
+            s.buy(1.0)
+            s.buy(0.1, limit=1.05)  # rests far below the market
+        elif step == "more and less":
+            s.buy(0.1)  # adds to its long: refused
+            s.sell(0.4)  # reduces it: passes
+
+    Probe.actions = [act]
+    name = desk.attach(budget=StrategyBudget(max_daily_loss=100.0))
+    number = desk.host.configs[name].number
+    desk.minutes([1.1001])
+    [position] = desk.core.positions()
+    assert [o.owner for o in desk.core.working_orders()] == [number]
+    loss_85 = round(position.price_open - 0.00085, 5)  # 1 lot: -85.00 of its 100.00
+    desk.minutes([loss_85])
+    status = statuses(desk.market, name)[-1]
+    assert status.state is StrategyState.REDUCING, status
+    assert "its loss today 85.00 is 85% of its limit of 100.00" in status.reason
+    assert desk.core.working_orders() == ()  # its resting buy would have added to it
+    assert any(f"Strategy {name} is reducing" in line for line in lines(desk.market))
+
+    plan.append("more and less")
+    desk.minutes([loss_85])
+    refused = [u for u in desk.strategy(name).updates if u.status is OrderStatus.REJECTED]
+    assert refused and f"{name} is reducing" in refused[-1].reason
+    net = sum(p.side.sign * p.volume for p in desk.core.positions() if p.owner == number)
+    assert net == pytest.approx(0.6)  # the sell passed, the buy did not
+    assert state(desk.market, name) is StrategyState.REDUCING
+
+    desk.minutes([round(position.price_open - 0.0030, 5)])  # past the limit itself
+    assert state(desk.market, name) is StrategyState.HALTED
+
+
+def test_without_reduce_on_warning_an_instance_trades_on_until_its_limit() -> None:
+    desk = Desk()  # the account's reduce-on-warning is off by default
+    desk.connect()
+    Probe.actions = [lambda s, _b: s.buy(1.0) if not s.positions() else None]
+    name = desk.attach(budget=StrategyBudget(max_daily_loss=100.0))
+    desk.minutes([1.1001])
+    [position] = desk.core.positions()
+    desk.minutes([round(position.price_open - 0.00085, 5)])
+    assert state(desk.market, name) is StrategyState.RUNNING
 
 
 def test_a_raising_strategy_is_disabled_with_its_traceback_in_the_log_file(

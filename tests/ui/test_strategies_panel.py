@@ -294,6 +294,9 @@ def test_halted_and_failed_instances_show_the_reason(
     d.panel.on_strategy(halted)
     assert d.cell("ma_cross#9", 4) == "halted: daily loss 50.00 reached"
     assert d.cell("ma_cross#9", 5) == "-50.00 USD" and d.cell("ma_cross#9", 7) == "3"
+    near = "its loss today 42.00 is 84% of its limit of 50.00"
+    d.panel.on_strategy(StrategyStatus(config, StrategyState.REDUCING, near, -42.0, 1, 3))
+    assert d.cell("ma_cross#9", 4) == f"reducing: {near}"
     failed = StrategyStatus(config, StrategyState.FAILED, "ZeroDivisionError in on_bar")
     d.panel.on_strategy(failed)
     assert d.cell("ma_cross#9", 4) == "failed: ZeroDivisionError in on_bar"

@@ -66,6 +66,7 @@ CloseTheirs = Callable[[StopStrategy | None, Sequence[int]], object]
 _STATE_COLOURS = {
     StrategyState.RUNNING: PROFIT,
     StrategyState.WARMING_UP: WARNING,
+    StrategyState.REDUCING: WARNING,
     StrategyState.HALTED: LOSS,
     StrategyState.FAILED: LOSS,
     StrategyState.STOPPED: MUTED,
@@ -74,7 +75,11 @@ _STATE_COLOURS = {
 
 def state_text(status: StrategyStatus) -> str:
     """ "running", or "halted: its daily loss …" with the reason the engine gave."""
-    if status.reason and status.state in (StrategyState.HALTED, StrategyState.FAILED):
+    if status.reason and status.state in (
+        StrategyState.HALTED,
+        StrategyState.FAILED,
+        StrategyState.REDUCING,
+    ):
         return f"{status.state}: {status.reason}"
     if (
         status.state is StrategyState.STOPPED
@@ -589,7 +594,7 @@ class StrategiesPanel(QWidget):
             currency=self._account_currency(),
             parent=self,
         )
-        if status.state in (StrategyState.RUNNING, StrategyState.WARMING_UP):
+        if status.state.runs:
             form.show_problem(f"{status.name} is running: stop it (Shift+F5) before saving")
         return self._open(form)
 
@@ -636,15 +641,11 @@ class StrategiesPanel(QWidget):
         """Every instance that is not running (after a Resume, say), one command each:
         the engine refuses, in words, one that may not start (its budget, a halt)."""
         for status in self.model.statuses:
-            if status.state not in (StrategyState.RUNNING, StrategyState.WARMING_UP):
+            if not status.state.runs:
                 self._send(StartStrategy(status.name, OrderSource.PANEL))
 
     def stop_all(self) -> None:
-        running = [
-            s.name
-            for s in self.model.statuses
-            if s.state in (StrategyState.RUNNING, StrategyState.WARMING_UP)
-        ]
+        running = [s.name for s in self.model.statuses if s.state.runs]
         if not running:
             return
         question = (
@@ -665,7 +666,7 @@ class StrategiesPanel(QWidget):
         if not tickets:
             self._say(f"{status.name} has no open positions")
             return
-        running = status.state in (StrategyState.RUNNING, StrategyState.WARMING_UP)
+        running = status.state.runs
         stop = StopStrategy(status.name, OrderSource.PANEL) if running else None
         self._close_positions(stop, tickets)
 
