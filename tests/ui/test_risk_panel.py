@@ -231,3 +231,25 @@ def test_limits_dialog_reads_a_comma_as_the_command_line_does(
     assert not dialog.isVisible()
     update = next(c for c in sent if isinstance(c, UpdateRiskLimits))
     assert update.limits.max_order_volume == 1.5
+
+
+def test_resuming_leaves_the_risk_column_where_it_was(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    """Resume greys itself out once trading is ACTIVE: the keyboard focus it had must
+    not jump to the breaches list at the foot of the column and scroll HALT away."""
+    w = make_terminal().window
+    column = w.docks["risk"].widget()
+    bar = column.verticalScrollBar()  # type: ignore[attr-defined]
+    qtbot.keyClick(
+        w, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: w.risk_panel.resume_button.isEnabled(), timeout=5000)
+    assert bar.maximum() > 0, "the column must be taller than its dock for this test"
+    bar.setValue(0)
+    resume = w.risk_panel.resume_button
+    resume.setFocus()
+    qtbot.keyClick(resume, Qt.Key.Key_Space)  # as a trader pressing it from the keyboard
+    qtbot.waitUntil(lambda: w.risk_panel.state is TradingState.ACTIVE, timeout=5000)
+    assert bar.value() == 0
+    assert w.risk_panel.kill_button.visibleRegion().isEmpty() is False

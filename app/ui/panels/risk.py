@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -119,6 +119,7 @@ class RiskPanel(QWidget):
         self._show_state(TradingState.ACTIVE, "waiting for the engine")
         # The state and the kill switch, which the window may place above the account.
         self.controls = QWidget()
+        self.controls.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # where Resume leaves it
         controls = QVBoxLayout(self.controls)
         controls.setContentsMargins(4, 4, 4, 0)
         controls.addWidget(self.banner)
@@ -181,4 +182,9 @@ class RiskPanel(QWidget):
         self.banner.setStyleSheet(
             f"background: {color.name()}; color: white; padding: 6px; border-radius: 3px"
         )
-        self.resume_button.setEnabled(state is not TradingState.ACTIVE)
+        active = state is TradingState.ACTIVE
+        if active and self.resume_button.hasFocus():
+            # Disabled while focused, Qt would hand the focus to the next widget, the
+            # breaches list at the foot of the column, and scroll HALT out of view.
+            self.controls.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.resume_button.setEnabled(not active)
