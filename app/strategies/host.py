@@ -155,6 +155,10 @@ class StrategyHost(EngineClient):
             for config, _state in restored:
                 if config.autostart:
                     self.start(config.name)
+                else:
+                    # Stopped after the restart: what it left resting at the broker (the
+                    # terminal ended while it ran) would fill with nothing to manage it.
+                    self._cancel_working_orders(config.name, config.number, "not started")
         self._publish_all(force=True)
 
     def on_fact(self, fact: object) -> None:

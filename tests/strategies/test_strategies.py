@@ -501,6 +501,44 @@ def test_instances_state_and_ownership_survive_a_restart(tmp_path: Path) -> None
     journal.close()
 
 
+@pytest.mark.parametrize("autostart", [False, True])
+def test_a_resting_order_left_by_an_instance_that_does_not_start_again_is_cancelled(
+    tmp_path: Path, autostart: bool
+) -> None:
+    """The terminal ended while an instance ran with an order resting at the broker.
+    Restored stopped, nothing would manage that order: it is cancelled at the start.
+    Set to start by itself, it runs again and keeps it."""
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    paper = tmp_path / "paper.json"
+    journal = Journal.open(url)
+    desk = Desk(journal, paper)
+    desk.connect()
+    Probe.actions = [lambda s, _b: s.buy(0.1, limit=1.05) if not s.orders() else None]
+    desk.core.handle(
+        AttachStrategy("probe", "EURUSD", Timeframe.M1, {}, StrategyBudget(), autostart=autostart)
+    )
+    name = list(desk.host.configs)[-1]
+    desk.core.handle(StartStrategy(name))
+    desk.minutes([1.1001])
+    number = desk.host.configs[name].number
+    assert [o.owner for o in desk.core.working_orders()] == [number]
+    desk.core.disconnect()  # not stopped: the terminal simply ended
+    journal.close()
+
+    journal = Journal.open(url)
+    again = Desk(journal, paper)
+    again.connect()
+    left = [o for o in again.core.working_orders() if o.owner == number]
+    if autostart:
+        assert len(left) == 1 and state(again.market, name) is StrategyState.RUNNING
+    else:
+        assert left == [] and state(again.market, name) is StrategyState.STOPPED
+        assert any(
+            "cancelling its 1 working order(s) (not started)" in m for m in lines(again.market)
+        )
+    journal.close()
+
+
 def test_a_broken_file_in_the_user_folder_is_one_line_and_the_rest_load(tmp_path: Path) -> None:
     folder = tmp_path / "strategies"
     folder.mkdir()
