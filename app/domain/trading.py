@@ -218,6 +218,7 @@ class HistoryOrder:
     tp: float | None = None
     filled_volume: float = 0.0
     reason: str = ""
+    owner: int = MANUAL  # MANUAL, EXTERNAL, or a strategy instance's number
 
 
 @dataclass(frozen=True, slots=True)

@@ -922,6 +922,7 @@ def _history_order(row: OrderRecord) -> HistoryOrder:
         tp=row.tp,
         filled_volume=row.filled_volume,
         reason=row.reason,
+        owner=row.owner,
     )
 
 

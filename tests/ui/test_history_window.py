@@ -19,11 +19,12 @@ from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
 from app.brokers.sim.broker import SimBroker
-from app.domain.commands import ClosePosition, Command, SubmitOrder
-from app.domain.enums import ConnectionStatus, OrderSource, Side
+from app.domain.commands import ClosePosition, Command, RequestTradeHistory, SubmitOrder
+from app.domain.enums import ConnectionStatus, OrderSource, OrderStatus, OrderType, Side
 from app.domain.notices import ConnectionState
+from app.domain.strategies import StrategyConfig, StrategyState, StrategyStatus
 from app.domain.timeframes import Timeframe
-from app.domain.trading import AccountState, Fill, OrderRequest
+from app.domain.trading import AccountState, Fill, HistoryOrder, OrderRequest, TradeHistory
 from app.engine.bus import EventBus
 from app.engine.history_jobs import install_history
 from app.engine.history_library import HistoryLibrary
@@ -110,7 +111,9 @@ def test_orders_deals_and_daily_pnl_from_the_journal(
     assert [row[1] for row in orders] == ["h-eur", "h-jpy", "h-eur-close"]
     assert [row[5] for row in orders] == ["market", "market", "close"]
     assert all(row[-1] == "filled" for row in orders)
+    assert all(row[-2] == "Manual" for row in orders)  # the trader's own, by the Owner column
     assert window.deals_model.rowCount() == 3
+    assert [row[-2] for row in window.deals_model.rows()] == ["Manual"] * 3
     today = datetime.now(UTC).date().isoformat()
     assert window.daily_model.rows() == [(today, "1", f"{pnl:,.2f}")]
     assert f"realised P&L {pnl:+,.2f}" in window.status.text()
@@ -123,6 +126,29 @@ def test_orders_deals_and_daily_pnl_from_the_journal(
     assert rows[0][:4] == ["Time (UTC)", "Deal", "Position", "Order"]
     assert [r[3] for r in rows[1:]] == ["h-eur", "h-jpy", "h-eur-close"]
     assert rows[-1][-1] == f"{pnl:,.2f}"
+
+
+def test_a_strategy_s_orders_and_deals_name_their_instance(qtbot: QtBot) -> None:
+    model = DeskModel()
+    config = StrategyConfig(3, "ma_cross", "EURUSD", Timeframe.M1)
+    model.apply_strategy(StrategyStatus(config, StrategyState.RUNNING))
+    sent: list[Command] = []
+    window = HistoryWindow(sent.append, model)
+    qtbot.addWidget(window)
+    assert window.request()
+    asked = sent[-1]
+    assert isinstance(asked, RequestTradeHistory)
+    when = datetime.now(UTC)
+    order = HistoryOrder(
+        "s-1", when, "EURUSD", Side.BUY, OrderType.MARKET, 0.1, OrderStatus.FILLED,
+        OrderSource.STRATEGY, owner=3,
+    )  # fmt: skip
+    deal = Fill("s-1", 7, 7, "EURUSD", Side.BUY, 0.1, 1.1, int(when.timestamp() * 1000), owner=3)
+    window.on_trade_history(
+        TradeHistory(asked.start, asked.end, asked.symbol, orders=(order,), deals=(deal,))
+    )
+    assert window.orders_model.rows()[0][-2] == "ma_cross#3"
+    assert window.deals_model.rows()[0][-2] == "ma_cross#3"
 
 
 def test_symbol_filter_and_an_empty_range(qtbot: QtBot, desk: Desk) -> None:

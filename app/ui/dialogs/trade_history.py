@@ -137,6 +137,7 @@ class HistoryWindow(QWidget):
                 "SL",
                 "TP",
                 "Source",
+                "Owner",
                 "Status",
             ),
             numeric=(2, 6, 7, 8, 9),
@@ -152,6 +153,7 @@ class HistoryWindow(QWidget):
                 "Volume",
                 "Price",
                 "Reason",
+                "Owner",
                 "P&L",
             ),
             numeric=(1, 2, 6, 7, 9),
@@ -298,6 +300,7 @@ class HistoryWindow(QWidget):
             self._price(order.symbol, order.sl),
             self._price(order.symbol, order.tp),
             str(order.source),
+            self._desk.owner_label(order.owner),
             order.status.replace("_", " ") + (f": {order.reason}" if order.reason else ""),
         )
 
@@ -312,6 +315,7 @@ class HistoryWindow(QWidget):
             f"{deal.volume:g}",
             self._price(deal.symbol, deal.price),
             deal.reason,
+            self._desk.owner_label(deal.owner),
             f"{deal.realized_pnl:,.2f}" if deal.closes_position else "",
         )
 
