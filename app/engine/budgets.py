@@ -28,11 +28,11 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from app.domain.enums import TradingState
+from app.domain.enums import OrderStatus, TradingState
 from app.domain.risk_facts import Rejection
 from app.domain.risk_limits import RiskRule
 from app.domain.strategies import BudgetHalt, BudgetReducing, StrategyBudget
-from app.domain.trading import Fill, OrderRequest, Position, WorkingOrder
+from app.domain.trading import Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
 
 _EPS = 1e-9
 
@@ -50,6 +50,13 @@ class OwnerBudget:
     sent: deque[float] = field(default_factory=deque)  # times of the last minute's orders
     flooded: bool = False  # halted for flooding: nothing more it sends passes
     running: bool = False  # started and not stopped since: only then may it open
+    # Its market orders still filling (a partial fill, an outcome not yet known): client
+    # id -> (symbol, signed lots still to come), counted in its net as if filled.
+    unfilled: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    def coming(self, symbol: str) -> float:
+        """Signed lots its market orders in ``symbol`` still have to fill."""
+        return sum(lots for s, lots in self.unfilled.values() if s == symbol)
 
     @property
     def day_pnl(self) -> float:
@@ -80,6 +87,24 @@ class Budgets:
 
     def get(self, owner: int) -> OwnerBudget | None:
         return self._owners.get(owner)
+
+    def reducing(self, owner: int) -> bool:
+        budget = self._owners.get(owner) if owner > 0 else None
+        return budget is not None and budget.state is TradingState.REDUCING
+
+    def on_update(self, update: OrderUpdate) -> None:
+        """Keep what an instance's market orders still have to fill: until they end, the
+        net it may reduce (and its net position limit) counts them as filled."""
+        budget = self._owners.get(update.owner) if update.owner > 0 else None
+        if budget is None or update.order_type.is_pending:
+            return
+        if update.status is OrderStatus.PARTIALLY_FILLED:
+            rest = max(0.0, update.volume - update.filled_volume)
+            budget.unfilled[update.client_id] = (update.symbol, update.side.sign * rest)
+        elif update.status is OrderStatus.UNKNOWN:
+            budget.unfilled[update.client_id] = (update.symbol, update.side.sign * update.volume)
+        elif update.status.is_final:
+            budget.unfilled.pop(update.client_id, None)
 
     def restore(self, owner: int, realized_today: float, realized_total: float) -> None:
         """At start: the P&L its deals made, from the journal."""
@@ -163,7 +188,7 @@ class Budgets:
         if not budget.running:
             return _refuse(f"{name} is not running: an order it sent before it stopped", symbol)
         mine = [p for p in positions if p.owner == owner]
-        if budget.state is TradingState.REDUCING and not _reduces(request, mine):
+        if budget.state is TradingState.REDUCING and not _reduces(request, mine, budget):
             return _refuse(
                 f"{name} is reducing ({budget.reason}): only market orders that reduce its "
                 f"own net {symbol} position pass",
@@ -187,7 +212,7 @@ class Budgets:
                 f"{name}: it has {held}, its limit is {limits.max_open_positions}", symbol
             )
         if limits.max_net_position > 0:
-            worst = _worst_net(request, mine, my_orders)
+            worst = _worst_net(request, mine, my_orders, budget.coming(symbol))
             if worst > limits.max_net_position + _EPS:
                 return _refuse(
                     f"{name}: its net {symbol} position would reach {worst:g} lots, its "
@@ -260,7 +285,7 @@ class Budgets:
             problem = _loss_problem(budget)
             if problem is not None:
                 halts.append(self._halt(owner, problem))
-            elif warning is not None and budget.state is TradingState.ACTIVE:
+            elif warning is not None and budget.running and budget.state is TradingState.ACTIVE:
                 near = _near_problem(budget, warning)
                 if near is not None:
                     budget.state, budget.reason = TradingState.REDUCING, near
@@ -308,9 +333,11 @@ def _near_problem(budget: OwnerBudget, share: float) -> str | None:
     return None
 
 
-def _reduces(request: OrderRequest, mine: Iterable[Position]) -> bool:
-    """A market order against the instance's own net position in its symbol, no larger."""
+def _reduces(request: OrderRequest, mine: Iterable[Position], budget: OwnerBudget) -> bool:
+    """A market order against the instance's own net position in its symbol, no larger;
+    its orders still filling count as filled (two sells must not flip it)."""
     net = sum(p.side.sign * p.volume for p in mine if p.symbol == request.symbol)
+    net += budget.coming(request.symbol) if budget.unfilled else 0.0
     return (
         not request.order_type.is_pending
         and abs(net) > _EPS
@@ -324,11 +351,15 @@ def _refuse(message: str, symbol: str) -> Rejection:
 
 
 def _worst_net(
-    request: OrderRequest, positions: Iterable[Position], orders: Iterable[WorkingOrder]
+    request: OrderRequest,
+    positions: Iterable[Position],
+    orders: Iterable[WorkingOrder],
+    coming: float = 0.0,
 ) -> float:
-    """|net lots| of the instance in the symbol if the request and its growing orders filled."""
+    """|net lots| of the instance in the symbol if the request, its growing orders and
+    its market orders still filling (``coming``, signed) filled."""
     symbol = request.symbol
-    net = sum(p.side.sign * p.volume for p in positions if p.symbol == symbol)
+    net = coming + sum(p.side.sign * p.volume for p in positions if p.symbol == symbol)
     net += request.side.sign * request.volume
     buys = sum(o.volume for o in orders if o.symbol == symbol and o.side.sign > 0)
     sells = sum(o.volume for o in orders if o.symbol == symbol and o.side.sign < 0)

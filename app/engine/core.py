@@ -494,11 +494,12 @@ class TradingCore:
     def publish(self, fact: object) -> None:
         """Every fact leaves the core here: to the bus (journaled on the way) and the clients."""
         self._out.publish(fact)
+        if type(fact) is OrderUpdate:
+            self.gate.budgets.on_update(fact)  # what an instance's orders still have to fill
         if isinstance(fact, OrderUpdate | Fill) or self.clients.wants(fact):
             self._inbox.append(fact)
 
     def publish_fill(self, fill: Fill) -> None:
-        self.note_owner(fill.client_id, fill.owner)
         if self.portfolio is not None:
             self.portfolio.on_fill(fill)
         self.gate.budgets.on_fill(fill)

@@ -44,7 +44,7 @@ from app.domain.commands import (
     ReversePosition,
     new_client_id,
 )
-from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
+from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side, TradingState
 from app.domain.risk_facts import RiskBreach
 from app.domain.risk_limits import RiskRule
 from app.domain.symbols import SymbolSpec
@@ -196,7 +196,8 @@ class OrderRoad:
         if not self._open(request):
             return
         refused = self._core.gate.check_close(position, None)
-        problem = refused.message if refused else self._pre_trade_problem(request)
+        problem = refused.message if refused else self._reducing_problem(position)
+        problem = problem or self._pre_trade_problem(request)
         if problem is not None:
             self._refuse(request, f"Reverse refused, position #{ticket} kept: {problem}")
             return
@@ -656,6 +657,21 @@ class OrderRoad:
 
     def _sent(self, line: str, request: OrderRequest) -> None:
         self._say(LogLevel.INFO, line, request.client_id)
+
+    def _reducing_problem(self, position: Position) -> str | None:
+        """A reverse's opening leg is checked while the position still stands, where it
+        looks like a reduction; after the close it opens the other side. So it is refused
+        while the account, or the position's instance, may only reduce."""
+        gate = self._core.gate
+        if gate.state is TradingState.REDUCING:
+            return (
+                f"Trading is REDUCING ({gate.state_reason}): a reverse opens the opposite position"
+            )
+        if gate.budgets.reducing(position.owner):
+            budget = gate.budgets.get(position.owner)
+            name = budget.name if budget is not None else f"strategy #{position.owner}"
+            return f"{name} is reducing: a reverse opens the opposite position"
+        return None
 
     def _pre_trade_problem(self, request: OrderRequest) -> str | None:
         core = self._core

@@ -202,6 +202,8 @@ class StrategyHost(EngineClient):
                 budget = self._core.budgets.get(config.number)
                 if budget is not None and budget.state is TradingState.HALTED:
                     self._cancel_working_orders(name, config.number, "halted by its budget")
+                elif budget is not None and budget.state is TradingState.REDUCING:
+                    self._cancel_working_orders(name, config.number, "reducing")
 
     def _cancel_strategies_orders(self, why: str) -> None:
         """Every strategy-owned working order, of a detached instance too."""

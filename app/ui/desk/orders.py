@@ -208,7 +208,20 @@ class OrderDesk:
             lines.insert(0, f"Stop {stop.name} (its working orders are cancelled)")
             commands = (stop, *commands)
         parsed = ParsedCommand(commands, "\n".join(lines), bulk=True)
-        return self.send(self._proposal(parsed, source, proposal.text))
+        owners = {p.owner for p in self.model.positions if p.ticket in tickets}
+        outcome = self.send(self._proposal(parsed, source, proposal.text))
+        if outcome.verdict is not Verdict.SENT:
+            return outcome
+        # What it opened while the trader was asked was not in the question, so it is
+        # not closed: said, so that it is not left open unseen.
+        newer = [
+            p.ticket for p in self.model.positions if p.owner in owners and p.ticket not in tickets
+        ]
+        if not newer:
+            return outcome
+        opened = ", ".join(f"#{t}" for t in newer)
+        note = f"; {opened} opened while you were asked, still open (Ctrl+Delete again closes it)"
+        return replace(outcome, message=outcome.message + note)
 
     def send(self, proposal: Proposal) -> Outcome:
         """The confirmation rule, then exactly ``proposal``'s commands onto the bus."""
