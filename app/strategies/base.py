@@ -208,12 +208,15 @@ class Strategy:
             self._note(message)
         self._ctx().log(level, message)
 
-    def _note(self, message: str) -> None:
+    def _note(self, message: str, now_msc: int | None = None) -> None:
         """Keep ``message`` among the newest lines the Strategies panel shows, with the
-        engine's time (the tester's replayed clock in a test pass)."""
+        engine's time (the tester's replayed clock in a test pass; ``now_msc`` when it is
+        stopped and has no context)."""
         context = self._context
         if context is not None:
-            stamp = datetime.fromtimestamp(context.now_msc() / 1000, UTC)
+            now_msc = context.now_msc()
+        if now_msc is not None:
+            stamp = datetime.fromtimestamp(now_msc / 1000, UTC)
             message = f"{stamp:%H:%M:%S} {message}"
         self._log_lines.append(message)
 

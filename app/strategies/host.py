@@ -48,6 +48,7 @@ from app.domain.strategies import (
     StrategyState,
     StrategyStatus,
 )
+from app.domain.trading import Fill
 from app.engine.clients import ClientContext, EngineClient, Subscriptions, client_failures
 from app.storage.errors import StorageError
 from app.strategies.base import LOG_LINES_KEPT
@@ -111,6 +112,7 @@ class StrategyHost(EngineClient):
     def subscriptions(self) -> Subscriptions:
         return Subscriptions(
             timer_ms=self._status_refresh_ms,
+            all_orders=True,  # the deals of a stopped instance's positions count too
             facts=frozenset({BudgetHalt, BudgetReducing, TradingStateChanged, ConnectionState}),
         )
 
@@ -227,6 +229,23 @@ class StrategyHost(EngineClient):
                 LogLevel.WARNING,
                 f"Strategy {name}: cancelling its {len(tickets)} working order(s) ({why})",
             )
+
+    def on_fill(self, fill: Fill) -> None:
+        """A running instance counts its own deals; one that is stopped (the trader closed
+        its position, an SL hit while it was stopped) has them counted here."""
+        if fill.owner <= 0:
+            return
+        name = next((n for n, c in self.configs.items() if c.number == fill.owner), None)
+        if name is None:
+            return
+        runner = self.runners.get(name)
+        if runner is not None and _active(runner):
+            return
+        if runner is not None:
+            runner.record(fill, self._core.specs.get(fill.symbol), self._core.now_msc())
+        elif fill.closes_position:
+            self._trades[name] = self._trades.get(name, 0) + 1
+        self._publish(name)
 
     def on_timer(self, now_msc: int) -> None:
         self._publish_all()

@@ -22,6 +22,7 @@ import numpy as np
 from app.domain.enums import OrderSource, OrderStatus
 from app.domain.market import Bar, Tick
 from app.domain.strategies import StrategyState
+from app.domain.symbols import SymbolSpec
 from app.domain.trading import Fill, OrderUpdate
 from app.engine.clients import ClientContext, EngineClient, Subscriptions
 from app.strategies.base import Strategy
@@ -95,21 +96,31 @@ class StrategyRunner(EngineClient):
         self._save()
 
     def on_fill(self, fill: Fill) -> None:
+        self.record(fill)
+        self.strategy.on_fill(fill)
+        self._save()
+        self._changed(self)
+
+    def record(
+        self, fill: Fill, spec: SymbolSpec | None = None, now_msc: int | None = None
+    ) -> None:
+        """A deal of its own counted and written in its last lines; the host calls it
+        (with the symbol's ``spec`` and the engine's time) for a deal that came while it
+        was stopped: the trader closed its position."""
         if fill.closes_position:
             self.trades += 1
         context = self.strategy._context
-        spec = context.spec(fill.symbol) if context is not None else None
+        if context is not None:
+            spec = context.spec(fill.symbol)
         price = spec.format_price(fill.price) if spec is not None else f"{fill.price:g}"
         if fill.closes_position:  # the side of the position it closed, not of the deal
-            self.note(
+            line = (
                 f"closed {fill.side.opposite.upper()} {fill.volume:g} {fill.symbol} at "
                 f"{price}, {fill.realized_pnl:+,.2f}"
             )
         else:
-            self.note(f"filled {fill.side.upper()} {fill.volume:g} {fill.symbol} at {price}")
-        self.strategy.on_fill(fill)
-        self._save()
-        self._changed(self)
+            line = f"filled {fill.side.upper()} {fill.volume:g} {fill.symbol} at {price}"
+        self.strategy._note(line, now_msc)
 
     def on_timer(self, now_msc: int) -> None:
         self.strategy.on_timer(datetime.fromtimestamp(now_msc / 1000, UTC))

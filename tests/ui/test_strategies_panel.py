@@ -241,6 +241,9 @@ def test_start_stop_edit_and_detach_from_the_keyboard_and_the_context_menu(
         "Close its positions…",
         "Detach…",
     ]
+    enabled = {a.text().replace("&", ""): a.isEnabled() for a in menu.actions()}
+    # Stopped, holding nothing: what cannot apply is greyed out.
+    assert enabled["Start"] and not enabled["Stop"] and not enabled["Close its positions…"]
     start = next(a for a in menu.actions() if a.text() == "&Start")
     menu.close()
     start.trigger()

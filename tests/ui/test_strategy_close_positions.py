@@ -61,6 +61,10 @@ def test_ctrl_delete_stops_the_instance_and_closes_only_its_positions(
     qtbot.waitUntil(lambda: panel.model.status_at(row).state.value == "stopped", timeout=10_000)
     # Stopping cancelled the instance's resting order; nothing of it is left.
     qtbot.waitUntil(lambda: all(o.owner == MANUAL for o in desk.orders), timeout=10_000)
+    # The close is one of its trades, though it came after the stop, and its lines say so.
+    qtbot.waitUntil(lambda: panel.model.status_at(row).trades == 1, timeout=10_000)
+    shown = panel.model.status_at(row).last_log
+    assert any(" closed BUY 0.1 EURUSD" in line for line in shown), shown
 
 
 def _desk_with(positions: tuple[Position, ...], answer: bool) -> tuple[OrderDesk, list[Command]]:

@@ -81,6 +81,12 @@ class RiskLimitsDialog(QDialog):
                 form.addRow(label, edit)
         self.reduce_on_warning = QCheckBox("A loss warning moves trading to REDUCING")
         self.reduce_on_warning.setChecked(limits.reduce_on_warning)
+        self.reduce_on_warning.setToolTip(
+            "REDUCING: only market orders that reduce the net position pass (closes, "
+            "modifications and cancels too); new exposure is refused until you resume. "
+            "It applies to each strategy's own budget as well: an instance near its own "
+            "loss limit may then only reduce what it holds."
+        )
         losses.addRow("", self.reduce_on_warning)
         self.reset_time = QLineEdit(limits.daily_reset_time)
         losses.addRow("Trading day starts at (HH:MM)", self.reset_time)

@@ -59,6 +59,8 @@ class EventLogModel(RowTableModel):
             return event.message
         if role == Qt.ItemDataRole.ForegroundRole and column in (1, 3):
             return _LEVEL_COLORS.get(event.level)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2:
+            return event.source
         if role == Qt.ItemDataRole.ToolTipRole and event.client_id:
             return f"order {event.client_id}"
         return None
@@ -78,6 +80,8 @@ class EventLogView(QTableView):
         # Widths from the longest text each column holds, not from the rows seen so far
         # (ResizeToContents measured an empty log and cut the time to "21…").
         metrics = self.fontMetrics()
-        for column, widest in enumerate(("23:59:59.999", "Warning", "telegram")):
+        # The source: the longest of the engine's own, or a strategy instance's name
+        # such as "donchian_b#12" (a longer one is cut; its tooltip has it whole).
+        for column, widest in enumerate(("23:59:59.999", "Warning", "donchian_b#12")):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, metrics.horizontalAdvance(widest) + 18)

@@ -448,6 +448,7 @@ class StrategiesPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        self._enable_actions(None)
 
     def _action(self, text: str, keys: str, slot: Callable[[], object], where: QWidget) -> QAction:
         action = QAction(text, self)
@@ -533,7 +534,21 @@ class StrategiesPanel(QWidget):
         self.table.setCurrentIndex(index)
         self.table.selectRow(index.row())
 
+    def _enable_actions(self, status: StrategyStatus | None) -> None:
+        """The row's actions that can apply to it: Start for one that does not run, Stop
+        for one that does, Close for one that holds positions."""
+        runs = status is not None and status.state.runs
+        holds = status is not None and any(
+            p.owner == status.config.number for p in self._desk.positions
+        )
+        self.start_action.setEnabled(status is not None and not runs)
+        self.stop_action.setEnabled(runs)
+        self.close_action.setEnabled(holds or (status is not None and status.open_positions > 0))
+        for action in (self.edit_action, self.detach_action):
+            action.setEnabled(status is not None)
+
     def _show_selected(self) -> None:
+        self._enable_actions(self.selected())
         status = self.selected()
         if status is None and self.model.rowCount():
             status = self.model.status_at(0)
@@ -629,11 +644,13 @@ class StrategiesPanel(QWidget):
 
     def start(self) -> None:
         status = self.selected()
+        self._say("")  # an earlier word about another action is no longer the news
         if status is not None:
             self._send(StartStrategy(status.name, OrderSource.PANEL))
 
     def stop(self) -> None:
         status = self.selected()
+        self._say("")
         if status is not None:
             self._send(StopStrategy(status.name, OrderSource.PANEL))
 
