@@ -1258,8 +1258,10 @@ class MainWindow(QMainWindow):
         )
         store.sync()
 
-    def _close_strategy_positions(self, stop: StopStrategy | None, tickets: Sequence[int]) -> None:
-        outcome = self.order_desk.stop_and_close(stop, tickets, OrderSource.PANEL)
+    def _close_strategy_positions(
+        self, stop: StopStrategy | None, tickets: Sequence[int], name: str
+    ) -> None:
+        outcome = self.order_desk.stop_and_close(stop, tickets, OrderSource.PANEL, name=name)
         self.statusBar().showMessage(outcome.message, 8000)
 
     def request_quit(self) -> None:

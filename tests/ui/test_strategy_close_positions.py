@@ -54,6 +54,7 @@ def test_ctrl_delete_stops_the_instance_and_closes_only_its_positions(
     assert terminal.confirmations, "a strategy's positions are never closed without asking"
     question = terminal.confirmations[-1]
     assert f"Stop {NAME}" in question
+    assert f"Only {NAME}'s positions" in question and "yours and others' stay open" in question
     assert f"#{mine.ticket}" in question and f"#{manual.ticket}" not in question
     qtbot.waitUntil(lambda: [p.ticket for p in desk.positions] == [manual.ticket], timeout=20_000)
     row = panel.model.row_of(NAME)

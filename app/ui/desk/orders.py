@@ -192,17 +192,26 @@ class OrderDesk:
         return self.send(proposal)
 
     def stop_and_close(
-        self, stop: StopStrategy | None, tickets: Sequence[int], source: OrderSource
+        self,
+        stop: StopStrategy | None,
+        tickets: Sequence[int],
+        source: OrderSource,
+        *,
+        name: str = "",
     ) -> Outcome:
         """A strategy's positions closed at market, asked once and always asked.
 
         With ``stop`` (the instance runs), the stop goes first and is in the question:
         a strategy stopped before its closes cannot answer them with new orders.
+        ``name`` is the instance's, said in the question so that the trader knows whose
+        positions are listed (and that no other is touched).
         """
         proposal = self.combine([f"close #{t}" for t in tickets], source)
         if isinstance(proposal, ParseError):
             return self._refused(proposal.message)
         lines = [proposal.parsed.preview]
+        if name:
+            lines.append(f"Only {name}'s positions, listed above: yours and others' stay open.")
         commands: tuple[Command, ...] = proposal.commands
         if stop is not None:
             lines.insert(0, f"Stop {stop.name} (its working orders are cancelled)")

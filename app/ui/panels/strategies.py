@@ -60,8 +60,9 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 Confirm = Callable[[str, str], bool]
-CloseTheirs = Callable[[StopStrategy | None, Sequence[int]], object]
-"""``close(stop, tickets)``: the order desk closes ``tickets`` (after ``stop``, if given)."""
+CloseTheirs = Callable[[StopStrategy | None, Sequence[int], str], object]
+"""``close(stop, tickets, name)``: the order desk closes instance ``name``'s ``tickets``
+(after ``stop``, if given)."""
 
 _STATE_COLOURS = {
     StrategyState.RUNNING: PROFIT,
@@ -685,7 +686,7 @@ class StrategiesPanel(QWidget):
             return
         running = status.state.runs
         stop = StopStrategy(status.name, OrderSource.PANEL) if running else None
-        self._close_positions(stop, tickets)
+        self._close_positions(stop, tickets, status.name)
 
     def detach(self) -> None:
         status = self.selected()
