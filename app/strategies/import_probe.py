@@ -156,7 +156,14 @@ def _probe(
     deadline = time.monotonic() + start_limit_s
     try:
         while done < len(files):
-            if reader.poll(_POLL_S):
+            try:
+                ready = reader.poll(_POLL_S)
+            except (OSError, EOFError):
+                # Windows: the child ended and closed its end, a broken pipe (POSIX says
+                # so at ``recv``): judged below, as a silence, once it is gone.
+                child.join(_POLL_S)
+                ready = False
+            if ready:
                 try:
                     what, index = reader.recv()
                 except EOFError:  # the child is gone: judged below, as a silence
