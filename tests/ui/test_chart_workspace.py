@@ -248,6 +248,8 @@ def test_candles_bars_and_line_from_the_keyboard(
     w = t.window
     window = w.workspace.active
     chart = window.chart
+    # History first (under Wine the engine can take seconds to start), then the styles.
+    qtbot.waitUntil(lambda: _loaded(window, "EURUSD", chart.timeframe), timeout=10_000)
     assert chart.chart_type is ChartType.CANDLES
     qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)  # Alt+3: line
     assert chart.chart_type is ChartType.LINE and chart.price_item.isVisible()
