@@ -12,6 +12,7 @@ from app.domain.enums import OrderStatus, TradingState
 from app.domain.strategies import StopStrategy, StrategyBudget, StrategyState
 from app.storage.journal import Journal
 from tests.attack.test_strategy_halts import _desk_with_limit, _limits
+from tests.faults import wrong_first_time
 from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state
 
 __all__ = ["_no_actions"]
@@ -45,16 +46,11 @@ def test_a_cancel_the_broker_refused_at_a_stop_is_sent_again_by_the_kill_switch(
     the kill switch asks again."""
     desk, name = _desk_with_limit()
     broker = desk.market.broker
-    real = broker.cancel_order
-    calls: list[int] = []
 
-    def refuse_once(ticket: int) -> ExecutionReport:
-        calls.append(ticket)
-        if len(calls) == 1:
-            return ExecutionReport(OrderStatus.REJECTED, reason="Market is closed")
-        return real(ticket)
+    def market_closed(_ticket: int) -> ExecutionReport:
+        return ExecutionReport(OrderStatus.REJECTED, reason="Market is closed")
 
-    broker.cancel_order = refuse_once  # type: ignore[method-assign]
+    broker.cancel_order, calls = wrong_first_time(broker.cancel_order, market_closed)  # type: ignore[method-assign]
     desk.core.handle(StopStrategy(name))
     desk.minutes([1.1003])
     assert len(desk.core.working_orders()) == 1  # the broker refused the cancel

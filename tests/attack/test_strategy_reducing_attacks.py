@@ -7,18 +7,40 @@ adding to, or flipping, what it holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.brokers.base import TransientBrokerError
 from app.domain.commands import ReversePosition
 from app.domain.risk_limits import RiskLimits
 from app.domain.strategies import StrategyBudget, StrategyState
+from tests.faults import wrong_first_time
 from tests.strategies.test_strategies import (  # noqa: F401 - the fixture resets Probe
     Desk,
     Probe,
     _no_actions,
     state,
 )
+
+Step = Callable[[Any], object]
+
+
+def _opens_long(s: Any) -> None:
+    s.buy(1.0)
+
+
+def _planned(steps: dict[str, Step]) -> tuple[list[str], Step]:
+    """The instance's on_bar runs one named step per bar, as the test appends them; the
+    first bar's is "open" (1 lot long unless ``steps`` says otherwise)."""
+    plan = ["open"]
+    steps = {"open": _opens_long, **steps}
+
+    def act(s: Any, _bar: Any) -> None:
+        step = steps.get(plan.pop(0)) if plan else None
+        if step is not None:
+            step(s)
+
+    return plan, act
 
 
 def _net(desk: Desk, number: int) -> float:
@@ -39,16 +61,12 @@ def _run(act: Any) -> tuple[Desk, str, int, float]:
 
 
 def test_a_reducing_instance_cannot_flip_its_long_into_a_short_by_a_reverse() -> None:
-    plan = ["open"]
 
-    def act(s: Any, _bar: Any) -> None:
-        step = plan.pop(0) if plan else ""
-        if step == "open":
-            s.buy(1.0)
-        elif step == "reverse":
-            [mine] = s.positions()
-            s._ctx().send(ReversePosition(mine.ticket))  # a command a client may send
+    def reverse(s: Any) -> None:
+        [mine] = s.positions()
+        s._ctx().send(ReversePosition(mine.ticket))  # a command a client may send
 
+    plan, act = _planned({"reverse": reverse})
     desk, name, number, loss_85 = _run(act)
     desk.minutes([loss_85])
     assert state(desk.market, name) is StrategyState.REDUCING
@@ -61,17 +79,13 @@ def test_a_reducing_instance_cannot_flip_its_long_into_a_short_by_a_reverse() ->
 def test_a_reducing_instance_cannot_sell_past_flat_while_a_sell_is_still_filling() -> None:
     """The broker fills at most 0.3 lots per tick: a 1-lot sell is still filling when the
     instance sells 'the rest it still holds' again, and the two together flip it short."""
-    plan = ["open"]
 
-    def act(s: Any, _bar: Any) -> None:
-        step = plan.pop(0) if plan else ""
-        if step == "open":
-            s.buy(1.0)
-        elif step == "sell all":
-            s.sell(1.0)  # its whole long: passes
-        elif step == "sell what is left" and s.net_position() > 0:
+    def sell_what_is_left(s: Any) -> None:
+        if s.net_position() > 0:
             s.sell(round(s.net_position(), 2))
 
+    sell_all: Step = lambda s: s.sell(1.0)  # noqa: E731 - its whole long: passes
+    plan, act = _planned({"sell all": sell_all, "sell what is left": sell_what_is_left})
     desk, name, number, loss_85 = _run(act)
     desk.minutes([loss_85])
     assert state(desk.market, name) is StrategyState.REDUCING
@@ -87,26 +101,20 @@ def test_a_reducing_instance_cannot_sell_past_flat_while_a_sell_is_still_filling
 def test_a_reducing_instance_s_working_order_is_cancelled_after_a_lost_link() -> None:
     """The cancel of its resting buy is refused because the link drops; once the link is
     back nothing asks again, and the buy fills: the REDUCING instance's long grows."""
-    plan = ["open"]
 
-    def act(s: Any, _bar: Any) -> None:
-        if plan and plan.pop(0) == "open":
-            s.buy(1.0)
-            s.buy(0.5, limit=1.0994)  # rests below the market
+    def open_with_a_resting_buy(s: Any) -> None:
+        s.buy(1.0)
+        s.buy(0.5, limit=1.0994)  # rests below the market
 
+    _plan, act = _planned({"open": open_with_a_resting_buy})
     desk, name, number, loss_85 = _run(act)
     broker = desk.market.broker
-    real_cancel = broker.cancel_order
-    asked: list[int] = []
 
-    def cancel_on_a_dropping_link(ticket: int) -> Any:
-        asked.append(ticket)
-        if len(asked) == 1:
-            broker.set_connected(False, "network cable")
-            raise TransientBrokerError("network cable")
-        return real_cancel(ticket)
+    def link_drops(_ticket: int) -> Any:
+        broker.set_connected(False, "network cable")
+        raise TransientBrokerError("network cable")
 
-    broker.cancel_order = cancel_on_a_dropping_link  # type: ignore[method-assign]
+    broker.cancel_order, asked = wrong_first_time(broker.cancel_order, link_drops)  # type: ignore[method-assign]
     desk.minutes([loss_85])
     assert state(desk.market, name) is StrategyState.REDUCING
     assert asked  # the cancel was sent, and the link dropped under it

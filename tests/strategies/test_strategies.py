@@ -31,6 +31,7 @@ from app.strategies.base import Strategy
 from app.strategies.catalog import Catalog, load_catalog
 from app.strategies.host import StrategyHost
 from app.strategies.params import StrategyParams, param
+from tests.faults import wrong_first_time
 from tests.replay_market import START, Clock, Market
 
 
@@ -279,15 +280,12 @@ def test_commands_queued_behind_one_that_breaks_the_engine_run_next_turn() -> No
 
     Probe.actions = [two_orders_once]
     desk.attach()
-    real_run, calls = desk.core._run, []
+    real_run = desk.core._run
 
-    def run_failing_first(command: Any) -> None:
-        calls.append(command)
-        if len(calls) == 1:
-            raise RuntimeError("an engine bug")
-        real_run(command)
+    def engine_bug(_command: Any) -> None:
+        raise RuntimeError("an engine bug")
 
-    desk.core._run = run_failing_first  # type: ignore[method-assign]
+    desk.core._run, _ = wrong_first_time(real_run, engine_bug)  # type: ignore[method-assign]
     with pytest.raises(RuntimeError):
         desk.minutes([1.1001])
     assert [c.request.volume for c in desk.core._queued] == [0.2]  # not dropped unseen
