@@ -263,6 +263,18 @@ def quote_problem(quote: Tick, gate: GateReading) -> Rejection | None:
     )
 
 
+def reduces(request: OrderRequest, net: float) -> bool:
+    """A market order against the net lots held in its symbol, no larger: what REDUCING
+    lets through (the account's, or a strategy instance's own). A pending order might
+    fill after the position is gone, so it never counts as reducing."""
+    return (
+        not request.order_type.is_pending
+        and abs(net) > EPS
+        and (request.side.sign > 0) != (net > 0)
+        and request.volume <= abs(net) + EPS
+    )
+
+
 def state_problem(request: OrderRequest, ctx: RiskContext, gate: GateReading) -> Rejection | None:
     symbol = request.symbol
     if gate.state is TradingState.HALTED:
@@ -273,13 +285,7 @@ def state_problem(request: OrderRequest, ctx: RiskContext, gate: GateReading) ->
         )
     if gate.state is TradingState.REDUCING:
         net = ctx.book.net.get(symbol, 0.0)
-        reduces = (
-            not request.order_type.is_pending
-            and abs(net) > EPS
-            and (request.side.sign > 0) != (net > 0)
-            and request.volume <= abs(net) + EPS
-        )
-        if not reduces:
+        if not reduces(request, net):
             return Rejection(
                 RiskRule.TRADING_STATE,
                 f"Trading is REDUCING ({gate.reason}): only market orders that reduce "

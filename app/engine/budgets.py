@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from app.domain.enums import OrderStatus, TradingState
 from app.domain.risk_facts import Rejection
 from app.domain.risk_limits import RiskRule
+from app.domain.risk_rules import reduces
 from app.domain.strategies import BudgetHalt, BudgetReducing, StrategyBudget
 from app.domain.trading import Fill, OrderRequest, OrderUpdate, Position, WorkingOrder
 
@@ -338,12 +339,7 @@ def _reduces(request: OrderRequest, mine: Iterable[Position], budget: OwnerBudge
     its orders still filling count as filled (two sells must not flip it)."""
     net = sum(p.side.sign * p.volume for p in mine if p.symbol == request.symbol)
     net += budget.coming(request.symbol) if budget.unfilled else 0.0
-    return (
-        not request.order_type.is_pending
-        and abs(net) > _EPS
-        and (request.side.sign > 0) != (net > 0)
-        and request.volume <= abs(net) + _EPS
-    )
+    return reduces(request, net)
 
 
 def _refuse(message: str, symbol: str) -> Rejection:

@@ -166,12 +166,12 @@ class StrategyHost(EngineClient):
     def on_fact(self, fact: object) -> None:
         self._cancels_sent.clear()  # what was sent before has run: still working, send again
         if isinstance(fact, BudgetHalt):
-            name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
+            name = self._name_of(fact.owner)
             if name is not None:
                 self.stop(name, f"halted by its budget: {fact.reason}", StrategyState.HALTED)
                 self._cancel_working_orders(name, fact.owner, "halted by its budget")  # if idle
         elif isinstance(fact, BudgetReducing):
-            name = next((n for n, c in self.configs.items() if c.number == fact.owner), None)
+            name = self._name_of(fact.owner)
             if name is not None:
                 runner = self.runners.get(name)
                 if runner is not None:
@@ -235,7 +235,7 @@ class StrategyHost(EngineClient):
         its position, an SL hit while it was stopped) has them counted here."""
         if fill.owner <= 0:
             return
-        name = next((n for n, c in self.configs.items() if c.number == fill.owner), None)
+        name = self._name_of(fill.owner)
         if name is None:
             return
         runner = self.runners.get(name)
@@ -509,8 +509,12 @@ class StrategyHost(EngineClient):
             return False
         return True
 
+    def _name_of(self, number: int) -> str | None:
+        """The attached instance whose magic number this is (a handful are attached)."""
+        return next((n for n, c in self.configs.items() if c.number == number), None)
+
     def _save_state(self, number: int, state: dict[str, Any]) -> None:
-        name = next((n for n, c in self.configs.items() if c.number == number), None)
+        name = self._name_of(number)
         if name is not None:
             self._saved_state[name] = state
         self._core.journal_write(lambda j: j.save_strategy_state(number, state))
