@@ -82,6 +82,9 @@ RISK_REFRESH_S = 0.1
 MAX_COMMAND_ROUNDS = 20
 #: Seconds between two event-log lines about refused quotes (they are counted meanwhile).
 BAD_QUOTE_LOG_S = 10.0
+# Strategy orders whose log lines keep their instance's name: the newest this many (a
+# session sends tens; a tester run thousands, whose log lines come at once).
+OWNED_ORDERS_KEPT = 10_000
 _INF = math.inf
 
 
@@ -539,6 +542,8 @@ class TradingCore:
         """``client_id`` is an order of strategy instance ``owner`` (its log lines say so)."""
         if owner > 0 and client_id:
             self._client_owners[client_id] = owner
+            if len(self._client_owners) > OWNED_ORDERS_KEPT:  # the oldest goes
+                del self._client_owners[next(iter(self._client_owners))]
 
     def _log_update(self, update: OrderUpdate) -> None:
         level = LogLevel.WARNING if update.status is OrderStatus.REJECTED else LogLevel.INFO

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from app.domain.commands import Halt, SubmitOrder
-from app.domain.enums import OrderSource, OrderStatus, Side, TradingState
+from app.domain.enums import LogLevel, OrderSource, OrderStatus, Side, TradingState
 from app.domain.market import Bar
 from app.domain.risk_limits import RiskLimits
 from app.domain.strategies import (
@@ -26,6 +26,7 @@ from app.domain.strategies import (
 )
 from app.domain.timeframes import Timeframe
 from app.domain.trading import MANUAL, OrderRequest, OrderUpdate
+from app.engine.core import OWNED_ORDERS_KEPT
 from app.storage.journal import Journal
 from app.strategies.base import Strategy
 from app.strategies.catalog import Catalog, load_catalog
@@ -198,6 +199,20 @@ def test_the_event_log_names_the_instance_beside_its_orders_and_fills() -> None:
     # The trader's own order keeps the engine as its source.
     mine = [e for e in logs if e.client_id == "trader-1"]
     assert mine and all(e.source == "engine" for e in mine)
+
+
+def test_the_names_kept_for_log_lines_are_the_newest_orders_not_every_order_ever() -> None:
+    desk = Desk()
+    desk.connect()
+    name = desk.attach()
+    number = desk.host.configs[name].number
+    for i in range(OWNED_ORDERS_KEPT + 5):
+        desk.core.note_owner(f"s-{i}", number)
+    desk.core.say(LogLevel.INFO, "newest", f"s-{OWNED_ORDERS_KEPT + 4}")
+    desk.core.say(LogLevel.INFO, "oldest", "s-0")
+    newest, oldest = desk.market.out.logs[-2:]
+    assert (newest.source, oldest.source) == (name, "engine")
+    assert len(desk.core._client_owners) == OWNED_ORDERS_KEPT
 
 
 def test_its_last_log_lines_say_what_it_did_at_the_engine_s_time() -> None:
