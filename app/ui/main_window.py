@@ -906,7 +906,10 @@ class MainWindow(QMainWindow):
         if risk is None:
             self.statusBar().showMessage("The risk limits show once the engine reports them", 8000)
             return None
-        dialog = RiskLimitsDialog(risk.limits, self, known_symbols=self.desk.specs)
+        currency = self.desk.account.currency if self.desk.account is not None else None
+        dialog = RiskLimitsDialog(
+            risk.limits, self, known_symbols=self.desk.specs, currency=currency
+        )
         self.risk_dialog = dialog
 
         def send() -> None:

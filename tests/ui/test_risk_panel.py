@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.commands import SubmitOrder, UpdateRiskLimits, new_client_id
@@ -208,6 +208,31 @@ def test_live_figures_restyle_only_when_their_colour_changes(qtbot: QtBot) -> No
     account.update_account(AccountState("USD", 10_000, 10_005, 0, 10_000, 5.0, 5.0, 100))
     assert "HALTED" in panel.banner.text()
     assert banner.count == 2 and pnl.count == 2  # a new state, a profit: restyled once each
+
+
+def test_the_limits_dialog_names_the_account_s_currency_beside_its_money_limits(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    w = make_terminal().window
+    qtbot.waitUntil(lambda: w.desk.account is not None and w.desk.risk is not None, timeout=5000)
+    w.risk_limits_action.trigger()
+    dialog = w.risk_dialog
+    assert dialog is not None
+
+    def label(name: str) -> str:
+        edit = dialog.numbers[name]
+        layout = edit.parentWidget().layout()
+        assert isinstance(layout, QFormLayout)
+        text = layout.labelForField(edit)
+        assert isinstance(text, QLabel)
+        return text.text()
+
+    currency = w.desk.account.currency if w.desk.account is not None else ""
+    assert currency and label("max_daily_loss") == f"Max daily loss ({currency})"
+    assert label("max_order_notional") == f"Max notional per order ({currency})"
+    assert label("max_total_exposure") == f"Max total exposure ({currency})"
+    assert label("max_order_volume") == "Max volume per order (lots)"  # not money
+    dialog.reject()
 
 
 def test_limits_dialog_reads_a_comma_as_the_command_line_does(

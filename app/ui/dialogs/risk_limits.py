@@ -51,6 +51,8 @@ LOSS_FIELDS: tuple[tuple[str, str], ...] = (
     ("warning_fraction", "Warning at (fraction of a limit)"),
 )
 NUMBER_FIELDS = ORDER_FIELDS + LOSS_FIELDS
+# Limits in money of the account's currency (the label names it, as the gate's messages do).
+MONEY_FIELDS = frozenset({"max_order_notional", "max_total_exposure", "max_daily_loss"})
 _INT_FIELDS = frozenset(f.name for f in fields(RiskLimits) if f.type in ("int", int))
 _OVERRIDE_KEYS = tuple(f.name for f in fields(SymbolLimits))
 
@@ -64,8 +66,10 @@ class RiskLimitsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         known_symbols: Iterable[str] | None = None,
+        currency: str | None = None,
     ) -> None:
-        """``known_symbols``: the configured ones; limits naming another are refused here."""
+        """``known_symbols``: the configured ones; limits naming another are refused here.
+        ``currency``: the account's, for the money limits' labels (None: not connected)."""
         super().__init__(parent)
         self._symbols = tuple(known_symbols) if known_symbols is not None else None
         self.setWindowTitle("Risk limits")
@@ -78,6 +82,8 @@ class RiskLimitsDialog(QDialog):
                 edit = QLineEdit(_number_text(getattr(limits, name)))
                 edit.setObjectName(f"limit_{name}")
                 self.numbers[name] = edit
+                if name in MONEY_FIELDS:
+                    label = f"{label} ({currency or 'account currency'})"
                 form.addRow(label, edit)
         self.reduce_on_warning = QCheckBox("A loss warning moves trading to REDUCING")
         self.reduce_on_warning.setChecked(limits.reduce_on_warning)
