@@ -241,3 +241,12 @@ def test_a_paper_session_shows_manual_and_the_strategy_instance_by_name(
     model = window.positions_model
     owned = [p for p in model.positions if p.owner != MANUAL]
     assert [window.desk.owner_label(p.owner) for p in owned] == [name]
+    # The chart's lines say whose they are: the instance's, and nothing for the trader's.
+    trading = window.chart_trading
+    [mine] = [p for p in model.positions if p.owner == MANUAL]
+    [theirs] = owned
+    order = next(o for o in window.desk.orders if o.owner == theirs.owner)
+    qtbot.waitUntil(lambda: name in trading.shown_label(("entry", theirs.ticket)), timeout=5000)
+    assert trading.shown_label(("entry", theirs.ticket)).startswith(f"#{theirs.ticket} {name} BUY")
+    assert trading.shown_label(("order", order.ticket)).startswith(f"#{order.ticket} {name} BUY")
+    assert trading.shown_label(("entry", mine.ticket)).startswith(f"#{mine.ticket} BUY")

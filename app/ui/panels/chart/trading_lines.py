@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QMenu
 from app.domain.enums import OrderSource, OrderType, Side
 from app.domain.order_preview import money_at
 from app.domain.pnl import CurrencyConverter
-from app.domain.trading import Position, WorkingOrder
+from app.domain.trading import MANUAL, Position, WorkingOrder
 from app.ui.desk.model import DeskChange
 from app.ui.desk.orders import OrderDesk
 from app.ui.panels.chart.line_labels import LineLabel, LineLabels
@@ -171,7 +171,9 @@ class ChartTrading:
         return line
 
     def label_text(self, key: tuple[str, int], price: float) -> str:
-        """``SL 1.08400 · −12.00 USD``: the level and the money if the price goes there."""
+        """``SL 1.08400 · −12.00 USD``: the level and the money if the price goes there.
+        A position's or order's label names its owner unless it is the trader's own
+        (``#7 ma_cross#3 BUY 0.1``), so a strategy's line is never taken for a manual one."""
         kind, ticket = key
         spec = self._model.spec(self._chart.symbol)
         fmt = spec.format_price if spec else (lambda v: f"{v:g}")
@@ -180,16 +182,22 @@ class ChartTrading:
             p = self._position(ticket)
             if p is None:
                 return ""
-            return f"#{ticket} {p.side.upper()} {p.volume:g} · {p.profit:+,.2f} {currency}"
+            owner = self._owner(p.owner)
+            return f"#{ticket}{owner} {p.side.upper()} {p.volume:g} · {p.profit:+,.2f} {currency}"
         if kind == "order":
             o = self._order(ticket)
             if o is None:
                 return ""
-            return f"#{ticket} {o.side.upper()} {o.order_type.upper()} {o.volume:g} @ {fmt(price)}"
+            owner = self._owner(o.owner)
+            kind_text = f"{o.side.upper()} {o.order_type.upper()}"
+            return f"#{ticket}{owner} {kind_text} {o.volume:g} @ {fmt(price)}"
         word = "SL" if kind.endswith("sl") else "TP"
         money = self._money(key, price)
         money_text = f" · {money:+,.2f} {currency}" if money is not None else ""
         return f"{word} {fmt(price)}{money_text}"
+
+    def _owner(self, owner: int) -> str:
+        return "" if owner == MANUAL else f" {self._model.owner_label(owner)}"
 
     def _money(self, key: tuple[str, int], price: float) -> float | None:
         kind, ticket = key
