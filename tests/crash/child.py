@@ -7,7 +7,7 @@ itself during the order's life: ``before_intent``, ``after_intent``,
 ``after_broker_close`` (the broker closed a position at its stop on its own and
 saved it; the engine has not journaled the deal yet). ``TRADETERM_CRASH_AFTER_S``
 kills it after that many seconds instead, wherever it is. Without either the run
-finishes and writes the event log to ``RESULT`` as JSON.
+finishes and writes the event log to ``RESULT`` as JSON (and its duration beside it).
 
 Actions: ``open`` (a market buy), ``close`` (the open position), ``place`` (a buy
 limit below the market), ``modify`` (new stop loss on the position), ``cancel``
@@ -116,6 +116,7 @@ def run(url: str, state: Path, action: str, client_id: str, result: Path) -> Non
     after = os.environ.get(KILL_AFTER_ENV)
     if after:
         _kill_later(float(after))
+    started = time.monotonic()  # the moment a kill's delay counts from
     out = Published()
     core = TradingCore(lambda: broker, out, journal=journal)
     if not core.connect():
@@ -124,6 +125,13 @@ def run(url: str, state: Path, action: str, client_id: str, result: Path) -> Non
         _act(core, broker, step, f"{client_id}-{step}" if action == "session" else client_id)
     journal.close()
     result.write_text(json.dumps([[e.level.name, e.message] for e in out.logs]))
+    seconds_file(result).write_text(f"{time.monotonic() - started:.4f}")
+
+
+def seconds_file(result: Path) -> Path:
+    """Where a finished life notes how long it took from the moment a kill is timed from
+    (so the harness can time kills within a session on a fast or a slow machine)."""
+    return result.with_name(result.name + ".seconds")
 
 
 SESSION = ("open", "place", "modify", "cancel", "stop", "close")
