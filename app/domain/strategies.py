@@ -225,10 +225,13 @@ class StartStrategy:
 
 @dataclass(frozen=True, slots=True)
 class StopStrategy:
-    """Stop an instance: its working orders are cancelled, its positions stay."""
+    """Stop an instance: its working orders are cancelled, its positions stay (unless
+    ``then_close``: the trader's closes of its positions follow this stop, and its log
+    line says so rather than that they stay)."""
 
     name: str
     source: OrderSource = OrderSource.TICKET
+    then_close: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -388,7 +388,14 @@ class StrategyHost(EngineClient):
             self._say(LogLevel.INFO, f"Strategy {name} started")
         self._publish(name, force=True)
 
-    def stop(self, name: str, reason: str, state: StrategyState = StrategyState.STOPPED) -> None:
+    def stop(
+        self,
+        name: str,
+        reason: str,
+        state: StrategyState = StrategyState.STOPPED,
+        *,
+        then_close: bool = False,
+    ) -> None:
         runner = self.runners.get(name)
         if runner is None or not _active(runner):
             if name not in self.configs:
@@ -402,7 +409,10 @@ class StrategyHost(EngineClient):
         self._core.budgets.stopped(runner.owner)
         runner.mark(state, reason)
         level = LogLevel.WARNING if state is StrategyState.HALTED else LogLevel.INFO
-        self._say(level, f"Strategy {name} {state}: {reason}; its positions stay as they are")
+        positions = (
+            "its positions are closed next" if then_close else "its positions stay as they are"
+        )
+        self._say(level, f"Strategy {name} {state}: {reason}; {positions}")
         # Nothing manages what it left resting once it is stopped: each would open a
         # position when it filled. Its own on_stop may have cancelled them already.
         self._cancel_working_orders(name, runner.owner, f"{state}: {reason}")
@@ -431,7 +441,7 @@ class StrategyHost(EngineClient):
 
     def _stop_command(self, command: StopStrategy) -> None:
         self._cancels_sent.clear()
-        self.stop(command.name, f"stopped by {command.source}")
+        self.stop(command.name, f"stopped by {command.source}", then_close=command.then_close)
 
     def _detach_command(self, command: DetachStrategy) -> None:
         self._cancels_sent.clear()

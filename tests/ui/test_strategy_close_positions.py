@@ -66,6 +66,9 @@ def test_ctrl_delete_stops_the_instance_and_closes_only_its_positions(
     qtbot.waitUntil(lambda: panel.model.status_at(row).trades == 1, timeout=10_000)
     shown = panel.model.status_at(row).last_log
     assert any(" closed BUY 0.1 EURUSD" in line for line in shown), shown
+    # The event log's stop line says its positions are closed next, not that they stay.
+    stop_line = next(m for m in window.log_model.messages() if f"Strategy {NAME} stopped" in m)
+    assert "its positions are closed next" in stop_line, stop_line
 
 
 def _desk_with(positions: tuple[Position, ...], answer: bool) -> tuple[OrderDesk, list[Command]]:

@@ -685,7 +685,7 @@ class StrategiesPanel(QWidget):
             self._say(f"{status.name} has no open positions")
             return
         running = status.state.runs
-        stop = StopStrategy(status.name, OrderSource.PANEL) if running else None
+        stop = StopStrategy(status.name, OrderSource.PANEL, then_close=True) if running else None
         self._close_positions(stop, tickets, status.name)
 
     def detach(self) -> None:
