@@ -258,6 +258,8 @@ def test_the_attach_form_starts_on_the_active_chart_s_symbol_and_timeframe(qtbot
     form = panel.attach()
     assert form is not None
     assert form.symbol.currentText() == "GBPUSD" and form.timeframe.currentText() == "H4"
+    # Its first line names the strategy (a title bar is not always there to say it).
+    assert form.heading.text() == f"Attach {form.descriptor.title}" and form.heading.font().bold()
     form.close()
 
 
@@ -586,4 +588,5 @@ def test_a_double_click_on_an_instance_opens_its_form_as_f2_does(qtbot: QtBot) -
     qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     form = panel.findChild(StrategyForm)
     assert form is not None and form.windowTitle() == "Edit ma_cross#1"
+    assert form.heading.text() == f"Edit ma_cross#1 ({form.descriptor.title})"
     assert form.params["fast"].value() == 5  # type: ignore[union-attr]

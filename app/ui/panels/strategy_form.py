@@ -281,6 +281,13 @@ class StrategyForm(QDialog):
         editing = config is not None
         what = config.name if config is not None else descriptor.title
         self.setWindowTitle(f"Edit {what}" if editing else f"Attach {what}")
+        # The title bar is not always in view (or there): the form names what it attaches.
+        named = f"{what} ({descriptor.title})" if editing else descriptor.title
+        self.heading = QLabel(f"{'Edit' if editing else 'Attach'} {named}")
+        self.heading.setObjectName("strategy_form_heading")
+        bold = self.heading.font()
+        bold.setBold(True)
+        self.heading.setFont(bold)
 
         about = QLabel(plain_words(descriptor.description) or descriptor.title)
         about.setWordWrap(True)
@@ -365,6 +372,7 @@ class StrategyForm(QDialog):
         layout = self._layout = QVBoxLayout(self)
         # The window grows to what it holds (a refusal's lines too) instead of squashing.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        layout.addWidget(self.heading)
         layout.addWidget(about)
         layout.addLayout(where)
         layout.addLayout(boxes)
