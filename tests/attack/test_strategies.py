@@ -25,7 +25,15 @@ from app.storage.journal import Journal
 from app.strategies.base import Strategy
 from app.strategies.catalog import load_catalog
 from app.strategies.params import StrategyParams, param
-from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state, statuses
+from tests.strategies.test_strategies import (
+    Desk,
+    Probe,
+    _no_actions,
+    journaled_desk,
+    lines,
+    state,
+    statuses,
+)
 
 __all__ = ["_no_actions"]  # the Probe's actions are reset around every test
 
@@ -523,9 +531,7 @@ def test_after_a_restart_an_order_under_a_client_id_the_journal_has_is_refused_i
             s.state["sent"] = True
             s._ctx().send(SubmitOrder(OrderRequest("probe-entry-1", "EURUSD", Side.BUY, 0.1)))
 
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     Probe.actions = [send_once]
     desk.attach()
     desk.minutes([1.1001, 1.1002])

@@ -13,7 +13,7 @@ from app.domain.strategies import StopStrategy, StrategyBudget, StrategyState
 from app.storage.journal import Journal
 from tests.attack.test_strategy_halts import _desk_with_limit, _limits
 from tests.faults import wrong_first_time
-from tests.strategies.test_strategies import Desk, Probe, _no_actions, lines, state
+from tests.strategies.test_strategies import Desk, Probe, _no_actions, journaled_desk, lines, state
 
 __all__ = ["_no_actions"]
 
@@ -71,9 +71,7 @@ def test_restored_halt_cancels_strategy_orders_left_at_the_broker(tmp_path: Path
     """Halted while the link was down (the cancel was refused), then quit: after the
     restart trading is HALTED and the strategy's order at the broker is cancelled."""
     url, paper = _restart_url(tmp_path)
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     Probe.actions = [_limits]
     desk.attach(budget=StrategyBudget(max_open_positions=3))
     desk.minutes([1.1001, 1.1002])
@@ -84,9 +82,7 @@ def test_restored_halt_cancels_strategy_orders_left_at_the_broker(tmp_path: Path
     journal.close()
 
     Probe.actions = []
-    journal = Journal.open(url)
-    again = Desk(journal, paper)
-    again.connect()
+    journal, again = journaled_desk(url, paper)
     assert again.core.gate.state is TradingState.HALTED
     again.minutes([1.1001, 1.1002])
     working = [o for o in again.core.working_orders() if o.owner > 0]
@@ -102,9 +98,7 @@ def test_budget_halt_row_does_not_restore_a_global_halt(tmp_path: Path) -> None:
     journal = Journal.open(url)
     journal.record_risk_event("BudgetHalt", "daily loss", state="halted", source="strategy #1")
     journal.close()
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     assert desk.core.gate.state is TradingState.ACTIVE
     journal.close()
 
@@ -166,9 +160,7 @@ def test_a_failed_strategys_own_cancels_and_the_hosts_make_no_noise(tmp_path: Pa
 
 def test_restored_halt_survives_a_transient_first_connect_failure(tmp_path: Path) -> None:
     url, paper = _restart_url(tmp_path)
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     desk.core.handle(Halt("kill switch"))
     desk.core.disconnect()
     journal.close()
@@ -235,9 +227,7 @@ def test_a_recovery_read_error_does_not_lose_the_restored_halt(
     from app.storage.errors import StorageError
 
     url, paper = _restart_url(tmp_path)
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     desk.core.handle(Halt("kill switch"))
     desk.core.disconnect()
     journal.close()
@@ -246,9 +236,7 @@ def test_a_recovery_read_error_does_not_lose_the_restored_halt(
         raise StorageError("journal: could not read the open orders")
 
     monkeypatch.setattr(core_module, "reconcile", broken)
-    journal = Journal.open(url)
-    again = Desk(journal, paper)
-    again.connect()
+    journal, again = journaled_desk(url, paper)
     st = again.core.gate.state
     journal.close()
     assert st is TradingState.HALTED, "a recovery error lost the kill switch across the restart"
@@ -265,9 +253,7 @@ def test_a_trading_state_the_journal_cannot_say_starts_halted(
 
     monkeypatch.setattr(Journal, "last_trading_state", unreadable)
     url, paper = _restart_url(tmp_path)
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     try:
         assert desk.core.gate.state is TradingState.HALTED
         assert "the journal cannot say" in desk.core.gate.state_reason

@@ -145,6 +145,15 @@ def _history(count: int, *, end: int) -> Any:
     return rates
 
 
+def journaled_desk(url: str, paper: Path) -> tuple[Journal, Desk]:
+    """One life of a terminal that restarts: its journal at ``url``, its paper account
+    saved in ``paper``, connected (so it has reconciled and restored its instances)."""
+    journal = Journal.open(url)
+    desk = Desk(journal, paper)
+    desk.connect()
+    return journal, desk
+
+
 @pytest.fixture(autouse=True)
 def _no_actions() -> Iterator[None]:
     Probe.actions = []
@@ -479,9 +488,7 @@ def test_a_strategy_never_touches_what_is_not_its_own() -> None:
 def test_instances_state_and_ownership_survive_a_restart(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
     paper = tmp_path / "paper.json"
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     Probe.actions = [
         lambda s, _b: s.buy(0.1) if not s.positions() else None,
         lambda s, _b: s.log(f"bar {s.state['bars']} seen"),
@@ -493,9 +500,7 @@ def test_instances_state_and_ownership_survive_a_restart(tmp_path: Path) -> None
     desk.core.disconnect()
     journal.close()
 
-    journal = Journal.open(url)
-    again = Desk(journal, paper)
-    again.connect()
+    journal, again = journaled_desk(url, paper)
     assert list(again.host.configs) == [name]
     config = again.host.configs[name]
     assert config.params == {"period": 4, "volume": 0.1}
@@ -523,9 +528,7 @@ def test_a_resting_order_left_by_an_instance_that_does_not_start_again_is_cancel
     Set to start by itself, it runs again and keeps it."""
     url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
     paper = tmp_path / "paper.json"
-    journal = Journal.open(url)
-    desk = Desk(journal, paper)
-    desk.connect()
+    journal, desk = journaled_desk(url, paper)
     Probe.actions = [lambda s, _b: s.buy(0.1, limit=1.05) if not s.orders() else None]
     desk.core.handle(
         AttachStrategy("probe", "EURUSD", Timeframe.M1, {}, StrategyBudget(), autostart=autostart)
@@ -538,9 +541,7 @@ def test_a_resting_order_left_by_an_instance_that_does_not_start_again_is_cancel
     desk.core.disconnect()  # not stopped: the terminal simply ended
     journal.close()
 
-    journal = Journal.open(url)
-    again = Desk(journal, paper)
-    again.connect()
+    journal, again = journaled_desk(url, paper)
     left = [o for o in again.core.working_orders() if o.owner == number]
     if autostart:
         assert len(left) == 1 and state(again.market, name) is StrategyState.RUNNING
