@@ -24,6 +24,15 @@ def _count_calls(desk: Desk, method: str) -> list[Any]:
     return calls
 
 
+def _two_bars_of(desk: Desk, action: Any, **budget: float) -> str:
+    """Attach the probe doing ``action`` on each bar under ``budget`` (5 commands a
+    minute unless told), run two one-minute bars; the instance's name."""
+    Probe.actions = [action]
+    name = desk.attach(budget=StrategyBudget(**{"max_orders_per_minute": 5, **budget}))
+    desk.minutes([1.1001, 1.1002])
+    return name
+
+
 def test_a_modify_flood_in_one_bar_stops_at_the_limit() -> None:
     """200 modifies in one on_bar under a limit of 5 a minute: the 6th halts it, and the
     194 queued behind it are refused, not sent to the broker."""
@@ -39,9 +48,7 @@ def test_a_modify_flood_in_one_bar_stops_at_the_limit() -> None:
         for i in range(200):
             s.modify(mine.ticket, sl=round(bar.close - 0.0050 - (i % 50) * 0.0001, 5), tp=None)
 
-    Probe.actions = [fiddle]
-    name = desk.attach(budget=StrategyBudget(max_orders_per_minute=5))
-    desk.minutes([1.1001, 1.1002])
+    name = _two_bars_of(desk, fiddle)
     assert state(desk.market, name) is StrategyState.HALTED
     assert len(calls) <= 6, f"{len(calls)} modifies reached the broker with a limit of 5/min"
 
@@ -59,11 +66,7 @@ def test_a_partial_close_flood_stops_at_the_limit() -> None:
         for _ in range(100):
             s._ctx().send(ClosePosition(mine.ticket, volume=0.01))
 
-    Probe.actions = [chop]
-    name = desk.attach(
-        budget=StrategyBudget(max_orders_per_minute=5, max_order_volume=10, max_net_position=10)
-    )
-    desk.minutes([1.1001, 1.1002])
+    name = _two_bars_of(desk, chop, max_order_volume=10, max_net_position=10)
     assert state(desk.market, name) is StrategyState.HALTED
     assert len(calls) <= 6, f"{len(calls)} closes reached the broker with a limit of 5/min"
 
@@ -79,10 +82,8 @@ def test_commands_on_tickets_that_do_not_exist_count() -> None:
             s.close(888_000 + t)
             s.modify(777_000 + t, sl=None, tp=None)
 
-    Probe.actions = [spam]
-    name = desk.attach(budget=StrategyBudget(max_orders_per_minute=5))
     n0 = len(lines(desk.market))
-    desk.minutes([1.1001, 1.1002])
+    name = _two_bars_of(desk, spam)
     n = len(lines(desk.market)) - n0
     assert state(desk.market, name) is StrategyState.HALTED, (
         f"300 commands a minute with a limit of 5: still {state(desk.market, name)}, {n} log lines"
@@ -93,9 +94,7 @@ def test_commands_the_seam_refuses_count() -> None:
     """A command the seam refuses (a volume given as text) was still sent: it counts."""
     desk = Desk()
     desk.connect()
-    Probe.actions = [lambda s, _b: [s.buy("0.1") for _ in range(50)]]
-    name = desk.attach(budget=StrategyBudget(max_orders_per_minute=5))
-    desk.minutes([1.1001, 1.1002])
+    name = _two_bars_of(desk, lambda s, _b: [s.buy("0.1") for _ in range(50)])
     assert state(desk.market, name) is StrategyState.HALTED, state(desk.market, name)
 
 
@@ -111,9 +110,7 @@ def test_orders_under_a_reused_client_id_count() -> None:
         for _ in range(50):
             s._ctx().send(SubmitOrder(OrderRequest("same-id", "EURUSD", Side.BUY, 0.0)))
 
-    Probe.actions = [again]
-    name = desk.attach(budget=StrategyBudget(max_orders_per_minute=5))
-    desk.minutes([1.1001, 1.1002])
+    name = _two_bars_of(desk, again)
     assert state(desk.market, name) is StrategyState.HALTED, state(desk.market, name)
 
 
