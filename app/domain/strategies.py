@@ -107,6 +107,21 @@ class StrategyState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ChartIndicator:
+    """An indicator an instance computes, for a chart to draw: the library's name and
+    its parameters. It is computed on the instance's own bars (its symbol and
+    timeframe), so a chart of those draws the numbers the instance decides on."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def label(self) -> str:
+        """``sma(period=10)``: for a message, when the library's own label is not at hand."""
+        values = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.name}({values})"
+
+
+@dataclass(frozen=True, slots=True)
 class StrategyStatus:
     """What the engine says of one instance whenever it changes (a fact)."""
 
@@ -118,6 +133,7 @@ class StrategyStatus:
     trades: int = 0  # deals that closed a position of its own, all time
     last_log: tuple[str, ...] = ()  # its newest event-log lines, oldest first
     detached: bool = False  # gone: the panel drops it
+    indicators: tuple[ChartIndicator, ...] = ()  # what it computes (once it has started)
 
     @property
     def name(self) -> str:

@@ -565,6 +565,7 @@ class StrategyHost(EngineClient):
             runner.trades if runner is not None else self._trades.get(config.name, 0),
             runner.last_log if runner is not None else self._last_lines.get(config.name, ()),
             detached,
+            runner.chart_indicators() if runner is not None else (),
         )
 
     def _publish(self, name: str, *, force: bool = False) -> None:

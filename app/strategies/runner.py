@@ -21,7 +21,7 @@ import numpy as np
 
 from app.domain.enums import OrderSource, OrderStatus
 from app.domain.market import Bar, Tick
-from app.domain.strategies import StrategyState
+from app.domain.strategies import ChartIndicator, StrategyState
 from app.domain.symbols import SymbolSpec
 from app.domain.trading import Fill, OrderUpdate
 from app.engine.clients import ClientContext, EngineClient, Subscriptions
@@ -52,6 +52,17 @@ class StrategyRunner(EngineClient):
         self._save_state = save_state
         self._changed = changed or (lambda _runner: None)
         self._saved = _dump(strategy.state)
+        self._chart_indicators: tuple[ChartIndicator, ...] = ()
+
+    def chart_indicators(self) -> tuple[ChartIndicator, ...]:
+        """The indicators its strategy made (``self.indicator(...)``, in ``on_start``
+        usually), as a chart would add them: none before it first starts."""
+        made = self.strategy._indicators
+        if len(made) != len(self._chart_indicators):  # built once: a status goes out often
+            self._chart_indicators = tuple(
+                ChartIndicator(ind.name, ind.params.model_dump(mode="json")) for ind in made
+            )
+        return self._chart_indicators
 
     # -- the seam ---------------------------------------------------------------------
     def subscriptions(self) -> Subscriptions:

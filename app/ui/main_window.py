@@ -48,7 +48,7 @@ from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
-from app.domain.strategies import StopStrategy
+from app.domain.strategies import StopStrategy, StrategyStatus
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.engine.bus import EventBus
@@ -100,6 +100,7 @@ from app.ui.workspace.chart_set import (
     template_from,
 )
 from app.ui.workspace.charts import ChartWindow, ChartWorkspace
+from app.ui.workspace.strategy_indicators import show_strategy_indicators
 
 LAYOUT_VERSION = 4  # 4: the tables share the top dock area (3: several charts in one dock)
 TITLE = "Tradeterm"
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
             confirm=confirm,
             timeframe=lambda: self.workspace.active.chart.timeframe,
             close_positions=self._close_strategy_positions,
+            show_indicators=self._show_strategy_indicators,
         )
         self.alerts = AlertsPanel(self.send, self.desk, confirm=confirm)
         self.chart_alerts: dict[str, ChartAlerts] = {}  # by chart watcher id
@@ -1266,6 +1268,13 @@ class MainWindow(QMainWindow):
     ) -> None:
         outcome = self.order_desk.stop_and_close(stop, tickets, OrderSource.PANEL, name=name)
         self.statusBar().showMessage(outcome.message, 8000)
+
+    def _show_strategy_indicators(self, status: StrategyStatus) -> str:
+        text = show_strategy_indicators(self.workspace, status)
+        self.docks["chart"].show()  # in view; the keys stay in the Strategies panel
+        self.docks["chart"].raise_()
+        self.statusBar().showMessage(text, 8000)
+        return text
 
     def request_quit(self) -> None:
         """File → Quit and Ctrl+Q: asks first while strategies are running."""

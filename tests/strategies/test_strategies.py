@@ -178,6 +178,18 @@ def test_warm_up_bars_come_first_and_are_never_traded() -> None:
     assert live[0][0] > warm[-1][0]  # newer than every warm-up bar
 
 
+def test_an_instance_s_status_names_the_indicators_it_made_once_it_has_started() -> None:
+    desk = Desk()
+    desk.connect()
+    name = desk.attach(params={"period": 7}, start=False)
+    assert statuses(desk.market, name)[-1].indicators == ()  # nothing made yet
+    desk.core.handle(StartStrategy(name))
+    [sma] = statuses(desk.market, name)[-1].indicators
+    assert (sma.name, sma.params["period"]) == ("sma", 7)
+    desk.core.handle(StopStrategy(name))  # stopped, a chart may still draw them
+    assert statuses(desk.market, name)[-1].indicators == (sma,)
+
+
 def test_a_strategy_trades_through_the_gate_and_owns_what_it_opens() -> None:
     desk = Desk()
     desk.connect()

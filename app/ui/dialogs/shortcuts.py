@@ -47,6 +47,8 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Window", "Ctrl+Shift+T / Ctrl+Shift+A", "Strategies tab / Alerts tab"),
     ("Strategies", "Insert / F2", "Attach a strategy / edit a stopped instance"),
     ("Strategies", "F5 / Shift+F5 / Delete", "Start / stop / detach (asks) the selected instance"),
+    ("Strategies", "Ctrl+Delete", "Close the selected instance's positions (asks; stops it first)"),
+    ("Strategies", "Ctrl+G", "The selected instance's indicators on a chart of its symbol"),
     ("Strategies", "Ctrl+F5 / Ctrl+Shift+F5", "Start every stopped instance / stop all (asks)"),
     ("Alerts", "Insert / F2 / Space", "New alert / edit / switch on or off"),
     ("Alerts", "Ctrl+K / Ctrl+Shift+K / Delete", "Acknowledge / acknowledge all / delete (asks)"),

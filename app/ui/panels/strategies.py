@@ -63,6 +63,9 @@ Confirm = Callable[[str, str], bool]
 CloseTheirs = Callable[[StopStrategy | None, Sequence[int], str], object]
 """``close(stop, tickets, name)``: the order desk closes instance ``name``'s ``tickets``
 (after ``stop``, if given)."""
+ShowIndicators = Callable[[StrategyStatus], str]
+"""``show(status)``: a chart of the instance's symbol and timeframe draws its indicators;
+returns the word for the trader."""
 
 _STATE_COLOURS = {
     StrategyState.RUNNING: PROFIT,
@@ -349,6 +352,7 @@ class StrategiesPanel(QWidget):
         timeframe: Callable[[], Timeframe | None] | None = None,
         user_folder: Path | None = None,
         close_positions: CloseTheirs | None = None,
+        show_indicators: ShowIndicators | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """``timeframe`` tells the active chart's timeframe, the one a new instance
@@ -356,6 +360,7 @@ class StrategiesPanel(QWidget):
         ``user_folder`` is where user strategy files go, said in the empty table's hint.
         ``close_positions`` is the order desk's road for an instance's positions (its
         preview, its one confirmation and the risk gate's word, as for any close).
+        ``show_indicators`` puts an instance's indicators on a chart (the window's).
         """
         super().__init__(parent)
         self.setObjectName("strategies_panel")
@@ -363,6 +368,7 @@ class StrategiesPanel(QWidget):
         self._desk = desk
         self._confirm = confirm
         self._close_positions = close_positions
+        self._show_indicators = show_indicators
         self._chart_timeframe = timeframe
         self._last_timeframe = Timeframe.M15
         folder = user_folder if user_folder is not None else user_data_dir() / USER_FOLDER
@@ -414,6 +420,9 @@ class StrategiesPanel(QWidget):
         self.close_action = self._action(
             "&Close its positions…", "Ctrl+Delete", self.close_positions, self.table
         )
+        self.chart_action = self._action(
+            "Show its indicators on a c&hart", "Ctrl+G", self.show_on_chart, self.table
+        )
         self.start_all_action = self._action("Start a&ll", "Ctrl+F5", self.start_all, self)
         self.stop_all_action = self._action("Stop all…", "Ctrl+Shift+F5", self.stop_all, self)
         self.table.doubleClicked.connect(lambda _index: self.edit())  # as F2
@@ -425,6 +434,7 @@ class StrategiesPanel(QWidget):
             self.start_action,
             self.stop_action,
             self.close_action,
+            self.chart_action,
             self.detach_action,
         )
         # The selection, not the current index: it changes after currentChanged fires.
@@ -545,7 +555,8 @@ class StrategiesPanel(QWidget):
         self.start_action.setEnabled(status is not None and not runs)
         self.stop_action.setEnabled(runs)
         self.close_action.setEnabled(holds or (status is not None and status.open_positions > 0))
-        for action in (self.edit_action, self.detach_action):
+        # Ctrl+G answers in words for one that has not started (nothing to draw yet).
+        for action in (self.edit_action, self.detach_action, self.chart_action):
             action.setEnabled(status is not None)
 
     def _show_selected(self) -> None:
@@ -687,6 +698,17 @@ class StrategiesPanel(QWidget):
         running = status.state.runs
         stop = StopStrategy(status.name, OrderSource.PANEL, then_close=True) if running else None
         self._close_positions(stop, tickets, status.name)
+
+    def show_on_chart(self) -> None:
+        """The selected instance's indicators on a chart of its symbol and timeframe."""
+        status = self.selected()
+        if status is None or self._show_indicators is None:
+            return
+        if not status.indicators:
+            self._say(f"{status.name} shows its indicators once it has started (F5)")
+            return
+        self._say(self._show_indicators(status))
+        self.table.setFocus()  # the chart was made active: the keys stay here, for the next
 
     def detach(self) -> None:
         status = self.selected()

@@ -246,6 +246,15 @@ class ChartWorkspace(QMdiArea):
         if window is self._active:
             self.active_changed.emit(window)
 
+    def chart_of(self, symbol: str, timeframe: Timeframe) -> ChartWindow:
+        """The live chart of ``symbol`` and ``timeframe``, made active; opened if none is."""
+        for window in self._windows:
+            shown = window.chart.symbol or window.wanted_symbol
+            if not window.stored and shown == symbol and window.chart.timeframe is timeframe:
+                self.activate(window)
+                return window
+        return self.new_chart(symbol, timeframe)
+
     def last_live(self) -> ChartWindow | None:
         """The most recently opened chart of the live market, if any is open."""
         live = [w for w in self._windows if not w.stored]
