@@ -246,7 +246,12 @@ def test_a_paper_session_shows_manual_and_the_strategy_instance_by_name(
     [mine] = [p for p in model.positions if p.owner == MANUAL]
     [theirs] = owned
     order = next(o for o in window.desk.orders if o.owner == theirs.owner)
-    qtbot.waitUntil(lambda: name in trading.shown_label(("entry", theirs.ticket)), timeout=5000)
-    assert trading.shown_label(("entry", theirs.ticket)).startswith(f"#{theirs.ticket} {name} BUY")
-    assert trading.shown_label(("order", order.ticket)).startswith(f"#{order.ticket} {name} BUY")
-    assert trading.shown_label(("entry", mine.ticket)).startswith(f"#{mine.ticket} BUY")
+    # (The whole text: a narrow chart elides the end of what it shows, the name first.)
+    qtbot.waitUntil(lambda: bool(trading.shown_label(("entry", theirs.ticket))), timeout=5000)
+    entry = trading.label_text(("entry", theirs.ticket), theirs.price_open)
+    assert entry.startswith(f"#{theirs.ticket} BUY 0.1 · ") and entry.endswith(f" · {name}")
+    placed = trading.label_text(("order", order.ticket), order.price)
+    assert placed.startswith(f"#{order.ticket} BUY LIMIT 0.1 @ ") and placed.endswith(f" · {name}")
+    own = trading.label_text(("entry", mine.ticket), mine.price_open)
+    assert own.startswith(f"#{mine.ticket} BUY 0.1 · ") and name not in own
+    assert trading.shown_label(("entry", theirs.ticket)).startswith(f"#{theirs.ticket} BUY")

@@ -172,8 +172,9 @@ class ChartTrading:
 
     def label_text(self, key: tuple[str, int], price: float) -> str:
         """``SL 1.08400 · −12.00 USD``: the level and the money if the price goes there.
-        A position's or order's label names its owner unless it is the trader's own
-        (``#7 ma_cross#3 BUY 0.1``), so a strategy's line is never taken for a manual one."""
+        A position's or order's label ends with its owner unless it is the trader's own
+        (``#7 BUY 0.1 · +3.10 USD · ma_cross#3``), so a strategy's line is never taken for
+        a manual one; last, so a narrow chart cuts the name before the side and money."""
         kind, ticket = key
         spec = self._model.spec(self._chart.symbol)
         fmt = spec.format_price if spec else (lambda v: f"{v:g}")
@@ -182,22 +183,21 @@ class ChartTrading:
             p = self._position(ticket)
             if p is None:
                 return ""
-            owner = self._owner(p.owner)
-            return f"#{ticket}{owner} {p.side.upper()} {p.volume:g} · {p.profit:+,.2f} {currency}"
+            text = f"#{ticket} {p.side.upper()} {p.volume:g} · {p.profit:+,.2f} {currency}"
+            return text + self._owner(p.owner)
         if kind == "order":
             o = self._order(ticket)
             if o is None:
                 return ""
-            owner = self._owner(o.owner)
-            kind_text = f"{o.side.upper()} {o.order_type.upper()}"
-            return f"#{ticket}{owner} {kind_text} {o.volume:g} @ {fmt(price)}"
+            text = f"#{ticket} {o.side.upper()} {o.order_type.upper()} {o.volume:g} @ {fmt(price)}"
+            return text + self._owner(o.owner)
         word = "SL" if kind.endswith("sl") else "TP"
         money = self._money(key, price)
         money_text = f" · {money:+,.2f} {currency}" if money is not None else ""
         return f"{word} {fmt(price)}{money_text}"
 
     def _owner(self, owner: int) -> str:
-        return "" if owner == MANUAL else f" {self._model.owner_label(owner)}"
+        return "" if owner == MANUAL else f" · {self._model.owner_label(owner)}"
 
     def _money(self, key: tuple[str, int], price: float) -> float | None:
         kind, ticket = key
