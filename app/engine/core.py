@@ -53,7 +53,15 @@ from app.domain.risk_facts import RiskSnapshot
 from app.domain.risk_limits import RiskLimits
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
-from app.domain.trading import AccountState, Fill, OrderUpdate, Position, TradeHistory, WorkingOrder
+from app.domain.trading import (
+    MANUAL,
+    AccountState,
+    Fill,
+    OrderUpdate,
+    Position,
+    TradeHistory,
+    WorkingOrder,
+)
 from app.engine.budgets import Budgets
 from app.engine.clients import ClientHost
 from app.engine.conflation import FrameBuilder
@@ -188,6 +196,8 @@ class TradingCore:
         self._recover(broker, info)
         self._restore_halt()  # whatever recovery could not do: a halt is never lost
         self.sync_portfolio()
+        for order in self.portfolio.orders:  # an earlier session's: their lines name them
+            self.note_owner(order.client_id, order.owner)
         self.publish(tuple(specs.values()))
         mode = "hedging" if info.hedging else "netting"
         self.say(
@@ -522,7 +532,12 @@ class TradingCore:
                 f"Filled: {fill.side} {volume} {fill.symbol} at {price} "
                 f"(position #{fill.position_ticket})"
             )
-        self.say(LogLevel.INFO, text, fill.client_id or None)
+        # A close the broker made on its own (stop loss, take profit, stop-out) is the
+        # position's owner's; a deal of a command is the sender's (the trader's close of
+        # a strategy's position is the trader's).
+        by_broker = fill.closes_position and fill.reason not in ("", "client")
+        owner = fill.owner if by_broker else MANUAL
+        self.say(LogLevel.INFO, text, fill.client_id or None, owner=owner)
 
     def say(
         self,
@@ -531,10 +546,14 @@ class TradingCore:
         client_id: str | None = None,
         *,
         source: str = "engine",
+        owner: int = MANUAL,
     ) -> None:
-        if client_id is not None and source == "engine":
-            owner = self._client_owners.get(client_id)
-            if owner is not None:  # a strategy's order: the log says which instance
+        """One event-log line. The engine's line about a strategy instance's order (its
+        ``client_id`` was noted) or one of its positions (``owner``) names the instance."""
+        if source == "engine":
+            noted = self._client_owners.get(client_id) if client_id is not None else None
+            owner = noted if noted is not None else owner
+            if owner > 0:  # a strategy's order: the log says which instance
                 source = self.gate.budgets.name_of(owner) or f"strategy #{owner}"
         self.publish(LogEvent(level=level, source=source, message=message, client_id=client_id))
 

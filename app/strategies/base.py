@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 #: The newest log lines of an instance the Strategies panel shows.
 LOG_LINES_KEPT = 5
+#: Warm-up bars for an indicator whose value depends on all of its history (Parabolic
+#: SAR): after a few reversals two histories agree, and this many bars hold many.
+WARM_ALL_BARS = 5_000
 
 
 class NotRunning(RuntimeError):
@@ -73,8 +76,17 @@ class Strategy:
 
     # -- declared by the subclass -----------------------------------------------------
     def warmup(self) -> int:
-        """Closed bars of history to replay through ``on_bar`` before the first live one."""
-        return max((ind.lookback + 1 for ind in self._indicators), default=0)
+        """Closed bars of history to replay through ``on_bar`` before the first live one.
+
+        Enough for every indicator to hold the value it would have over all of history
+        (what a chart of the same bars draws): a windowed one's window, a recursive
+        one's tail until its seed weighs less than one ulp (``warm_bars``), and for one
+        whose value depends on all history (Parabolic SAR) ``WARM_ALL_BARS``.
+        """
+        return max(
+            (max(ind.lookback + 1, ind.warm_bars() or WARM_ALL_BARS) for ind in self._indicators),
+            default=0,
+        )
 
     # -- callbacks: override what you need ----------------------------------------------
     def on_start(self) -> None:

@@ -565,7 +565,10 @@ class StrategyHost(EngineClient):
             runner.trades if runner is not None else self._trades.get(config.name, 0),
             runner.last_log if runner is not None else self._last_lines.get(config.name, ()),
             detached,
-            runner.chart_indicators() if runner is not None else (),
+            # Made with the parameters it last ran with: after an edit, none until it starts.
+            runner.chart_indicators()
+            if runner is not None and runner.strategy.config.params == config.params
+            else (),
         )
 
     def _publish(self, name: str, *, force: bool = False) -> None:
