@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from app.domain.market import RATES_DTYPE
-from app.domain.strategies import EditStrategy, StopStrategy, StrategyBudget
+from app.domain.strategies import (
+    AttachStrategy,
+    EditStrategy,
+    StartStrategy,
+    StopStrategy,
+    StrategyBudget,
+)
+from app.domain.timeframes import Timeframe
 from app.engine.core import OWNED_ORDERS_KEPT
 from app.indicators import create
 from tests.replay_market import START
@@ -150,3 +157,40 @@ def test_a_long_lived_position_s_stop_loss_is_logged_under_the_instance() -> Non
     closed = [e for e in desk.market.out.logs[before:] if e.message.startswith("Closed by stop")]
     assert closed, "no line for the stop loss"
     assert [e.source for e in closed] == [name], [(e.source, e.message) for e in closed]
+
+
+def test_a_restored_instance_s_resting_order_is_logged_under_the_instance(
+    tmp_path: Path,
+) -> None:
+    """probe#1 (started at every start) rests a buy limit and the terminal restarts; the
+    limit, placed in the earlier session, fills: its "Filled" line names probe#1."""
+    url, paper = f"sqlite:///{tmp_path / 'journal.db'}", tmp_path / "paper.json"
+    journal, desk = journaled_desk(url, paper)
+
+    def rest_a_limit(strategy: Probe, _bar: object) -> None:
+        if not strategy.state.get("placed"):
+            strategy.state["placed"] = True
+            strategy.buy(0.1, limit=1.0990)
+
+    Probe.actions = [rest_a_limit]
+    desk.core.handle(
+        AttachStrategy("probe", "EURUSD", Timeframe.M1, {}, StrategyBudget(), autostart=True)
+    )
+    name = list(desk.host.configs)[-1]
+    desk.core.handle(StartStrategy(name))
+    desk.minutes([1.1001, 1.1002])
+    assert [o.owner for o in desk.core.working_orders()] == [desk.host.configs[name].number]
+    desk.core.disconnect()  # the terminal ends while it runs: the order stays at the broker
+    journal.close()
+
+    Probe.actions = []
+    journal, again = journaled_desk(url, paper)
+    try:
+        assert len(again.core.working_orders()) == 1  # restored running, it keeps its limit
+        before = len(again.market.out.logs)
+        again.minutes([1.1001, 1.0985])  # down through the limit
+        filled = [e for e in again.market.out.logs[before:] if e.message.startswith("Filled")]
+        assert filled, "the limit did not fill"
+        assert {e.source for e in filled} == {name}, [(e.source, e.message) for e in filled]
+    finally:
+        journal.close()
