@@ -18,6 +18,14 @@ class ConnectionState:
     detail: str = ""
 
 
+#: How the engine's event-log lines about a deal begin ("Filled: buy 0.10 EURUSD …",
+#: "Closed by stop loss: position #7 …"): among an order's lines, the ones that tell
+#: what was traded (a strategy instance's last lines, restored after a restart, keep
+#: these and leave out the order's other states).
+FILLED_LINE = "Filled: "
+CLOSED_LINE = "Closed"
+
+
 @dataclass(frozen=True, slots=True)
 class LogEvent:
     level: LogLevel

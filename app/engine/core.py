@@ -48,7 +48,7 @@ from app.domain.commands import (
 from app.domain.enums import ConnectionStatus, LogLevel, OrderSource, OrderStatus, TradingState
 from app.domain.frame import MarketFrame
 from app.domain.market import RATES_DTYPE, BarHistory, Tick
-from app.domain.notices import ConnectionState, LogEvent
+from app.domain.notices import CLOSED_LINE, FILLED_LINE, ConnectionState, LogEvent
 from app.domain.risk_facts import RiskSnapshot
 from app.domain.risk_limits import RiskLimits
 from app.domain.symbols import SymbolSpec
@@ -524,12 +524,12 @@ class TradingCore:
             why = f" by {fill.reason}" if fill.reason not in ("", "client") else ""
             currency = self.info.currency if self.info else ""
             text = (
-                f"Closed{why}: position #{fill.position_ticket} {volume} {fill.symbol} at {price}, "
+                f"{CLOSED_LINE}{why}: position #{fill.position_ticket} {volume} {fill.symbol} at {price}, "
                 f"P&L {fill.realized_pnl:+,.2f} {currency}"
             )
         else:
             text = (
-                f"Filled: {fill.side} {volume} {fill.symbol} at {price} "
+                f"{FILLED_LINE}{fill.side} {volume} {fill.symbol} at {price} "
                 f"(position #{fill.position_ticket})"
             )
         # A close the broker made on its own (stop loss, take profit, stop-out) is the

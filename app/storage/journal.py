@@ -25,14 +25,14 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select
+from sqlalchemy import Connection, Engine, Table, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.alert_facts import AlertFiring, StoredAlert
 from app.domain.alerts import AlertSpec, spec_from_dict, spec_to_dict
 from app.domain.enums import LogLevel, OrderSource, OrderStatus, OrderType, Side
-from app.domain.notices import LogEvent
+from app.domain.notices import CLOSED_LINE, FILLED_LINE, LogEvent
 from app.domain.strategies import StrategyBudget, StrategyConfig
 from app.domain.timeframes import Timeframe
 from app.domain.trading import (
@@ -729,16 +729,22 @@ class Journal:
     def recent_events(self, source: str, limit: int, *, within: int = 20_000) -> list[LogEvent]:
         """The newest ``limit`` lines ``source`` wrote, oldest first, looked for among the
         newest ``within`` lines only: a source that wrote nothing for long must not cost
-        a scan of years of log at every start. The engine's lines about the source's
-        orders (under its name too, each with the order's client id) are left out."""
+        a scan of years of log at every start. Of the engine's lines about the source's
+        orders (under its name too, each with the order's client id) only its deals are
+        kept: what it traded, not each order's passing states."""
         self.flush()
         newest = select(func.max(EventLogRecord.id)).scalar_subquery()
+        message = EventLogRecord.message
         query = (
             select(EventLogRecord)
             .where(
                 EventLogRecord.id > newest - within,
                 EventLogRecord.source == source,
-                EventLogRecord.client_id.is_(None),
+                or_(
+                    EventLogRecord.client_id.is_(None),
+                    message.startswith(FILLED_LINE, autoescape=True),
+                    message.startswith(CLOSED_LINE, autoescape=True),
+                ),
             )
             .order_by(EventLogRecord.id.desc())
             .limit(limit)

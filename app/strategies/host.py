@@ -355,7 +355,9 @@ class StrategyHost(EngineClient):
         saved = self._saved_state.get(name)
         try:  # its own __init__ runs here: what it raises is its failure, not the engine's
             strategy = cls(own, params, dict(saved) if isinstance(saved, dict) else {})
-            strategy._log_lines.extend(self._last_lines.get(name, ()))
+            # Its lines go on from where they were: this session's run, else the journal's.
+            before = old.last_log if old is not None else self._last_lines.get(name, ())
+            strategy._log_lines.extend(before)
             runner = StrategyRunner(
                 strategy,
                 save_state=self._save_state,

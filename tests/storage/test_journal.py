@@ -310,3 +310,19 @@ def test_a_sources_newest_lines_are_found_among_the_newest_lines_only(journal: J
     assert journal.recent_events("ma_cross#1", 3, within=30) == []  # older than the window
     assert [e.message for e in journal.recent_events("ma_cross#2", 5)] == ["long ago"]
     assert journal.recent_events("nobody", 5) == []
+
+
+def test_a_source_s_newest_lines_keep_its_deals_and_leave_its_orders_states_out(
+    journal: Journal,
+) -> None:
+    lines = [
+        ("s-1", "Order #5 pending new: "),
+        ("s-1", "Filled: buy 0.10 EURUSD at 1.08500 (position #5)"),
+        (None, "crossed up"),
+        ("s-2", "Order #6 placed: "),
+        ("s-2", "Closed by stop loss: position #5 0.10 EURUSD at 1.08400, P&L -10.00 USD"),
+    ]
+    for client_id, text in lines:
+        journal.log_event(LogEvent(LogLevel.INFO, "ma_cross#1", text, client_id=client_id))
+    kept = [e.message for e in journal.recent_events("ma_cross#1", 10)]
+    assert kept == [lines[1][1], "crossed up", lines[4][1]]

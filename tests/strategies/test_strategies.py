@@ -531,6 +531,33 @@ def test_instances_state_and_ownership_survive_a_restart(tmp_path: Path) -> None
     journal.close()
 
 
+def test_its_last_lines_go_on_after_a_stop_and_start_and_after_a_restart(tmp_path: Path) -> None:
+    """An instance that never calls ``log`` (as ma_cross): its deals are its lines, and
+    neither F5 after a stop nor a restart empties them."""
+    url, paper = f"sqlite:///{tmp_path / 'journal.sqlite'}", tmp_path / "paper.json"
+    journal, desk = journaled_desk(url, paper)
+    Probe.actions = [lambda s, _b: s.buy(0.1) if not s.positions() else s.close()]
+    name = desk.attach()
+    desk.minutes([1.1001, 1.1002])
+    said = statuses(desk.market, name)[-1].last_log
+    assert any("closed BUY 0.1 EURUSD" in line for line in said), said
+    desk.core.handle(StopStrategy(name))
+    Probe.actions = []
+    desk.core.handle(StartStrategy(name))
+    again_said = statuses(desk.market, name)[-1].last_log
+    assert any("closed BUY 0.1 EURUSD" in line for line in again_said), again_said
+    desk.core.disconnect()
+    journal.close()
+
+    journal, again = journaled_desk(url, paper)
+    try:
+        restored = statuses(again.market, name)[-1].last_log
+        assert any("Filled: buy 0.10 EURUSD" in line for line in restored), restored
+        assert any(line.split(" ", 1)[1].startswith("Closed") for line in restored), restored
+    finally:
+        journal.close()
+
+
 @pytest.mark.parametrize("autostart", [False, True])
 def test_a_resting_order_left_by_an_instance_that_does_not_start_again_is_cancelled(
     tmp_path: Path, autostart: bool
