@@ -239,6 +239,7 @@ def test_start_stop_edit_and_detach_from_the_keyboard_and_the_context_menu(
         "Start",
         "Stop",
         "Close its positions…",
+        "Show its indicators on a chart",
         "Detach…",
     ]
     enabled = {a.text().replace("&", ""): a.isEnabled() for a in menu.actions()}
