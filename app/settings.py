@@ -32,7 +32,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -57,7 +57,13 @@ from pydantic_settings import (
 )
 
 from app import paths
-from app.domain.risk_limits import RiskLimits, SymbolLimits, TradingHours, parse_window
+from app.domain.risk_limits import (
+    WEEKDAYS,
+    RiskLimits,
+    SymbolLimits,
+    TradingHours,
+    parse_window,
+)
 
 __all__ = [
     "ENV_PREFIX",
@@ -661,6 +667,22 @@ class RiskSettings(_Section):
                 "(on Windows install the tzdata package)"
             ) from None
         return text
+
+    @classmethod
+    def from_limits(cls, limits: RiskLimits) -> RiskSettings:
+        """The settings that give ``limits``: what the Risk limits dialog's change saves."""
+        nested = ("allowed_symbols", "trading_hours", "symbols")
+        plain = {f.name: getattr(limits, f.name) for f in fields(limits) if f.name not in nested}
+        hours = {}
+        for index, day in enumerate(WEEKDAYS):
+            spans = limits.trading_hours.describe(index)
+            hours[day] = [] if spans == "closed" else [s.strip() for s in spans.split(",")]
+        return cls(
+            **plain,
+            allowed_symbols=list(limits.allowed_symbols),
+            trading_hours=TradingHoursSettings(**hours),
+            symbols={name: SymbolRiskSettings(**asdict(s)) for name, s in limits.symbols.items()},
+        )
 
     def to_limits(self) -> RiskLimits:
         """The engine's plain value type for these settings."""

@@ -12,8 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.settings import Settings
-from app.ui.dialogs.settings import SettingsCheck, SettingsDialog
+from app.domain.risk_limits import RiskLimits
+from app.settings import RiskSettings, Settings
+from app.ui.dialogs.settings import SettingsCheck, SettingsDialog, write_user_risk
 from app.ui.dialogs.welcome import WelcomeDialog
 from app.ui.main_window import MainWindow
 from app.ui.widgets.theme import apply_theme
@@ -37,6 +38,7 @@ class Preferences:
         self.check = check
         self.dialog: SettingsDialog | None = None
         window.preferences_action.triggered.connect(self.open)
+        window.keep_risk_limits = self.keep_risk_limits
 
     def open(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self.user_file, self.window, check=self.check)
@@ -44,6 +46,21 @@ class Preferences:
         self.dialog = dialog
         dialog.open()  # window-modal, never a nested event loop
         return dialog
+
+    def keep_risk_limits(self, limits: RiskLimits) -> str:
+        """Save ``limits`` (the engine applied them) in the user's settings file, so a
+        restart keeps them; the Preferences dialog edits them from then on. Returns the
+        word for the status bar."""
+        risk = RiskSettings.from_limits(limits)
+        try:
+            write_user_risk(self.user_file, risk)
+        except OSError as exc:
+            return (
+                f"Risk limits apply until the terminal ends: could not write "
+                f"{self.user_file}: {exc.strerror or exc}"
+            )
+        self.settings = self.settings.model_copy(update={"risk": risk})
+        return f"Risk limits saved to {self.user_file}: they hold after a restart"
 
     def _saved(self, dialog: SettingsDialog) -> None:
         if dialog.saved is None:

@@ -48,6 +48,7 @@ from app.domain.frame import MarketFrame
 from app.domain.market import BarHistory
 from app.domain.notices import ConnectionState, LogEvent
 from app.domain.risk_facts import RiskBreach, RiskFact, RiskWarning
+from app.domain.risk_limits import RiskLimits
 from app.domain.strategies import StopStrategy, StrategyStatus
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
@@ -193,6 +194,9 @@ class MainWindow(QMainWindow):
         self.account = AccountPanel()
         self.risk_panel = RiskPanel()
         self.risk_dialog: RiskLimitsDialog | None = None
+        # Keeps accepted risk limits across restarts (the settings file): set by the app.
+        self.keep_risk_limits: Callable[[RiskLimits], str] | None = None
+        self._limits_to_keep: RiskLimits | None = None
         self.positions_model = PositionsModel(self.desk)
         self.positions = PositionsView(self.positions_model)
         self.positions.setObjectName("positions_table")
@@ -916,6 +920,7 @@ class MainWindow(QMainWindow):
 
         def send() -> None:
             if dialog.result_limits is not None:
+                self._limits_to_keep = dialog.result_limits  # once the engine applied them
                 self.send(UpdateRiskLimits(dialog.result_limits, OrderSource.MENU))
 
         dialog.accepted.connect(send)
@@ -1056,8 +1061,18 @@ class MainWindow(QMainWindow):
         if change.risk and self.desk.risk is not None:
             self.risk_panel.update_snapshot(self.desk.risk)
             self.account.update_day_pnl(self.desk.risk, self.desk.currency)
+            self._keep_applied_limits(self.desk.risk.limits)
         if change.state:
             self._show_trading_state()
+
+    def _keep_applied_limits(self, limits: RiskLimits) -> None:
+        """The dialog's change, once the engine applied it (it refuses to loosen while
+        HALTED: then nothing is kept), goes into the settings file."""
+        if self._limits_to_keep is None or limits != self._limits_to_keep:
+            return
+        self._limits_to_keep = None
+        if self.keep_risk_limits is not None:
+            self.statusBar().showMessage(self.keep_risk_limits(limits), 15_000)
 
     def _show_trading_state(self) -> None:
         """HALTED or REDUCING in the status bar and the title; nothing extra while ACTIVE.

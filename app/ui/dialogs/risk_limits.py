@@ -127,7 +127,10 @@ class RiskLimitsDialog(QDialog):
         self.error.setObjectName("risk_limits_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {LOSS.name()}")
-        hint = QLabel("0 switches a rule off. Loosening a limit needs trading ACTIVE.")
+        hint = QLabel(
+            "0 switches a rule off. Loosening a limit needs trading ACTIVE. A change "
+            "applies at once and is saved in your settings file: it holds after a restart."
+        )
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

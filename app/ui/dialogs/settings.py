@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import ConfigError, Settings, settings_from_dict
+from app.settings import ConfigError, RiskSettings, Settings, settings_from_dict
 from app.ui.dialogs.settings_fields import PAGES
 from app.ui.dialogs.settings_form import (
     BrokerChoice,
@@ -190,11 +190,25 @@ def write_user_settings(path: Path, settings: Settings) -> None:
     survive; values equal to the default are not added. Written to a temporary
     file first and then renamed, so a crash never leaves half a file.
     """
+    _write_merged(path, settings.model_dump(mode="json"), Settings().model_dump(mode="json"))
+
+
+def write_user_risk(path: Path, risk: RiskSettings) -> None:
+    """Record the ``[risk]`` section alone, as ``write_user_settings`` would: what the
+    Risk limits dialog changed, and nothing of the rest (an environment variable's value,
+    say, stays out of the file)."""
+    _write_merged(
+        path,
+        {"risk": risk.model_dump(mode="json")},
+        {"risk": RiskSettings().model_dump(mode="json")},
+    )
+
+
+def _write_merged(path: Path, values: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
     document = (
         tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     )
-    defaults = Settings().model_dump(mode="json")
-    _merge(document, settings.model_dump(mode="json"), defaults)
+    _merge(document, values, defaults)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".toml.tmp")
     temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
