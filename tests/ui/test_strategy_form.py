@@ -201,6 +201,8 @@ def test_a_refusal_is_said_once_and_the_form_grows_to_show_it(qtbot: QtBot) -> N
     form.params["fast"].setValue(50)  # type: ignore[union-attr]
     form.submit()
     assert sent
+    fields = [*form.params.values(), *form.budget.values()]
+    before = [w.mapTo(form, w.rect().topLeft()) for w in fields]
     # The host's words: the strategy's key, then the model's own name, then the reason.
     why = (
         "ma_cross: MA cross fast: must be below slow (30) (got 50); pick a fast period "
@@ -220,6 +222,9 @@ def test_a_refusal_is_said_once_and_the_form_grows_to_show_it(qtbot: QtBot) -> N
     # Typing a new fast period may mend it: the old refusal goes, not left standing.
     QTest.keyClicks(form.params["fast"], "12")
     assert form.problem.isHidden()
+    # The fields stay where they were under the mouse, with the red lines and after.
+    QApplication.processEvents()
+    assert [w.mapTo(form, w.rect().topLeft()) for w in fields] == before
 
 
 def test_each_number_field_says_its_range_beside_its_name(qtbot: QtBot) -> None:

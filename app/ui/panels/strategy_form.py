@@ -379,6 +379,9 @@ class StrategyForm(QDialog):
         layout.addWidget(self.autostart)
         layout.addWidget(self.start_now)
         layout.addWidget(self.problem)
+        # The height a refusal's lines leave behind goes here, under them: the fields
+        # never move under the trader's mouse when a refusal shows or goes.
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._watch_edits()
 
