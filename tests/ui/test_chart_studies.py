@@ -456,3 +456,20 @@ def test_a_spec_with_too_few_colours_gets_the_defaults_for_the_rest() -> None:
     spec_ = StudySpec("bollinger", {}, StudyStyle(("#010203",)))
     style = spec_.resolved_style()
     assert style.colours[0] == "#010203" and len(style.colours) == 3
+
+
+def test_a_second_sma_gets_another_colour_and_keeps_it_after_a_restore(
+    panel: ChartPanel,
+) -> None:
+    studies = panel.studies
+    studies.add(validated("sma", {"period": 10}))
+    studies.add(validated("sma", {"period": 30}))
+    studies.add(validated("ema", {"period": 20}))
+    first = [s.spec.resolved_style().colours[0] for s in studies.studies]
+    assert len(set(first)) == 3, first  # two SMAs and an EMA, each its own colour
+    saved = studies.state()
+    studies.restore(saved)
+    assert [s.spec.resolved_style().colours[0] for s in studies.studies] == first
+    # A colour the trader chose is kept, even if another indicator shows it.
+    chosen = StudySpec("sma", {"period": 50}, StudyStyle((first[0],)))
+    assert studies.add(chosen).spec.resolved_style().colours[0] == first[0]

@@ -71,6 +71,9 @@ def test_ctrl_g_draws_a_running_instance_s_smas_on_a_chart_of_its_symbol_and_tim
     assert chart.timeframe is Timeframe.H1
     specs = [(s.spec.name, s.spec.params["period"]) for s in chart.studies.studies]
     assert specs == [("sma", 10), ("sma", 30)]
+    # Fast and slow told apart at a glance: not the same colour.
+    fast, slow = (s.spec.resolved_style().colours[0] for s in chart.studies.studies)
+    assert fast != slow
     assert said.startswith(f"{NAME}'s indicators on the EURUSD H1 chart: ")
     assert window.statusBar().currentMessage() == said
     # The numbers: the library's batch over the chart's own bars, at every bar.

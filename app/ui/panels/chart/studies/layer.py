@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
@@ -23,7 +23,12 @@ from app.ui.panels.chart.studies.data_window import DataWindow
 from app.ui.panels.chart.studies.items import StudyItem
 from app.ui.panels.chart.studies.pane import StudyPane
 from app.ui.panels.chart.studies.series import StudySeries
-from app.ui.panels.chart.studies.spec import StudySpec, specs_from_state, state_of
+from app.ui.panels.chart.studies.spec import (
+    StudySpec,
+    distinct_style,
+    specs_from_state,
+    state_of,
+)
 
 if TYPE_CHECKING:
     from app.ui.panels.chart.panel import ChartPanel
@@ -74,7 +79,14 @@ class ChartStudies:
     # --------------------------------------------------------------- the trader's edits
 
     def add(self, spec: StudySpec) -> Study:
-        """Put an indicator on the chart (its parameters were validated into ``spec``)."""
+        """Put an indicator on the chart (its parameters were validated into ``spec``).
+
+        Without a style of its own, it takes colours no other indicator on the chart
+        shows first (two SMAs, fast and slow, must be told apart at a glance).
+        """
+        if spec.style is None:
+            taken = {s.spec.resolved_style().colours[0] for s in self.studies}
+            spec = replace(spec, style=distinct_style(spec, taken))
         study = Study(spec, StudySeries(spec, self._candles))
         self.studies.append(study)
         self._show(study)

@@ -100,6 +100,19 @@ def default_style(name: str) -> StudyStyle:
     return StudyStyle(colours)
 
 
+def distinct_style(spec: StudySpec, taken: set[str]) -> StudyStyle | None:
+    """``spec``'s default style, or (when its first colour is already on the chart, in
+    ``taken``) the same with the first colour of ``OUTPUT_COLOURS`` not taken; ``None``
+    keeps the defaults."""
+    style = spec.resolved_style()
+    if style.colours[0] not in taken:
+        return spec.style
+    free = next((c for c in OUTPUT_COLOURS if c not in taken and c not in style.colours), None)
+    if free is None:
+        return spec.style
+    return StudyStyle((free, *style.colours[1:]), style.width)
+
+
 def validated(name: str, params: Mapping[str, Any], style: StudyStyle | None = None) -> StudySpec:
     """A spec whose parameters passed the indicator's model (values as the model made them)."""
     indicator = create(name, dict(params))  # raises IndicatorParamError / UnknownIndicatorError
