@@ -96,6 +96,7 @@ def test_yes_sends_the_stop_first_then_exactly_the_closes_listed() -> None:
     stop = StopStrategy("ma_cross#3", OrderSource.PANEL)
     outcome = desk.stop_and_close(stop, [7, 8], OrderSource.PANEL)
     assert outcome.verdict is Verdict.SENT
+    assert outcome.message == "Sent: stop ma_cross#3, then close #7, #8 at market"
     assert sent[0] == stop
     assert [c.ticket for c in sent[1:] if isinstance(c, ClosePosition)] == [7, 8]
     assert len(sent) == 3
@@ -106,3 +107,20 @@ def test_a_position_gone_before_the_question_is_refused_in_words_and_nothing_is_
     outcome = desk.stop_and_close(None, [7, 99], OrderSource.PANEL)
     assert outcome.verdict is Verdict.REFUSED and "99" in outcome.message
     assert sent == []
+
+
+def test_a_position_it_opened_while_the_trader_was_asked_is_named_not_closed() -> None:
+    model = DeskModel()
+    model.positions = (_position(7, 3),)
+    sent: list[Command] = []
+
+    def yes_after_a_new_fill(_title: str, _question: str) -> bool:
+        model.positions = (_position(7, 3), _position(9, 3))  # it bought again meanwhile
+        return True
+
+    desk = OrderDesk(model, sent.append, confirm=yes_after_a_new_fill, default_volume=0.1)
+    outcome = desk.stop_and_close(None, [7], OrderSource.PANEL)
+    assert [c.ticket for c in sent if isinstance(c, ClosePosition)] == [7]
+    assert outcome.message == (
+        "Sent: close #7 at market; #9 opened while you were asked, still open (Ctrl+Delete again)"
+    )

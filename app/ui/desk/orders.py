@@ -221,16 +221,19 @@ class OrderDesk:
         outcome = self.send(self._proposal(parsed, source, proposal.text))
         if outcome.verdict is not Verdict.SENT:
             return outcome
+        # One short line for the status bar (the question, with its estimates, was read).
+        closes = ", ".join(f"#{t}" for t in tickets)
+        first = f"stop {stop.name}, then " if stop is not None else ""
+        message = f"Sent: {first}close {closes} at market"
         # What it opened while the trader was asked was not in the question, so it is
         # not closed: said, so that it is not left open unseen.
         newer = [
             p.ticket for p in self.model.positions if p.owner in owners and p.ticket not in tickets
         ]
-        if not newer:
-            return outcome
-        opened = ", ".join(f"#{t}" for t in newer)
-        note = f"; {opened} opened while you were asked, still open (Ctrl+Delete again closes it)"
-        return replace(outcome, message=outcome.message + note)
+        if newer:
+            opened = ", ".join(f"#{t}" for t in newer)
+            message += f"; {opened} opened while you were asked, still open (Ctrl+Delete again)"
+        return replace(outcome, message=message)
 
     def send(self, proposal: Proposal) -> Outcome:
         """The confirmation rule, then exactly ``proposal``'s commands onto the bus."""
