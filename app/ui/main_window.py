@@ -1305,7 +1305,8 @@ class MainWindow(QMainWindow):
             "Quit Tradeterm",
             f"{len(running)} strateg{'y is' if len(running) == 1 else 'ies are'} running "
             f"({', '.join(running)}). Quitting stops {'it' if len(running) == 1 else 'them'}; "
-            "open positions and working orders stay at the broker. Quit anyway?",
+            "open positions stay at the broker, and working orders too until the next start, "
+            "which cancels those of an instance that does not start by itself. Quit anyway?",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -97,8 +97,9 @@ def test_quitting_while_a_strategy_runs_asks_first_and_no_keeps_the_terminal_ope
     qtbot.waitUntil(w.isActiveWindow, timeout=5_000)
     qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert t.confirmations == [
-        "1 strategy is running (owner_probe#1). Quitting stops it; open positions and "
-        "working orders stay at the broker. Quit anyway?"
+        "1 strategy is running (owner_probe#1). Quitting stops it; open positions stay at "
+        "the broker, and working orders too until the next start, which cancels those of "
+        "an instance that does not start by itself. Quit anyway?"
     ]
     assert closed == [] and w.isVisible(), "the trader said no, yet the terminal closed"
 
