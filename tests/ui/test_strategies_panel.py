@@ -207,8 +207,12 @@ def test_start_stop_edit_and_detach_from_the_keyboard_and_the_context_menu(
 
     _key(qtbot, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: d.cell("ma_cross#1", 4) == "running", timeout=10_000)
+    _key(qtbot, Qt.Key.Key_F5)  # again: says so, sends nothing
+    assert panel.last_message == "ma_cross#1 is running already"
     _key(qtbot, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: d.cell("ma_cross#1", 4) == "stopped", timeout=10_000)
+    _key(qtbot, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)  # a key always answers
+    assert panel.last_message == "ma_cross#1 is not running (stopped)"
 
     _key(qtbot, Qt.Key.Key_F2)
     edit = panel.form

@@ -229,6 +229,9 @@ class InstancesView(ActionTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.menu_actions: tuple[QAction, ...] = ()
         self.last_menu: QMenu | None = None
+        #: Called with True as the row menu opens and False as it closes (the panel
+        #: greys out, in the menu only, what cannot apply; the keys always answer).
+        self.menu_shown: Callable[[bool], None] = lambda _shown: None
         self.size_columns((12, 8, 4, 28, 12, 12, 4, 6))
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
@@ -337,6 +340,8 @@ class InstancesView(ActionTableView):
         for action in chosen:
             menu.addAction(action)
         self.last_menu = menu
+        self.menu_shown(True)
+        menu.aboutToHide.connect(lambda: self.menu_shown(False))
         menu.popup(self.viewport().mapToGlobal(pos))
 
 
@@ -426,6 +431,7 @@ class StrategiesPanel(QWidget):
         self.start_all_action = self._action("Start a&ll", "Ctrl+F5", self.start_all, self)
         self.stop_all_action = self._action("Stop all…", "Ctrl+Shift+F5", self.stop_all, self)
         self.table.doubleClicked.connect(lambda _index: self.edit())  # as F2
+        self.table.menu_shown = self._menu_shown
         self.table.menu_actions = (
             self.attach_action,
             self.start_all_action,
@@ -545,6 +551,16 @@ class StrategiesPanel(QWidget):
         self.table.setCurrentIndex(index)
         self.table.selectRow(index.row())
 
+    def _menu_shown(self, shown: bool) -> None:
+        """In the row menu what cannot apply is grey; for the keys every action of a
+        selected row stays on, and says in words why it does nothing."""
+        status = self.selected()
+        if shown:
+            self._enable_actions(status)
+            return
+        for action in self.table.menu_actions[3:]:
+            action.setEnabled(status is not None)
+
     def _enable_actions(self, status: StrategyStatus | None) -> None:
         """The row's actions that can apply to it: Start for one that does not run, Stop
         for one that does, Close for one that holds positions."""
@@ -560,7 +576,7 @@ class StrategiesPanel(QWidget):
             action.setEnabled(status is not None)
 
     def _show_selected(self) -> None:
-        self._enable_actions(self.selected())
+        self._menu_shown(False)
         status = self.selected()
         if status is None and self.model.rowCount():
             status = self.model.status_at(0)
@@ -657,13 +673,17 @@ class StrategiesPanel(QWidget):
     def start(self) -> None:
         status = self.selected()
         self._say("")  # an earlier word about another action is no longer the news
-        if status is not None:
+        if status is not None and status.state.runs:
+            self._say(f"{status.name} is {status.state} already")
+        elif status is not None:
             self._send(StartStrategy(status.name, OrderSource.PANEL))
 
     def stop(self) -> None:
         status = self.selected()
         self._say("")
-        if status is not None:
+        if status is not None and not status.state.runs:
+            self._say(f"{status.name} is not running ({status.state})")
+        elif status is not None:
             self._send(StopStrategy(status.name, OrderSource.PANEL))
 
     def start_all(self) -> None:
