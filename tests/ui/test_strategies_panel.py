@@ -319,3 +319,24 @@ def test_halted_and_failed_instances_show_the_reason(
     assert d.panel.log_lines.toPlainText() == "12:00:00 hello"
     d.panel.on_strategy(StrategyStatus(config, StrategyState.STOPPED, detached=True))
     assert d.panel.model.rowCount() == 1
+
+
+def test_the_newest_log_line_is_in_view_and_a_word_goes_after_a_while(
+    qtbot: QtBot, desk: Callable[[], Desk]
+) -> None:
+    d = desk()
+    panel = d.panel
+    panel.show()
+    qtbot.waitExposed(panel)
+    config = StrategyConfig(3, "ma_cross", "EURUSD", Timeframe.M1, {"fast": 5, "slow": 20})
+    lines = tuple(f"12:00:{n:02} line {n}" for n in range(40))  # more than a pane shows
+    panel.on_strategy(StrategyStatus(config, StrategyState.RUNNING, last_log=lines))
+    panel.select("ma_cross#3")
+    QApplication.processEvents()
+    bar = panel.log_lines.verticalScrollBar()
+    assert bar.maximum() > 0, "the test needs more lines than the pane shows"
+    assert bar.value() == bar.maximum()  # the newest line, not the oldest, in view
+    panel._message_timer.setInterval(50)
+    panel.start()  # running already: a word, then it goes
+    assert panel.message.isVisibleTo(panel) and "running already" in panel.message.text()
+    qtbot.waitUntil(lambda: not panel.message.isVisibleTo(panel), timeout=2_000)

@@ -67,6 +67,7 @@ ShowIndicators = Callable[[StrategyStatus], str]
 """``show(status)``: a chart of the instance's symbol and timeframe draws its indicators;
 returns the word for the trader."""
 
+MESSAGE_SHOWN_MS = 15_000  # how long the panel's word under the log lines stays
 _STATE_COLOURS = {
     StrategyState.RUNNING: PROFIT,
     StrategyState.WARMING_UP: WARNING,
@@ -415,6 +416,11 @@ class StrategiesPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {WARNING.name()}")
         self.message.hide()
+        # A word answers a key: news for a while, then the log lines get the room back.
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.setInterval(MESSAGE_SHOWN_MS)
+        self._message_timer.timeout.connect(lambda: self._say(""))
 
         # Attach from anywhere in the panel; the rest act on the table's row.
         self.attach_action = self._action("&Attach…", "Insert", self.attach, self)
@@ -459,9 +465,9 @@ class StrategiesPanel(QWidget):
         splitter.addWidget(log_box)
         # The table first: its eight columns need the room more than the log lines do.
         splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 6)
+        splitter.setStretchFactor(1, 4)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([140, 1000, 150])
+        splitter.setSizes([140, 900, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -588,12 +594,16 @@ class StrategiesPanel(QWidget):
         lines = "\n".join(status.last_log) or "(nothing logged yet)"
         if self.log_lines.toPlainText() != lines:
             self.log_lines.setPlainText(lines)
+            bar = self.log_lines.verticalScrollBar()
+            bar.setValue(bar.maximum())  # the newest line in view
 
     def _say(self, text: str) -> None:
         """A word under the log lines (the panel has no status bar of its own)."""
         self.last_message = text
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        if text:
+            self._message_timer.start()
 
     # -- actions --------------------------------------------------------------------
     def attach(self) -> StrategyForm | None:
