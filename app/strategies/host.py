@@ -406,7 +406,8 @@ class StrategyHost(EngineClient):
                 self._mark(name, state, reason)
                 self._publish(name, force=True)
             return
-        runner.note(f"{state}: {reason}")  # while it still has the engine's clock
+        # While it still has the engine's clock; "stopped by panel", not "stopped: stopped …".
+        runner.note(reason if reason.startswith(str(state)) else f"{state}: {reason}")
         self._core.clients.detach(name)  # on_stop, and no callback after it
         self._core.budgets.stopped(runner.owner)
         runner.mark(state, reason)

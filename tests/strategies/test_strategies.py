@@ -249,7 +249,7 @@ def test_its_last_log_lines_say_what_it_did_at_the_engine_s_time() -> None:
     desk.core.handle(StopStrategy(name))
     shown = statuses(desk.market, name)[-1].last_log
     assert len(shown) == 5  # the newest five
-    assert shown[-1].endswith("stopped: stopped by ticket")
+    assert shown[-1].endswith(" stopped by ticket")
     # It bought, then closed that BUY (with a sell deal): the line names the position.
     assert any(line.endswith("closed BUY 0.2 EURUSD at 1.10020, +0.00") for line in shown)
     assert any(line.endswith("decided") for line in shown)
