@@ -96,8 +96,10 @@ class RiskPanel(QWidget):
             for label in (limit, usage):
                 label.setWordWrap(True)  # a long figure wraps rather than widen the panel
             gauge.setRange(0, 100)
-            gauge.setMaximumHeight(14)
-            gauge.setMinimumWidth(12)
+            # A thin bar, at least twice as wide as high: a 12×14 box at 0 % was taken
+            # for an unticked check box.
+            gauge.setFixedHeight(8)
+            gauge.setMinimumWidth(20)
             gauge.setTextVisible(False)
             gauge.setObjectName(f"gauge_{rule.value}")
             gauge.setVisible(False)
