@@ -352,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         telegram=TelegramHooks(settings.telegram, user_settings_path()),
         extend_engine=extend_engine,
         settings_check=settings_problem,
+        next_start=lambda: load_settings(args.config),  # to tell whether a saved change holds
     )
 
 

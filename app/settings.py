@@ -677,6 +677,9 @@ class RiskSettings(_Section):
         for index, day in enumerate(WEEKDAYS):
             spans = limits.trading_hours.describe(index)
             hours[day] = [] if spans == "closed" else [s.strip() for s in spans.split(",")]
+        hour, _, minute = limits.daily_reset_time.strip().partition(":")
+        if hour.isdigit() and len(hour) == 1:  # the engine reads "7:00" as 07:00
+            plain["daily_reset_time"] = f"0{hour}:{minute}"
         return cls(
             **plain,
             allowed_symbols=list(limits.allowed_symbols),

@@ -308,8 +308,8 @@ def _show(value: object) -> str:
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in sorted(value.items())) + "}"
     if isinstance(value, SymbolLimits):
-        parts = [f"{f.name}={getattr(value, f.name):g}" for f in fields(value)]
-        return " ".join(p for p in parts if "None" not in p) or "none"
+        set_ = [(f.name, getattr(value, f.name)) for f in fields(value)]
+        return " ".join(f"{name}={v:g}" for name, v in set_ if v is not None) or "none"
     if isinstance(value, tuple):
         return ", ".join(map(str, value)) or "all"
     if isinstance(value, float):

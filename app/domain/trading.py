@@ -24,6 +24,12 @@ MANUAL = 0
 EXTERNAL = -1
 """``owner`` of what another program placed at the broker (an MT5 Expert Advisor)."""
 
+#: ``Fill.reason`` of a close the broker made on its own: the position's owner's doing.
+BROKER_CLOSE_REASONS = frozenset({"stop loss", "take profit", "stop out", "sl", "tp"})
+#: ``Fill.reason`` of a close the trader made at the broker, outside Tradeterm (MT5's
+#: terminal, mobile app, web terminal): the trader's, whoever owns the position.
+ELSEWHERE_CLOSE_REASONS = frozenset({"terminal", "mobile app", "web terminal"})
+
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:

@@ -54,6 +54,8 @@ from app.domain.risk_limits import RiskLimits
 from app.domain.symbols import SymbolSpec
 from app.domain.timeframes import Timeframe
 from app.domain.trading import (
+    BROKER_CLOSE_REASONS,
+    ELSEWHERE_CLOSE_REASONS,
     MANUAL,
     AccountState,
     Fill,
@@ -533,10 +535,14 @@ class TradingCore:
                 f"(position #{fill.position_ticket})"
             )
         # A close the broker made on its own (stop loss, take profit, stop-out) is the
-        # position's owner's; a deal of a command is the sender's (the trader's close of
-        # a strategy's position is the trader's).
-        by_broker = fill.closes_position and fill.reason not in ("", "client")
-        owner = fill.owner if by_broker else MANUAL
+        # position's owner's; one the trader made in MT5's own apps is the trader's; any
+        # other deal is its command's sender's (the trader's Close By of a strategy's
+        # position too).
+        owner: int | None = None
+        if fill.closes_position and fill.reason in BROKER_CLOSE_REASONS:
+            owner = fill.owner
+        elif fill.closes_position and fill.reason in ELSEWHERE_CLOSE_REASONS:
+            owner = MANUAL
         self.say(LogLevel.INFO, text, fill.client_id or None, owner=owner)
 
     def say(
@@ -546,14 +552,15 @@ class TradingCore:
         client_id: str | None = None,
         *,
         source: str = "engine",
-        owner: int = MANUAL,
+        owner: int | None = None,
     ) -> None:
         """One event-log line. The engine's line about a strategy instance's order (its
-        ``client_id`` was noted) or one of its positions (``owner``) names the instance."""
+        ``client_id`` was noted) names the instance; ``owner``, when given, says whose
+        it is instead (a close the broker made, or the trader elsewhere)."""
         if source == "engine":
-            noted = self._client_owners.get(client_id) if client_id is not None else None
-            owner = noted if noted is not None else owner
-            if owner > 0:  # a strategy's order: the log says which instance
+            if owner is None and client_id is not None:
+                owner = self._client_owners.get(client_id)
+            if owner is not None and owner > 0:  # a strategy's: the log says which instance
                 source = self.gate.budgets.name_of(owner) or f"strategy #{owner}"
         self.publish(LogEvent(level=level, source=source, message=message, client_id=client_id))
 

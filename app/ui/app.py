@@ -64,6 +64,7 @@ def run_gui(
     journal_factory: JournalFactory | None = None,
     extend_engine: Callable[[EngineServices], object] | None = None,
     settings_check: SettingsCheck | None = None,
+    next_start: Callable[[], Settings] | None = None,
 ) -> int:
     """Run the terminal until its window closes; returns the process exit code.
 
@@ -150,7 +151,9 @@ def run_gui(
     quitter.install()
     if smoke_test:
         SmokeTest(window, bus, started_at, finish).start()
-    preferences = Preferences(window, settings, user_settings_path(), settings_check)
+    preferences = Preferences(
+        window, settings, user_settings_path(), settings_check, next_start=next_start
+    )
     window.show()
     window.raise_()
     window.activateWindow()  # keyboard focus from the first keystroke, even without a window manager

@@ -7,13 +7,16 @@ where MetaTrader 5 is connected.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
+from tomlkit.exceptions import TOMLKitError
 
 from app.domain.risk_limits import RiskLimits
-from app.settings import RiskSettings, Settings
+from app.settings import ConfigError, RiskSettings, Settings
 from app.ui.dialogs.settings import SettingsCheck, SettingsDialog, write_user_risk
 from app.ui.dialogs.welcome import WelcomeDialog
 from app.ui.main_window import MainWindow
@@ -31,11 +34,15 @@ class Preferences:
         settings: Settings,
         user_file: Path,
         check: SettingsCheck | None = None,
+        next_start: Callable[[], Settings] | None = None,
     ) -> None:
+        """``next_start`` reads the settings as the next start will (the user's file, a
+        ``--config`` file, the environment), to tell whether a saved change holds."""
         self.window = window
         self.settings = settings
         self.user_file = user_file
         self.check = check
+        self.next_start = next_start
         self.dialog: SettingsDialog | None = None
         window.preferences_action.triggered.connect(self.open)
         window.keep_risk_limits = self.keep_risk_limits
@@ -51,16 +58,32 @@ class Preferences:
         """Save ``limits`` (the engine applied them) in the user's settings file, so a
         restart keeps them; the Preferences dialog edits them from then on. Returns the
         word for the status bar."""
-        risk = RiskSettings.from_limits(limits)
+        until_the_end = "Risk limits apply until the terminal ends"
+        try:
+            risk = RiskSettings.from_limits(limits)
+        except ValidationError as exc:
+            return f"{until_the_end}: a settings file cannot hold them ({_first_error(exc)})"
         try:
             write_user_risk(self.user_file, risk)
         except OSError as exc:
-            return (
-                f"Risk limits apply until the terminal ends: could not write "
-                f"{self.user_file}: {exc.strerror or exc}"
-            )
+            return f"{until_the_end}: could not write {self.user_file}: {exc.strerror or exc}"
+        except (TOMLKitError, ValueError) as exc:  # the file was broken by hand meanwhile
+            return f"{until_the_end}: could not read {self.user_file} to save them: {exc}"
         self.settings = self.settings.model_copy(update={"risk": risk})
-        return f"Risk limits saved to {self.user_file}: they hold after a restart"
+        saved = f"Risk limits saved to {self.user_file}"
+        if self.next_start is None:
+            return f"{saved}: they hold after a restart"
+        try:
+            later = self.next_start().risk.to_limits()
+        except ConfigError as exc:
+            return f"{saved}, but the next start cannot read the settings: {exc}"
+        if later == limits:
+            return f"{saved}: they hold after a restart"
+        differ = ", ".join(limits.changes(later)) or "some limits"
+        return (
+            f"{saved}, but the next start takes other values from the environment or "
+            f"--config ({differ}): change them there too"
+        )
 
     def _saved(self, dialog: SettingsDialog) -> None:
         if dialog.saved is None:
@@ -74,6 +97,12 @@ class Preferences:
             f"Settings saved to {self.user_file}; broker and symbols apply at the next start",
             15_000,
         )
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
 
 
 def is_first_run(user_file: Path, store: QSettings) -> bool:

@@ -17,6 +17,7 @@ from app.domain.commands import Halt
 from app.domain.enums import TradingState
 from app.domain.risk_limits import RiskLimits, SymbolLimits, TradingHours
 from app.settings import RiskSettings, Settings, load_settings
+from app.ui.dialogs.risk_limits import RiskLimitsDialog
 from app.ui.first_run import Preferences
 from tests.ui.conftest import Terminal
 
@@ -83,3 +84,17 @@ def test_a_change_the_engine_refuses_is_not_saved(
     qtbot.wait(300)
     assert window.desk.risk is not None and window.desk.risk.limits.max_order_volume == 5.0
     assert not user_file.exists()
+
+
+def test_the_dialog_refuses_what_the_settings_file_could_not_hold(qtbot: QtBot) -> None:
+    """An accepted change is saved: a value the engine would take but a settings file
+    refuses (a trading day starting at 24:00) is refused in the dialog, before it applies."""
+    dialog = RiskLimitsDialog(Settings().risk.to_limits())
+    qtbot.addWidget(dialog)
+    dialog.reset_time.setText("24:00")
+    limits, problems = dialog.build()
+    assert limits is None and any("daily_reset_time" in p for p in problems), problems
+    dialog.reset_time.setText("7:00")  # read as 07:00, by the engine and the file alike
+    limits, problems = dialog.build()
+    assert limits is not None, problems
+    assert RiskSettings.from_limits(limits).daily_reset_time == "07:00"

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import fields
 
+from pydantic import ValidationError
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.command_parser import typed_number
 from app.domain.risk_limits import WEEKDAYS, RiskLimits, SymbolLimits, TradingHours, parse_window
+from app.settings import RiskSettings
 from app.ui.widgets.theme import LOSS
 
 # (field, label) of every plain number the dialog edits, by tab, in the panel's order.
@@ -193,6 +195,8 @@ class RiskLimitsDialog(QDialog):
         problems = limits.problems()
         if self._symbols is not None:
             problems += limits.unknown_symbols(self._symbols)
+        if not problems:
+            problems += _unsaveable(limits)
         return (None, problems) if problems else (limits, [])
 
     def accept(self) -> None:
@@ -203,6 +207,17 @@ class RiskLimitsDialog(QDialog):
         self.error.setText("")
         self.result_limits = limits
         super().accept()
+
+
+def _unsaveable(limits: RiskLimits) -> list[str]:
+    """What the settings file would refuse (an accepted change is saved there)."""
+    try:
+        RiskSettings.from_limits(limits)
+    except ValidationError as exc:
+        return [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}".lstrip(": ") for e in exc.errors()
+        ]
+    return []
 
 
 def _number_text(value: float) -> str:

@@ -196,12 +196,29 @@ def write_user_settings(path: Path, settings: Settings) -> None:
 def write_user_risk(path: Path, risk: RiskSettings) -> None:
     """Record the ``[risk]`` section alone, as ``write_user_settings`` would: what the
     Risk limits dialog changed, and nothing of the rest (an environment variable's value,
-    say, stays out of the file)."""
-    _write_merged(
-        path,
-        {"risk": risk.model_dump(mode="json")},
-        {"risk": RiskSettings().model_dump(mode="json")},
+    say, stays out of the file). The per-symbol overrides are written whole: one the
+    trader removed, or a value cleared, must not come back from the old file."""
+    document = (
+        tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     )
+    values = risk.model_dump(mode="json")
+    defaults = RiskSettings().model_dump(mode="json")
+    symbols = _set_values(values.pop("symbols"))
+    default_symbols = _set_values(defaults.pop("symbols"))
+    if "risk" not in document:
+        document["risk"] = tomlkit.table()
+    section = document["risk"]
+    _merge(section, values, defaults)
+    if "symbols" in section:
+        del section["symbols"]
+    if symbols != default_symbols:
+        table = tomlkit.table(is_super_table=True)
+        for name, item in symbols.items():
+            override = tomlkit.table()
+            override.update(item)
+            table[name] = override
+        section["symbols"] = table
+    _write_document(path, document)
 
 
 def _write_merged(path: Path, values: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
@@ -209,6 +226,17 @@ def _write_merged(path: Path, values: Mapping[str, Any], defaults: Mapping[str, 
         tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     )
     _merge(document, values, defaults)
+    _write_document(path, document)
+
+
+def _set_values(overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each symbol's overrides without the unset ones (TOML has no null)."""
+    return {
+        name: {k: v for k, v in item.items() if v is not None} for name, item in overrides.items()
+    }
+
+
+def _write_document(path: Path, document: tomlkit.TOMLDocument) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".toml.tmp")
     temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
