@@ -60,8 +60,10 @@ def test_the_preview_follows_the_live_quote(qtbot: QtBot, desk: Callable[..., De
     assert typed_at == d.bid_ask()[0]
 
     def shows_the_bid_now() -> bool:
+        # Any move will do: waiting for three points let a slow random walk (under
+        # Wine) stay inside them for the whole 30 s.
         bid = d.bid_ask()[0]
-        return abs(bid - typed_at) >= 3 * point and previewed_bid() == bid
+        return abs(bid - typed_at) >= point / 2 and previewed_bid() == bid
 
     qtbot.waitUntil(shows_the_bid_now, timeout=30_000)
 
