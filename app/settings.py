@@ -647,6 +647,8 @@ class RiskSettings(_Section):
     @classmethod
     def _check_reset(cls, value: str) -> str:
         text = value.strip()
+        if len(text) == 4 and text[0].isdigit():  # "7:00", as the engine reads it: 07:00
+            text = f"0{text}"
         if not _RESET_RE.fullmatch(text):
             raise ValueError("must be a 24-hour time HH:MM such as 00:00 or 17:00")
         return text
@@ -677,9 +679,6 @@ class RiskSettings(_Section):
         for index, day in enumerate(WEEKDAYS):
             spans = limits.trading_hours.describe(index)
             hours[day] = [] if spans == "closed" else [s.strip() for s in spans.split(",")]
-        hour, _, minute = limits.daily_reset_time.strip().partition(":")
-        if hour.isdigit() and len(hour) == 1:  # the engine reads "7:00" as 07:00
-            plain["daily_reset_time"] = f"0{hour}:{minute}"
         return cls(
             **plain,
             allowed_symbols=list(limits.allowed_symbols),
@@ -1073,6 +1072,15 @@ def _describe(error: ErrorDetails) -> str:
     if kind not in _NO_GOT_TYPES and "input" in error:
         message += f" (got {_SHORT.repr(error['input'])})"
     return message
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    """``"key: must …"`` for each of ``exc``'s errors, in the settings files' words."""
+    out = []
+    for error in exc.errors(include_url=False):
+        where = _format_loc(error["loc"])
+        out.append(f"{where}: {_describe(error)}" if where else _describe(error))
+    return out
 
 
 def _problems_from_validation(

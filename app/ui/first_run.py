@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from tomlkit.exceptions import TOMLKitError
 
 from app.domain.risk_limits import RiskLimits
-from app.settings import ConfigError, RiskSettings, Settings
+from app.settings import ConfigError, RiskSettings, Settings, validation_problems
 from app.ui.dialogs.settings import SettingsCheck, SettingsDialog, write_user_risk
 from app.ui.dialogs.welcome import WelcomeDialog
 from app.ui.main_window import MainWindow
@@ -62,7 +62,8 @@ class Preferences:
         try:
             risk = RiskSettings.from_limits(limits)
         except ValidationError as exc:
-            return f"{until_the_end}: a settings file cannot hold them ({_first_error(exc)})"
+            problem = validation_problems(exc)[0]
+            return f"{until_the_end}: a settings file cannot hold them ({problem})"
         try:
             write_user_risk(self.user_file, risk)
         except OSError as exc:
@@ -97,12 +98,6 @@ class Preferences:
             f"Settings saved to {self.user_file}; broker and symbols apply at the next start",
             15_000,
         )
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"])
-    return f"{where}: {error['msg']}" if where else error["msg"]
 
 
 def is_first_run(user_file: Path, store: QSettings) -> bool:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.command_parser import typed_number
 from app.domain.risk_limits import WEEKDAYS, RiskLimits, SymbolLimits, TradingHours, parse_window
-from app.settings import RiskSettings
+from app.settings import RiskSettings, validation_problems
 from app.ui.widgets.theme import LOSS
 
 # (field, label) of every plain number the dialog edits, by tab, in the panel's order.
@@ -214,9 +214,7 @@ def _unsaveable(limits: RiskLimits) -> list[str]:
     try:
         RiskSettings.from_limits(limits)
     except ValidationError as exc:
-        return [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}".lstrip(": ") for e in exc.errors()
-        ]
+        return validation_problems(exc)
     return []
 
 

@@ -198,9 +198,7 @@ def write_user_risk(path: Path, risk: RiskSettings) -> None:
     Risk limits dialog changed, and nothing of the rest (an environment variable's value,
     say, stays out of the file). The per-symbol overrides are written whole: one the
     trader removed, or a value cleared, must not come back from the old file."""
-    document = (
-        tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
-    )
+    document = _read_document(path)
     values = risk.model_dump(mode="json")
     defaults = RiskSettings().model_dump(mode="json")
     symbols = _set_values(values.pop("symbols"))
@@ -222,9 +220,7 @@ def write_user_risk(path: Path, risk: RiskSettings) -> None:
 
 
 def _write_merged(path: Path, values: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
-    document = (
-        tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
-    )
+    document = _read_document(path)
     _merge(document, values, defaults)
     _write_document(path, document)
 
@@ -234,6 +230,13 @@ def _set_values(overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[st
     return {
         name: {k: v for k, v in item.items() if v is not None} for name, item in overrides.items()
     }
+
+
+def _read_document(path: Path) -> tomlkit.TOMLDocument:
+    """The user's file as tomlkit keeps it (comments and order), or a new one."""
+    if path.exists():
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    return tomlkit.document()
 
 
 def _write_document(path: Path, document: tomlkit.TOMLDocument) -> None:

@@ -438,16 +438,20 @@ class StrategiesPanel(QWidget):
         self.stop_all_action = self._action("Stop all…", "Ctrl+Shift+F5", self.stop_all, self)
         self.table.doubleClicked.connect(lambda _index: self.edit())  # as F2
         self.table.menu_shown = self._menu_shown
-        self.table.menu_actions = (
-            self.attach_action,
-            self.start_all_action,
-            self.stop_all_action,
+        # The actions on the selected row (the rest act on the panel).
+        self._row_actions = (
             self.edit_action,
             self.start_action,
             self.stop_action,
             self.close_action,
             self.chart_action,
             self.detach_action,
+        )
+        self.table.menu_actions = (
+            self.attach_action,
+            self.start_all_action,
+            self.stop_all_action,
+            *self._row_actions,
         )
         # The selection, not the current index: it changes after currentChanged fires.
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
@@ -564,7 +568,7 @@ class StrategiesPanel(QWidget):
         if shown:
             self._enable_actions(status)
             return
-        for action in self.table.menu_actions[3:]:
+        for action in self._row_actions:
             action.setEnabled(status is not None)
 
     def _enable_actions(self, status: StrategyStatus | None) -> None:
