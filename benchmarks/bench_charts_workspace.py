@@ -67,12 +67,17 @@ def run_until(done: Callable[[], bool], timeout_s: float) -> bool:
 
 
 class WindowPaintProbe(QObject):
-    """Runs the window's repaint pass itself, then reports when it ENDED."""
+    """Runs the window's repaint pass itself, then reports when it ENDED.
 
-    def __init__(self, window: QWidget, on_painted: Callable[[float], None]) -> None:
+    Installed before the window's first frame: the filters the window installs
+    itself later (it holds back repaint requests while it gathers a frame's
+    changes into one repaint) must see the request first, as they do without it.
+    """
+
+    def __init__(self, window: QWidget) -> None:
         super().__init__()
         self._window = window
-        self._on_painted = on_painted
+        self.on_painted: Callable[[float], None] = lambda _at: None
         self._inside = False
         window.installEventFilter(self)
 
@@ -83,7 +88,7 @@ class WindowPaintProbe(QObject):
                 self._window.event(event)
             finally:
                 self._inside = False
-            self._on_painted(time.perf_counter())
+            self.on_painted(time.perf_counter())
             return True
         return False
 
@@ -96,6 +101,7 @@ def measure(
     bus = EventBus()
     host = EngineHost(Engine(bus, lambda: broker, poll_interval_ms=1), bus)
     window = MainWindow(bus, default_symbol="S00USD", default_volume=0.1, state_file=None)
+    probe = WindowPaintProbe(window)
     window.resize(1920, 1080)
     window.show()
     host.start()
@@ -134,7 +140,7 @@ def measure(
             painted[0] = upto
 
     bus.frame.connect(on_frame)
-    probe = WindowPaintProbe(window, on_painted)
+    probe.on_painted = on_painted
     gaps: list[float] = []
     last = [time.perf_counter()]
 

@@ -226,7 +226,8 @@ def test_a_live_tick_rebuilds_only_the_newest_column(qtbot: QtBot, panel: ChartP
 def test_the_live_bar_is_built_exactly_as_the_whole_history_builds_it(
     qtbot: QtBot, panel: ChartPanel
 ) -> None:
-    """The newest bar has a fast path (it is rebuilt every frame); it must draw the same."""
+    """The newest bar (or pixel column of bars) has a fast path, rebuilt every frame: it must
+    draw the same."""
     volumes = [40.0, float("nan"), 7.5, 0.0, 12.0, 3.0]
     history = staircase(volumes)
     history.close[3] = history.open[3]  # a doji
@@ -255,3 +256,15 @@ def test_the_live_bar_is_built_exactly_as_the_whole_history_builds_it(
         whole = volume._sums(i, i + 1, 1)
         expected = 0.0 if np.all(np.isnan(whole)) else float(np.nanmax(whole))
         assert volume._peak(i, i + 1, 1) == expected
+    # Zoomed out, the live column is a group of bars (a partial one while the group fills).
+    for group in (2, 3, 4):
+        for i0 in range(0, len(volumes), group):
+            for i1 in range(i0 + 1, min(i0 + group, len(volumes)) + 1):
+                fast, numpy_built = candles._build(i0, i1, group), candles._envelope_primitives
+                assert plain(fast) == plain(numpy_built(i0, i1, group))
+                assert plain(volume._build(i0, i1, group)) == plain(
+                    volume._columns_of(i0, i1, group)
+                )
+                whole = volume._sums(i0, i1, group)
+                expected = 0.0 if np.all(np.isnan(whole)) else float(np.nanmax(whole))
+                assert volume._peak(i0, i1, group) == expected

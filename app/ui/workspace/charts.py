@@ -31,6 +31,7 @@ from app.ui.desk.model import DeskChange, DeskModel
 from app.ui.desk.orders import OrderDesk
 from app.ui.panels.chart.panel import ChartPanel
 from app.ui.panels.chart.trading_lines import ChartTrading
+from app.ui.runtime.one_repaint import flush_in_one_repaint
 from app.ui.workspace.chart_set import ARRANGEMENTS, ChartSet, ChartState
 from app.ui.workspace.one_click import OneClickPanel
 
@@ -457,6 +458,10 @@ class ChartWorkspace(QMdiArea):
             if quote is not None:
                 chart.set_quote(quote)
                 window.one_click.show_quote(quote)
+        # Every chart's change in the window's next repaint, not a repaint per pane.
+        flush_in_one_repaint(
+            self.window(), [scene for w in self._windows for scene in w.chart.scenes()]
+        )
 
     def set_theme(self, theme: str) -> None:
         self._theme = theme

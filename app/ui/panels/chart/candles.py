@@ -398,10 +398,13 @@ class CandlestickItem(pg.GraphicsObject):
         return [primitives for part in parts for primitives in part]
 
     def _build(self, i0: int, i1: int, group: int) -> list[Primitives]:
+        # The live bar or group is rebuilt in every frame: there plain floats beat numpy's set-up.
         if group == 1:
-            if i1 - i0 == 1:  # the live bar, in every frame: plain floats beat numpy's set-up
+            if i1 - i0 == 1:
                 return self._one_candle(i0)
             return self._candle_primitives(i0, i1)
+        if i1 - i0 <= group:
+            return self._one_envelope(i0, i1)
         return self._envelope_primitives(i0, i1, group)
 
     def _one_candle(self, i: int) -> list[Primitives]:
@@ -444,6 +447,14 @@ class CandlestickItem(pg.GraphicsObject):
                 both = np.concatenate((mask, mask))  # wicks, then body middles
                 out.append((pen, brush, as_lines(lines[both]), as_rects(bodies[mask])))
         return out
+
+    def _one_envelope(self, i0: int, i1: int) -> list[Primitives]:
+        """What :meth:`_envelope_primitives` builds for the one group ``[i0, i1)``, value for value."""
+        low = float(self._cols[2, i0:i1].min())  # NaN in, NaN out, as reduceat
+        high = float(self._cols[1, i0:i1].max())
+        x = (i0 + i1 - 1) / 2.0
+        up = self._cols[3, i1 - 1] >= self._cols[0, i0]
+        return [(self._up_pen if up else self._down_pen, None, [QLineF(x, low, x, high)], [])]
 
     def _envelope_primitives(self, i0: int, i1: int, group: int) -> list[Primitives]:
         """One vertical low–high line per ``group`` bars (``i0`` aligned to a group).

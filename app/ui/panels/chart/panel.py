@@ -18,7 +18,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QKeyEvent, QPen, QResizeEvent
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsScene,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.market import Bar, BarHistory, Tick
 from app.domain.symbols import SymbolSpec
@@ -67,6 +74,8 @@ DEFAULT_DIGITS = 5
 #: it; the candle itself moves in every frame. Re-laying out and repainting its
 #: two lines in every frame cost about 6 % of a frame at 10,000 ticks/s.
 READOUT_LIVE_HZ = 10
+#: How long after its step a held readout change waits for a frame to show it with.
+READOUT_LATE_MS = 40
 #: Max crosshair updates per second (mouse moves arrive far faster than frames).
 CROSSHAIR_RATE_LIMIT = 60
 
@@ -399,6 +408,11 @@ class ChartPanel(QWidget):
     @property
     def volume_widget(self) -> pg.PlotWidget:
         return self._volume_widget
+
+    def scenes(self) -> list[QGraphicsScene]:
+        """The graphics scenes of its panes: price, volume and each oscillator."""
+        views = [self._plot_widget, self._volume_widget, *self.studies.panes()]
+        return [scene for view in views if (scene := view.scene()) is not None]
 
     @property
     def time_axis(self) -> BarTimeAxis:
@@ -996,13 +1010,16 @@ class ChartPanel(QWidget):
     def _refresh_live_readout(self) -> None:
         """Show the live bar's change now, or at the next of READOUT_LIVE_HZ's steps.
 
-        The last change is never lost: a refresh is scheduled for it.
+        The last change is never lost: a refresh is scheduled for it, a little after
+        the step. While the market streams, the next frame's change is shown when it
+        arrives after the step, so the label repaints with the frame; a timer of its own
+        would repaint it (and the chart under it) in a window repaint of its own.
         """
         wait = self._readout_next - time.monotonic()
         if wait <= 0:
             self._refresh_readout()
         elif not self._readout_timer.isActive():
-            self._readout_timer.start(math.ceil(wait * 1000))
+            self._readout_timer.start(math.ceil(wait * 1000) + READOUT_LATE_MS)
 
     def _refresh_readout(self) -> None:
         """Symbol and timeframe, then the hovered bar (or the newest one) in full."""

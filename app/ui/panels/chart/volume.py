@@ -16,9 +16,10 @@ column only.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
@@ -153,8 +154,8 @@ class VolumeItem(ViewSpanningItem):
         return max(parts, default=0.0)
 
     def _peak(self, i0: int, i1: int, group: int) -> float:
-        if group == 1 and i1 - i0 == 1:  # the live bar, in every frame
-            volume = float(self._candles.volume[i0])
+        if i1 - i0 <= group:  # the live bar or group, in every frame
+            volume = self._live_sum(i0, i1)
             return 0.0 if math.isnan(volume) else volume
         sums = self._sums(i0, i1, group)
         return float(np.nanmax(sums)) if sums.size and not np.all(np.isnan(sums)) else 0.0
@@ -177,17 +178,27 @@ class VolumeItem(ViewSpanningItem):
         A column is "up" when its last close is at or above its first open, as
         the candles' envelope colours it.
         """
-        if group == 1 and i1 - i0 == 1:  # the live bar, in every frame: plain floats
-            return self._one_column(i0)
+        if i1 - i0 <= group:  # the live bar or group, in every frame: plain floats
+            return self._one_column(i0, i1, group)
         return self._columns_of(i0, i1, group)
 
-    def _one_column(self, i: int) -> list[Primitives]:
-        """What :meth:`_columns_of` builds for the single bar ``i``, value for value."""
+    def _live_sum(self, i0: int, i1: int) -> float:
+        """The volume of bars ``[i0, i1)`` (NaN if one is NaN, as ``reduceat``)."""
+        if i1 - i0 == 1:
+            return float(self._candles.volume[i0])
+        return float(self._candles.volume[i0:i1].sum())
+
+    def _one_column(self, i0: int, i1: int, group: int) -> list[Primitives]:
+        """What :meth:`_columns_of` builds for the one column ``[i0, i1)``, value for value."""
         candles = self._candles
-        height = float(np.nan_to_num(candles.volume[i]))
-        rect = QRectF(i - BODY_WIDTH / 2, 0.0, BODY_WIDTH, height)
-        pen, brush = self._styles[0 if candles.close[i] >= candles.open[i] else 1]
-        return [(pen, brush, [], [rect])]
+        height = self._live_sum(i0, i1)
+        if not math.isfinite(height):  # as numpy's nan_to_num
+            height = 0.0 if math.isnan(height) else math.copysign(sys.float_info.max, height)
+        pen, brush = self._styles[0 if candles.close[i1 - 1] >= candles.open[i0] else 1]
+        if group == 1:
+            return [(pen, brush, [], [QRectF(i0 - BODY_WIDTH / 2, 0.0, BODY_WIDTH, height)])]
+        x = (i0 + i1 - 1) / 2.0
+        return [(pen, None, [QLineF(x, 0.0, x, height)], [])]
 
     def _columns_of(self, i0: int, i1: int, group: int) -> list[Primitives]:
         """The columns of bars ``[i0, i1)`` (``i0`` aligned to a group), with numpy."""

@@ -172,7 +172,7 @@ class ChartStudies:
             study.series.bar_appended()
             for item in study.items:
                 item.update()
-        if self._panes():
+        if self.panes():
             # The panes' y is fitted once the chart has followed the new bar (after this
             # event, so a burst of bars in one turn fits once), keeping its range if it can.
             self._following = True
@@ -293,12 +293,13 @@ class ChartStudies:
             lambda: timeframe.timeframe.seconds if timeframe.timeframe is not None else 60,
         )
 
-    def _panes(self) -> list[StudyPane]:
+    def panes(self) -> list[StudyPane]:
+        """The panes of the oscillators shown under the price."""
         return [s.pane for s in self.studies if s.pane is not None]
 
     def _arrange_time_axis(self) -> None:
         """Time labels under the lowest pane shown: the volume pane, else the last oscillator."""
-        panes = self._panes()
+        panes = self.panes()
         volume = self._panel.volume_visible
         for pane in panes:
             pane.getPlotItem().hideAxis("bottom")
@@ -317,7 +318,7 @@ class ChartStudies:
         return max(self._label_widths.values(), default=0)
 
     def _measure_labels(self) -> None:
-        self._label_widths = {id(pane): pane.label_width() for pane in self._panes()}
+        self._label_widths = {id(pane): pane.label_width() for pane in self.panes()}
 
     def _sync_axis_width(self) -> None:
         """Panes' value axes as wide as the price axis, so every pane's bars line up;
@@ -327,7 +328,7 @@ class ChartStudies:
         if self.label_width() > width:
             self._panel.fit_axis_width()
             width = axis.fixedWidth or axis.width()
-        for pane in self._panes():
+        for pane in self.panes():
             if pane.value_axis.fixedWidth != width:
                 pane.value_axis.setWidth(width)
 
@@ -338,19 +339,19 @@ class ChartStudies:
         return lambda: self._digits() + 1
 
     def _fit_panes_later(self, *_: object) -> None:
-        if self._panes() and not self._fit_timer.isActive():
+        if self.panes() and not self._fit_timer.isActive():
             self._fit_timer.start(0)  # after the x link has moved every pane
 
     def _fit_panes(self) -> None:
         strict = not self._following  # the trader moved the view: fit it; a new bar: keep it
         self._following = False
-        for pane in self._panes():
+        for pane in self.panes():
             pane.fit_y(strict=strict)
         self._sync_axis_width()
 
     def _apply_palette(self, colours: ChartPalette) -> None:
         self._colours = colours
-        for pane in self._panes():
+        for pane in self.panes():
             pane.apply_palette(colours)
 
     def _changed(self) -> None:
