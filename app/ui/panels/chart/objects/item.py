@@ -224,6 +224,9 @@ class ObjectsItem(ViewSpanningItem):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
+        if not self.objects and self.preview is None:  # most charts, in every frame
+            self.drawn = 0
+            return
         rect = self.boundingRect()
         # World, not device: after resetTransform() the painter draws in logical pixels of
         # its widget, and the device transform would add the widget's place in the window.
