@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.market import Bar, BarHistory
@@ -316,6 +316,39 @@ def test_the_keyboard_adds_edits_and_removes_indicators(
 # ------------------------------------------------------------------ readout and Data Window
 
 
+def _pixels_of(widget: QWidget, colour: str) -> int:
+    """Pixels of ``widget`` within a few levels of ``colour`` (text keeps it in its strokes)."""
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    rgb = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(
+        image.height(), image.bytesPerLine() // 4, 4
+    )[:, : image.width(), 2::-1]  # BGRA in memory
+    want = np.array(QColor(colour).getRgb()[:3])
+    return int(np.sum(np.all(np.abs(rgb.astype(int) - want) <= 24, axis=2)))
+
+
+def test_the_readout_and_the_legends_name_each_line_in_its_colour(
+    qtbot: QtBot, panel: ChartPanel
+) -> None:
+    """Which line is which: each indicator's name and values read in its lines' colours."""
+    panel.show()
+    qtbot.waitExposed(panel)
+    readout = panel.readout_label
+    sma = panel.studies.add(validated("sma", {"period": 10}))
+    macd = panel.studies.add(validated("macd", {}))
+    colour = sma.items[0].colour
+    panel.scroll_to_latest()
+    qtbot.waitUntil(lambda: "SMA(10)" in panel.readout_text, timeout=5_000)
+    assert _pixels_of(readout, colour) >= 10
+    assert macd.pane is not None
+    macd_line, signal_line = (item.colour for item in macd.items[:2])
+    assert macd_line != signal_line
+    for line_colour in (macd_line, signal_line):  # the MACD value, then the signal's
+        assert _pixels_of(macd.pane.legend, line_colour) >= 10
+    panel.studies.remove(panel.studies.studies.index(sma))
+    qtbot.waitUntil(lambda: "SMA(10)" not in panel.readout_text, timeout=5_000)
+    assert _pixels_of(readout, colour) == 0  # the bar's own lines are in the chart's ink
+
+
 def test_the_crosshair_readout_and_data_window_show_the_values_at_the_hovered_bar(
     qtbot: QtBot, panel: ChartPanel
 ) -> None:
@@ -331,7 +364,7 @@ def test_the_crosshair_readout_and_data_window_show_the_values_at_the_hovered_ba
     want_sma = f"{sma.series.output(0)[index]:.5f}"
     want_rsi = f"{rsi.series.output(0)[index]:.2f}"
     assert f"SMA(10)  {want_sma}" in panel.readout_text.splitlines()
-    assert rsi.pane.legend.text() == f"RSI(14)  {want_rsi}"
+    assert rsi.pane.legend.plain_text() == f"RSI(14)  {want_rsi}"
     assert rsi.pane.crosshair.isVisible() and rsi.pane.crosshair.value() == index
     window = panel.studies.data_window
     assert window is not None

@@ -44,7 +44,7 @@ from app.ui.panels.chart.studies.spec import StudyStateError
 from app.ui.panels.chart.tags import AxisTag
 from app.ui.panels.chart.time_axis import time_ticks
 from app.ui.panels.chart.volume import VolumeItem
-from app.ui.widgets.steady_label import SteadyLabel
+from app.ui.widgets.steady_label import Piece, SteadyLabel
 
 #: Share of the chart's height the volume pane starts with (the trader may drag it).
 VOLUME_PANE_SHARE = 0.2
@@ -388,9 +388,14 @@ class ChartPanel(QWidget):
         return self._plot_widget
 
     @property
+    def readout_label(self) -> SteadyLabel:
+        """The top-left readout itself (its overlay lines in their colours)."""
+        return self._readout
+
+    @property
     def readout_text(self) -> str:
         """The top-left readout: symbol · timeframe, then the hovered (or newest) bar."""
-        return self._readout.text()
+        return self._readout.plain_text()
 
     @property
     def crosshair_visible(self) -> bool:
@@ -1034,9 +1039,9 @@ class ChartPanel(QWidget):
         lines = [" · ".join(parts)]
         if bar is not None:
             lines.extend(self._format_bar(bar))
-        lines.extend(self.studies.readout_lines(self._hover))
-        text = "\n".join(lines)
-        self._readout.setText(text)
+        pieces: list[list[Piece]] = [[(line, None)] for line in lines]
+        pieces.extend(self.studies.readout_lines(self._hover))
+        self._readout.set_pieces(pieces)
 
     def _format_bar(self, bar: BarTuple) -> list[str]:
         """The bar on one line, or on more when one would not fit the chart's width."""

@@ -29,6 +29,7 @@ from app.ui.panels.chart.studies.spec import (
     specs_from_state,
     state_of,
 )
+from app.ui.widgets.steady_label import Piece
 
 if TYPE_CHECKING:
     from app.ui.panels.chart.panel import ChartPanel
@@ -190,24 +191,40 @@ class ChartStudies:
                 line.setValue(index)
                 line.setVisible(True)
 
-    def readout_lines(self, index: int | None) -> list[str]:
+    def readout_lines(self, index: int | None) -> list[list[Piece]]:
         """The overlays' values at bar ``index`` (the newest if ``None``) for the chart's readout.
 
+        Each name and value in its line's colour: the key to which line is which.
         Also refreshes the panes' legends and the data window, at the readout's pace.
         """
         n = len(self._candles)
         at = n - 1 if index is None else index
         lines = []
         for study in self.studies:
-            text = f"{study.label}  {self._values_text(study, at)}".rstrip()
+            pieces = self._pieces(study, at)
             if study.pane is None:
-                lines.append(text)
+                lines.append(pieces)
             else:
-                study.pane.legend.setText(text)
+                study.pane.legend.set_pieces([pieces])
         if self.data_window is not None:
             bar = self._candles.bar_at(at)
             self.data_window.show_bar(bar, self._rows_at(at), self._price_text)
         return lines
+
+    def _pieces(self, study: Study, index: int) -> list[Piece]:
+        """``NAME  v1 v2 …``, the name in the first line's colour, each value in its own."""
+        colours = [item.colour for item in study.items]
+        first = colours[0] if colours else None
+        values = study.series.value_at(index)
+        if values is None:
+            return [(study.label, first)]
+        fmt = self._value_format(study)
+        pieces: list[Piece] = [(study.label, first)]
+        for k, value in enumerate(values):
+            gap = "  " if k == 0 else " "
+            pieces.append((gap, None))
+            pieces.append((fmt(value), colours[k] if k < len(colours) else first))
+        return pieces
 
     def volume_toggled(self) -> None:
         """The volume pane was shown or hidden: the time axis goes under the lowest pane."""
@@ -360,13 +377,6 @@ class ChartStudies:
         self._panel.refresh_readout()
         for listener in self._listeners:
             listener()
-
-    def _values_text(self, study: Study, index: int) -> str:
-        values = study.series.value_at(index)
-        if values is None:
-            return ""
-        fmt = self._value_format(study)
-        return " ".join(fmt(v) for v in values)
 
     def _value_format(self, study: Study) -> Callable[[float], str]:
         if study.pane is None:
