@@ -111,3 +111,27 @@ def test_a_frame_paints_every_tiled_chart_in_one_window_repaint(
     # for one pane alone is a chart's readout, when no frame came to show it with.)
     together = sum(p == {0, 1, 2, 3} for p in passes)
     assert together >= 0.5 * len(passes), passes
+
+
+def test_charts_in_a_floating_dock_keep_painting_their_frames(
+    qtbot: QtBot, make_terminal: Callable[..., Terminal]
+) -> None:
+    """Floated, the Charts dock is a window of its own: its repaints are held and asked for
+    there, and the main window's are left alone."""
+    t = make_terminal()
+    w = t.window
+    w.new_chart("EURUSD")
+    w.show_timeframe(Timeframe.M5)
+    w.workspace.arrange("tile")
+    dock = w.docks["chart"]
+    dock.setFloating(True)
+    qtbot.waitUntil(lambda: dock.isWindow() and dock.isVisible(), timeout=5_000)
+    charts = w.workspace.windows
+    qtbot.waitUntil(
+        lambda: all(c.chart.bar_count > 0 and c.pending is None for c in charts), timeout=10_000
+    )
+    assert w.workspace.window() is dock
+    log = PassLog(dock, [c.chart.plot_widget.viewport() for c in charts])
+    qtbot.waitUntil(lambda: sum(p == {0, 1} for p in log.painting()) >= 3, timeout=15_000)
+    ticket = PassLog(w, [w.ticket.quote])  # the main window goes on repainting its own
+    qtbot.waitUntil(lambda: len(ticket.painting()) >= 3, timeout=15_000)
