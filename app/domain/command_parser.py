@@ -396,7 +396,7 @@ def _order(side: Side, tokens: list[str], ctx: ParseContext) -> ParsedCommand:
                 raise _Refused("After 'comment' give some text", token)
             if len(d.comment) > MAX_COMMENT:
                 raise _Refused(
-                    f"The comment is {len(d.comment)} characters; the broker keeps at most "
+                    f"The comment is {len(d.comment)} characters; a comment holds at most "
                     f"{MAX_COMMENT}",
                     token,
                 )

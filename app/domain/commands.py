@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +49,14 @@ _session = f"{int(time.time()) % 100000:05d}{os.getpid() % 1000:03d}"
 def new_client_id() -> str:
     """A client order id unique across runs: short enough for MT5's 31-char comment."""
     return f"tt-{_session}-{next(_counter)}"
+
+
+_CLIENT_ID = re.compile(r"tt-\d+-\d+")
+
+
+def is_client_id(text: str) -> bool:
+    """Whether ``text`` is a client order id as :func:`new_client_id` makes them."""
+    return _CLIENT_ID.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True)

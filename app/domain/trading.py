@@ -225,6 +225,7 @@ class HistoryOrder:
     filled_volume: float = 0.0
     reason: str = ""
     owner: int = MANUAL  # MANUAL, EXTERNAL, or a strategy instance's number
+    comment: str = ""  # the trader's or the strategy's own (the broker keeps the client id)
 
 
 @dataclass(frozen=True, slots=True)

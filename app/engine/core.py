@@ -66,6 +66,7 @@ from app.domain.trading import (
 )
 from app.engine.budgets import Budgets
 from app.engine.clients import ClientHost
+from app.engine.comments import TraderComments
 from app.engine.conflation import FrameBuilder
 from app.engine.extensions import HistorySource
 from app.engine.journal_tap import JournalTap
@@ -125,6 +126,8 @@ class TradingCore:
         self.risk: RiskContext | None = None
         # Client id -> strategy instance number, for the event log's source column.
         self._client_owners: dict[str, int] = {}
+        #: Each order's own comment, shown where the broker keeps its client id.
+        self.comments = TraderComments(self._journaled_comment)
         self._last_risk: RiskSnapshot | None = None
         # The risk panel's figures: due at once after anything a trader did or any
         # state change, else refreshed at RISK_REFRESH_S (monotonic seconds).
@@ -301,8 +304,11 @@ class TradingCore:
         """The conflated state since the last frame, if the previous one was consumed."""
         portfolio = self.portfolio
         if portfolio is not None and not self.frames.in_flight and portfolio.changed:
-            orders = portfolio.orders if portfolio.orders_changed else None
-            self.frames.set_portfolio(portfolio.account(), portfolio.positions, orders)
+            comments = self.comments
+            orders = comments.rows(portfolio.orders) if portfolio.orders_changed else None
+            self.frames.set_portfolio(
+                portfolio.account(), comments.rows(portfolio.positions), orders
+            )
             portfolio.changed = portfolio.orders_changed = False
         if self.risk is not None and not self.frames.in_flight and self._risk_snapshot_due():
             snapshot = self.gate.snapshot(self.risk_context())
@@ -563,6 +569,17 @@ class TradingCore:
             if owner is not None and owner > 0:  # a strategy's: the log says which instance
                 source = self.gate.budgets.name_of(owner) or f"strategy #{owner}"
         self.publish(LogEvent(level=level, source=source, message=message, client_id=client_id))
+
+    def _journaled_comment(self, client_id: str) -> str | None:
+        """The comment the journal kept with order ``client_id`` (``None``: not there)."""
+        journal = self.journal
+        if journal is None:
+            return None
+        try:
+            order = journal.order(client_id)
+        except StorageError:
+            return None  # shown without it; the journal's own trouble is reported elsewhere
+        return order.comment if order is not None else None
 
     def note_owner(self, client_id: str, owner: int) -> None:
         """``client_id`` is an order of strategy instance ``owner`` (its log lines say so)."""

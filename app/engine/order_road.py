@@ -722,6 +722,8 @@ class OrderRoad:
         story: OrderRequest | None = None,
     ) -> bool:
         """Durably record that ``request`` is about to be sent; ``False`` refuses it."""
+        if action == "open":  # its position shows this comment, not the id the broker keeps
+            self._core.comments.note(request.client_id, request.comment)
         journal = self._core.journal
         if journal is None:
             return True

@@ -929,6 +929,7 @@ def _history_order(row: OrderRecord) -> HistoryOrder:
         filled_volume=row.filled_volume,
         reason=row.reason,
         owner=row.owner,
+        comment=row.comment,
     )
 
 
